@@ -1,0 +1,235 @@
+"""All tables, plus the read models that are allowed to reach a browser.
+
+Plain SQLModel (``rx.Model`` is deprecated). Timestamps are naive UTC.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timezone
+from typing import Optional
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy.types import JSON
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Role(str, enum.Enum):
+    admin = "admin"
+    member = "member"
+
+
+class ProjectRole(str, enum.Enum):
+    owner = "owner"
+    editor = "editor"
+    viewer = "viewer"
+
+
+# Rank for "at least this role" checks.
+PROJECT_ROLE_RANK = {ProjectRole.viewer: 1, ProjectRole.editor: 2, ProjectRole.owner: 3}
+
+
+class TaskStatus(str, enum.Enum):
+    queued = "queued"
+    running = "running"
+    awaiting_approval = "awaiting_approval"
+    succeeded = "succeeded"
+    failed = "failed"
+    cancelled = "cancelled"
+    timed_out = "timed_out"
+
+
+TERMINAL_STATUSES = frozenset(
+    {TaskStatus.succeeded, TaskStatus.failed, TaskStatus.cancelled, TaskStatus.timed_out}
+)
+ACTIVE_STATUSES = frozenset({TaskStatus.running, TaskStatus.awaiting_approval})
+
+
+class Priority(str, enum.Enum):
+    high = "high"
+    normal = "normal"
+    low = "low"
+
+
+class User(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    username: str = Field(index=True, unique=True, max_length=64)
+    display_name: str = ""
+    password_hash: str = ""
+    role: Role = Role.member
+    disabled: bool = False
+    must_change_password: bool = False
+    language: str = ""  # "" = follow the browser
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class AuthSession(SQLModel, table=True):
+    """A signed-in device. Only the SHA-256 of the token is stored."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(index=True, unique=True, max_length=64)
+    user_agent: str = ""
+    ip: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: Optional[datetime] = None
+
+
+class Invite(SQLModel, table=True):
+    """A one-time link that lets a new user choose their own password."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(index=True, unique=True, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: Optional[datetime] = None
+
+
+class Project(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(index=True, max_length=100)
+    slug: str = Field(index=True, unique=True, max_length=120)
+    description: str = ""
+    default_branch: str = "main"
+    source_url: str = ""  # where it was cloned from (credentials stripped)
+    max_concurrent_tasks: int = 2
+    task_timeout_seconds: int = 1800
+    memory_mb: int = 1024
+    cpus: float = 1.0
+    pids_limit: int = 256
+    created_by: Optional[int] = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ProjectMember(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("project_id", "user_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    role: ProjectRole = ProjectRole.viewer
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEvent(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor_id: Optional[int] = Field(default=None, index=True)
+    actor_name: str = ""
+    action: str = Field(index=True, max_length=64)  # e.g. "user.create"
+    object_type: str = Field(default="", index=True, max_length=32)
+    object_id: str = ""
+    before: Optional[dict] = Field(default=None, sa_column=Column(JSON))
+    after: Optional[dict] = Field(default=None, sa_column=Column(JSON))
+    ip: str = ""
+    detail: str = ""
+
+
+class Task(SQLModel, table=True):
+    __table_args__ = (Index("ix_task_project_status", "project_id", "status"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    created_by: Optional[int] = Field(default=None, foreign_key="user.id", index=True)
+    kind: str = "shell"  # key of worker.agents.ADAPTERS
+    command: str = Field(default="", sa_column=Column(Text))
+    title: str = ""
+    priority: Priority = Priority.normal
+    trigger: str = "ui"  # ui | api | webhook | schedule
+    status: TaskStatus = Field(default=TaskStatus.queued, index=True)
+    branch: str = ""
+    parent_id: Optional[int] = Field(default=None, foreign_key="task.id")
+    # Guards against double submits: the browser sends one key per click.
+    idempotency_key: Optional[str] = Field(default=None, unique=True, max_length=64)
+    timeout_seconds: int = 1800
+    attempt: int = 0
+    # Set the moment the command is handed to the sandbox: from then on a
+    # failure is never retried automatically (the command may have had effects).
+    command_started: bool = False
+    worker_name: str = ""
+    exit_code: Optional[int] = None
+    failure_reason: str = ""
+    cancelled_by: Optional[int] = Field(default=None, foreign_key="user.id")
+    output_bytes: int = 0
+    output_dropped_bytes: int = 0
+    files_changed: int = 0
+    insertions: int = 0
+    deletions: int = 0
+    commit_sha: str = ""
+    # Agent runs (Claude Code): session to resume, usage and cost.
+    agent_session_id: str = ""
+    model: str = ""
+    turns: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    queued_at: datetime = Field(default_factory=utcnow)
+    started_at: Optional[datetime] = None
+    finished_at: Optional[datetime] = None
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class TaskEvent(SQLModel, table=True):
+    """Durable copy of a task's event stream, written by the worker in batches.
+
+    ``seq`` is the same number the Redis stream carries, so a reader can
+    switch between the two without a gap or a duplicate.
+    """
+
+    __table_args__ = (UniqueConstraint("task_id", "seq"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    seq: int
+    ts: float
+    type: str = Field(max_length=32)
+    data: dict = Field(default_factory=dict, sa_column=Column(JSON))
+
+
+class Credential(SQLModel, table=True):
+    """An Anthropic API key or Claude Code OAuth token, encrypted (AES-GCM)."""
+
+    __table_args__ = (UniqueConstraint("owner_type", "owner_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    owner_type: str = Field(max_length=16)  # "user" | "project"
+    owner_id: int
+    kind: str = "api_key"  # api_key | oauth_token
+    ciphertext: str
+    hint: str = ""  # last 4 characters, for the masked display
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class AgentSettings(SQLModel, table=True):
+    project_id: int = Field(foreign_key="project.id", primary_key=True)
+    model: str = ""
+    permission_mode: str = "default"
+    allowed_tools: list = Field(default_factory=list, sa_column=Column(JSON))
+    denied_tools: list = Field(default_factory=list, sa_column=Column(JSON))
+    max_turns: int = 50
+    budget_usd: float = 5.0
+    system_prompt: str = Field(default="", sa_column=Column(Text))
+    approval_timeout_seconds: int = 1800
+    egress_allow_hosts: list = Field(default_factory=list, sa_column=Column(JSON))
+
+
+class Approval(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("task_id", "tool_use_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    task_id: int = Field(foreign_key="task.id", index=True)
+    tool_use_id: str = Field(max_length=128)
+    tool_name: str
+    tool_input: dict = Field(default_factory=dict, sa_column=Column(JSON))
+    requested_by: Optional[int] = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    decision: str = ""  # "" pending | allow | deny | allow_always | expired
+    message: str = ""
+    decided_by: Optional[int] = Field(default=None, foreign_key="user.id")
+    decided_at: Optional[datetime] = None

@@ -1,0 +1,102 @@
+"""One settings object for the web app, the worker and the scripts.
+
+Read from the environment (prefix ``CLAWWEB_``) and an optional ``.env``. Plain
+Python: the worker and the tests import it without Reflex.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import os
+import secrets
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CLAWWEB_", env_file=".env", extra="ignore"
+    )
+
+    data_dir: Path = Field(default=Path("data"))
+    database_url: str = ""  # empty: SQLite file under data_dir
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    host: str = "127.0.0.1"
+    port: int = 3000
+    public_url: str = ""  # e.g. https://claw.example.com; empty: http://host:port
+    secret_key: str = ""  # empty: read/create data_dir/secret.key (mode 0600)
+
+    session_days: int = 30
+    # Brute-force throttling: failures within the window before a lockout.
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_ip: int = 20
+    login_lockout_seconds: int = 900
+
+    runner_image: str = "clawweb-runner"
+    worker_slots: int = 2
+    output_cap_bytes: int = 50 * 1024 * 1024
+    # How long a dead worker's task may stay "running" before another worker
+    # notices; RQ's own default is minutes, we want seconds.
+    worker_heartbeat_seconds: int = 5
+    worker_dead_after_seconds: int = 30
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir.resolve() / 'clawweb.db'}"
+
+    @property
+    def origin(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def repos_dir(self) -> Path:
+        return self.data_dir.resolve() / "repos"
+
+    @property
+    def output_dir(self) -> Path:
+        return self.data_dir.resolve() / "output"
+
+    @property
+    def workspaces_dir(self) -> Path:
+        return self.data_dir.resolve() / "workspaces"
+
+    def binds_publicly(self) -> bool:
+        try:
+            return not ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return self.host != "localhost"
+
+    def exposure_warning(self) -> str | None:
+        """A warning when the app listens beyond loopback without an HTTPS origin."""
+        if self.binds_publicly() and not self.public_url.startswith("https://"):
+            return (
+                f"WARNING: clawweb listens on {self.host}, which other machines can reach, "
+                "but CLAWWEB_PUBLIC_URL is not an https:// origin. Passwords and session "
+                "tokens would cross the network in clear text. Put clawweb behind a TLS "
+                "proxy and set CLAWWEB_PUBLIC_URL=https://your.host, or bind to 127.0.0.1."
+            )
+        return None
+
+    def secret_bytes(self) -> bytes:
+        """The key for secrets at rest and signed values; created on first use."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        path = self.data_dir.resolve() / "secret.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+        return path.read_text().strip().encode()
+
+
+@functools.lru_cache
+def get_settings() -> Settings:
+    return Settings()

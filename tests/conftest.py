@@ -1,0 +1,77 @@
+"""Shared fixtures: an isolated data dir and database per test, real Redis on demand."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlmodel import Session, SQLModel
+
+from tests.support.services import RedisServer
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch):
+    """Fresh settings pointing at a temporary data dir and SQLite file."""
+    from clawweb import db, settings as settings_mod, redis_conn
+
+    monkeypatch.setenv("CLAWWEB_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("CLAWWEB_DATABASE_URL", raising=False)
+    for cached in (settings_mod.get_settings, db.get_engine, redis_conn.get_redis,
+                   redis_conn.get_async_redis):
+        cached.cache_clear()
+    s = settings_mod.get_settings()
+    yield s
+    db.get_engine.cache_clear() if hasattr(db.get_engine, "cache_clear") else None
+    for cached in (settings_mod.get_settings, db.get_engine, redis_conn.get_redis,
+                   redis_conn.get_async_redis):
+        cached.cache_clear()
+
+
+@pytest.fixture
+def engine(settings):
+    from clawweb import db, models  # noqa: F401  (registers tables)
+
+    eng = db.get_engine()
+    SQLModel.metadata.create_all(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session(engine):
+    with Session(engine, expire_on_commit=False) as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server, monkeypatch, settings):
+    """Point the app at the real test redis-server, flushed for this test."""
+    import redis as redis_lib
+    from clawweb import redis_conn, settings as settings_mod
+
+    monkeypatch.setenv("CLAWWEB_REDIS_URL", redis_server.url)
+    settings_mod.get_settings.cache_clear()
+    redis_conn.get_redis.cache_clear()
+    redis_conn.get_async_redis.cache_clear()
+    redis_lib.Redis.from_url(redis_server.url).flushall()
+    yield redis_server.url
+
+
+@pytest.fixture
+def fake_redis(monkeypatch, settings):
+    """fakeredis for unit tests, installed as the process's Redis."""
+    import fakeredis
+    from clawweb import redis_conn
+
+    server = fakeredis.FakeServer()
+    client = fakeredis.FakeRedis(server=server)
+    monkeypatch.setattr(redis_conn, "get_redis", lambda: client)
+    return client

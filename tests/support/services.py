@@ -1,0 +1,99 @@
+"""Real services for integration tests, started by the tests themselves.
+
+A missing service skips locally with instructions; under CI (``CI=true``) it
+fails instead, so CI always runs every integration test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def need(condition: bool, what: str, how: str) -> None:
+    """Skip (locally) or fail (CI) when a real service is missing."""
+    if condition:
+        return
+    message = f"{what} is not available: {how}"
+    if IN_CI:
+        pytest.fail(f"CI requires it. {message}")
+    pytest.skip(message)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 20.0, host: str = "127.0.0.1") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listening on {host}:{port} after {timeout}s")
+
+
+class RedisServer:
+    """A throwaway redis-server on loopback, configured like production."""
+
+    def __init__(self, workdir: Path, password: str = "test-redis-pw"):
+        need(shutil.which("redis-server") is not None, "redis-server",
+             "run ./scripts/test (it installs it) or apt-get install redis-server")
+        self.workdir = workdir
+        self.password = password
+        self.port = free_port()
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://:{self.password}@127.0.0.1:{self.port}/0"
+
+    def start(self) -> "RedisServer":
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+             "--requirepass", self.password, "--appendonly", "yes",
+             "--maxmemory-policy", "noeviction", "--dir", str(self.workdir),
+             "--save", "", "--daemonize", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port)
+        return self
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+def docker_ready() -> bool:
+    if not Path("/var/run/docker.sock").exists():
+        return False
+    return subprocess.run(["docker", "info"], capture_output=True).returncode == 0
+
+
+def need_docker(image: str = "clawweb-runner") -> None:
+    need(docker_ready(), "dockerd", "run ./scripts/test, which installs and starts it")
+    ok = subprocess.run(["docker", "image", "inspect", image], capture_output=True).returncode == 0
+    need(ok, f"the {image} image", "run worker/runner/build-image.sh (./scripts/test does)")

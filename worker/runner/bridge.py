@@ -1,0 +1,1 @@
+"""Placeholder: in-container side of the egress bridge (see worker/egress)."""
