@@ -1,0 +1,50 @@
+"""The message catalog: every UI string, in English and Simplified Chinese.
+
+Each area keeps its messages in ``catalog/<area>.py`` as
+``MESSAGES = {"key": ("English", "简体中文")}``; they are merged here. Keys are
+unique across areas (prefix them with the area).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import pkgutil
+
+from clawweb.i18n import catalog as _catalog_pkg
+
+LANGUAGES = ("en", "zh")
+LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
+DEFAULT_LANGUAGE = "en"
+
+
+@functools.lru_cache
+def messages() -> dict[str, tuple[str, str]]:
+    merged: dict[str, tuple[str, str]] = {}
+    for mod in pkgutil.iter_modules(_catalog_pkg.__path__):
+        area = importlib.import_module(f"{_catalog_pkg.__name__}.{mod.name}")
+        for key, value in area.MESSAGES.items():
+            if key in merged:
+                raise ValueError(f"message key {key!r} defined twice ({mod.name})")
+            merged[key] = value
+    return merged
+
+
+def t(key: str, lang: str = DEFAULT_LANGUAGE, **params) -> str:
+    """Translate ``key``; unknown keys come back as the key so they are visible."""
+    pair = messages().get(key)
+    if pair is None:
+        return key
+    text = pair[1] if lang == "zh" else pair[0]
+    return text.format(**params) if params else text
+
+
+def pick_language(accept_language: str) -> str:
+    """The best catalog language for an Accept-Language header."""
+    for part in (accept_language or "").split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("zh"):
+            return "zh"
+        if tag.startswith("en"):
+            return "en"
+    return DEFAULT_LANGUAGE
