@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+class SandboxError(Exception):
+    """The backend could not start or manage a sandbox (an infrastructure failure)."""
+
+
 @dataclass
 class Limits:
     memory_mb: int = 1024
