@@ -171,6 +171,12 @@ class Task(SQLModel, table=True):
     output_tokens: int = 0
     cost_usd: float = 0.0
     queued_at: datetime = Field(default_factory=utcnow)
+    # Set when the current attempt was handed to RQ; queued tasks without it
+    # wait for a free slot under the project's concurrency limit.
+    dispatched_at: Optional[datetime] = None
+    # Who asked to stop a running task (the worker also polls this, so a cancel
+    # survives a Redis blip); the worker copies it to cancelled_by.
+    cancel_requested_by: Optional[int] = Field(default=None, foreign_key="user.id")
     started_at: Optional[datetime] = None
     finished_at: Optional[datetime] = None
     updated_at: datetime = Field(default_factory=utcnow)

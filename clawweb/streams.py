@@ -44,6 +44,16 @@ def task_lock_key(task_id: int) -> str:
     return f"{PREFIX}:task:{task_id}:lock"
 
 
+def task_reaper_lock_key(task_id: int) -> str:
+    """Held by the one reaper that recovers a task whose worker died."""
+    return f"{PREFIX}:task:{task_id}:reaper"
+
+
+def project_dispatch_lock_key(project_id: int) -> str:
+    """Serialises dispatch decisions for a project (its concurrency limit)."""
+    return f"{PREFIX}:project:{project_id}:dispatch"
+
+
 def task_changes_key() -> str:
     """One stream of {task_id, project_id, status} for live task lists."""
     return f"{PREFIX}:tasks:changes"
