@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = 5
     login_max_failures_per_ip: int = 20
     login_lockout_seconds: int = 900
+    # Tests only: cheap argon2 parameters so a suite can create many users.
+    # `clawweb doctor` should flag it; production keeps passlib's strong defaults.
+    password_hash_fast: bool = False
 
     runner_image: str = "clawweb-runner"
     worker_slots: int = 2

@@ -75,3 +75,14 @@ def fake_redis(monkeypatch, settings):
     client = fakeredis.FakeRedis(server=server)
     monkeypatch.setattr(redis_conn, "get_redis", lambda: client)
     return client
+
+
+@pytest.fixture
+def fast_hashing(monkeypatch, settings):
+    """Cheap argon2 parameters (CLAWWEB_PASSWORD_HASH_FAST) for tests that hash a lot."""
+    from clawweb import settings as settings_mod
+
+    monkeypatch.setenv("CLAWWEB_PASSWORD_HASH_FAST", "1")
+    settings_mod.get_settings.cache_clear()
+    yield settings_mod.get_settings()
+    settings_mod.get_settings.cache_clear()
