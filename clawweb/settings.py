@@ -46,6 +46,17 @@ class Settings(BaseSettings):
     worker_heartbeat_seconds: int = 5
     worker_dead_after_seconds: int = 30
 
+    # Claude Code tasks. The model endpoint the egress proxy forwards to; the
+    # container only ever sees the bridge on its own loopback.
+    anthropic_base_url: str = "https://api.anthropic.com"
+    claude_bridge_port: int = 8377
+    # Retries and per-request timeout of the CLI's own API client.
+    claude_api_max_retries: int = 3
+    claude_api_timeout_ms: int = 600000
+    # Earlier values of secret_key, comma-separated: rows encrypted under
+    # them stay readable after a rotation (re-encrypted on next write).
+    secret_key_previous: str = ""
+
     @property
     def sqlalchemy_url(self) -> str:
         if self.database_url:
