@@ -1,6 +1,8 @@
 """All tables, plus the read models that are allowed to reach a browser.
 
-Plain SQLModel (``rx.Model`` is deprecated). Timestamps are naive UTC.
+Plain SQLModel (``rx.Model`` is deprecated). Timestamps are timezone-aware UTC:
+SQLModel 0.0.50 stores ``datetime`` fields as ``UTCDateTime``, which refuses
+naive values and returns aware ones.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(timezone.utc)
 
 
 class Role(str, enum.Enum):
