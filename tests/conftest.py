@@ -73,7 +73,12 @@ def fake_redis(monkeypatch, settings):
 
     server = fakeredis.FakeServer()
     client = fakeredis.FakeRedis(server=server)
-    monkeypatch.setattr(redis_conn, "get_redis", lambda: client)
+    def get_redis():
+        return client
+
+    # Fixtures that clear get_redis's cache (settings teardown) must keep working.
+    get_redis.cache_clear = lambda: None
+    monkeypatch.setattr(redis_conn, "get_redis", get_redis)
     return client
 
 
