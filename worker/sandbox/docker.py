@@ -50,16 +50,20 @@ class DockerSandbox(Sandbox):
         image: runner image; defaults to ``settings.runner_image``.
         worker_name: written to the ``clawweb.worker`` label so ``remove_orphans``
             of another worker can tell whose container it is.
+        instance: value of the ``clawweb`` label. Installations (or test runs)
+            sharing one dockerd use different values so that ``remove_orphans``
+            never touches the other's containers.
         client: a ``docker.APIClient`` (tests); created lazily otherwise.
     """
 
     def __init__(self, *, image: str | None = None, worker_name: str | None = None,
-                 client: docker.APIClient | None = None):
+                 instance: str = "1", client: docker.APIClient | None = None):
         if image is None:
             from clawweb.settings import get_settings
             image = get_settings().runner_image
         self.image = image
         self.worker_name = worker_name or default_worker_name()
+        self.instance = instance
         self._client = client
 
     @property
@@ -97,7 +101,7 @@ class DockerSandbox(Sandbox):
 
     def remove_orphans(self, alive_worker_names: set[str]) -> list[str]:
         removed = []
-        for c in self.api.containers(all=True, filters={"label": f"{LABEL}=1"}):
+        for c in self.api.containers(all=True, filters={"label": f"{LABEL}={self.instance}"}):
             if (c.get("Labels") or {}).get(LABEL_WORKER) in alive_worker_names:
                 continue
             _force_remove(self.api, c["Id"])
@@ -106,7 +110,7 @@ class DockerSandbox(Sandbox):
 
     def _labels(self, spec: SandboxSpec) -> dict[str, str]:
         labels = {LABEL_WORKER: self.worker_name, **spec.labels}
-        labels.update({LABEL: "1", LABEL_TASK: str(spec.task_id)})
+        labels.update({LABEL: self.instance, LABEL_TASK: str(spec.task_id)})
         return labels
 
     def _host_config(self, spec: SandboxSpec) -> dict:

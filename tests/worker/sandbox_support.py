@@ -1,0 +1,94 @@
+"""Helpers for tests that run the real Docker sandbox on the real runner image."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.support.services import need_docker
+from worker.sandbox.base import ExitInfo, Limits, SandboxHandle, SandboxSpec
+from worker.sandbox.docker import DockerSandbox
+
+IMAGE = "clawweb-runner"
+# Guards against a hung container hanging the suite; not a timing assertion.
+HANG_GUARD_SECONDS = 60
+
+
+@dataclass
+class Result:
+    stdout: bytes
+    stderr: bytes
+    exit: ExitInfo
+
+    @property
+    def out(self) -> str:
+        return self.stdout.decode(errors="replace")
+
+    @property
+    def err(self) -> str:
+        return self.stderr.decode(errors="replace")
+
+
+def make_workdir(tmp_path: Path) -> Path:
+    # The worker's working copies belong to uid 1000 (the container's user);
+    # tests may run as root, so hand the directory over the same way.
+    workdir = tmp_path / "ws"
+    workdir.mkdir()
+    workdir.chmod(0o777)
+    return workdir
+
+
+@pytest.fixture
+def docker_sandbox():
+    """A DockerSandbox whose containers carry a label value unique to this test."""
+    need_docker(IMAGE)
+    sandbox = DockerSandbox(image=IMAGE, worker_name=f"test-{secrets.token_hex(4)}",
+                            instance=f"test-{secrets.token_hex(6)}")
+    yield sandbox
+    # Only this test's containers: other test runs may share the dockerd.
+    sandbox.remove_orphans(set())
+
+
+@pytest.fixture
+def workdir(tmp_path) -> Path:
+    return make_workdir(tmp_path)
+
+
+def spec(workdir: Path, script: str, **kwargs) -> SandboxSpec:
+    return SandboxSpec(task_id=kwargs.pop("task_id", 1), argv=["bash", "-c", script],
+                       workdir=workdir, **kwargs)
+
+
+def collect(handle: SandboxHandle) -> tuple[bytes, bytes]:
+    """Drain output on a thread so a hung container fails the test instead of hanging it."""
+    parts: dict[str, list[bytes]] = {"stdout": [], "stderr": []}
+
+    def drain():
+        for chunk in handle.output():
+            parts[chunk.stream].append(chunk.data)
+
+    thread = threading.Thread(target=drain, daemon=True)
+    thread.start()
+    thread.join(HANG_GUARD_SECONDS)
+    if thread.is_alive():
+        handle.kill()
+        pytest.fail(f"sandbox output did not end within {HANG_GUARD_SECONDS}s")
+    return b"".join(parts["stdout"]), b"".join(parts["stderr"])
+
+
+def run(sandbox: DockerSandbox, workdir: Path, script: str, **kwargs) -> Result:
+    """Run ``bash -c script`` to completion and remove the container."""
+    handle = sandbox.start(spec(workdir, script, **kwargs))
+    try:
+        stdout, stderr = collect(handle)
+        return Result(stdout, stderr, handle.wait())
+    finally:
+        handle.remove()
+
+
+def small(**kwargs) -> Limits:
+    return Limits(**{"memory_mb": 256, "pids": 64, "tmpfs_mb": 16, **kwargs})
