@@ -59,7 +59,9 @@ class FakeHandle(SandboxHandle):
         self._queue: queue.Queue = queue.Queue()
         self._stop = threading.Event()
         self._stdin_done = threading.Event()
+        self._wake = threading.Event()  # set by kill() and close_stdin()
         self._done = threading.Event()
+        self._lock = threading.Lock()  # kill() vs. the run ending on its own
         self._exit: ExitInfo | None = None
         self._thread = threading.Thread(target=self._play, daemon=True,
                                         name=f"fake-sandbox-{spec.task_id}")
@@ -68,18 +70,20 @@ class FakeHandle(SandboxHandle):
     def _play(self) -> None:
         try:
             self._steps(self.run.output)
-            if self.run.on_stdin is not None:
-                while not self._stop.is_set() and not self._stdin_done.wait(0.01):
-                    pass
+            while self.run.on_stdin is not None and not (
+                    self._stop.is_set() or self._stdin_done.is_set()):
+                self._wake.wait()
+                self._wake.clear()
             if self.run.hang:
                 self._stop.wait()
         finally:
-            if self.killed:
-                self._exit = ExitInfo(exit_code=KILLED_EXIT)
-            else:
-                self._exit = ExitInfo(self.run.exit_code, self.run.oom_killed)
+            with self._lock:
+                if self.killed:
+                    self._exit = ExitInfo(exit_code=KILLED_EXIT)
+                else:
+                    self._exit = ExitInfo(self.run.exit_code, self.run.oom_killed)
+                self._done.set()
             self._queue.put(_END)
-            self._done.set()
 
     def _steps(self, steps: Iterable[Step]) -> None:
         for step in steps:
@@ -102,9 +106,11 @@ class FakeHandle(SandboxHandle):
         return self._exit
 
     def kill(self) -> None:
-        if not self._done.is_set():
-            self.killed = True
+        with self._lock:
+            if not self._done.is_set():
+                self.killed = True
         self._stop.set()
+        self._wake.set()
 
     def remove(self) -> None:
         self.kill()
@@ -120,6 +126,7 @@ class FakeHandle(SandboxHandle):
     def close_stdin(self) -> None:
         self.stdin_closed = True
         self._stdin_done.set()
+        self._wake.set()
 
 
 def _default_handler(spec: SandboxSpec) -> FakeRun:
