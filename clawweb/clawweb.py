@@ -1,0 +1,62 @@
+"""The Reflex app: every page is added here, so this file shows them all."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from clawweb import api, routes
+from clawweb.pages import account, admin, auth, projects, tasks
+from clawweb.state.account import AccountState
+from clawweb.state.admin import AdminState
+from clawweb.state.auth import SetupState, SignInState
+from clawweb.state.base import AppState
+from clawweb.state.projects import ProjectsState
+from clawweb.state.tasks import TasksState
+
+HEAD = [
+    rx.el.link(rel="manifest", href="/manifest.webmanifest"),
+    rx.el.link(rel="apple-touch-icon", href="/icon-192.png"),
+    rx.el.meta(name="theme-color", content="#0b0d10"),
+    rx.el.meta(name="viewport", content="width=device-width, initial-scale=1, viewport-fit=cover"),
+]
+
+app = rx.App(
+    head_components=HEAD,
+    api_transformer=api.router(),
+)
+
+protected = AppState.require_sign_in
+
+
+def _redirect_home():
+    return rx.fragment()
+
+
+app.add_page(_redirect_home, route=routes.HOME, on_load=[protected, rx.redirect(routes.PROJECTS)])
+app.add_page(auth.sign_in_page, route=routes.LOGIN, title="clawweb", on_load=SignInState.load_sign_in)
+app.add_page(auth.setup_page, route=routes.SETUP, title="clawweb", on_load=SetupState.load_setup)
+app.add_page(auth.invite_page, route=routes.INVITE, title="clawweb", on_load=AppState.init_language)
+
+app.add_page(projects.projects_page, route=routes.PROJECTS, title="clawweb",
+             on_load=[protected, ProjectsState.load_projects])
+app.add_page(projects.project_new_page, route=routes.PROJECT_NEW, title="clawweb",
+             on_load=protected)
+app.add_page(projects.project_page, route=routes.PROJECT, title="clawweb",
+             on_load=[protected, ProjectsState.load_project])
+app.add_page(projects.project_settings_page, route=routes.PROJECT_SETTINGS, title="clawweb",
+             on_load=[protected, ProjectsState.load_project_settings])
+
+app.add_page(tasks.tasks_page, route=routes.TASKS, title="clawweb",
+             on_load=[protected, TasksState.load_tasks])
+app.add_page(tasks.task_page, route=routes.TASK, title="clawweb",
+             on_load=[protected, TasksState.load_task])
+
+app.add_page(admin.users_page, route=routes.ADMIN_USERS, title="clawweb",
+             on_load=[protected, AdminState.load_users])
+app.add_page(admin.audit_page, route=routes.ADMIN_AUDIT, title="clawweb",
+             on_load=[protected, AdminState.load_audit])
+
+app.add_page(account.account_page, route=routes.ACCOUNT, title="clawweb",
+             on_load=[protected, AccountState.load_account])
+app.add_page(account.devices_page, route=routes.DEVICES, title="clawweb",
+             on_load=[protected, AccountState.load_devices])

@@ -1,0 +1,142 @@
+"""The app shell: a bottom tab bar on phones, a sidebar on desktops."""
+
+from __future__ import annotations
+
+import reflex as rx
+from reflex_components_moment import moment
+
+from clawweb import routes
+from clawweb.components.i18n import tr
+from clawweb.state.base import AppState
+
+HEARTBEAT_MS = 3000
+
+NAV = [
+    ("nav.projects", routes.PROJECTS, "folder-git-2", False),
+    ("nav.tasks", routes.TASKS, "list-checks", False),
+    ("nav.admin", routes.ADMIN_USERS, "shield", True),
+    ("nav.account", routes.ACCOUNT, "user-round", False),
+]
+
+
+def _nav_item(label_key: str, href: str, icon: str, vertical: bool) -> rx.Component:
+    return rx.link(
+        rx.flex(
+            rx.icon(icon, size=20),
+            rx.text(tr(label_key), size="1" if vertical else "2"),
+            direction="column" if vertical else "row",
+            align="center", gap="1" if vertical else "2",
+        ),
+        href=href, underline="none", color_scheme="gray", high_contrast=True,
+        padding_x="3", padding_y="2", border_radius="8px", flex="1" if vertical else None,
+        text_align="center",
+        data_testid=f"nav-{href.strip('/').replace('/', '-')}",
+        _hover={"background": rx.color("gray", 3)},
+    )
+
+
+def _nav_items(vertical: bool) -> list[rx.Component]:
+    items = []
+    for key, href, icon, admin in NAV:
+        item = _nav_item(key, href, icon, vertical)
+        items.append(rx.cond(AppState.is_admin, item) if admin else item)
+    return items
+
+
+def language_menu() -> rx.Component:
+    return rx.select.root(
+        rx.select.trigger(aria_label="Language", variant="ghost", data_testid="lang-switch"),
+        rx.select.content(
+            rx.select.item("English", value="en", data_testid="lang-en"),
+            rx.select.item("中文", value="zh", data_testid="lang-zh"),
+        ),
+        value=AppState.lang, on_change=AppState.choose_language, size="1",
+    )
+
+
+def top_bar() -> rx.Component:
+    return rx.hstack(
+        rx.link(rx.hstack(rx.image(src="/icon-192.png", width="24px", height="24px",
+                                   alt=""),
+                          rx.heading("clawweb", size="4"), align="center"),
+                href=routes.PROJECTS, underline="none", color_scheme="gray",
+                high_contrast=True),
+        rx.spacer(),
+        language_menu(),
+        rx.color_mode.button(size="1", variant="ghost", aria_label="Theme"),
+        align="center", width="100%", padding_x="4", padding_y="2",
+        border_bottom=f"1px solid {rx.color('gray', 5)}",
+        position="sticky", top="0", z_index="10", background=rx.color("gray", 1),
+    )
+
+
+def sidebar() -> rx.Component:
+    return rx.vstack(
+        *_nav_items(vertical=False),
+        rx.spacer(),
+        rx.text(AppState.display_name, size="2", color_scheme="gray", padding_x="3"),
+        width="220px", min_width="220px", padding="3", height="calc(100vh - 49px)",
+        position="sticky", top="49px",
+        border_right=f"1px solid {rx.color('gray', 5)}",
+        display=["none", "none", "flex"],
+    )
+
+
+def bottom_bar() -> rx.Component:
+    return rx.hstack(
+        *_nav_items(vertical=True),
+        position="fixed", bottom="0", left="0", right="0", z_index="10",
+        padding_x="2", padding_top="1",
+        padding_bottom="calc(env(safe-area-inset-bottom) + 4px)",
+        background=rx.color("gray", 1), border_top=f"1px solid {rx.color('gray', 5)}",
+        display=["flex", "flex", "none"], justify="between",
+        data_testid="bottom-nav",
+    )
+
+
+def page(*children: rx.Component, title_key: str = "") -> rx.Component:
+    """A signed-in page: top bar, navigation, content, and the session heartbeat."""
+    return rx.box(
+        top_bar(),
+        rx.flex(
+            sidebar(),
+            rx.box(
+                rx.cond(title_key != "", rx.heading(tr(title_key) if title_key else "",
+                                                   size="6", margin_bottom="4")),
+                *children,
+                flex="1", min_width="0", padding=["3", "4", "6"],
+                padding_bottom=["96px", "96px", "6"], max_width="1100px",
+            ),
+        ),
+        bottom_bar(),
+        moment(interval=HEARTBEAT_MS, on_change=AppState.heartbeat, display="none"),
+        width="100%", min_height="100vh", overflow_x="hidden",
+    )
+
+
+def bare(*children: rx.Component) -> rx.Component:
+    """Sign-in, setup and invite pages: centred card, language switch."""
+    return rx.box(
+        rx.hstack(rx.spacer(), language_menu(), rx.color_mode.button(size="1", variant="ghost"),
+                  padding="3"),
+        rx.center(rx.card(*children, width="100%", max_width="420px", size="3"),
+                  padding_x="4", padding_top=["2", "10vh"]),
+        width="100%", min_height="100vh", overflow_x="hidden",
+    )
+
+
+def empty_state(icon: str, title_key: str, hint_key: str, *actions: rx.Component) -> rx.Component:
+    return rx.center(
+        rx.vstack(
+            rx.icon(icon, size=40, color=rx.color("gray", 9)),
+            rx.heading(tr(title_key), size="4"),
+            rx.text(tr(hint_key), color_scheme="gray", text_align="center"),
+            *actions,
+            align="center", gap="3", max_width="360px",
+        ),
+        padding_y="10",
+    )
+
+
+def loading() -> rx.Component:
+    return rx.center(rx.spinner(size="3"), padding_y="10")

@@ -1,0 +1,95 @@
+"""Operator commands used by scripts/up: ``python -m clawweb.manage <command>``.
+
+- ``migrate``: create or upgrade the database (Alembic).
+- ``check``: print warnings about risky settings (non-loopback without HTTPS).
+- ``setup-code``: on a fresh install, print the one-time code the setup page asks for.
+- ``wait-ready``: wait until the web app answers.
+- ``makemigration MESSAGE``: developers: autogenerate a revision from models.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+from clawweb.settings import get_settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def migrate() -> None:
+    get_settings().data_dir.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(), "head")
+
+
+def check() -> int:
+    warning = get_settings().exposure_warning()
+    if warning:
+        print(warning, file=sys.stderr)
+    return 0
+
+
+def print_setup_code() -> None:
+    from clawweb.db import session_scope
+    from clawweb.services import setup
+
+    with session_scope() as s:
+        code = setup.ensure_setup_code(session=s)
+    if code:
+        bar = "=" * 64
+        print(f"\n{bar}\n  First run: open {get_settings().origin}/setup and enter\n"
+              f"  the one-time setup code:  {code}\n{bar}\n", flush=True)
+
+
+def wait_ready(timeout: float) -> int:
+    url = f"http://127.0.0.1:{get_settings().port}/api/health"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 - loopback
+                if resp.status in (200, 503):
+                    return 0
+        except OSError:
+            time.sleep(1)
+    print(f"the web app did not answer on {url} within {timeout:.0f}s", file=sys.stderr)
+    return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m clawweb.manage")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("migrate")
+    sub.add_parser("check")
+    sub.add_parser("setup-code")
+    ready = sub.add_parser("wait-ready")
+    ready.add_argument("--timeout", type=float, default=600)
+    mk = sub.add_parser("makemigration")
+    mk.add_argument("message")
+    args = parser.parse_args(argv)
+    if args.cmd == "migrate":
+        migrate()
+    elif args.cmd == "check":
+        return check()
+    elif args.cmd == "setup-code":
+        print_setup_code()
+    elif args.cmd == "wait-ready":
+        return wait_ready(args.timeout)
+    elif args.cmd == "makemigration":
+        command.revision(alembic_config(), message=args.message, autogenerate=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""Every route and URL builder in one place (the app module adds the pages)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+HOME = "/"
+LOGIN = "/login"
+SETUP = "/setup"
+INVITE = "/invite/[token]"
+ACCOUNT = "/account"
+DEVICES = "/account/devices"
+PROJECTS = "/projects"
+PROJECT_NEW = "/projects/new"
+PROJECT = "/projects/[project_id]"
+PROJECT_SETTINGS = "/projects/[project_id]/settings"
+TASKS = "/tasks"
+TASK = "/tasks/[task_id]"
+ADMIN_USERS = "/admin/users"
+ADMIN_AUDIT = "/admin/audit"
+
+
+def login(next_path: str = "") -> str:
+    if next_path and next_path.startswith("/") and not next_path.startswith("//") \
+            and next_path != LOGIN:
+        return f"{LOGIN}?next={quote(next_path)}"
+    return LOGIN
+
+
+def project(project_id: int | str) -> str:
+    return f"/projects/{project_id}"
+
+
+def project_settings(project_id: int | str) -> str:
+    return f"/projects/{project_id}/settings"
+
+
+def task(task_id: int | str) -> str:
+    return f"/tasks/{task_id}"
+
+
+def invite(token: str) -> str:
+    return f"/invite/{token}"

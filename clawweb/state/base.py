@@ -1,0 +1,154 @@
+"""The shared base state: the signed-in user, language, and access checks.
+
+Reflex state is a cache: the truth is the session row in the database. Every
+guarded handler re-resolves the browser's token (see ``access.py``), so a
+revoked session or a disabled user loses access on the next event, and the
+layout's heartbeat makes an idle tab notice within seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import reflex as rx
+
+from clawweb import routes
+from clawweb.db import session_scope
+from clawweb.i18n import LANGUAGES, pick_language, t
+from clawweb.models import User
+from clawweb.services import auth_sessions
+from clawweb.services.errors import ServiceError, Unavailable
+from clawweb.settings import get_settings
+from clawweb.state.access import is_expected, public
+
+log = logging.getLogger(__name__)
+
+SESSION_COOKIE = "clawweb_session"
+
+
+class AppState(rx.State):
+    # The raw session token lives only in the browser; the database has its hash.
+    session_token: str = rx.Cookie(
+        "", name=SESSION_COOKIE, path="/", same_site="strict",
+        max_age=get_settings().session_days * 86400,
+        secure=get_settings().origin.startswith("https://"),
+    )
+    lang_choice: str = rx.LocalStorage("", name="clawweb_lang", sync=True)
+
+    signed_in: bool = False
+    user_id: int = 0
+    username: str = ""
+    display_name: str = ""
+    is_admin: bool = False
+    must_change_password: bool = False
+    lang: str = "en"
+    auth_checked: bool = False
+
+    # -- identity ---------------------------------------------------------
+    def current_user(self) -> User | None:
+        """The user behind this browser's token, straight from the database."""
+        token = self.session_token
+        if not token:
+            self._forget_user()
+            return None
+        with session_scope() as s:
+            found = auth_sessions.resolve(session=s, token=token)
+        if found is None:
+            self._forget_user()
+            return None
+        user, _ = found
+        self._remember_user(user)
+        return user
+
+    def require_user(self) -> User:
+        user = self.current_user()
+        if user is None:
+            raise PermissionError("not signed in")
+        return user
+
+    def _remember_user(self, user: User) -> None:
+        self.signed_in = True
+        self.user_id = user.id or 0
+        self.username = user.username
+        self.display_name = user.display_name or user.username
+        self.is_admin = user.role.value == "admin"
+        self.must_change_password = user.must_change_password
+        if user.language in LANGUAGES and not self.lang_choice:
+            self.lang = user.language
+
+    def _forget_user(self) -> None:
+        self.signed_in = False
+        self.user_id = 0
+        self.username = ""
+        self.display_name = ""
+        self.is_admin = False
+
+    @property
+    def client_ip(self) -> str:
+        return self.router.session.client_ip or ""
+
+    @property
+    def user_agent(self) -> str:
+        return (self.router.headers.user_agent or "")[:400]
+
+    # -- responses ----------------------------------------------------------
+    def tr(self, key: str, **params) -> str:
+        return t(key, self.lang, **params)
+
+    def deny_anonymous(self):
+        return rx.redirect(routes.login(next_path=self.router.url.path or "/"))
+
+    def deny_forbidden(self):
+        return rx.toast.error(self.tr("errors.forbidden"))
+
+    def handle_error(self, exc: Exception):
+        if isinstance(exc, ServiceError):
+            return rx.toast.error(self.tr(exc.key, **exc.params))
+        if isinstance(exc, PermissionError):
+            return self.deny_anonymous()
+        log.exception("unexpected error in handler")
+        return rx.toast.error(self.tr("errors.unexpected"))
+
+    # -- events shared by every page -------------------------------------------
+    @rx.event
+    @public
+    def init_language(self):
+        """Pick the UI language: explicit choice, then profile, then browser."""
+        if self.lang_choice in LANGUAGES:
+            self.lang = self.lang_choice
+        else:
+            self.lang = pick_language(self.router.headers.accept_language)
+        self.current_user()  # a profile language wins over the browser's
+        self.auth_checked = True
+
+    @rx.event
+    @public
+    def choose_language(self, lang: str):
+        if lang in LANGUAGES:
+            self.lang = lang
+            self.lang_choice = lang
+
+    @rx.event
+    @public
+    def heartbeat(self, _value=None):
+        """Periodic check from every open page: revoked or disabled → signed out."""
+        was_signed_in = self.signed_in
+        try:
+            user = self.current_user()
+        except Exception:  # noqa: BLE001 - a DB blip must not sign people out
+            return None
+        if was_signed_in and user is None:
+            return [rx.toast.info(self.tr("shell.signed_out_elsewhere")),
+                    rx.redirect(routes.login())]
+        return None
+
+    @rx.event
+    @public
+    def require_sign_in(self):
+        """on_load for protected pages: a convenience redirect, not protection."""
+        self.init_language()
+        if not self.signed_in:
+            return rx.redirect(routes.login(next_path=self.router.url.path or "/"))
+        if self.must_change_password and self.router.url.path != routes.ACCOUNT:
+            return rx.redirect(routes.ACCOUNT)
+        return None

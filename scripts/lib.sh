@@ -1,0 +1,86 @@
+# Shared steps for scripts/up and scripts/test. Each step skips what is done,
+# so a second run is quick. Sourced, not executed.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+VENV="$ROOT/.venv"
+PY="$VENV/bin/python"
+export REFLEX_USE_SYSTEM_BUN=1 DISABLE_TELEMETRY=1 CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1
+export CLAWWEB_DATA_DIR="${CLAWWEB_DATA_DIR:-$ROOT/data}"
+
+say() { printf '\033[1;36m==>\033[0m %s\n' "$*"; }
+
+need_root() {
+  if [ "$(id -u)" != 0 ]; then echo "run as root (it installs Debian packages and starts dockerd)" >&2; exit 1; fi
+}
+
+ensure_debs() {
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "installing Debian packages: ${missing[*]}"
+    need_root
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+ensure_bun() {
+  if ! command -v bun >/dev/null 2>&1; then
+    say "installing bun from npm (Reflex builds its frontend with it)"
+    npm install -g --silent bun >/dev/null
+  fi
+}
+
+# $1: requirements file(s); reinstalls only when their contents change.
+ensure_venv() {
+  [ -x "$PY" ] || { say "creating virtualenv"; python3 -m venv "$VENV"; }
+  local stamp="$VENV/.requirements.sha" want
+  want=$(cat "$@" | sha256sum | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    say "installing Python packages"
+    "$VENV/bin/pip" install -q --disable-pip-version-check $(printf -- '-r %s ' "$@")
+    echo "$want" > "$stamp"
+  fi
+}
+
+# Redis for clawweb: loopback only, password, AOF, noeviction. Reused if running.
+REDIS_PORT="${CLAWWEB_REDIS_PORT:-6390}"
+ensure_redis() {
+  local dir="$CLAWWEB_DATA_DIR/redis" pwfile="$CLAWWEB_DATA_DIR/redis.password"
+  mkdir -p "$dir"
+  if [ ! -s "$pwfile" ]; then (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$pwfile"); fi
+  local pw; pw=$(cat "$pwfile")
+  export CLAWWEB_REDIS_URL="${CLAWWEB_REDIS_URL:-redis://:$pw@127.0.0.1:$REDIS_PORT/0}"
+  if redis-cli -p "$REDIS_PORT" -a "$pw" --no-auth-warning ping >/dev/null 2>&1; then return; fi
+  say "starting redis-server on 127.0.0.1:$REDIS_PORT"
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --requirepass "$pw" \
+    --appendonly yes --maxmemory-policy noeviction --dir "$dir" \
+    --daemonize no >"$dir/redis.log" 2>&1 &
+  STARTED_PIDS+=($!)
+  for _ in $(seq 1 50); do
+    redis-cli -p "$REDIS_PORT" -a "$pw" --no-auth-warning ping >/dev/null 2>&1 && return
+    sleep 0.1
+  done
+  echo "redis-server did not start; see $dir/redis.log" >&2; exit 1
+}
+
+ensure_dockerd() {
+  if docker info >/dev/null 2>&1; then return; fi
+  say "starting dockerd"
+  need_root
+  mkdir -p /var/log
+  dockerd >/var/log/clawweb-dockerd.log 2>&1 &
+  STARTED_DOCKERD=$!
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && return; sleep 0.5; done
+  echo "dockerd did not start; see /var/log/clawweb-dockerd.log" >&2; exit 1
+}
+
+ensure_runner_image() {
+  PATH="$VENV/bin:$PATH" bash "$ROOT/worker/runner/build-image.sh"
+}
+
+STARTED_PIDS=()
+STARTED_DOCKERD=""
+SYSTEM_DEBS=(redis-server redis-tools docker.io debootstrap git ca-certificates)

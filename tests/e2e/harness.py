@@ -1,0 +1,114 @@
+"""The real app for browser tests: built and started once per test session.
+
+``AppServer`` runs ``reflex run --env prod --single-port`` against a fresh data
+dir and the session's real redis-server, plus worker processes on demand.
+Browsers are Debian's Chromium driven by Playwright (never ``playwright install``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from tests.support.services import free_port, need
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--disable-dev-shm-usage",
+]
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
+         "device_scale_factor": 2}
+DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+
+
+def artifacts_dir() -> Path:
+    path = Path(os.environ.get("CLAWWEB_TEST_ARTIFACTS", ROOT / "test-artifacts")) / "screens"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+class AppServer:
+    def __init__(self, data_dir: Path, redis_url: str):
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.env = {
+            **os.environ,
+            "CLAWWEB_DATA_DIR": str(data_dir),
+            "CLAWWEB_REDIS_URL": redis_url,
+            "CLAWWEB_PORT": str(self.port),
+            "CLAWWEB_HOST": "127.0.0.1",
+            "CLAWWEB_WORKER_HEARTBEAT_SECONDS": "1",
+            "CLAWWEB_WORKER_DEAD_AFTER_SECONDS": "5",
+            "REFLEX_USE_SYSTEM_BUN": "1",
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.env.pop("CLAWWEB_DATABASE_URL", None)
+        self.proc: subprocess.Popen | None = None
+        self.workers: list[subprocess.Popen] = []
+        self.log_path = data_dir / "web.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def python(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, *args], env=self.env, cwd=ROOT,
+                              check=True, capture_output=True, text=True)
+
+    def start(self) -> "AppServer":
+        need(shutil.which("bun") is not None, "bun", "run ./scripts/test (npm install -g bun)")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.python("-m", "clawweb.manage", "migrate")
+        self.python("-m", "clawweb.manage", "setup-code")
+        reflex = str(Path(sys.executable).parent / "reflex")
+        self.proc = subprocess.Popen(
+            [reflex, "run", "--env", "prod", "--single-port", "--loglevel", "info"],
+            env=self.env, cwd=ROOT, stdout=self.log_path.open("wb"),
+            stderr=subprocess.STDOUT, start_new_session=True)
+        self._wait_ready(timeout=900)
+        return self
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"web app exited; log:\n{self.log_path.read_text()[-4000:]}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/login/", timeout=2) as resp:
+                    if resp.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(1)
+        raise TimeoutError(f"web app not ready; log:\n{self.log_path.read_text()[-4000:]}")
+
+    def setup_code(self) -> str:
+        return (self.data_dir / "setup-code").read_text().strip()
+
+    def start_worker(self, name: str) -> subprocess.Popen:
+        log = (self.data_dir / f"worker-{name}.log").open("wb")
+        proc = subprocess.Popen([sys.executable, "-m", "worker", "--name", name],
+                                env=self.env, cwd=ROOT, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        self.workers.append(proc)
+        return proc
+
+    def stop(self) -> None:
+        for proc in [*self.workers, self.proc]:
+            if proc and proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in [*self.workers, self.proc]:
+            if proc:
+                try:
+                    proc.wait(20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
