@@ -72,3 +72,47 @@ def screenshot(page, name: str) -> Path:
     path = artifacts_dir() / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+ADMIN = ("root-admin", "correct horse battery staple 42")
+
+
+def make_user(username: str, password: str, role: str = "member"):
+    """Create a user with a usable password straight through the services
+    (for tests whose subject is not account creation)."""
+    from clawweb.db import session_scope
+    from clawweb.models import Role, User
+    from clawweb.services import passwords
+    from sqlmodel import select
+
+    with session_scope() as s:
+        existing = s.exec(select(User).where(User.username == username)).first()
+        if existing:
+            return existing.id
+        user = User(username=username, role=Role(role),
+                    password_hash=passwords.hash_password(password))
+        s.add(user)
+        s.flush()
+        return user.id
+
+
+@pytest.fixture(scope="session")
+def admin_account(app_env):
+    """The first admin, created through setup unless a test already did it in the UI."""
+    from clawweb.db import session_scope
+    from clawweb.services import setup
+
+    with session_scope() as s:
+        if setup.needs_setup(session=s):
+            setup.create_first_admin(session=s, code=app_env.setup_code(),
+                                     username=ADMIN[0], password=ADMIN[1])
+    return ADMIN
+
+
+def sign_in(page, username: str, password: str) -> None:
+    """Sign in through the real form and wait until the app shell shows."""
+    page.goto("/login/")
+    page.get_by_test_id("input-username").fill(username)
+    page.get_by_test_id("input-password").fill(password)
+    page.get_by_test_id("submit").click()
+    page.wait_for_url("**/projects**")

@@ -53,6 +53,7 @@ class AppServer:
         }
         self.env.pop("CLAWWEB_DATABASE_URL", None)
         self.proc: subprocess.Popen | None = None
+        self.cwd = ROOT
         self.workers: list[subprocess.Popen] = []
         self.log_path = data_dir / "web.log"
 
@@ -61,18 +62,29 @@ class AppServer:
         return f"http://127.0.0.1:{self.port}"
 
     def python(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, *args], env=self.env, cwd=ROOT,
+        return subprocess.run([sys.executable, *args], env=self.env, cwd=self.cwd,
                               check=True, capture_output=True, text=True)
+
+    def _copy_tree(self) -> Path:
+        """Build in a private copy: Reflex writes .web/ into its working directory,
+        and concurrent runs (or a running ./scripts/up) must not share one."""
+        dest = self.data_dir.parent / "app"
+        ignore = shutil.ignore_patterns(".web", ".states", "__pycache__", "data")
+        for name in ("clawweb", "worker", "assets"):
+            shutil.copytree(ROOT / name, dest / name, ignore=ignore)
+        shutil.copy2(ROOT / "rxconfig.py", dest / "rxconfig.py")
+        return dest
 
     def start(self) -> "AppServer":
         need(shutil.which("bun") is not None, "bun", "run ./scripts/test (npm install -g bun)")
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.cwd = self._copy_tree()
         self.python("-m", "clawweb.manage", "migrate")
         self.python("-m", "clawweb.manage", "setup-code")
         reflex = str(Path(sys.executable).parent / "reflex")
         self.proc = subprocess.Popen(
             [reflex, "run", "--env", "prod", "--single-port", "--loglevel", "info"],
-            env=self.env, cwd=ROOT, stdout=self.log_path.open("wb"),
+            env=self.env, cwd=self.cwd, stdout=self.log_path.open("wb"),
             stderr=subprocess.STDOUT, start_new_session=True)
         self._wait_ready(timeout=900)
         return self
@@ -97,7 +109,7 @@ class AppServer:
     def start_worker(self, name: str) -> subprocess.Popen:
         log = (self.data_dir / f"worker-{name}.log").open("wb")
         proc = subprocess.Popen([sys.executable, "-m", "worker", "--name", name],
-                                env=self.env, cwd=ROOT, stdout=log,
+                                env=self.env, cwd=self.cwd, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True)
         self.workers.append(proc)
         return proc
