@@ -91,3 +91,15 @@ def _check(state, level: str | None):
 
 def is_expected(exc: Exception) -> bool:
     return isinstance(exc, (ServiceError, PermissionDenied, NotFound, Unavailable))
+
+
+def streaming(fn):
+    """Marker for background handlers (live streams), which cannot be wrapped.
+
+    Such a handler must, before reading anything, resolve the caller inside
+    ``async with self: user = self.current_user()`` and return when it is
+    None, then check the object through a service (which raises on no right).
+    The authorization test calls these too and checks that an anonymous or
+    unauthorised caller gets no data into state.
+    """
+    return _mark(fn, "streaming")
