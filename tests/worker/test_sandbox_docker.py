@@ -48,7 +48,8 @@ def test_demux_joins_frames_of_a_stream_within_one_read():
 
 
 def test_stdout_and_stderr_stay_separate_and_raw(docker_sandbox, workdir):
-    script = r"printf 'first\n'; printf '\033[1;32mgreen\033[0m\n' >&2; printf '\xff\x00end'; exit 3"
+    script = (r"printf 'first\n'; printf '\033[1;32mgreen\033[0m\n' >&2;"
+              r" printf '\xff\x00end'; exit 3")
     result = run(docker_sandbox, workdir, script, limits=small())
     assert result.stdout == b"first\n\xff\x00end"
     assert result.stderr == b"\x1b[1;32mgreen\x1b[0m\n"
@@ -117,16 +118,31 @@ def test_container_carries_the_hardening_and_labels(docker_sandbox, workdir):
     assert hc["Ulimits"] == [{"Name": "nofile", "Soft": 512, "Hard": 512}]
     assert hc["Init"] is True and hc["LogConfig"]["Type"] == "none"
     assert "size=20m" in hc["Tmpfs"]["/tmp"]
-    assert hc["Binds"] == [f"{workdir}:/workspace:rw"]
+    assert [(m["Type"], m["Source"], m["Target"], m.get("ReadOnly", False))
+            for m in hc["Mounts"]] == [("bind", str(workdir), "/workspace", False)]
+    assert not hc["Binds"]
 
 
-def test_extra_mounts_are_mounted(docker_sandbox, workdir, tmp_path):
-    extra = tmp_path / "bridge"
-    extra.mkdir()
-    (extra / "hello").write_text("from extra mount")
-    result = run(docker_sandbox, workdir, "cat /run/clawweb/hello", limits=small(),
-                 extra_mounts={str(extra): "/run/clawweb"})
-    assert result.stdout == b"from extra mount"
+def test_extra_mounts_are_mounted_even_inside_home(docker_sandbox, workdir, tmp_path):
+    extra, session = tmp_path / "bridge", tmp_path / "session"
+    for path in (extra, session):
+        path.mkdir()
+        path.chmod(0o777)
+        (path / "hello").write_text(f"from {path.name}")
+    script = "cat /run/clawweb/hello ~/.claude/hello; echo ok > ~/.claude/written"
+    result = run(docker_sandbox, workdir, script, limits=small(), extra_mounts={
+        str(extra): "/run/clawweb", str(session): "/home/runner/.claude"})
+    assert result.stdout == b"from bridgefrom session", result.stderr
+    assert (session / "written").read_text() == "ok\n"  # agent session files persist
+
+
+def test_missing_mount_source_is_an_error_not_a_new_host_dir(docker_sandbox, workdir,
+                                                              tmp_path):
+    missing = tmp_path / "not-there"
+    with pytest.raises(SandboxError):
+        docker_sandbox.start(spec(workdir, "true", extra_mounts={str(missing): "/run/x"}))
+    assert not missing.exists()
+    assert docker_sandbox.remove_orphans(set()) == []
 
 
 def test_missing_image_is_a_sandbox_error_and_leaves_nothing(docker_sandbox, workdir):
@@ -165,3 +181,9 @@ def test_remove_is_idempotent_and_wait_after_remove_is_an_error(docker_sandbox, 
         docker_sandbox.api.inspect_container(handle.id)
     with pytest.raises(SandboxError):
         handle.wait()
+
+
+def test_plain_sigkill_is_not_reported_as_oom(docker_sandbox, workdir):
+    result = run(docker_sandbox, workdir, "kill -9 $$", limits=small())
+    assert result.exit.exit_code == 137
+    assert result.exit.oom_killed is False

@@ -14,11 +14,13 @@ import socket
 import struct
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import docker
+import requests
 from docker.errors import APIError, DockerException, NotFound
-from docker.types import Ulimit
+from docker.types import Mount, Ulimit
 
 from worker.sandbox.base import (
     Chunk, ExitInfo, Sandbox, SandboxError, SandboxHandle, SandboxSpec,
@@ -37,6 +39,17 @@ READ_SIZE = 256 * 1024
 _STREAMS = {0: "stdout", 1: "stdout", 2: "stderr"}
 _HEADER = struct.Struct(">BxxxL")
 SIGKILL_EXIT = 128 + 9
+# What a dead or refusing dockerd raises through docker-py.
+_DOCKER_ERRORS = (DockerException, requests.RequestException)
+
+
+@contextmanager
+def _infrastructure(what: str):
+    """Turn Docker client failures into SandboxError, the engine's "retry me" signal."""
+    try:
+        yield
+    except _DOCKER_ERRORS as exc:
+        raise SandboxError(f"{what}: {exc}") from exc
 
 
 def default_worker_name() -> str:
@@ -77,7 +90,7 @@ class DockerSandbox(Sandbox):
 
     def start(self, spec: SandboxSpec) -> DockerHandle:
         name = f"clawweb-task-{spec.task_id}-{secrets.token_hex(4)}"
-        try:
+        with _infrastructure("cannot create the sandbox container"):
             cid = self.api.create_container(
                 self.image, spec.argv, name=name, user=RUNNER_UID,
                 working_dir=WORKSPACE, environment=dict(spec.env),
@@ -88,24 +101,28 @@ class DockerSandbox(Sandbox):
                 # The client's proxy settings are host configuration, not the task's.
                 use_config_proxy=False, host_config=self._host_config(spec),
             )["Id"]
-        except (APIError, DockerException) as exc:
-            raise SandboxError(f"cannot create the sandbox container: {exc}") from exc
+        sock = None
         try:
             # Attach before start: whatever the command prints first is not lost.
             sock = self._attach(cid, spec.stdin)
             self.api.start(cid)
-        except (APIError, DockerException, OSError) as exc:
-            _force_remove(self.api, cid)
+        except (*_DOCKER_ERRORS, OSError) as exc:
+            if sock is not None:
+                sock.close()
+            with _infrastructure("cannot remove a sandbox that failed to start"):
+                _force_remove(self.api, cid)
             raise SandboxError(f"cannot start the sandbox container: {exc}") from exc
         return DockerHandle(self.api, cid, name, sock, spec.limits.memory_mb)
 
     def remove_orphans(self, alive_worker_names: set[str]) -> list[str]:
         removed = []
-        for c in self.api.containers(all=True, filters={"label": f"{LABEL}={self.instance}"}):
-            if (c.get("Labels") or {}).get(LABEL_WORKER) in alive_worker_names:
-                continue
-            _force_remove(self.api, c["Id"])
-            removed.append(c["Names"][0].lstrip("/") if c.get("Names") else c["Id"])
+        with _infrastructure("cannot remove orphaned sandboxes"):
+            ours = self.api.containers(all=True, filters={"label": f"{LABEL}={self.instance}"})
+            for c in ours:
+                if (c.get("Labels") or {}).get(LABEL_WORKER) in alive_worker_names:
+                    continue
+                _force_remove(self.api, c["Id"])
+                removed.append(c["Names"][0].lstrip("/") if c.get("Names") else c["Id"])
         return removed
 
     def _labels(self, spec: SandboxSpec) -> dict[str, str]:
@@ -115,15 +132,17 @@ class DockerSandbox(Sandbox):
 
     def _host_config(self, spec: SandboxSpec) -> dict:
         lim = spec.limits
-        binds = {str(spec.workdir): {"bind": WORKSPACE, "mode": "rw"}}
-        for host_path, container_path in spec.extra_mounts.items():
-            binds[str(host_path)] = {"bind": container_path, "mode": "rw"}
+        # Mounts, not Binds: a missing host path is an error instead of an
+        # empty root-owned directory that dockerd quietly creates on the host.
+        mounts = [Mount(WORKSPACE, str(spec.workdir), type="bind")]
+        mounts += [Mount(target, str(source), type="bind")
+                   for source, target in spec.extra_mounts.items()]
         # Tools need a writable /tmp and $HOME on a read-only root; both are
         # tmpfs (counted against the memory limit), exec allowed because build
         # tools run what they unpack there, nosuid/nodev because nothing should.
         tmpfs_opts = f"rw,exec,nosuid,nodev,size={lim.tmpfs_mb}m"
         return self.api.create_host_config(
-            binds=binds,
+            mounts=mounts,
             tmpfs={"/tmp": f"{tmpfs_opts},mode=1777",
                    HOME: f"{tmpfs_opts},uid=1000,gid=1000,mode=0700"},
             read_only=True,
@@ -178,11 +197,9 @@ class DockerHandle(SandboxHandle):
 
     def wait(self) -> ExitInfo:
         if self._exit is None:
-            try:
+            with _infrastructure(f"cannot wait for sandbox {self.name}"):
                 code = self.api.wait(self.id, timeout=None)["StatusCode"]
                 state = self.api.inspect_container(self.id)["State"]
-            except NotFound as exc:
-                raise SandboxError(f"sandbox {self.name} vanished") from exc
             self._exit = ExitInfo(exit_code=code, oom_killed=self._oom(code, state))
         return self._exit
 
@@ -204,22 +221,24 @@ class DockerHandle(SandboxHandle):
                 since=since, until=until, decode=True,
                 filters={"container": self.id, "event": "oom"})
             return any(True for _ in events)
-        except (APIError, DockerException, ValueError):
+        except (*_DOCKER_ERRORS, ValueError):
             return False
 
     def kill(self) -> None:
         self._killed = True
-        try:
-            self.api.kill(self.id)
-        except NotFound:
-            pass
-        except APIError as exc:
-            if exc.status_code != 409:  # 409: not running any more, nothing to do
-                raise
+        with _infrastructure(f"cannot kill sandbox {self.name}"):
+            try:
+                self.api.kill(self.id)
+            except NotFound:
+                pass
+            except APIError as exc:
+                if exc.status_code != 409:  # 409: not running any more, nothing to do
+                    raise
 
     def remove(self) -> None:
         self._close_socket()
-        _force_remove(self.api, self.id)
+        with _infrastructure(f"cannot remove sandbox {self.name}"):
+            _force_remove(self.api, self.id)
 
     def write_stdin(self, data: bytes) -> None:
         self._sock.sendall(data)
