@@ -32,6 +32,24 @@ class NotSignedIn(Exception):
     pass
 
 
+class server_only:  # noqa: N801 - reads as a decorator
+    """A State method that must NOT become a client-callable event.
+
+    Reflex exposes every public function on a State class as an event handler.
+    Helpers such as ``current_user`` are for handlers to call, never clients;
+    wrapping them in this descriptor (no ``__code__``, not callable itself)
+    keeps them off the event list while ``self.helper()`` works as before.
+    """
+
+    def __init__(self, fn):
+        self.fn = fn
+        self.__doc__ = fn.__doc__
+        self.__name__ = fn.__name__
+
+    def __get__(self, obj, objtype=None):
+        return self.fn if obj is None else self.fn.__get__(obj, objtype)
+
+
 def _mark(fn, level: str):
     setattr(fn, ACCESS_ATTR, level)
     return fn

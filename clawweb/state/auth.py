@@ -7,7 +7,7 @@ import reflex as rx
 from clawweb import routes
 from clawweb.db import session_scope
 from clawweb.services import accounts, auth_sessions, setup
-from clawweb.state.access import public, signed_in
+from clawweb.state.access import public, server_only, signed_in
 from clawweb.state.base import AppState
 
 
@@ -60,6 +60,7 @@ class SignInState(AppState):
         self._forget_user()
         return [rx.toast.info(self.tr("signin.signed_out")), rx.redirect(routes.LOGIN)]
 
+    @server_only
     def handle_error(self, exc: Exception):
         # Sign-in errors stay on the form, where a phone user is looking.
         from clawweb.services.errors import ServiceError

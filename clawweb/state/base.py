@@ -19,7 +19,7 @@ from clawweb.models import User
 from clawweb.services import auth_sessions
 from clawweb.services.errors import ServiceError, Unavailable
 from clawweb.settings import get_settings
-from clawweb.state.access import is_expected, public
+from clawweb.state.access import public, server_only
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,7 @@ class AppState(rx.State):
     auth_checked: bool = False
 
     # -- identity ---------------------------------------------------------
+    @server_only
     def current_user(self) -> User | None:
         """The user behind this browser's token, straight from the database."""
         token = self.session_token
@@ -60,6 +61,7 @@ class AppState(rx.State):
         self._remember_user(user)
         return user
 
+    @server_only
     def require_user(self) -> User:
         user = self.current_user()
         if user is None:
@@ -92,15 +94,19 @@ class AppState(rx.State):
         return (self.router.headers.user_agent or "")[:400]
 
     # -- responses ----------------------------------------------------------
+    @server_only
     def tr(self, key: str, **params) -> str:
         return t(key, self.lang, **params)
 
+    @server_only
     def deny_anonymous(self):
         return rx.redirect(routes.login(next_path=self.router.url.path or "/"))
 
+    @server_only
     def deny_forbidden(self):
         return rx.toast.error(self.tr("errors.forbidden"))
 
+    @server_only
     def handle_error(self, exc: Exception):
         if isinstance(exc, ServiceError):
             return rx.toast.error(self.tr(exc.key, **exc.params))
