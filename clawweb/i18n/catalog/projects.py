@@ -56,5 +56,9 @@ MESSAGES = {
     "projects.already_member": ("“{username}” is already a member.", "“{username}”已经是成员。"),
     "projects.not_member": ("That user is not a member of this project.", "该用户不是此项目的成员。"),
     "projects.role_invalid": ("Unknown role.", "未知角色。"),
+    "projects.has_active_tasks": (
+        "This project still has queued or running tasks; cancel them first.",
+        "该项目仍有排队或运行中的任务；请先取消它们。",
+    ),
     "projects.create_failed": ("The project could not be created.", "无法创建项目。"),
 }
