@@ -39,6 +39,11 @@ def task_cancel_key(task_id: int) -> str:
     return f"{PREFIX}:task:{task_id}:cancel"
 
 
+def task_interrupt_key(task_id: int) -> str:
+    """Set to ask a running agent to stop its current turn (the session is kept)."""
+    return f"{PREFIX}:task:{task_id}:interrupt"
+
+
 def task_lock_key(task_id: int) -> str:
     """Held by the worker running a task, so no two attempts overlap."""
     return f"{PREFIX}:task:{task_id}:lock"

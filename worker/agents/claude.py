@@ -1,0 +1,286 @@
+"""The ``claude`` agent: Claude Code in the task's sandbox, driven through claude-agent-sdk.
+
+One run: resolve the credential (none -> fail at once, saying where to add
+one), start this task's egress proxy on a unix socket, start the CLI in the
+container behind the in-container bridge (``SandboxTransport``), send the
+prompt, and turn every SDK message into ``agent.*`` events
+(see ``claude_events``). Tool permission requests go to people through
+``claude_approvals``. Budget and max turns are enforced by the CLI itself
+(``--max-budget-usd``, ``--max-turns``) and reported with a clear reason.
+
+Claude's session files live in the data directory (``claude/task-<id>``,
+mounted as the CLI's config dir), so a follow-up on any worker copies its
+parent's and resumes the same session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import shutil
+import threading
+from pathlib import Path
+from typing import Any
+
+from claude_agent_sdk import ClaudeAgentOptions, ClaudeSDKClient, ResultMessage
+from claude_agent_sdk._errors import ClaudeSDKError
+from claude_agent_sdk.types import _configure_can_use_tool
+
+from clawweb import redis_conn, streams
+from clawweb.db import session_scope
+from clawweb.i18n import t
+from clawweb.models import AgentSettings, Task
+from clawweb.services import agent_settings, credentials
+from clawweb.services.crypto import SecretUnreadable
+from clawweb.settings import get_settings
+from worker.agents.base import Agent, AgentContext, AgentResult
+from worker.agents.claude_approvals import make_can_use_tool
+from worker.agents.claude_events import Tally, events_for
+from worker.agents.claude_transport import MAX_BUFFER_SIZE, SandboxTransport
+from worker.egress import EgressProxy, ModelCredential
+from worker.sandbox.base import SandboxSpec
+
+log = logging.getLogger(__name__)
+
+CONFIG_DIR = "/home/runner/.claude"
+EGRESS_DIR = "/run/clawweb/egress"
+BRIDGE = "/usr/local/lib/clawweb/bridge.py"
+# What the container sees where a key would be: the proxy replaces it.
+PLACEHOLDER_KEY = "sk-ant-placeholder-injected-by-clawweb-egress"
+STOP_POLL_SECONDS = 0.5
+
+
+def session_dir(task_id: int) -> Path:
+    return get_settings().data_dir.resolve() / "claude" / f"task-{task_id}"
+
+
+def _writable_by_runner(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        for p in [path, *path.rglob("*")]:
+            with contextlib.suppress(FileNotFoundError):
+                shutil.chown(p, 1000, 1000)
+    except PermissionError:
+        # A worker that is not root cannot chown; the directory is private to
+        # this task's container, so opening it up is the fallback.
+        path.chmod(0o777)
+
+
+class _Emitter:
+    """ctx.emit from several threads (SDK loop, proxy, stderr reader), one at a time."""
+
+    def __init__(self, ctx: AgentContext):
+        self._ctx, self._lock = ctx, threading.Lock()
+        self.stderr_tail = b""
+
+    def __call__(self, type_: str, data: dict[str, Any]) -> None:
+        with self._lock:
+            self._ctx.emit(type_, data)
+
+    def stderr(self, data: bytes) -> None:
+        self.stderr_tail = (self.stderr_tail + data)[-2000:]
+        with self._lock:
+            self._ctx.emit_output("stderr", data)
+
+
+class ClaudeAgent(Agent):
+    name = "claude"
+
+    def run(self, ctx: AgentContext) -> AgentResult:
+        with session_scope() as session:
+            try:
+                cred = credentials.resolve_for_task(session=session, task=ctx.task)
+            except SecretUnreadable:
+                return AgentResult(exit_code=None, failure_reason=t("credentials.unreadable"))
+            conf = agent_settings.for_project(session=session, project_id=ctx.project.id)
+            session.expunge_all()
+            parent = session.get(Task, ctx.task.parent_id) if ctx.task.parent_id else None
+            resume = parent.agent_session_id if parent else ""
+        if cred is None:
+            return AgentResult(exit_code=None, failure_reason=t("credentials.missing"))
+        emit = _Emitter(ctx)
+        sdir = session_dir(ctx.task.id)
+        if parent and resume and session_dir(parent.id).exists():
+            shutil.copytree(session_dir(parent.id), sdir, dirs_exist_ok=True)
+        _writable_by_runner(sdir)
+        egress_dir = get_settings().data_dir.resolve() / "egress" / f"task-{ctx.task.id}"
+        proxy = self._proxy(egress_dir, cred, conf, emit)
+        try:
+            return asyncio.run(_Run(ctx, conf, emit, sdir, egress_dir, resume).main())
+        finally:
+            proxy.stop()
+            shutil.rmtree(egress_dir, ignore_errors=True)
+
+    @staticmethod
+    def _proxy(egress_dir: Path, cred, conf: AgentSettings, emit: _Emitter) -> EgressProxy:
+        egress_dir.mkdir(parents=True, exist_ok=True)
+        egress_dir.chmod(0o755)
+        port = get_settings().claude_bridge_port
+        return EgressProxy(
+            socket_path=egress_dir / "egress.sock", model_url=get_settings().anthropic_base_url,
+            credential=ModelCredential(cred.kind, cred.secret),
+            allow_hosts=list(conf.egress_allow_hosts or []),
+            on_refused=lambda host: emit("egress.refused", {"host": host}),
+            own_hosts=(f"127.0.0.1:{port}", f"localhost:{port}"),
+        ).start()
+
+
+class _Run:
+    """One asyncio run of the SDK client against the sandboxed CLI."""
+
+    def __init__(self, ctx: AgentContext, conf: AgentSettings, emit: _Emitter, sdir: Path,
+                 egress_dir: Path, resume: str):
+        self.ctx, self.conf, self.emit = ctx, conf, emit
+        self.sdir, self.egress_dir, self.resume = sdir, egress_dir, resume
+        self.tally = Tally()
+        self.result: ResultMessage | None = None
+        self.stopped = False
+        self.interrupted = False
+        self.transport: SandboxTransport | None = None
+
+    def options(self) -> ClaudeAgentOptions:
+        conf = self.conf
+        system_prompt: dict[str, Any] = {"type": "preset", "preset": "claude_code"}
+        if conf.system_prompt:
+            system_prompt["append"] = conf.system_prompt
+        return ClaudeAgentOptions(
+            system_prompt=system_prompt, model=conf.model or None,
+            permission_mode=conf.permission_mode or "default",
+            allowed_tools=list(conf.allowed_tools or []),
+            disallowed_tools=list(conf.denied_tools or []),
+            max_turns=conf.max_turns or None, max_budget_usd=conf.budget_usd or None,
+            resume=self.resume or None, cwd="/workspace",
+            # Only our flags count: a repository's .claude/settings.json must not
+            # pre-approve tools behind the project owner's back.
+            setting_sources=[],
+            include_partial_messages=True, max_buffer_size=MAX_BUFFER_SIZE,
+            can_use_tool=make_can_use_tool(
+                task_id=self.ctx.task.id, project_id=self.ctx.project.id,
+                timeout_seconds=conf.approval_timeout_seconds, emit=self.emit,
+                should_stop=self.ctx.should_stop),
+        )
+
+    def env(self) -> dict[str, str]:
+        s = get_settings()
+        bridge = f"http://127.0.0.1:{s.claude_bridge_port}"
+        return {
+            "ANTHROPIC_BASE_URL": bridge, "ANTHROPIC_API_KEY": PLACEHOLDER_KEY,
+            # Tools (pip, npm, curl) reach allow-listed hosts through the same bridge.
+            "HTTPS_PROXY": bridge, "HTTP_PROXY": bridge, "https_proxy": bridge,
+            "http_proxy": bridge, "NO_PROXY": "", "CLAUDE_CONFIG_DIR": CONFIG_DIR,
+            "DISABLE_TELEMETRY": "1", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+            "DISABLE_AUTOUPDATER": "1", "DISABLE_ERROR_REPORTING": "1",
+            "CLAUDE_CODE_MAX_RETRIES": str(s.claude_api_max_retries),
+            "API_TIMEOUT_MS": str(s.claude_api_timeout_ms),
+            "CLAUDE_CODE_ENTRYPOINT": "sdk-py", "CLAUDE_AGENT_SDK_VERSION": _sdk_version(),
+            "CLAUDE_CODE_SDK_READS_SESSION_STATE": "1",
+        }
+
+    def wrap(self, argv: list[str]) -> list[str]:
+        port = get_settings().claude_bridge_port
+        return ["python3", BRIDGE, "--listen", f"127.0.0.1:{port}",
+                "--socket", f"{EGRESS_DIR}/egress.sock", "--", *argv]
+
+    def start(self, argv: list[str]):
+        spec = SandboxSpec(task_id=self.ctx.task.id, argv=argv, workdir=self.ctx.workdir,
+                           limits=self.ctx.limits, env=self.env(), stdin=True,
+                           labels=dict(self.ctx.labels),
+                           extra_mounts={str(self.egress_dir): EGRESS_DIR,
+                                         str(self.sdir): CONFIG_DIR})
+        self.ctx.mark_started()
+        return self.ctx.sandbox.start(spec)
+
+    async def main(self) -> AgentResult:
+        options = self.options()
+        # The client configures its own copy; the transport builds the command
+        # line, so it needs the configured one (permission prompts over stdio).
+        self.transport = SandboxTransport(options=_configure_can_use_tool(options),
+                                          start=self.start, wrap=self.wrap,
+                                          on_stderr=self.emit.stderr)
+        client = ClaudeSDKClient(options, transport=self.transport)
+        watcher = asyncio.create_task(self._watch(client))
+        error: BaseException | None = None
+        try:
+            await client.connect()
+            await client.query(self.ctx.task.command)
+            async for msg in client.receive_response():
+                for type_, data in events_for(msg, self.tally):
+                    self.emit(type_, data)
+                if isinstance(msg, ResultMessage):
+                    self.result = msg
+        except (ClaudeSDKError, OSError, RuntimeError) as exc:
+            error = exc
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(BaseException):
+                await client.disconnect()
+        return self._outcome(error)
+
+    async def _watch(self, client: ClaudeSDKClient) -> None:
+        """Cancel/timeout -> kill the container; an interrupt request -> interrupt the turn."""
+        key = streams.task_interrupt_key(self.ctx.task.id)
+        while True:
+            await asyncio.sleep(STOP_POLL_SECONDS)
+            if self.ctx.should_stop():
+                self.stopped = True
+                self.transport.kill()
+                return
+            if not self.interrupted and await asyncio.to_thread(_take_flag, key):
+                self.interrupted = True
+                with contextlib.suppress(Exception):
+                    await client.interrupt()
+
+    def _outcome(self, error: BaseException | None) -> AgentResult:
+        usage = self.tally.as_usage()
+        _record_usage(self.ctx.task.id, usage)
+        reason, code = self._reason(error)
+        if reason and not self.stopped:
+            self.emit("agent.stopped", {"reason": reason})
+        return AgentResult(exit_code=code, failure_reason=reason, usage=usage)
+
+    def _reason(self, error: BaseException | None) -> tuple[str, int | None]:
+        res = self.result
+        if self.stopped:
+            return "", 137
+        if self.interrupted:
+            return t("agents.interrupted"), 130
+        if res is None:
+            detail = str(error) if error else "no result"
+            tail = self.emit.stderr_tail.decode(errors="replace").strip().splitlines()[-1:]
+            return t("agents.cli_failed", detail=" ".join([detail, *tail])[:500]), None
+        if res.subtype == "error_max_turns":
+            return t("agents.max_turns_reached", turns=self.conf.max_turns), 1
+        if res.subtype == "error_max_budget_usd":
+            return t("agents.budget_reached", budget=f"{self.conf.budget_usd:.2f}"), 1
+        if res.is_error:
+            detail = (res.result or ", ".join(res.errors or []) or res.subtype)[:500]
+            return t("agents.api_error", detail=detail), 1
+        return "", 0
+
+
+def _take_flag(key: str) -> bool:
+    try:
+        return bool(redis_conn.get_redis().delete(key))
+    except Exception:  # noqa: BLE001 - a Redis blip must not end the run
+        return False
+
+
+def _record_usage(task_id: int, usage: dict[str, Any]) -> None:
+    """Usage straight onto the task row, so a follow-up finds the session to resume."""
+    with session_scope() as session:
+        task = session.get(Task, task_id)
+        if task is None:
+            return
+        task.input_tokens = usage["input_tokens"]
+        task.output_tokens = usage["output_tokens"]
+        task.cost_usd = usage["cost_usd"]
+        task.turns = usage["turns"]
+        task.model = usage["model"] or task.model
+        task.agent_session_id = usage["agent_session_id"] or task.agent_session_id
+        session.add(task)
+
+
+def _sdk_version() -> str:
+    from claude_agent_sdk._version import __version__
+    return __version__

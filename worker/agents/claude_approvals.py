@@ -1,0 +1,136 @@
+"""The worker side of approvals: the SDK's ``can_use_tool`` becomes a request a person answers.
+
+The wait is on Redis (``BLPOP streams.approval_answer_key``) in short slices, so
+a cancel is noticed and a decision that reached the database while Redis was
+away is still found. No browser is involved: closing every tab loses nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from datetime import timezone
+from typing import Any
+
+import anyio
+import redis as redis_lib
+from claude_agent_sdk import PermissionResultAllow, PermissionResultDeny, ToolPermissionContext
+from claude_agent_sdk.types import PermissionRuleValue, PermissionUpdate
+
+from clawweb import redis_conn, streams
+from clawweb.db import session_scope
+from clawweb.i18n import t
+from clawweb.models import Task, TaskStatus, utcnow
+from clawweb.services import approvals
+
+log = logging.getLogger(__name__)
+POLL_SECONDS = 1.0
+
+
+def set_status(task_id: int, project_id: int, status: TaskStatus,
+               emit: Callable[[str, dict[str, Any]], None]) -> None:
+    """running <-> awaiting_approval, never over a terminal status (a cancel won)."""
+    with session_scope() as session:
+        task = session.get(Task, task_id)
+        if task is None or task.status not in (TaskStatus.running, TaskStatus.awaiting_approval):
+            return
+        task.status = status
+        task.updated_at = utcnow()
+        session.add(task)
+    emit("status", {"status": status.value, "reason": "", "exit_code": None})
+    try:
+        streams.publish_task_change(redis_conn.get_redis(), task_id, project_id, status.value)
+    except redis_lib.RedisError:
+        log.warning("task %s: status change not announced (Redis unavailable)", task_id)
+
+
+def _poll_answer(approval_id: int, timeout: float) -> dict[str, Any] | None:
+    try:
+        item = redis_conn.get_redis().blpop([streams.approval_answer_key(approval_id)],
+                                            timeout=max(timeout, 0.01))
+        if item:
+            return json.loads(item[1])
+    except (redis_lib.RedisError, ValueError):
+        time.sleep(timeout)
+    with session_scope() as session:
+        row = approvals.decision_of(session=session, approval_id=approval_id)
+        if row is not None and row.decision and row.decision != "expired":
+            rule = approvals.rule_for(row.tool_name, row.tool_input or {}) \
+                if row.decision == "allow_always" else ""
+            return {"decision": row.decision, "message": row.message, "rule": rule}
+    return None
+
+
+def wait_for_answer(approval_id: int, deadline: float,
+                    should_stop: Callable[[], bool]) -> dict[str, Any]:
+    """Block until a decision, the deadline (-> expired) or a stop (-> stopped)."""
+    while True:
+        remaining = deadline - time.time()
+        if should_stop():
+            return {"decision": "stopped", "message": "", "rule": ""}
+        if remaining <= 0:
+            with session_scope() as session:
+                row = approvals.expire(session=session, approval_id=approval_id)
+                if row.decision != "expired":  # a decision won the race
+                    return {"decision": row.decision, "message": row.message, "rule": ""}
+            return {"decision": "expired", "message": "", "rule": ""}
+        answer = _poll_answer(approval_id, min(POLL_SECONDS, remaining))
+        if answer is not None:
+            return answer
+
+
+def _rule_update(rule: str) -> list[PermissionUpdate]:
+    tool, _, rest = rule.partition("(")
+    content = rest[:-1] if rest.endswith(")") else None
+    return [PermissionUpdate(type="addRules", behavior="allow", destination="session",
+                             rules=[PermissionRuleValue(tool_name=tool, rule_content=content)])]
+
+
+def _to_result(answer: dict[str, Any], timeout_seconds: int):
+    decision = answer.get("decision")
+    if decision == "allow":
+        return PermissionResultAllow()
+    if decision == "allow_always":
+        rule = answer.get("rule") or ""
+        return PermissionResultAllow(updated_permissions=_rule_update(rule) if rule else None)
+    if decision == "expired":
+        return PermissionResultDeny(message=t("approvals.timed_out_text", seconds=timeout_seconds))
+    if decision == "stopped":
+        return PermissionResultDeny(message="The task was stopped.", interrupt=True)
+    return PermissionResultDeny(message=answer.get("message") or t("approvals.denied_text"))
+
+
+def make_can_use_tool(*, task_id: int, project_id: int, timeout_seconds: int,
+                      emit: Callable[[str, dict[str, Any]], None], should_stop: Callable[[], bool]):
+    """The SDK callback for one task."""
+
+    async def can_use_tool(tool_name: str, tool_input: dict[str, Any],
+                           context: ToolPermissionContext):
+        tool_use_id = context.tool_use_id or f"anon-{time.time_ns()}"
+        row = await anyio.to_thread.run_sync(lambda: _create(task_id, tool_use_id, tool_name,
+                                                             tool_input, timeout_seconds))
+        expires = row.expires_at.replace(tzinfo=timezone.utc)
+        emit("agent.approval", {"approval_id": row.id, "tool_use_id": tool_use_id,
+                                "tool": tool_name, "input": row.tool_input,
+                                "expires_at": expires.isoformat()})
+        await anyio.to_thread.run_sync(set_status, task_id, project_id,
+                                       TaskStatus.awaiting_approval, emit)
+        answer = await anyio.to_thread.run_sync(wait_for_answer, row.id, expires.timestamp(),
+                                                should_stop)
+        emit("agent.approval_answer", {"approval_id": row.id, "decision": answer["decision"],
+                                       "message": answer.get("message", "")})
+        if answer["decision"] != "stopped":
+            await anyio.to_thread.run_sync(set_status, task_id, project_id, TaskStatus.running, emit)
+        return _to_result(answer, timeout_seconds)
+
+    return can_use_tool
+
+
+def _create(task_id, tool_use_id, tool_name, tool_input, timeout_seconds):
+    with session_scope() as session:
+        task = session.get(Task, task_id)
+        return approvals.create_request(session=session, task=task, tool_use_id=tool_use_id,
+                                        tool_name=tool_name, tool_input=tool_input,
+                                        timeout_seconds=timeout_seconds)
