@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from tests.support.services import need_docker
-from worker.sandbox.base import ExitInfo, Limits, SandboxHandle, SandboxSpec
+from worker.sandbox.base import Chunk, ExitInfo, Limits, SandboxHandle, SandboxSpec
 from worker.sandbox.docker import DockerSandbox
 
 IMAGE = "clawweb-runner"
@@ -63,19 +64,22 @@ def spec(workdir: Path, script: str, **kwargs) -> SandboxSpec:
                        workdir=workdir, **kwargs)
 
 
-def collect(handle: SandboxHandle) -> tuple[bytes, bytes]:
-    """Drain output on a thread so a hung container fails the test instead of hanging it."""
+def collect(handle: SandboxHandle, chunks: Iterator[Chunk] | None = None
+            ) -> tuple[bytes, bytes]:
+    """Drain output (or the rest of ``chunks``) on a thread, so that a hung
+    container fails the test instead of hanging the suite."""
     parts: dict[str, list[bytes]] = {"stdout": [], "stderr": []}
+    chunks = handle.output() if chunks is None else chunks
 
     def drain():
-        for chunk in handle.output():
+        for chunk in chunks:
             parts[chunk.stream].append(chunk.data)
 
     thread = threading.Thread(target=drain, daemon=True)
     thread.start()
     thread.join(HANG_GUARD_SECONDS)
     if thread.is_alive():
-        handle.kill()
+        handle.remove()
         pytest.fail(f"sandbox output did not end within {HANG_GUARD_SECONDS}s")
     return b"".join(parts["stdout"]), b"".join(parts["stderr"])
 

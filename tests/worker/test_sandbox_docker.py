@@ -84,7 +84,7 @@ def test_stdin_reaches_the_command_and_close_ends_it(docker_sandbox, workdir):
         assert next(chunks).data == b'{"type": "user"}\n'  # echoed while stdin is open
         handle.write_stdin(b"second\n")
         handle.close_stdin()
-        assert b"".join(c.data for c in chunks) == b"second\nCLOSED\n"
+        assert collect(handle, chunks) == (b"second\nCLOSED\n", b"")
         assert handle.wait().exit_code == 0
     finally:
         handle.remove()
@@ -187,3 +187,22 @@ def test_plain_sigkill_is_not_reported_as_oom(docker_sandbox, workdir):
     result = run(docker_sandbox, workdir, "kill -9 $$", limits=small())
     assert result.exit.exit_code == 137
     assert result.exit.oom_killed is False
+
+
+def test_oom_is_found_even_when_the_daemon_does_not_flag_it(docker_sandbox, workdir,
+                                                            monkeypatch):
+    # Some daemons only set State.OOMKilled when PID 1 itself died; under
+    # --init the bomb is a child. The event log must still tell.
+    real_inspect = docker_sandbox.api.inspect_container
+
+    def unflagged(cid):
+        info = real_inspect(cid)
+        info["State"]["OOMKilled"] = False
+        return info
+
+    monkeypatch.setattr(docker_sandbox.api, "inspect_container", unflagged)
+    bomb = "python3 -c 'x = [bytearray(2**20) for _ in range(1024)]; print(\"SURVIVED\")'"
+    result = run(docker_sandbox, workdir, bomb, limits=small(memory_mb=64))
+    assert b"SURVIVED" not in result.stdout
+    assert result.exit.exit_code == 137
+    assert result.exit.oom_killed is True

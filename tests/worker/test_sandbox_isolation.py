@@ -263,8 +263,7 @@ def test_background_process_does_not_survive(docker_sandbox, workdir):
         assert _host_processes_with(marker)  # it really runs, and ps can see it
         handle.write_stdin(b"go\n")
         handle.close_stdin()
-        for _ in chunks:
-            pass
+        collect(handle, chunks)
         assert handle.wait().exit_code == 0
         assert not _host_processes_with(marker)
     finally:
@@ -282,7 +281,7 @@ def test_kill_stops_the_container(docker_sandbox, workdir):
         assert next(chunks).data == b"READY\n"
         handle.kill()
         handle.kill()  # safe twice
-        assert list(chunks) == []
+        assert collect(handle, chunks) == (b"", b"")
         assert handle.wait().exit_code == 137
         assert handle.wait().oom_killed is False
         assert docker_sandbox.api.inspect_container(handle.id)["State"]["Running"] is False

@@ -15,7 +15,7 @@ import struct
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import docker
 import requests
@@ -112,7 +112,7 @@ class DockerSandbox(Sandbox):
             with _infrastructure("cannot remove a sandbox that failed to start"):
                 _force_remove(self.api, cid)
             raise SandboxError(f"cannot start the sandbox container: {exc}") from exc
-        return DockerHandle(self.api, cid, name, sock, spec.limits.memory_mb)
+        return DockerHandle(self.api, cid, name, sock)
 
     def remove_orphans(self, alive_worker_names: set[str]) -> list[str]:
         removed = []
@@ -172,13 +172,11 @@ class DockerSandbox(Sandbox):
 class DockerHandle(SandboxHandle):
     """A started container; ``output()`` demultiplexes the attach stream."""
 
-    def __init__(self, api: docker.APIClient, cid: str, name: str,
-                 sock: socket.socket, memory_mb: int):
+    def __init__(self, api: docker.APIClient, cid: str, name: str, sock: socket.socket):
         self.api = api
         self.id = cid
         self.name = name
         self._sock = sock
-        self._memory_mb = memory_mb
         self._exit: ExitInfo | None = None
         self._killed = False
         self._lock = threading.Lock()
@@ -216,7 +214,9 @@ class DockerHandle(SandboxHandle):
     def _had_oom_event(self, state: dict) -> bool:
         try:
             since = _parse_time(state.get("StartedAt"))
-            until = datetime.now(timezone.utc)
+            # The API counts whole seconds: a second more catches an OOM in
+            # this very second (at the price of waiting for it, rarely).
+            until = datetime.now(timezone.utc) + timedelta(seconds=1)
             events = self.api.events(
                 since=since, until=until, decode=True,
                 filters={"container": self.id, "event": "oom"})
