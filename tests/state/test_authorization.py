@@ -1,0 +1,251 @@
+"""Every Reflex event handler checks who calls it and what they may touch.
+
+Any connected client can call any handler with any arguments, so this test
+enumerates every handler on every State class of the app and:
+
+1. requires an access marker (``public``/``signed_in``/``admin_only``/``streaming``
+   from clawweb.state.access); a new handler without one fails here;
+2. calls it anonymously and as a signed-in member with no rights, with every
+   id argument pointing at another user's objects, and checks that nothing in
+   the database changed and none of the victim's data reached the state;
+3. checks that anonymous calls of guarded handlers are turned away, and that
+   Reflex's built-in ``setvar`` cannot set identity vars.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+from datetime import timedelta
+
+import pytest
+from sqlmodel import SQLModel, select
+
+from clawweb.models import (AuthSession, Project, ProjectMember, ProjectRole, Role, Task,
+                            TaskEvent, User, utcnow)
+
+rx = pytest.importorskip("reflex")
+
+VICTIM_ID = 7
+SECRETS = ("victim-secret-project", "victim-secret-command", "victim-secret-output",
+           "Victim Secret Name")
+# Handlers that anyone may call: each must be safe with hostile input.
+PUBLIC = {
+    "init_language", "choose_language", "heartbeat", "require_sign_in",
+    "load_sign_in", "sign_in", "load_setup", "create_admin", "accept",
+}
+# Columns that legitimately change on any authenticated call.
+VOLATILE = {"authsession": {"last_seen_at"}}
+IGNORED_TABLES = {"auditevent"}  # denials are audited; that is a change we want
+
+
+class Form(dict):
+    """A form where every field the handler asks for names the victim's object."""
+
+    def get(self, key, default=None):
+        return self[key] if key in self else str(VICTIM_ID)
+
+    def __missing__(self, key):
+        return str(VICTIM_ID)
+
+
+def _state_classes():
+    from clawweb import clawweb as _app  # noqa: F401 - registers every page's state
+    from clawweb.state.base import AppState
+
+    def walk(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from walk(sub)
+
+    return [AppState, *walk(AppState)]
+
+
+def _own_handlers():
+    for cls in _state_classes():
+        for name, handler in cls.event_handlers.items():
+            if name == "setvar":
+                continue
+            if handler.fn.__qualname__.split(".")[0] != cls.__name__:
+                continue  # inherited: tested on the class that defines it
+            yield cls, name, handler
+
+
+def _args_for(fn):
+    args = []
+    for param in list(inspect.signature(fn).parameters.values())[1:]:
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            continue
+        ann = str(param.annotation)
+        if "dict" in ann or param.name in ("form", "form_data", "data"):
+            args.append(Form(password="x" * 12, password2="x" * 12))
+        elif "int" in ann:
+            args.append(VICTIM_ID)
+        elif "bool" in ann:
+            args.append(True)
+        elif "list" in ann:
+            args.append([str(VICTIM_ID)])
+        else:
+            args.append(str(VICTIM_ID))
+    return args
+
+
+MALLORY_ID = VICTIM_ID + 1
+
+
+def _owned_by_caller(table, row) -> bool:
+    """The caller's own rows may change (signing out their own session)."""
+    if table.name == "user":
+        return row.id == MALLORY_ID
+    return "user_id" in table.columns and row.user_id == MALLORY_ID
+
+
+def _snapshot(engine) -> dict:
+    out = {}
+    with engine.connect() as conn:
+        for table in SQLModel.metadata.sorted_tables:
+            if table.name in IGNORED_TABLES:
+                continue
+            skip = VOLATILE.get(table.name, set())
+            cols = [c for c in table.columns if c.name not in skip]
+            rows = conn.execute(table.select()).all()
+            out[table.name] = sorted(
+                repr(tuple(getattr(r, c.name) for c in cols))
+                for r in rows if not _owned_by_caller(table, r))
+    return out
+
+
+class _BackgroundSelf:
+    """Stands in for Reflex's StateProxy: ``async with self`` is a no-op here."""
+
+    def __init__(self, state):
+        object.__setattr__(self, "_state", state)
+
+    def __getattr__(self, name):
+        return getattr(self._state, name)
+
+    def __setattr__(self, name, value):
+        setattr(self._state, name, value)
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc):
+        return False
+
+
+def _call(cls, handler, token: str):
+    root = rx.State(_reflex_internal_init=True)
+    state = root.get_substate(cls.get_full_name().split("."))
+    state.session_token = token
+    fn = handler.fn
+    args = _args_for(fn)
+    result = None
+    try:
+        if handler.is_background:
+            result = asyncio.run(asyncio.wait_for(_drain(fn(_BackgroundSelf(state), *args)), 5))
+        elif inspect.iscoroutinefunction(fn):
+            result = asyncio.run(fn(state, *args))
+        else:
+            result = fn(state, *args)
+    except (asyncio.TimeoutError, TimeoutError):
+        pass
+    except Exception:  # noqa: BLE001 - a crash is fine as long as nothing leaked
+        pass
+    return root, result
+
+
+async def _drain(maybe_gen):
+    if inspect.isasyncgen(maybe_gen):
+        async for _ in maybe_gen:
+            pass
+        return None
+    return await maybe_gen
+
+
+@pytest.fixture
+def world(engine, fake_redis, fast_hashing):
+    """A victim with a project, a task and its output; a member with no rights."""
+    from sqlmodel import Session
+
+    from clawweb.services import auth_sessions, passwords
+
+    with Session(engine) as s:
+        for i in range(1, VICTIM_ID):  # make the victim's ids all equal VICTIM_ID
+            s.add(User(id=i, username=f"filler{i}", disabled=True, password_hash="!"))
+            s.add(Project(id=i, name=f"filler{i}", slug=f"filler{i}"))
+        s.flush()
+        s.add(User(id=VICTIM_ID, username="alice", display_name="Victim Secret Name",
+                   password_hash=passwords.hash_password("alice password 123")))
+        s.add(Project(id=VICTIM_ID, name="victim-secret-project", slug="victim"))
+        s.flush()
+        s.add(ProjectMember(project_id=VICTIM_ID, user_id=VICTIM_ID, role=ProjectRole.owner))
+        for i in range(1, VICTIM_ID + 1):
+            s.add(Task(id=i, project_id=VICTIM_ID, created_by=VICTIM_ID,
+                       command="echo victim-secret-command", status="running"))
+        s.flush()
+        s.add(TaskEvent(task_id=VICTIM_ID, seq=1, ts=0.0, type="output",
+                        data={"stream": "stdout", "text": "victim-secret-output\n"}))
+        s.add(AuthSession(id=VICTIM_ID, user_id=VICTIM_ID, token_hash="0" * 64,
+                          expires_at=utcnow() + timedelta(days=1)))
+        s.add(User(id=MALLORY_ID, username="mallory", role=Role.member,
+                   password_hash=passwords.hash_password("mallory password 123")))
+        s.commit()
+        _, token = auth_sessions.sign_in(session=s, username="mallory",
+                                         password="mallory password 123", ip="", user_agent="")
+        s.commit()
+    return token
+
+
+def _leaks(root) -> list[str]:
+    text = json.dumps(root.dict(), default=str)
+    return [secret for secret in SECRETS if secret in text]
+
+
+def test_every_handler_declares_its_access():
+    from clawweb.state.access import ACCESS_ATTR
+
+    missing = [f"{cls.__name__}.{name}" for cls, name, handler in _own_handlers()
+               if not getattr(handler.fn, ACCESS_ATTR, None)]
+    assert not missing, f"handlers without an access decorator: {missing}"
+    unexpected_public = [f"{cls.__name__}.{name}" for cls, name, handler in _own_handlers()
+                         if getattr(handler.fn, ACCESS_ATTR, None) == "public"
+                         and name not in PUBLIC]
+    assert not unexpected_public, f"new public handlers need review: {unexpected_public}"
+
+
+def _all_handler_ids():
+    return [pytest.param(cls, name, handler, id=f"{cls.__name__}.{name}")
+            for cls, name, handler in _own_handlers()]
+
+
+@pytest.mark.parametrize("cls,name,handler", _all_handler_ids())
+@pytest.mark.parametrize("caller", ["anonymous", "member_without_rights"])
+def test_handler_refuses_strangers(cls, name, handler, caller, world, engine):
+    from clawweb.state.access import ACCESS_ATTR
+
+    token = "" if caller == "anonymous" else world
+    before = _snapshot(engine)
+    root, result = _call(cls, handler, token)
+    after = _snapshot(engine)
+    changed = [t for t in before if before[t] != after[t]]
+    assert not changed, f"{cls.__name__}.{name} as {caller} changed {changed}"
+    assert not _leaks(root), f"{cls.__name__}.{name} as {caller} leaked victim data into state"
+    level = getattr(handler.fn, ACCESS_ATTR, None)
+    if caller == "anonymous" and level in ("signed_in", "admin"):
+        assert "redirect" in repr(result) or "login" in repr(result), \
+            f"{cls.__name__}.{name} did not turn an anonymous caller away: {result!r}"
+    if caller == "member_without_rights" and level == "admin":
+        assert "toast" in repr(result), f"{cls.__name__}.{name} did not refuse a member"
+
+
+def test_setvar_cannot_set_identity(world):
+    from clawweb.state.base import AppState
+
+    root = rx.State(_reflex_internal_init=True)
+    state = root.get_substate(AppState.get_full_name().split("."))
+    for var in ("is_admin", "user_id", "username", "signed_in", "must_change_password"):
+        with pytest.raises(AttributeError):
+            AppState.event_handlers["setvar"].fn(state, var, True)
+    assert state.is_admin is False
