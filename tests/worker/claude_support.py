@@ -103,6 +103,40 @@ def claude_env(tmp_path, monkeypatch, settings, engine, session, redis_url, dock
     api.stop()
 
 
-def container_env_and_files(task_id: int) -> str:
-    """Everything a later container of this task could read: not used; see tests."""
-    return subprocess.run(["true"], capture_output=True, text=True).stdout
+
+
+def answer_approvals(h: Harness, decisions: list[tuple[str, str]], *, timeout: float = 60.0):
+    """A thread that answers the next pending approvals like a person in a browser would."""
+    from sqlmodel import Session
+
+    from clawweb import db
+    from clawweb.services import approvals
+
+    answered: list[int] = []
+
+    def loop():
+        import time
+        deadline = time.time() + timeout
+        queue = list(decisions)
+        while queue and time.time() < deadline and not h.stop.is_set():
+            with Session(db.get_engine()) as s:
+                user = s.get(User, h.user.id)
+                pending = approvals.pending_for(session=s, user=user)
+                for row in pending:
+                    if row.id in answered or not queue:
+                        continue
+                    decision, message = queue.pop(0)
+                    approvals.decide(session=s, user=user, approval_id=row.id,
+                                     decision=decision, message=message)
+                    answered.append(row.id)
+            time.sleep(0.2)
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    return answered
+
+
+def task_containers(task_id: int) -> list[str]:
+    out = subprocess.run(["docker", "ps", "-aq", "--filter", f"label=clawweb.task={task_id}"],
+                         capture_output=True, text=True).stdout
+    return out.split()

@@ -23,3 +23,73 @@ def test_text_only_prompt_through_the_bridge(claude_env):
     assert res["subtype"] == "success" and res["turns"] >= 1
     task = h.reload(task)
     assert task.agent_session_id and task.input_tokens > 0 and task.cost_usd > 0
+
+
+def test_writes_and_edits_files_with_cards_and_usage(claude_env):
+    h = claude_env
+    h.settings(permission_mode="acceptEdits")
+    h.api.push(
+        tool_use("Write", {"file_path": "/workspace/notes.md", "content": "alpha\nbeta\n"},
+                 say="Writing the file."),
+        tool_use("Read", {"file_path": "/workspace/notes.md"}),
+        tool_use("Edit", {"file_path": "/workspace/notes.md", "old_string": "beta",
+                          "new_string": "gamma"}),
+        tool_use("TodoWrite", {"todos": [{"content": "write notes", "status": "completed",
+                                          "activeForm": "Writing notes"}]}),
+        text("Done: notes written and edited.", output_tokens=50),
+    )
+    task = h.task("Write notes")
+    result = h.run(task)
+    assert result.exit_code == 0, result.failure_reason
+    assert (h.workdir() / "notes.md").read_text() == "alpha\ngamma\n"
+    uses = h.of("agent.tool_use")
+    assert [u["name"] for u in uses] == ["Write", "Read", "Edit", "TodoWrite"]
+    results = {r["id"]: r for r in h.of("agent.tool_result")}
+    # (This CLI version answers TodoWrite with an error; the checklist card
+    # comes from the tool call itself.)
+    assert all(u["id"] in results and not results[u["id"]]["is_error"] for u in uses[:3])
+    assert h.of("agent.todo")[0]["todos"][0]["content"] == "write notes"
+    assert any("Writing the file." in d["text"] for d in h.of("agent.text"))
+    assert h.of("agent.text_delta"), "text should stream as deltas too"
+    task = h.reload(task)
+    assert task.turns == 5 and task.output_tokens >= 130 and task.cost_usd > 0
+    assert result.usage["agent_session_id"] == task.agent_session_id
+    # The edit reached the model as a tool result in the next request.
+    assert "alpha" in h.api.main_requests[2].text()
+
+
+def test_refused_host_is_shown_and_key_never_in_container(claude_env):
+    h = claude_env
+    h.settings(allowed_tools=["Bash"])
+    h.api.push(
+        tool_use("Bash", {"command": "curl -sS -m 5 https://example.com/ ; echo curl=$?",
+                          "description": "fetch"}),
+        tool_use("Bash", {"command": "env > /workspace/env.txt; cat /proc/1/environ "
+                          "| tr '\\0' '\\n' >> /workspace/env.txt; grep -rl sk-ant "
+                          "/home /tmp /workspace 2>/dev/null >> /workspace/env.txt; true",
+                          "description": "env"}),
+        text("Done."),
+    )
+    task = h.task("Probe")
+    result = h.run(task)
+    assert result.exit_code == 0, result.failure_reason
+    assert {"host": "example.com"} in h.of("egress.refused")
+    env_dump = (h.workdir() / "env.txt").read_text()
+    assert "ANTHROPIC_API_KEY=sk-ant-placeholder" in env_dump  # the probe did run
+    assert API_KEY not in env_dump and "REALSECRET" not in env_dump
+    everything = repr(h.events) + repr(h.output)
+    assert "REALSECRET" not in everything
+    from worker.agents.claude import session_dir
+    for path in session_dir(task.id).rglob("*"):
+        if path.is_file():
+            assert b"REALSECRET" not in path.read_bytes(), path
+    assert all(r.headers.get("x-api-key") == API_KEY for r in h.api.main_requests)
+
+
+def test_no_credential_fails_at_once(claude_env):
+    h = claude_env
+    from clawweb.services import credentials
+    credentials.delete_user_credential(session=h.session, user=h.user)
+    result = h.run(h.task("anything"))
+    assert result.exit_code is None and "Account" in result.failure_reason
+    assert h.api.requests == []
