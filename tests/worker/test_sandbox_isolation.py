@@ -7,7 +7,6 @@ ever address loopback.
 
 from __future__ import annotations
 
-import os
 import secrets
 import socket
 import subprocess
@@ -165,7 +164,7 @@ def test_memory_bomb_is_oom_killed(docker_sandbox, workdir):
     assert "SURVIVED" not in result.out
     assert result.exit.oom_killed is True
     assert result.exit.exit_code == 137
-    assert os.getpid() and subprocess.run(["true"]).returncode == 0  # we are fine
+    assert subprocess.run(["true"]).returncode == 0  # the host side carries on
 
 
 FORK_BOMB = r"""
