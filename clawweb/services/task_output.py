@@ -132,8 +132,17 @@ async def read_after(task_id: int, after_seq: int, *, block_ms: int = 1000,
         ``block_ms`` without news.
     """
     stored = await asyncio.to_thread(_db_after, task_id, after_seq, limit)
+    if stored and stored[0].seq == after_seq + 1:
+        return _contiguous(stored, after_seq)
     if stored:
-        return _contiguous(stored, after_seq) or stored
+        # A hole in the database (a lost worker's unflushed events): Redis may
+        # still have them; if not, they are gone for good and we move on.
+        try:
+            bridge = _contiguous(await live(task_id, after_seq, block_ms=0,
+                                            count=stored[0].seq - after_seq - 1), after_seq)
+        except redis_lib.RedisError:
+            bridge = []
+        return bridge or _contiguous(stored, stored[0].seq - 1)
     try:
         fresh = await live(task_id, after_seq, block_ms=block_ms, count=limit)
     except redis_lib.RedisError:

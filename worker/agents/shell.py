@@ -1,0 +1,53 @@
+"""The shell agent: ``bash -lc <command>`` in the sandbox, output as it comes."""
+
+from __future__ import annotations
+
+import threading
+
+from worker.agents.base import Agent, AgentContext, AgentResult
+from worker.sandbox.base import SandboxHandle, SandboxSpec
+
+# How often the stop flag (cancel, timeout) is checked while the command runs.
+POLL_SECONDS = 0.1
+# After kill(), how long to wait for the last output before moving on.
+DRAIN_SECONDS = 5.0
+
+
+class ShellAgent(Agent):
+    name = "shell"
+
+    def run(self, ctx: AgentContext) -> AgentResult:
+        if ctx.should_stop():
+            return AgentResult(exit_code=None)
+        spec = SandboxSpec(task_id=ctx.task.id, argv=["bash", "-lc", ctx.task.command],
+                           workdir=ctx.workdir, limits=ctx.limits, labels=dict(ctx.labels))
+        ctx.mark_started()
+        handle = ctx.sandbox.start(spec)
+        try:
+            return self._supervise(ctx, handle)
+        finally:
+            handle.remove()
+
+    def _supervise(self, ctx: AgentContext, handle: SandboxHandle) -> AgentResult:
+        # The reader gets its own thread so a silent command (sleep infinity)
+        # cannot keep us from noticing a cancel or the timeout.
+        reader = threading.Thread(target=_pump, args=(handle, ctx), daemon=True,
+                                  name=f"shell-output-{ctx.task.id}")
+        reader.start()
+        while reader.is_alive():
+            if ctx.should_stop():
+                handle.kill()
+                break
+            reader.join(POLL_SECONDS)
+        info = handle.wait()
+        reader.join(DRAIN_SECONDS)
+        reason = ""
+        if info.oom_killed:
+            reason = f"out of memory (limit {ctx.limits.memory_mb} MB)"
+        return AgentResult(exit_code=info.exit_code, failure_reason=reason,
+                           oom_killed=info.oom_killed)
+
+
+def _pump(handle: SandboxHandle, ctx: AgentContext) -> None:
+    for chunk in handle.output():
+        ctx.emit_output(chunk.stream, chunk.data)

@@ -1,0 +1,219 @@
+"""RQ jobs. ``run_task(task_id)`` is enqueued by path ("worker.jobs.run_task").
+
+The database decides: a run starts only by moving its task queued -> running
+(compare-and-set) while holding the task's Redis lock, and ends only by moving
+running -> terminal on the same attempt. A reaper that already decided (the
+worker was presumed dead) therefore always wins over a late finish.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import update
+from sqlmodel import Session
+
+from clawweb import db, redis_conn, streams
+from clawweb.models import ACTIVE_STATUSES, Project, Task, TaskStatus, User, utcnow
+from clawweb.services import task_output, task_queue
+from clawweb.services.errors import Unavailable
+from clawweb.settings import get_settings
+from worker import worker_name, workspace
+from worker.agents import ADAPTERS, AgentContext, AgentResult
+from worker.control import StopFlag, TaskLock
+from worker.output import OutputPipe
+from worker.sandbox import BACKENDS, Limits, Sandbox
+
+log = logging.getLogger(__name__)
+
+# Which sandbox backend runs tasks (tests use "fake").
+SANDBOX_BACKEND = "docker"
+USAGE_FIELDS = ("agent_session_id", "model", "turns", "input_tokens", "output_tokens",
+                "cost_usd")
+
+
+def make_sandbox(name: str) -> Sandbox:
+    cls = BACKENDS[SANDBOX_BACKEND]
+    params = inspect.signature(cls).parameters
+    return cls(worker_name=name) if "worker_name" in params else cls()
+
+
+@dataclass
+class Ending:
+    status: TaskStatus
+    reason: str = ""
+    exit_code: int | None = None
+    values: dict = field(default_factory=dict)
+
+
+def run_task(task_id: int) -> str:
+    """Run one task to a terminal state. Safe to call twice: the second is a no-op.
+
+    Returns:
+        The final status, or why nothing ran ("not-queued", "locked", "missing").
+    """
+    settings = get_settings()
+    redis = redis_conn.get_redis()
+    name = worker_name()
+    lock = TaskLock(redis, task_id, owner=name, ttl=settings.worker_dead_after_seconds)
+    with Session(db.get_engine(), expire_on_commit=False) as session:
+        if not lock.acquire(wait=settings.worker_dead_after_seconds + 2):
+            # Another attempt still holds it; give the slot back for the sweep.
+            task_queue.unclaim(session=session, task_id=task_id)
+            return "locked"
+        try:
+            outcome = _run_locked(session, redis, task_id, name)
+        finally:
+            lock.release()
+        task = session.get(Task, task_id)
+        if task is not None:
+            _dispatch_next(session, task.project_id)
+        return outcome
+
+
+def _dispatch_next(session: Session, project_id: int) -> None:
+    try:
+        task_queue.dispatch_ready(session=session, project_id=project_id)
+    except Unavailable:
+        log.warning("project %s: next task left to the sweep (Redis down)", project_id)
+
+
+def _run_locked(session: Session, redis, task_id: int, name: str) -> str:
+    task = session.get(Task, task_id)
+    if task is None:
+        return "missing"
+    attempt = task.attempt + 1
+    if not task_queue.transition(
+            session=session, task_id=task_id, from_statuses=[TaskStatus.queued],
+            to=TaskStatus.running, attempt=task.attempt, dispatched_only=True,
+            values={"attempt": attempt, "worker_name": name, "started_at": utcnow(),
+                    "command_started": False}):
+        return "not-queued"
+    session.refresh(task)
+    project = session.get(Project, task.project_id)
+    pipe = OutputPipe(task_id=task_id, redis=redis,
+                      start_seq=task_output.last_seq(session, task_id, redis),
+                      cap_bytes=get_settings().output_cap_bytes)
+    pipe.emit("status", {"status": "running", "reason": "", "exit_code": None,
+                         "worker": name, "attempt": attempt})
+    task_queue.announce(task, TaskStatus.running, redis=redis)
+    stop = StopFlag(redis, task_id, task.timeout_seconds)
+    try:
+        ending = _execute(session, task, project, pipe, stop, name)
+    except BaseException:
+        # Cold shutdown (second SIGTERM) or a bug: record it, then let it go on.
+        _finish(session, task, pipe, _interrupted(session, task), redis)
+        raise
+    return _finish(session, task, pipe, ending, redis)
+
+
+def _interrupted(session: Session, task: Task) -> Ending:
+    session.refresh(task)
+    if not task.command_started:
+        return Ending(TaskStatus.failed, "the worker stopped before the command started")
+    return Ending(TaskStatus.failed, "the worker was stopped while the task was running")
+
+
+def _execute(session: Session, task: Task, project: Project, pipe: OutputPipe,
+             stop: StopFlag, name: str) -> Ending:
+    workdir: Path | None = None
+    result: AgentResult | None = None
+    error = ""
+    try:
+        parent = session.get(Task, task.parent_id) if task.parent_id else None
+        workdir, base_sha = workspace.prepare(task, project, parent)
+        ctx = AgentContext(
+            task=task, project=project, sandbox=make_sandbox(name), workdir=workdir,
+            limits=Limits(memory_mb=project.memory_mb, cpus=project.cpus,
+                          pids=project.pids_limit),
+            worker_name=name, emit=pipe.emit, emit_output=pipe.emit_output,
+            should_stop=stop, mark_started=lambda: _mark_started(session, task),
+            labels={"clawweb.attempt": str(task.attempt)})
+        result = ADAPTERS[task.kind]().run(ctx)
+    except Exception as exc:
+        log.exception("task %s failed in the worker", task.id)
+        error = _describe(exc)
+    values: dict = {}
+    if workdir is not None:
+        values, save_error = _save_work(task, project, workdir, base_sha, pipe)
+        error = error or save_error
+    return _decide(session, task, stop, result, error, values)
+
+
+def _mark_started(session: Session, task: Task) -> None:
+    # Durable before the sandbox starts: from here on, never retried.
+    session.execute(update(Task).where(Task.id == task.id, Task.attempt == task.attempt)
+                    .values(command_started=True))
+    session.commit()
+    task.command_started = True
+
+
+def _describe(exc: Exception) -> str:
+    key = getattr(exc, "key", None)
+    if key:
+        from clawweb.i18n import t
+        return t(key, **getattr(exc, "params", {}))
+    return f"{type(exc).__name__}: {exc}"[:500]
+
+
+def _save_work(task: Task, project: Project, workdir: Path, base_sha: str | None,
+               pipe: OutputPipe) -> tuple[dict, str]:
+    try:
+        out = workspace.finish(task, project, workdir, base_sha)
+        return ({"commit_sha": out.commit_sha, "files_changed": out.files_changed,
+                 "insertions": out.insertions, "deletions": out.deletions}, "")
+    except Exception as exc:
+        log.exception("task %s: saving the working copy failed", task.id)
+        reason = f"could not save the task's changes ({_describe(exc)})"
+        pipe.emit("system", {"text": reason})
+        return {}, reason
+    finally:
+        workspace.remove(workdir)
+
+
+def _decide(session: Session, task: Task, stop: StopFlag, result: AgentResult | None,
+            error: str, values: dict) -> Ending:
+    if result is not None:
+        values.update({k: v for k, v in result.usage.items() if k in USAGE_FIELDS})
+    code = result.exit_code if result is not None else None
+    if stop.cancelled_by is not None:
+        user = session.get(User, stop.cancelled_by) if stop.cancelled_by else None
+        values["cancelled_by"] = user.id if user else None
+        who = user.username if user else "a user"
+        return Ending(TaskStatus.cancelled, f"cancelled by {who}", code, values)
+    if stop.timed_out:
+        return Ending(TaskStatus.timed_out, f"timed out after {task.timeout_seconds} s",
+                      code, values)
+    if error:
+        return Ending(TaskStatus.failed, error, code, values)
+    if result.failure_reason:
+        return Ending(TaskStatus.failed, result.failure_reason, code, values)
+    if code == 0:
+        return Ending(TaskStatus.succeeded, "", 0, values)
+    return Ending(TaskStatus.failed, f"exited with code {code}", code, values)
+
+
+def _finish(session: Session, task: Task, pipe: OutputPipe, ending: Ending, redis) -> str:
+    """Close the output, then record the ending if this attempt still owns the task."""
+    pipe.close()
+    values = {**ending.values, "exit_code": ending.exit_code,
+              "failure_reason": ending.reason, "finished_at": utcnow(),
+              "output_bytes": pipe.total_bytes, "output_dropped_bytes": pipe.dropped_bytes}
+    won = task_queue.transition(session=session, task_id=task.id,
+                                from_statuses=list(ACTIVE_STATUSES), to=ending.status,
+                                attempt=task.attempt, values=values)
+    if not won:
+        log.warning("task %s: attempt %s ended after the task was decided elsewhere",
+                    task.id, task.attempt)
+        return "superseded"
+    pipe.emit("status", {"status": ending.status.value, "reason": ending.reason,
+                         "exit_code": ending.exit_code})
+    task_queue.announce(task, ending.status, redis=redis)
+    try:
+        redis.delete(streams.task_cancel_key(task.id))
+    except Exception:
+        pass  # it expires
+    return ending.status.value

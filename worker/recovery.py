@@ -1,0 +1,187 @@
+"""Keeping the fleet honest: heartbeats, the reaper, and leftovers of dead workers.
+
+Every worker process writes ``worker_alive_key(name)`` with a TTL of
+``worker_dead_after_seconds`` every ``worker_heartbeat_seconds``. The reaper
+(a thread in every worker) looks for running tasks whose worker's key has
+been gone for a while and decides for them, under a per-task Redis lock so
+only one reaper acts: a task whose command never started is queued again (at
+most ``MAX_ATTEMPTS`` runs in all); one whose command started is marked failed,
+never re-run, because the command may already have had effects. RQ's own
+abandoned-job detection takes minutes; this takes seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+
+import redis as redis_lib
+from sqlmodel import Session, select
+
+from clawweb import db, streams
+from clawweb.models import ACTIVE_STATUSES, Task, TaskStatus, utcnow
+from clawweb.services import task_queue
+from clawweb.services.errors import Unavailable
+from worker import workspace
+from worker.sandbox import Sandbox
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+LOST_STARTED = "the worker running this task stopped unexpectedly"
+LOST_RETRIED = "worker lost before the command started; retried"
+LOST_GAVE_UP = f"the worker was lost before the command started, {MAX_ATTEMPTS} times"
+SWEEP_SECONDS = 10.0
+
+
+def alive_workers(redis) -> set[str]:
+    """Names of workers whose heartbeat key exists."""
+    prefix, suffix = streams.worker_alive_key("\0").split("\0")
+    names = set()
+    for key in redis.scan_iter(match=f"{prefix}*{suffix}", count=500):
+        key = key.decode() if isinstance(key, bytes) else key
+        names.add(key[len(prefix):len(key) - len(suffix)])
+    return names
+
+
+def beat(redis, name: str, ttl: int) -> None:
+    redis.set(streams.worker_alive_key(name),
+              f"{socket.gethostname()} pid {os.getpid()}", ex=max(int(ttl), 2))
+
+
+class _Loop(threading.Thread):
+    """A daemon thread that calls ``step`` every ``interval`` seconds and backs off on errors."""
+
+    def __init__(self, name: str, interval: float):
+        super().__init__(daemon=True, name=name)
+        self.interval = interval
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        delay = self.interval
+        while not self.stopped.wait(delay):
+            try:
+                self.step()
+                delay = self.interval
+            except (redis_lib.RedisError, Unavailable):
+                delay = min(max(delay * 2, 1.0), 30.0)
+                log.warning("%s: Redis unavailable; retrying in %.0f s", self.name, delay)
+            except Exception:
+                delay = min(max(delay * 2, 1.0), 30.0)
+                log.exception("%s failed; retrying in %.0f s", self.name, delay)
+
+    def step(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+
+class Heartbeat(_Loop):
+    def __init__(self, redis, worker_name: str, interval: float, ttl: int):
+        super().__init__(f"heartbeat-{worker_name}", interval)
+        self.redis, self.worker_name, self.ttl = redis, worker_name, ttl
+
+    def step(self) -> None:
+        beat(self.redis, self.worker_name, self.ttl)
+
+
+class Reaper(_Loop):
+    """Recovers tasks of dead workers and removes their leftovers on this host.
+
+    Args:
+        grace: how long a worker's heartbeat key must be seen missing (on top of
+            its TTL) before its tasks are recovered; covers a Redis blip.
+    """
+
+    def __init__(self, redis, worker_name: str, sandbox_factory: Callable[[], Sandbox],
+                 interval: float, grace: float):
+        super().__init__(f"reaper-{worker_name}", interval)
+        self.redis, self.worker_name = redis, worker_name
+        self.sandbox_factory = sandbox_factory
+        self.grace = grace
+        self._missing_since: dict[str, float] = {}
+        self._swept_at = 0.0
+
+    def step(self) -> None:
+        alive = alive_workers(self.redis) | {self.worker_name}
+        now = time.monotonic()
+        with Session(db.get_engine(), expire_on_commit=False) as session:
+            active = session.exec(select(Task).where(
+                Task.status.in_(list(ACTIVE_STATUSES)))).all()
+            dead = {t.worker_name for t in active if t.worker_name not in alive}
+            for name in list(self._missing_since):
+                if name not in dead:
+                    del self._missing_since[name]
+            confirmed = {n for n in dead
+                         if now - self._missing_since.setdefault(n, now) >= self.grace}
+            # Containers first: never decide while a lost attempt may still run here.
+            self.clean_leftovers(session, alive | (dead - confirmed))
+            for task in active:
+                if task.worker_name in confirmed:
+                    recover(session, self.redis, task, reaper=self.worker_name)
+            if now - self._swept_at >= SWEEP_SECONDS:
+                self._swept_at = now
+                task_queue.sweep(session=session, redis=self.redis)
+
+    def clean_leftovers(self, session: Session, alive: set[str]) -> None:
+        removed = self.sandbox_factory().remove_orphans(alive)
+        if removed:
+            log.warning("removed containers of dead workers: %s", ", ".join(removed))
+        keep = set(session.exec(select(Task.id).where(
+            Task.status.in_(list(ACTIVE_STATUSES)), Task.worker_name.in_(alive))).all())
+        for path in workspace.remove_orphans(keep):
+            log.warning("removed working copy of a dead worker: %s", path)
+
+
+def recover(session: Session, redis, task: Task, *, reaper: str) -> str | None:
+    """Decide for one task whose worker is gone. Returns the new status, or None."""
+    lock_key = streams.task_reaper_lock_key(task.id)
+    if not redis.set(lock_key, reaper, nx=True, ex=60):
+        return None
+    try:
+        return _recover_locked(session, redis, task)
+    finally:
+        redis.delete(lock_key)
+
+
+def _recover_locked(session: Session, redis, task: Task) -> str | None:
+    session.refresh(task)
+    if task.status not in ACTIVE_STATUSES:
+        return None
+    retry = not task.command_started and task.attempt < MAX_ATTEMPTS
+    if retry:
+        won = task_queue.transition(
+            session=session, task_id=task.id, from_statuses=list(ACTIVE_STATUSES),
+            to=TaskStatus.queued, attempt=task.attempt,
+            values={"dispatched_at": None, "worker_name": "", "started_at": None})
+        status, reason = TaskStatus.queued, LOST_RETRIED
+    else:
+        reason = LOST_STARTED if task.command_started else LOST_GAVE_UP
+        won = task_queue.transition(
+            session=session, task_id=task.id, from_statuses=list(ACTIVE_STATUSES),
+            to=TaskStatus.failed, attempt=task.attempt,
+            values={"failure_reason": reason, "finished_at": utcnow()})
+        status = TaskStatus.failed
+    if not won:
+        return None
+    log.warning("task %s: worker %s lost; %s", task.id, task.worker_name, reason)
+    session.refresh(task)
+    task_queue.announce_status(session=session, task=task, status=status, reason=reason,
+                               redis=redis)
+    try:
+        task_queue.dispatch_ready(session=session, project_id=task.project_id, redis=redis)
+    except Unavailable:
+        pass  # the sweep will
+    return status.value
+
+
+def startup_cleanup(redis, worker_name: str, sandbox: Sandbox) -> None:
+    """At worker start: remove containers and working copies no live worker owns."""
+    alive = alive_workers(redis) | {worker_name}
+    with Session(db.get_engine()) as session:
+        Reaper(redis, worker_name, lambda: sandbox, 1, 0).clean_leftovers(session, alive)
