@@ -1,0 +1,214 @@
+"""run_task and the reaper with a FakeSandbox, fakeredis and a real git repository."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from sqlmodel import Session, select
+
+from clawweb import streams
+from clawweb.models import Project, ProjectMember, ProjectRole, Task, TaskEvent, TaskStatus, User
+from clawweb.services import git, projects, task_queue, tasks
+from worker import jobs, recovery
+from worker.sandbox import FakeRun, FakeSandbox
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture
+def sandbox(monkeypatch):
+    box = FakeSandbox()
+    monkeypatch.setattr(jobs, "make_sandbox", lambda name: box)
+    return box
+
+
+@pytest.fixture
+def world(session, fake_redis, sandbox):
+    alice = User(username="alice")
+    project = Project(name="P", slug="p", max_concurrent_tasks=1)
+    session.add_all([alice, project])
+    session.flush()
+    session.add(ProjectMember(project_id=project.id, user_id=alice.id, role=ProjectRole.owner))
+    session.commit()
+    git.init_empty(projects.project_repo_path(project), branch="main")
+    return alice, project
+
+
+def submit(session, user, project, command="run", **kw):
+    return tasks.submit_task(session=session, user=user, project_id=project.id,
+                             command=command, idempotency_key=f"k-{time.monotonic_ns()}",
+                             **kw)
+
+
+def reload(session, task) -> Task:
+    session.expire_all()
+    return session.get(Task, task.id)
+
+
+def events(session, task) -> list[TaskEvent]:
+    return session.exec(select(TaskEvent).where(TaskEvent.task_id == task.id)
+                        .order_by(TaskEvent.seq)).all()
+
+
+def leftovers(task) -> bool:
+    from worker import workspace
+    return workspace.workdir_for(task.id).exists()
+
+
+def test_success_records_output_commit_and_cleans_up(session, world, sandbox, fake_redis):
+    alice, project = world
+
+    def handler(spec):
+        (spec.workdir / "hello.txt").write_text("hi\n")
+        return FakeRun(output=[("stdout", b"out\n"), ("stderr", b"err\n")], exit_code=0)
+
+    sandbox.handler = handler
+    task = submit(session, alice, project)
+    assert jobs.run_task(task.id) == "succeeded"
+    done = reload(session, task)
+    assert (done.status, done.exit_code, done.attempt) == (TaskStatus.succeeded, 0, 1)
+    assert done.command_started and done.files_changed == 1 and done.insertions == 1
+    assert git.resolve(projects.project_repo_path(project),
+                       f"refs/heads/clawweb/task-{task.id}") == done.commit_sha
+    evs = events(session, task)
+    assert [e.seq for e in evs] == list(range(1, len(evs) + 1))
+    assert [e.data["status"] for e in evs if e.type == "status"] == [
+        "queued", "running", "succeeded"]
+    assert sandbox.handles[0].removed and not leftovers(task)
+    assert sandbox.specs[0].argv == ["bash", "-lc", "run"]
+    assert fake_redis.get(streams.task_lock_key(task.id)) is None
+
+
+@pytest.mark.parametrize("run, status, reason", [
+    (FakeRun(exit_code=3), TaskStatus.failed, "exited with code 3"),
+    (FakeRun(exit_code=137, oom_killed=True), TaskStatus.failed,
+     "out of memory (limit 1024 MB)"),
+])
+def test_failures_are_said_in_words(session, world, sandbox, run, status, reason):
+    alice, project = world
+    sandbox.handler = lambda spec: run
+    task = submit(session, alice, project)
+    jobs.run_task(task.id)
+    done = reload(session, task)
+    assert (done.status, done.failure_reason) == (status, reason)
+
+
+def test_cancel_stops_a_silent_command(session, world, sandbox):
+    alice, project = world
+    sandbox.handler = lambda spec: FakeRun(hang=True)
+    task = submit(session, alice, project)
+    runner = threading.Thread(target=jobs.run_task, args=(task.id,))
+    runner.start()
+    while not sandbox.handles:
+        time.sleep(0.02)
+    tasks.cancel_task(session=session, user=alice, task_id=task.id)
+    runner.join(10)
+    assert not runner.is_alive()
+    done = reload(session, task)
+    assert (done.status, done.cancelled_by) == (TaskStatus.cancelled, alice.id)
+    assert done.failure_reason == "cancelled by alice"
+    assert sandbox.handles[0].killed and sandbox.handles[0].removed
+
+
+def test_cancel_flag_in_the_db_alone_is_honoured(session, world, sandbox, fake_redis):
+    alice, project = world
+    sandbox.handler = lambda spec: FakeRun(hang=True)
+    task = submit(session, alice, project)
+    runner = threading.Thread(target=jobs.run_task, args=(task.id,))
+    runner.start()
+    while not sandbox.handles:
+        time.sleep(0.02)
+    tasks.cancel_task(session=session, user=alice, task_id=task.id)
+    fake_redis.delete(streams.task_cancel_key(task.id))  # the Redis signal was lost
+    runner.join(10)
+    assert reload(session, task).status == TaskStatus.cancelled
+
+
+def test_timeout_kills_and_says_so(session, world, sandbox):
+    alice, project = world
+    sandbox.handler = lambda spec: FakeRun(hang=True)
+    task = submit(session, alice, project, timeout_seconds=1)
+    assert jobs.run_task(task.id) == "timed_out"
+    done = reload(session, task)
+    assert done.failure_reason == "timed out after 1 s"
+    assert sandbox.handles[0].killed
+
+
+def test_a_second_run_of_the_same_task_does_nothing(session, world, sandbox):
+    alice, project = world
+    task = submit(session, alice, project)
+    assert jobs.run_task(task.id) == "succeeded"
+    assert jobs.run_task(task.id) == "not-queued"
+    assert len(sandbox.specs) == 1
+
+
+def test_an_undispatched_task_is_not_run(session, world, sandbox):
+    alice, project = world
+    first = submit(session, alice, project)
+    second = submit(session, alice, project)          # limit 1: waits
+    assert reload(session, second).dispatched_at is None
+    assert jobs.run_task(second.id) == "not-queued"
+    assert jobs.run_task(first.id) == "succeeded"
+    # Finishing the first hands the second to RQ.
+    assert reload(session, second).dispatched_at is not None
+
+
+def _running(session, task, worker, started):
+    task_queue.transition(session=session, task_id=task.id, from_statuses=[TaskStatus.queued],
+                          to=TaskStatus.running,
+                          values={"worker_name": worker, "attempt": task.attempt + 1,
+                                  "command_started": started})
+    return reload(session, task)
+
+
+def test_reaper_requeues_a_task_whose_command_never_started(session, world, fake_redis):
+    alice, project = world
+    task = _running(session, submit(session, alice, project), "ghost", started=False)
+    assert recovery.recover(session, fake_redis, task, reaper="me") == "queued"
+    again = reload(session, task)
+    assert (again.status, again.attempt) == (TaskStatus.queued, 1)
+    assert again.dispatched_at is not None       # handed to RQ again, as attempt 2
+    assert task_queue.job_id(again) == f"task-{task.id}-1"
+    assert jobs.run_task(task.id) == "succeeded"
+    assert reload(session, task).attempt == 2
+
+
+def test_reaper_never_reruns_a_started_command(session, world, fake_redis):
+    alice, project = world
+    task = _running(session, submit(session, alice, project), "ghost", started=True)
+    assert recovery.recover(session, fake_redis, task, reaper="me") == "failed"
+    done = reload(session, task)
+    assert done.failure_reason == recovery.LOST_STARTED
+    # A second reaper (or a late finish of the lost attempt) changes nothing.
+    assert recovery.recover(session, fake_redis, done, reaper="other") is None
+    assert not task_queue.transition(session=session, task_id=task.id,
+                                     from_statuses=[TaskStatus.running],
+                                     to=TaskStatus.succeeded, attempt=1)
+
+
+def test_reaper_gives_up_after_three_attempts(session, world, fake_redis):
+    alice, project = world
+    task = submit(session, alice, project)
+    task.attempt = 2
+    session.add(task)
+    session.commit()
+    task = _running(session, task, "ghost", started=False)
+    assert recovery.recover(session, fake_redis, task, reaper="me") == "failed"
+    assert reload(session, task).failure_reason == recovery.LOST_GAVE_UP
+
+
+def test_reaper_waits_for_a_missing_heartbeat_to_stay_missing(session, world, fake_redis,
+                                                              sandbox):
+    alice, project = world
+    task = _running(session, submit(session, alice, project), "ghost", started=True)
+    reaper = recovery.Reaper(fake_redis, "me", lambda: sandbox, interval=1, grace=0.3)
+    recovery.beat(fake_redis, "ghost", 30)
+    reaper.step()
+    fake_redis.delete(streams.worker_alive_key("ghost"))
+    reaper.step()                                   # first seen missing: not yet
+    assert reload(session, task).status == TaskStatus.running
+    time.sleep(0.35)
+    reaper.step()
+    assert reload(session, task).status == TaskStatus.failed
