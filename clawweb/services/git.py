@@ -23,6 +23,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import uuid
@@ -75,7 +76,8 @@ TRUSTED_WORKDIR_CONFIG = """\
 # Files inside .git that make git read or run something outside the repository.
 _REMOVE_IN_GITDIR = (
     "info/attributes", "info/sparse-checkout", "objects/info/alternates",
-    "objects/info/http-alternates", "commondir", "config.worktree",
+    "objects/info/http-alternates", "commondir", "config.worktree", "info/grafts",
+    "shallow",
 )
 
 DEFAULT_AUTHOR = ("clawweb", "clawweb@localhost")
@@ -260,6 +262,33 @@ def check_url(url: str) -> str:
     return url
 
 
+def pin_public_host(url: str) -> list[str]:
+    """git options that pin an https URL's host to addresses checked to be public.
+
+    Resolving here and handing curl the result (``http.curloptResolve``) means a
+    name that resolves, or re-resolves, to a loopback or private address cannot
+    make the server fetch from inside its own network; redirects are refused
+    for the same reason. Other URLs need no options.
+
+    Raises:
+        GitError: ``git.url_not_public`` or ``git.unreachable`` (name unknown).
+    """
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "https" or not parts.hostname:
+        return []
+    port = parts.port or 443
+    try:
+        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise GitError("git.unreachable", stderr=str(exc)) from None
+    addrs = sorted({info[4][0] for info in infos})
+    if not addrs or not all(_public_host(a) for a in addrs):
+        raise GitError("git.url_not_public")
+    pinned = ",".join(f"[{a}]" if ":" in a else a for a in addrs)
+    return ["-c", f"http.curloptResolve={parts.hostname}:{port}:{pinned}",
+            "-c", "http.followRedirects=false"]
+
+
 def check_branch_name(name: str) -> str:
     """Raise ``git.branch_invalid`` unless ``name`` is a valid branch name."""
     if not name or name.startswith("-") or run_git(
@@ -292,11 +321,12 @@ def clone_into(url: str, dest: Path, *, timeout: float = 600) -> None:
     url = check_url(url)
     if dest.exists():
         raise GitError("git.dest_exists")
+    pinned = pin_public_host(url)
     tmp = _staging_dir(dest)
     try:
         # --no-local: go through upload-pack even for local sources, so no
         # hardlinks into, or alternates towards, a repository we do not own.
-        res = run_git(["clone", "--bare", "--no-local", "--template=", "--quiet",
+        res = run_git([*pinned, "clone", "--bare", "--no-local", "--template=", "--quiet",
                        "--", url, str(tmp)], timeout=timeout, check=False)
         if res.returncode != 0:
             err = res.stderr.decode(errors="replace")
@@ -393,20 +423,28 @@ def neutralize(workdir: Path, *, trusted_config: str | None = None) -> None:
     if gitdir.is_symlink() or not gitdir.is_dir():
         raise GitError("git.workdir_unsafe", path=str(gitdir))
     _refuse_links_in(gitdir)
+    try:
+        _reset_gitdir(gitdir, trusted_config)
+    except OSError as exc:  # e.g. a directory where .git/config should be
+        raise GitError("git.workdir_unsafe", path=str(gitdir)) from exc
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()
+
+
+def _reset_gitdir(gitdir: Path, trusted_config: str | None) -> None:
     config = gitdir / "config"
     tmp = gitdir / f"config.clawweb-{uuid.uuid4().hex[:8]}"
     tmp.write_text(trusted_config if trusted_config is not None else TRUSTED_WORKDIR_CONFIG)
     os.replace(tmp, config)  # replaces whatever was there, never writes through it
-    hooks = gitdir / "hooks"
-    if hooks.exists():
-        shutil.rmtree(hooks)
-    hooks.mkdir()
+    _remove(gitdir / "hooks")
+    (gitdir / "hooks").mkdir()
     for rel in _REMOVE_IN_GITDIR:
-        p = gitdir / rel
-        if p.is_dir():
-            shutil.rmtree(p)
-        elif p.exists():
-            p.unlink()
+        _remove(gitdir / rel)
 
 
 def prepare_workdir(repo: Path, workdir: Path, *, base_branch: str,
@@ -461,8 +499,8 @@ def commit_all(workdir: Path, message: str, *, author_name: str = DEFAULT_AUTHOR
     # A fresh index: the container may have planted skip-worktree bits,
     # sparse entries or a crafted index file.
     (workdir / ".git" / "index").unlink(missing_ok=True)
-    head = run_git(wt + ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], check=False)
-    head_sha = head.stdout.decode().strip() if head.returncode == 0 else None
+    res = run_git(wt + ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], check=False)
+    head_sha = res.stdout.decode().strip() if res.returncode == 0 else None
     if head_sha:
         run_git(wt + ["read-tree", head_sha], cwd=workdir)
     run_git(wt + ["add", "--all", "--", "."], cwd=workdir, timeout=600)
@@ -499,6 +537,19 @@ def diff_stat(workdir: Path, base: str, head: str = "HEAD") -> tuple[int, int, i
     return files, ins, dels
 
 
+def head(workdir: Path) -> str | None:
+    """The commit sha HEAD names in a working copy, or None before the first commit.
+
+    Compare it with the base sha: an agent may have committed inside the
+    container, leaving nothing for :func:`commit_all` to do.
+    """
+    workdir = Path(workdir)
+    neutralize(workdir)
+    res = run_git(_wt(workdir) + ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"],
+                  check=False)
+    return res.stdout.decode().strip() if res.returncode == 0 else None
+
+
 def publish_branch(workdir: Path, repo: Path, branch: str) -> str:
     """Copy the working copy's HEAD into ``repo`` as ``refs/heads/<branch>``.
 
@@ -509,8 +560,14 @@ def publish_branch(workdir: Path, repo: Path, branch: str) -> str:
 
     Returns:
         The published commit sha.
+
+    Raises:
+        GitError: ``git.branch_protected`` for the repository's default branch,
+            which a task never overwrites.
     """
     check_branch_name(branch)
+    if branch == default_branch(repo):
+        raise GitError("git.branch_protected", branch=branch)
     workdir = Path(workdir)
     neutralize(workdir)
     sha = _git_out(_wt(workdir) + ["rev-parse", "--verify", "HEAD^{commit}"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.server
 import os
+import shutil
 import socket
 import stat
 import subprocess
@@ -537,3 +538,90 @@ def test_file_collection_never_follows_symlinks_out(wc, tmp_path):
     sha = git.commit_all(wc, "links")
     blob = git.run_git(["--git-dir", str(wc / ".git"), "show", f"{sha}:link-file"]).stdout
     assert blob == str(outside / "key").encode()
+
+
+# --- SSRF: https hosts are pinned to checked public addresses ------------------------
+
+def fake_resolver(monkeypatch, addrs: list[str]) -> None:
+    def getaddrinfo(host, port, *a, **kw):
+        return [(socket.AF_INET6 if ":" in a_ else socket.AF_INET, socket.SOCK_STREAM, 6, "",
+                 (a_, port)) for a_ in addrs]
+    monkeypatch.setattr(git.socket, "getaddrinfo", getaddrinfo)
+
+
+@pytest.mark.parametrize("addrs", [["127.0.0.1"], ["10.0.0.5"], ["93.184.215.14", "::1"],
+                                   ["169.254.169.254"], ["fd00::1"]])
+def test_names_resolving_to_private_addresses_are_refused(monkeypatch, tmp_path, addrs):
+    fake_resolver(monkeypatch, addrs)
+    with pytest.raises(GitError) as err:
+        git.clone_into("https://rebind.example/x.git", tmp_path / "d.git")
+    assert err.value.key == "git.url_not_public"
+    assert_nothing_left(tmp_path, tmp_path / "d.git")
+
+
+def test_public_name_is_pinned_and_redirects_refused(monkeypatch):
+    fake_resolver(monkeypatch, ["93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c"])
+    args = git.pin_public_host("https://git.example/x.git")
+    assert args == ["-c", "http.curloptResolve=git.example:443:"
+                    "[2606:2800:21f:cb07:6820:80da:af6b:8b2c],93.184.215.14",
+                    "-c", "http.followRedirects=false"]
+    assert git.pin_public_host("file:///srv/x.git") == []
+
+
+def test_git_connects_to_the_pinned_address():
+    """Proves http.curloptResolve is honoured: the name never reaches DNS."""
+    version = git.run_git(["version"]).stdout.decode().split()[2]
+    # Older git would ignore the option and ask a DNS server: not from a test.
+    assert tuple(int(x) for x in version.split(".")[:2]) >= (2, 37), version
+    seen = []
+    with socket.socket() as srv:
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(4)
+        port = srv.getsockname()[1]
+
+        def accept():
+            conn, _ = srv.accept()
+            seen.append(True)
+            conn.close()
+        t = threading.Thread(target=accept, daemon=True)
+        t.start()
+        git.run_git(["-c", f"http.curloptResolve=pinned.invalid:{port}:127.0.0.1",
+                     "ls-remote", f"https://pinned.invalid:{port}/x.git"],
+                    check=False, timeout=20)
+        t.join(5)
+    assert seen == [True]
+
+
+# --- more working-copy guarantees --------------------------------------------------------
+
+def test_publish_never_overwrites_default_branch(wc, repo):
+    before = git.resolve(repo, "main")
+    with pytest.raises(GitError) as err:
+        git.publish_branch(wc, repo, "main")
+    assert err.value.key == "git.branch_protected" and git.resolve(repo, "main") == before
+
+
+def test_head_sees_commits_made_inside_the_container(wc, plain):
+    start = git.head(wc)
+    (wc / "agent.txt").write_text("x\n")
+    plain(["add", "agent.txt"], cwd=wc, check=True)
+    plain(["commit", "-qm", "agent commit"], cwd=wc, check=True)
+    assert git.commit_all(wc, "nothing left") is None
+    assert git.head(wc) != start
+    assert git.diff_stat(wc, start) == (1, 1, 0)
+
+
+def test_odd_git_dir_contents_are_refused_or_reset(wc):
+    (wc / ".git" / "info").mkdir(exist_ok=True)
+    (wc / ".git" / "info" / "grafts").write_text("0" * 40 + "\n")
+    shutil.rmtree(wc / ".git" / "hooks", ignore_errors=True)
+    (wc / ".git" / "hooks").write_text("not a dir")
+    git.neutralize(wc)
+    assert not (wc / ".git" / "info" / "grafts").exists()
+    assert (wc / ".git" / "hooks").is_dir()
+    (wc / ".git" / "config").unlink()
+    (wc / ".git" / "config").mkdir()
+    (wc / ".git" / "config" / "x").write_text("x")
+    with pytest.raises(GitError) as err:
+        git.neutralize(wc)
+    assert err.value.key == "git.workdir_unsafe"

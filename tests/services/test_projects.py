@@ -150,7 +150,7 @@ def test_not_a_repo_leaves_nothing(session, settings, admin, tmp_path):
     assert_nothing_left(session, settings)
 
 
-def test_unreachable_and_auth_errors_leave_nothing(session, settings, admin, monkeypatch):
+def test_unreachable_source_leaves_nothing(session, settings, admin, monkeypatch):
     from tests.support.services import free_port
 
     monkeypatch.setattr(git, "check_url", lambda url: url)  # allow a loopback http URL

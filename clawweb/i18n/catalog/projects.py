@@ -29,6 +29,10 @@ MESSAGES = {
     "git.dest_exists": ("The destination already exists.", "目标位置已存在。"),
     "git.branch_invalid": ("“{branch}” is not a valid branch name.", "“{branch}”不是有效的分支名。"),
     "git.branch_missing": ("The branch “{branch}” does not exist.", "分支“{branch}”不存在。"),
+    "git.branch_protected": (
+        "A task cannot overwrite the default branch “{branch}”.",
+        "任务不能覆盖默认分支“{branch}”。",
+    ),
     "git.workdir_unsafe": (
         "The task's working copy was tampered with (unsafe link or git directory); "
         "its changes were not collected.",
