@@ -68,6 +68,11 @@ def worker_alive_key(worker_name: str) -> str:
     return f"{PREFIX}:worker:{worker_name}:alive"
 
 
+def workers_known_key() -> str:
+    """Sorted set: worker name -> last heartbeat (unix time), for this deployment."""
+    return f"{PREFIX}:workers:known"
+
+
 def approval_answer_key(approval_id: int) -> str:
     return f"{PREFIX}:approval:{approval_id}:answer"
 

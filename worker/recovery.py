@@ -48,9 +48,35 @@ def alive_workers(redis) -> set[str]:
     return names
 
 
+KNOWN_FOR_SECONDS = 7 * 86400
+
+
 def beat(redis, name: str, ttl: int) -> None:
-    redis.set(streams.worker_alive_key(name),
-              f"{socket.gethostname()} pid {os.getpid()}", ex=max(int(ttl), 2))
+    now = time.time()
+    pipe = redis.pipeline(transaction=False)
+    pipe.set(streams.worker_alive_key(name),
+             f"{socket.gethostname()} pid {os.getpid()}", ex=max(int(ttl), 2))
+    pipe.zadd(streams.workers_known_key(), {name: now})
+    pipe.zremrangebyscore(streams.workers_known_key(), 0, now - KNOWN_FOR_SECONDS)
+    pipe.execute()
+
+
+class NotDead(set):
+    """The names ``Sandbox.remove_orphans`` must spare: live workers, and any
+    worker this deployment never knew (a container of another installation or
+    a test sharing the dockerd is not ours to remove)."""
+
+    def __init__(self, alive: set[str], known: set[str]):
+        super().__init__(alive)
+        self.known = known
+
+    def __contains__(self, name) -> bool:
+        return set.__contains__(self, name) or name not in self.known
+
+
+def known_workers(redis) -> set[str]:
+    return {n.decode() if isinstance(n, bytes) else n
+            for n in redis.zrange(streams.workers_known_key(), 0, -1)}
 
 
 class _Loop(threading.Thread):
@@ -129,7 +155,8 @@ class Reaper(_Loop):
                 task_queue.sweep(session=session, redis=self.redis)
 
     def clean_leftovers(self, session: Session, alive: set[str]) -> None:
-        removed = self.sandbox_factory().remove_orphans(alive)
+        spare = NotDead(alive, known_workers(self.redis))
+        removed = self.sandbox_factory().remove_orphans(spare)
         if removed:
             log.warning("removed containers of dead workers: %s", ", ".join(removed))
         keep = set(session.exec(select(Task.id).where(
