@@ -293,3 +293,28 @@ def test_redis_down_at_submit_is_unavailable_and_creates_nothing(session, world,
     with pytest.raises(Unavailable):
         submit(session, alice, project, "echo never")
     assert session.exec(select(Task)).all() == []
+
+
+def test_sigterm_once_finishes_the_running_task_then_exits(session, fleet, world):
+    alice, project = world
+    (name,) = fleet.start(1)
+    task = submit(session, alice, project, "sleep 2; echo finished")
+    _running_with_container(session, fleet, task.id)
+    fleet.procs[name].send_signal(signal.SIGTERM)
+    assert fleet.procs[name].wait(60) == 0
+    done = task_now(session, task.id)
+    assert done.status == TaskStatus.succeeded, done.failure_reason
+    assert text(all_events(session, task.id), "stdout") == "finished\n"
+
+
+def test_workers_ride_out_a_redis_outage(session, fleet, world, redis_server):
+    alice, project = world
+    (name,) = fleet.start(1)
+    redis_server.stop()
+    time.sleep(3)                                  # the worker is cut off meanwhile
+    assert fleet.procs[name].poll() is None, "the worker crashed without Redis"
+    redis_server.start()
+    redis_conn.get_redis().connection_pool.disconnect()
+    task = finished(session, submit(session, alice, project, "echo back").id, timeout=60)
+    assert task.status == TaskStatus.succeeded
+    assert task.worker_name == name
