@@ -1,21 +1,141 @@
-"""projects pages (UI helper fills these in)."""
+"""Projects pages: list, new, project, settings."""
+
+from __future__ import annotations
 
 import reflex as rx
 
-from clawweb.components.layout import page
+from clawweb import routes
+from clawweb.components import projects as ui
+from clawweb.components.forms import error_callout, field
+from clawweb.components.i18n import tr
+from clawweb.components.layout import empty_state, loading, page
+from clawweb.components.task_panel import project_tasks
+from clawweb.state.projects import ProjectsState
+
+
+def _back(href: rx.Var | str, label_key: str) -> rx.Component:
+    return rx.link(rx.hstack(rx.icon("arrow-left", size=16), tr(label_key), align="center",
+                             gap="1"),
+                   href=href, size="2", color_scheme="gray", data_testid="back-link")
+
+
+def _not_found() -> rx.Component:
+    return rx.box(
+        empty_state("folder-x", "projects_ui.not_found_title", "projects_ui.not_found_hint",
+                    rx.link(rx.button(tr("projects_ui.back"), variant="soft"),
+                            href=routes.PROJECTS)),
+        data_testid="project-not-found",
+    )
+
+
+def _when_loaded(body: rx.Component) -> rx.Component:
+    return rx.cond(~ProjectsState.loaded, loading(),
+                   rx.cond(ProjectsState.not_found, _not_found(), body))
 
 
 def projects_page() -> rx.Component:
-    return page(title_key="nav.projects")
+    return page(
+        rx.flex(
+            rx.heading(tr("projects_ui.title"), size="6"),
+            rx.cond(ProjectsState.projects.length() > 0, ui.new_project_button()),
+            justify="between", align="center", width="100%", margin_bottom="4",
+        ),
+        rx.cond(~ProjectsState.loaded, loading(), rx.cond(
+            ProjectsState.projects.length() > 0,
+            ui.project_list(),
+            rx.box(empty_state("folder-plus", "projects_ui.empty_title",
+                               "projects_ui.empty_hint", ui.new_project_button()),
+                   data_testid="projects-empty"),
+        )),
+    )
+
+
+def _source_choice() -> rx.Component:
+    return rx.vstack(
+        rx.text(tr("projects_ui.source"), size="2", weight="medium"),
+        rx.radio_group.root(
+            rx.vstack(
+                rx.text(rx.flex(rx.radio_group.item(value="empty", data_testid="source-empty"),
+                                tr("projects_ui.source_empty"), gap="2"), as_="label",
+                        size="2"),
+                rx.text(rx.flex(rx.radio_group.item(value="clone", data_testid="source-clone"),
+                                tr("projects_ui.source_clone"), gap="2"), as_="label",
+                        size="2"),
+                gap="2",
+            ),
+            name="source", value=ProjectsState.source, on_change=ProjectsState.set_source,
+            disabled=ProjectsState.creating,
+        ),
+        rx.cond(ProjectsState.source == "clone", rx.vstack(
+            field("projects_ui.source_url", "source_url", placeholder="https://…",
+                  auto_capitalize="none", auto_complete="off", spell_check=False,
+                  required=True),
+            rx.text(tr("projects_ui.source_url_hint"), size="1", color_scheme="gray"),
+            gap="1", width="100%")),
+        gap="2", width="100%",
+    )
+
+
+def _progress() -> rx.Component:
+    return rx.cond(ProjectsState.creating, rx.callout(
+        rx.cond(ProjectsState.source == "clone", tr("projects_ui.cloning"),
+                tr("projects_ui.creating_empty")),
+        icon="loader", width="100%", data_testid="create-progress"))
 
 
 def project_new_page() -> rx.Component:
-    return page(title_key="nav.projects")
+    return page(
+        _back(routes.PROJECTS, "projects_ui.back"),
+        rx.heading(tr("projects_ui.new_title"), size="6", margin_y="3"),
+        rx.card(rx.form(
+            rx.vstack(
+                error_callout(ProjectsState.create_error),
+                field("projects_ui.name", "name", required=True, max_length=100,
+                      auto_complete="off"),
+                rx.vstack(
+                    rx.text(tr("projects_ui.description"), as_="label", size="2",
+                            weight="medium", html_for="description"),
+                    rx.text_area(name="description", id="description", rows="3", width="100%",
+                                 data_testid="input-description"),
+                    gap="1", width="100%"),
+                _source_choice(),
+                _progress(),
+                rx.button(tr("projects_ui.create"), type="submit", size="3", width="100%",
+                          loading=ProjectsState.creating, disabled=ProjectsState.creating,
+                          data_testid="submit"),
+                gap="4", width="100%",
+            ),
+            on_submit=ProjectsState.create_project, reset_on_submit=False,
+        ), width="100%", max_width="640px"),
+    )
 
 
 def project_page() -> rx.Component:
-    return page(title_key="nav.projects")
+    settings_link = rx.link(
+        rx.button(rx.icon("settings", size=16), tr("projects_ui.settings"), variant="soft"),
+        href="/projects/" + ProjectsState.project["id"] + "/settings",
+        data_testid="settings-link")
+    return page(
+        _when_loaded(rx.vstack(
+            _back(routes.PROJECTS, "projects_ui.back"),
+            ui.project_header(rx.cond(ProjectsState.is_owner, settings_link)),
+            ui.commit_list(),
+            rx.box(project_tasks(), width="100%"),
+            gap="4", width="100%",
+        )),
+    )
 
 
 def project_settings_page() -> rx.Component:
-    return page(title_key="nav.projects")
+    return page(
+        _when_loaded(rx.vstack(
+            _back("/projects/" + ProjectsState.project["id"], "projects_ui.back_project"),
+            rx.heading(tr("projects_ui.settings_title"), size="6"),
+            rx.text(ProjectsState.project["name"], color_scheme="gray",
+                    style={"overflow_wrap": "anywhere"}),
+            ui.general_settings(),
+            ui.members_card(),
+            rx.cond(ProjectsState.is_owner, ui.danger_zone()),
+            gap="4", width="100%",
+        )),
+    )

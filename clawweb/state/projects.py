@@ -1,23 +1,256 @@
-"""Projects: list, create, page, settings, members. (UI helper fills this in.)"""
+"""Projects: list, create (clone in the background), page, settings, members.
+
+Handlers stay thin: resolve the caller, call the projects service (which checks
+the caller's role on the project) and keep only plain string views in state.
+The project id always comes from the page's URL and is checked by the service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
 
 import reflex as rx
 
-from clawweb.state.access import signed_in
+from clawweb import routes
+from clawweb.db import session_scope
+from clawweb.models import ProjectRole, User
+from clawweb.services import project_views, projects
+from clawweb.services.errors import InvalidInput, NotFound, ServiceError
+from clawweb.state.access import signed_in, streaming
 from clawweb.state.base import AppState
+
+COMMITS_SHOWN = 20
+SOURCES = ("empty", "clone")
+ROLES = tuple(r.value for r in ProjectRole)
+_PROJECT_PATH = re.compile(r"^/projects/(\d{1,12})(?:/|$)")
+
+
+def _create_sync(user_id: int, name: str, description: str, source_url: str, ip: str) -> int:
+    """Runs in a worker thread: cloning can take minutes."""
+    with session_scope() as s:
+        project = projects.create_project(session=s, user=s.get(User, user_id), name=name,
+                                          description=description, source_url=source_url,
+                                          ip=ip)
+        return project.id
+
+
+def _int_field(form: dict, key: str, field: str, low: int, high: int) -> int:
+    try:
+        return int(str(form.get(key, "")).strip())
+    except ValueError:
+        raise InvalidInput("projects.limit_invalid", field=field, low=low, high=high) from None
 
 
 class ProjectsState(AppState):
+    projects: list[dict[str, str]] = []
+    loaded: bool = False
+    not_found: bool = False
+
+    project: dict[str, str] = {}
+    commits: list[dict[str, str]] = []
+    members: list[dict[str, str]] = []
+    branches: list[str] = []
+
+    # New project form.
+    source: str = "empty"
+    creating: bool = False
+    create_error: str = ""
+
+    # Settings page.
+    settings_error: str = ""
+    member_error: str = ""
+    delete_confirm: str = ""
+
+    @rx.var
+    def is_owner(self) -> bool:
+        return self.project.get("role", "") == "owner"
+
+    @rx.var
+    def delete_ready(self) -> bool:
+        return bool(self.project) and self.delete_confirm == self.project.get("name", "")
+
+    # -- helpers -------------------------------------------------------------
+    def _route_project_id(self) -> int:
+        match = _PROJECT_PATH.match(self.router.url.path or "")
+        return int(match.group(1)) if match else 0
+
+    def _clear_project(self) -> None:
+        self.project, self.commits, self.members, self.branches = {}, [], [], []
+        self.not_found = False
+        self.settings_error = self.member_error = self.delete_confirm = ""
+
+    def _load_detail(self, user: User, with_settings: bool) -> None:
+        """Fill the project views; NotFound leaves only the not-found flag."""
+        self._clear_project()
+        project_id = self._route_project_id()
+        try:
+            with session_scope() as s:
+                if not project_id:
+                    raise NotFound()
+                self.project = project_views.project_detail(session=s, user=user,
+                                                            project_id=project_id)
+                if with_settings:
+                    self.members = [{k: str(v) for k, v in m.items()} for m in
+                                    projects.list_members(session=s, user=user,
+                                                          project_id=project_id)]
+                    self.branches = projects.branches_for(session=s, user=user,
+                                                          project_id=project_id)
+                else:
+                    self.commits = projects.recent_commits_for(
+                        session=s, user=user, project_id=project_id, limit=COMMITS_SHOWN)
+        except NotFound:
+            self._clear_project()
+            self.not_found = True
+        self.loaded = True
+
+    def _reload_members(self, user: User) -> None:
+        with session_scope() as s:
+            self.members = [{k: str(v) for k, v in m.items()} for m in projects.list_members(
+                session=s, user=user, project_id=self._route_project_id())]
+
+    # -- loaders -------------------------------------------------------------
     @rx.event
     @signed_in
     def load_projects(self):
-        return None
+        user = self.require_user()
+        self.loaded = False
+        with session_scope() as s:
+            self.projects = project_views.project_summaries(session=s, user=user)
+        self.loaded = True
 
     @rx.event
     @signed_in
     def load_project(self):
-        return None
+        self.loaded = False
+        self._load_detail(self.require_user(), with_settings=False)
 
     @rx.event
     @signed_in
     def load_project_settings(self):
-        return None
+        self.loaded = False
+        self._load_detail(self.require_user(), with_settings=True)
+
+    @rx.event
+    @signed_in
+    def load_new_project(self):
+        self.require_user()
+        self.source, self.creating, self.create_error = "empty", False, ""
+
+    # -- create ----------------------------------------------------------------
+    @rx.event
+    @signed_in
+    def set_source(self, value: str):
+        self.require_user()
+        if value in SOURCES:
+            self.source = value
+
+    @rx.event(background=True)
+    @streaming
+    async def create_project(self, form: dict):
+        """Create (and maybe clone) off the event loop, showing progress meanwhile."""
+        async with self:
+            user = self.current_user()
+            if user is None or self.creating:
+                return None
+            self.creating, self.create_error = True, ""
+            ip = self.client_ip
+        try:
+            source = str(form.get("source", ""))
+            if source not in SOURCES:
+                raise InvalidInput("projects_ui.source_invalid")
+            url = str(form.get("source_url", ""))[:2000] if source == "clone" else ""
+            if source == "clone" and not url.strip():
+                raise InvalidInput("git.url_invalid")
+            project_id = await asyncio.to_thread(
+                _create_sync, user.id, str(form.get("name", ""))[:200],
+                str(form.get("description", ""))[:4000], url, ip)
+        except Exception as exc:  # noqa: BLE001 - shown on the form, plainly
+            async with self:
+                self.creating = False
+                self.create_error = self.tr(exc.key, **exc.params) \
+                    if isinstance(exc, ServiceError) else self.tr("projects.create_failed")
+            return None
+        async with self:
+            self.creating = False
+            return [rx.toast.success(self.tr("projects_ui.created")),
+                    rx.redirect(routes.project(project_id))]
+
+    # -- settings ---------------------------------------------------------------
+    @rx.event
+    @signed_in
+    def save_settings(self, form: dict):
+        user = self.require_user()
+        self.settings_error = ""
+        try:
+            minutes = _int_field(form, "task_timeout_minutes", self.tr("projects_ui.timeout"),
+                                 1, 1440)
+            with session_scope() as s:
+                projects.update_project(
+                    session=s, user=user, project_id=self._route_project_id(),
+                    name=str(form.get("name", ""))[:200],
+                    description=str(form.get("description", ""))[:4000],
+                    default_branch=str(form.get("default_branch", "")) or None,
+                    max_concurrent_tasks=_int_field(
+                        form, "max_concurrent_tasks", self.tr("projects_ui.max_concurrent"),
+                        1, 20),
+                    task_timeout_seconds=minutes * 60, ip=self.client_ip)
+        except InvalidInput as exc:
+            self.settings_error = self.tr(exc.key, **exc.params)
+            return None
+        self._load_detail(user, with_settings=True)
+        return rx.toast.success(self.tr("shell.saved"))
+
+    @rx.event
+    @signed_in
+    def add_member(self, form: dict):
+        user = self.require_user()
+        self.member_error = ""
+        try:
+            with session_scope() as s:
+                projects.add_member(session=s, user=user, project_id=self._route_project_id(),
+                                    username=str(form.get("username", ""))[:64].strip(),
+                                    role=str(form.get("role", "")), ip=self.client_ip)
+        except InvalidInput as exc:
+            self.member_error = self.tr(exc.key, **exc.params)
+            return None
+        self._reload_members(user)
+        return rx.toast.success(self.tr("projects_ui.member_added"))
+
+    @rx.event
+    @signed_in
+    def set_member_role(self, user_id: str, role: str):
+        user = self.require_user()
+        with session_scope() as s:
+            projects.set_member_role(session=s, user=user, project_id=self._route_project_id(),
+                                     user_id=int(user_id), role=role, ip=self.client_ip)
+        self._reload_members(user)
+        return rx.toast.success(self.tr("shell.saved"))
+
+    @rx.event
+    @signed_in
+    def remove_member(self, user_id: str):
+        user = self.require_user()
+        with session_scope() as s:
+            projects.remove_member(session=s, user=user, project_id=self._route_project_id(),
+                                   user_id=int(user_id), ip=self.client_ip)
+        if int(user_id) == user.id:  # left the project: nothing more to see here
+            return [rx.toast.success(self.tr("projects_ui.left")), rx.redirect(routes.PROJECTS)]
+        self._reload_members(user)
+        return rx.toast.success(self.tr("projects_ui.member_removed"))
+
+    @rx.event
+    @signed_in
+    def set_delete_confirm(self, value: str):
+        self.require_user()
+        self.delete_confirm = str(value)[:200]
+
+    @rx.event
+    @signed_in
+    def delete_project(self):
+        user = self.require_user()
+        with session_scope() as s:
+            projects.delete_project(session=s, user=user, project_id=self._route_project_id(),
+                                    confirm_name=self.delete_confirm, ip=self.client_ip)
+        self._clear_project()
+        return [rx.toast.success(self.tr("projects_ui.deleted")), rx.redirect(routes.PROJECTS)]
