@@ -40,7 +40,7 @@ app.add_page(auth.invite_page, route=routes.INVITE, title="clawweb", on_load=App
 app.add_page(projects.projects_page, route=routes.PROJECTS, title="clawweb",
              on_load=[protected, ProjectsState.load_projects])
 app.add_page(projects.project_new_page, route=routes.PROJECT_NEW, title="clawweb",
-             on_load=protected)
+             on_load=[protected, ProjectsState.load_new_project])
 app.add_page(projects.project_page, route=routes.PROJECT, title="clawweb",
              on_load=[protected, ProjectsState.load_project])
 app.add_page(projects.project_settings_page, route=routes.PROJECT_SETTINGS, title="clawweb",
