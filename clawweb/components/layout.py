@@ -7,6 +7,7 @@ from reflex_components_moment import moment
 
 from clawweb import routes
 from clawweb.components.i18n import tr
+from clawweb.state.auth import SignInState
 from clawweb.state.base import AppState
 
 HEARTBEAT_MS = 3000
@@ -54,6 +55,43 @@ def language_menu() -> rx.Component:
     )
 
 
+def account_menu() -> rx.Component:
+    """Who is signed in, with Account, Devices and Sign out (desktop top bar)."""
+    return rx.dropdown_menu.root(
+        rx.dropdown_menu.trigger(rx.button(
+            rx.icon("circle-user-round", size=18),
+            rx.text(AppState.display_name, max_width="160px", overflow="hidden",
+                    text_overflow="ellipsis", white_space="nowrap"),
+            variant="ghost", size="2", color_scheme="gray", high_contrast=True,
+            aria_label=tr("account.menu"), data_testid="account-menu",
+        )),
+        rx.dropdown_menu.content(
+            rx.dropdown_menu.item(tr("account.tab_profile"), on_click=rx.redirect(routes.ACCOUNT)),
+            rx.dropdown_menu.item(tr("account.tab_devices"),
+                                  on_click=rx.redirect(routes.DEVICES)),
+            rx.dropdown_menu.separator(),
+            rx.dropdown_menu.item(tr("account.sign_out"), on_click=SignInState.sign_out,
+                                  color_scheme="red", data_testid="menu-sign-out"),
+        ),
+    )
+
+
+def link_tabs(tabs: list[tuple[str, str]], active: str) -> rx.Component:
+    """A row of page links styled as tabs; ``tabs`` is [(label key, href)]."""
+    def tab(key: str, href: str) -> rx.Component:
+        on = href == active
+        return rx.link(
+            tr(key), href=href, underline="none", weight="medium", size="3",
+            color_scheme=None if on else "gray", high_contrast=not on,
+            padding_x="3", padding_y="2", white_space="nowrap",
+            border_bottom=f"2px solid {rx.color('accent', 9) if on else 'transparent'}",
+            data_testid=f"tab-{href.strip('/').replace('/', '-')}",
+        )
+
+    return rx.hstack(*[tab(k, h) for k, h in tabs], gap="1", width="100%", margin_bottom="4",
+                     border_bottom=f"1px solid {rx.color('gray', 5)}", overflow_x="auto")
+
+
 def top_bar() -> rx.Component:
     return rx.hstack(
         rx.link(rx.hstack(rx.image(src="/icon-192.png", width="24px", height="24px",
@@ -64,6 +102,7 @@ def top_bar() -> rx.Component:
         rx.spacer(),
         language_menu(),
         rx.color_mode.button(size="1", variant="ghost", aria_label="Theme"),
+        rx.box(account_menu(), display=["none", "none", "block"]),
         align="center", width="100%", padding_x="4", padding_y="2",
         border_bottom=f"1px solid {rx.color('gray', 5)}",
         position="sticky", top="0", z_index="10", background=rx.color("gray", 1),

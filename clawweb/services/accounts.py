@@ -16,7 +16,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from clawweb.i18n import LANGUAGES
-from clawweb.models import Invite, Role, User, utcnow
+from clawweb.models import AuthSession, Invite, Role, User, utcnow
 from clawweb.services import audit, auth_sessions, passwords, throttle
 from clawweb.services.errors import InvalidInput, NotFound, PermissionDenied, Unavailable
 
@@ -288,3 +288,11 @@ def set_display_name(*, session: Session, user: User, display_name: str, ip: str
     user.display_name = name
     _save(session, user)
     _audit(session, user, "user.display_name", user, before, ip)
+
+
+def last_sign_ins(*, session: Session, actor: User) -> dict[int, Any]:
+    """Admin: each user's most recent sign-in time (user id → datetime)."""
+    _require_admin(actor)
+    q = select(AuthSession.user_id, func.max(AuthSession.created_at)).group_by(
+        AuthSession.user_id)
+    return {user_id: at for user_id, at in session.exec(q)}
