@@ -23,9 +23,9 @@ def role_badge(role: rx.Var) -> rx.Component:
     )
 
 
-def branch_badge(branch: rx.Var) -> rx.Component:
+def branch_badge(branch: rx.Var, **props) -> rx.Component:
     return rx.badge(rx.icon("git-branch", size=12), branch, variant="soft", color_scheme="gray",
-                    style=WRAP, max_width="100%")
+                    style=WRAP, max_width="100%", **props)
 
 
 def new_project_button() -> rx.Component:
@@ -46,7 +46,7 @@ def _card(p: rx.Var) -> rx.Component:
                 rx.hstack(branch_badge(p["default_branch"]), rx.spacer(),
                           rx.text(p["created"], size="1", color_scheme="gray"),
                           width="100%", align="center"),
-                gap="2", width="100%",
+                spacing="2", width="100%",
             ),
             width="100%",
         ),
@@ -74,7 +74,7 @@ def _row(p: rx.Var) -> rx.Component:
 def project_list() -> rx.Component:
     headers = ("col_name", "col_description", "col_branch", "col_role", "col_created")
     return rx.box(
-        rx.vstack(rx.foreach(ProjectsState.projects, _card), display=PHONE, gap="3",
+        rx.vstack(rx.foreach(ProjectsState.projects, _card), display=PHONE, spacing="3",
                   width="100%"),
         rx.box(
             rx.table.root(
@@ -96,14 +96,15 @@ def project_header(*actions: rx.Component) -> rx.Component:
     return rx.vstack(
         rx.flex(
             rx.heading(p["name"], size="6", style=WRAP, data_testid="project-name"),
-            rx.hstack(*actions, gap="2"),
-            justify="between", align="center", gap="3", width="100%", wrap="wrap",
+            rx.hstack(*actions, spacing="2"),
+            justify="between", align="center", spacing="3", width="100%", wrap="wrap",
         ),
         rx.cond(p["description"] != "",
                 rx.text(p["description"], color_scheme="gray", style=WRAP,
                         white_space="pre-wrap")),
-        rx.hstack(branch_badge(p["default_branch"]), role_badge(p["role"]), wrap="wrap"),
-        gap="2", width="100%",
+        rx.hstack(branch_badge(p["default_branch"], data_testid="project-branch"),
+                  role_badge(p["role"]), wrap="wrap"),
+        spacing="2", width="100%",
     )
 
 
@@ -115,9 +116,9 @@ def _commit(c: rx.Var) -> rx.Component:
             rx.text(c["author"], " · ",
                     moment(c["date"], from_now=True, title=c["date"]),
                     size="1", color_scheme="gray", style=WRAP),
-            gap="0", min_width="0", flex="1",
+            spacing="0", min_width="0", flex="1",
         ),
-        align="start", gap="3", width="100%", padding_y="2",
+        align="start", spacing="3", width="100%", padding_y="8px",
         border_bottom=f"1px solid {rx.color('gray', 4)}", data_testid="commit",
     )
 
@@ -131,10 +132,10 @@ def commit_list() -> rx.Component:
                       branch_badge(ProjectsState.project["default_branch"]),
                       align="center", wrap="wrap"),
             rx.cond(ProjectsState.commits.length() > 0,
-                    rx.vstack(rx.foreach(ProjectsState.commits, _commit), gap="0",
+                    rx.vstack(rx.foreach(ProjectsState.commits, _commit), spacing="0",
                               width="100%"),
                     rx.text(tr("projects_ui.no_commits"), color_scheme="gray", size="2")),
-            gap="2", width="100%",
+            spacing="2", width="100%",
         ),
         width="100%",
     )
@@ -145,7 +146,7 @@ def commit_list() -> rx.Component:
 def _labelled(label_key: str, control: rx.Component, html_for: str = "") -> rx.Component:
     return rx.vstack(rx.text(tr(label_key), as_="label", size="2", weight="medium",
                              html_for=html_for),
-                     control, width="100%", gap="1")
+                     control, width="100%", spacing="1")
 
 
 def _input(name: str, **props) -> rx.Component:
@@ -186,12 +187,12 @@ def general_settings() -> rx.Component:
                 _labelled("projects_ui.timeout", _input(
                     "task_timeout_minutes", type="number", min=1, max=1440,
                     default_value=p["task_timeout_minutes"]), "task_timeout_minutes"),
-                direction=rx.breakpoints(initial="column", sm="row"), gap="3", width="100%",
+                direction=rx.breakpoints(initial="column", sm="row"), spacing="3", width="100%",
             ),
             rx.cond(ProjectsState.is_owner,
                     rx.button(tr("shell.save"), type="submit", size="3",
                               data_testid="save-settings")),
-            gap="3", width="100%",
+            spacing="3", width="100%",
         ),
         on_submit=ProjectsState.save_settings, reset_on_submit=False,
         key=p["id"],
@@ -227,7 +228,7 @@ def _remove_member(m: rx.Var) -> rx.Component:
                     tr("projects_ui.remove"), color_scheme="red",
                     on_click=ProjectsState.remove_member(m["user_id"]),
                     data_testid="member-remove-confirm")),
-                gap="3", justify="end", margin_top="4"),
+                spacing="3", justify="end", margin_top="16px"),
             max_width="420px",
         ),
     )
@@ -237,11 +238,11 @@ def _member(m: rx.Var) -> rx.Component:
     return rx.hstack(
         rx.vstack(rx.text(m["display_name"] | m["username"], weight="medium", style=WRAP),
                   rx.text("@", m["username"], size="1", color_scheme="gray", style=WRAP),
-                  gap="0", min_width="0", flex="1"),
+                  spacing="0", min_width="0", flex="1"),
         rx.cond(ProjectsState.is_owner,
-                rx.hstack(_role_select(m), _remove_member(m), gap="2"),
+                rx.hstack(_role_select(m), _remove_member(m), spacing="2"),
                 role_badge(m["role"])),
-        align="center", width="100%", padding_y="2",
+        align="center", width="100%", padding_y="8px",
         border_bottom=f"1px solid {rx.color('gray', 4)}", data_testid="member",
     )
 
@@ -262,7 +263,7 @@ def _add_member_form() -> rx.Component:
                 name="role", default_value="editor", size="3"),
             rx.button(rx.icon("user-plus", size=16), tr("projects_ui.add_member"),
                       type="submit", size="3", data_testid="add-member"),
-            gap="2", width="100%", wrap="wrap",
+            spacing="2", width="100%", wrap="wrap",
         ),
         on_submit=ProjectsState.add_member, reset_on_submit=True, width="100%",
     )
@@ -271,11 +272,11 @@ def _add_member_form() -> rx.Component:
 def members_card() -> rx.Component:
     return rx.card(rx.vstack(
         rx.heading(tr("projects_ui.members"), size="4"),
-        rx.vstack(rx.foreach(ProjectsState.members, _member), gap="0", width="100%"),
+        rx.vstack(rx.foreach(ProjectsState.members, _member), spacing="0", width="100%"),
         rx.cond(ProjectsState.is_owner, rx.vstack(
             _error(ProjectsState.member_error, "member-error"), _add_member_form(),
-            width="100%", gap="2")),
-        gap="3", width="100%",
+            width="100%", spacing="2")),
+        spacing="3", width="100%",
     ), width="100%")
 
 
@@ -290,9 +291,9 @@ def danger_zone() -> rx.Component:
             rx.alert_dialog.content(
                 rx.alert_dialog.title(tr("projects_ui.delete")),
                 rx.alert_dialog.description(tr("projects_ui.delete_hint")),
-                rx.text(tr("projects_ui.delete_type"), size="2", margin_top="3"),
+                rx.text(tr("projects_ui.delete_type"), size="2", margin_top="12px"),
                 rx.code(ProjectsState.project["name"], style=WRAP),
-                rx.input(value=ProjectsState.delete_confirm, size="3", margin_top="2",
+                rx.input(value=ProjectsState.delete_confirm, size="3", margin_top="8px",
                          on_change=ProjectsState.set_delete_confirm, auto_complete="off",
                          data_testid="delete-confirm-input"),
                 rx.flex(
@@ -303,9 +304,9 @@ def danger_zone() -> rx.Component:
                         disabled=~ProjectsState.delete_ready,
                         on_click=ProjectsState.delete_project,
                         data_testid="delete-confirm")),
-                    gap="3", justify="end", margin_top="4", wrap="wrap"),
+                    spacing="3", justify="end", margin_top="16px", wrap="wrap"),
                 max_width="420px",
             ),
         ),
-        gap="3", width="100%", align="start",
+        spacing="3", width="100%", align="start",
     ), width="100%", style={"border": f"1px solid {rx.color('red', 6)}"})

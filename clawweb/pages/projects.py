@@ -15,7 +15,7 @@ from clawweb.state.projects import ProjectsState
 
 def _back(href: rx.Var | str, label_key: str) -> rx.Component:
     return rx.link(rx.hstack(rx.icon("arrow-left", size=16), tr(label_key), align="center",
-                             gap="1"),
+                             spacing="1"),
                    href=href, size="2", color_scheme="gray", data_testid="back-link")
 
 
@@ -38,7 +38,7 @@ def projects_page() -> rx.Component:
         rx.flex(
             rx.heading(tr("projects_ui.title"), size="6"),
             rx.cond(ProjectsState.projects.length() > 0, ui.new_project_button()),
-            justify="between", align="center", width="100%", margin_bottom="4",
+            justify="between", align="center", width="100%", margin_bottom="16px",
         ),
         rx.cond(~ProjectsState.loaded, loading(), rx.cond(
             ProjectsState.projects.length() > 0,
@@ -56,12 +56,12 @@ def _source_choice() -> rx.Component:
         rx.radio_group.root(
             rx.vstack(
                 rx.text(rx.flex(rx.radio_group.item(value="empty", data_testid="source-empty"),
-                                tr("projects_ui.source_empty"), gap="2"), as_="label",
+                                tr("projects_ui.source_empty"), spacing="2"), as_="label",
                         size="2"),
                 rx.text(rx.flex(rx.radio_group.item(value="clone", data_testid="source-clone"),
-                                tr("projects_ui.source_clone"), gap="2"), as_="label",
+                                tr("projects_ui.source_clone"), spacing="2"), as_="label",
                         size="2"),
-                gap="2",
+                spacing="2",
             ),
             name="source", value=ProjectsState.source, on_change=ProjectsState.set_source,
             disabled=ProjectsState.creating,
@@ -71,8 +71,8 @@ def _source_choice() -> rx.Component:
                   auto_capitalize="none", auto_complete="off", spell_check=False,
                   required=True),
             rx.text(tr("projects_ui.source_url_hint"), size="1", color_scheme="gray"),
-            gap="1", width="100%")),
-        gap="2", width="100%",
+            spacing="1", width="100%")),
+        spacing="2", width="100%",
     )
 
 
@@ -86,7 +86,7 @@ def _progress() -> rx.Component:
 def project_new_page() -> rx.Component:
     return page(
         _back(routes.PROJECTS, "projects_ui.back"),
-        rx.heading(tr("projects_ui.new_title"), size="6", margin_y="3"),
+        rx.heading(tr("projects_ui.new_title"), size="6", margin_y="12px"),
         rx.card(rx.form(
             rx.vstack(
                 error_callout(ProjectsState.create_error),
@@ -97,13 +97,13 @@ def project_new_page() -> rx.Component:
                             weight="medium", html_for="description"),
                     rx.text_area(name="description", id="description", rows="3", width="100%",
                                  data_testid="input-description"),
-                    gap="1", width="100%"),
+                    spacing="1", width="100%"),
                 _source_choice(),
                 _progress(),
                 rx.button(tr("projects_ui.create"), type="submit", size="3", width="100%",
                           loading=ProjectsState.creating, disabled=ProjectsState.creating,
                           data_testid="submit"),
-                gap="4", width="100%",
+                spacing="4", width="100%",
             ),
             on_submit=ProjectsState.create_project, reset_on_submit=False,
         ), width="100%", max_width="640px"),
@@ -121,7 +121,7 @@ def project_page() -> rx.Component:
             ui.project_header(rx.cond(ProjectsState.is_owner, settings_link)),
             ui.commit_list(),
             rx.box(project_tasks(), width="100%"),
-            gap="4", width="100%",
+            spacing="4", width="100%",
         )),
     )
 
@@ -136,6 +136,6 @@ def project_settings_page() -> rx.Component:
             ui.general_settings(),
             ui.members_card(),
             rx.cond(ProjectsState.is_owner, ui.danger_zone()),
-            gap="4", width="100%",
+            spacing="4", width="100%",
         )),
     )
