@@ -1,13 +1,149 @@
-"""tasks pages (UI helper fills these in)."""
+"""/tasks (my tasks across projects) and /tasks/<id> (header, controls, live terminal)."""
+
+from __future__ import annotations
 
 import reflex as rx
+from reflex_components_moment import moment
 
+from clawweb import routes
+from clawweb.components.i18n import tr
 from clawweb.components.layout import page
+from clawweb.components.tasks import status_badge, status_filter, task_list, tr_priority
+from clawweb.components.terminal import terminal
+from clawweb.state.task_live import TaskLiveState
+
+WATCHDOG_MS = 5000
+T = TaskLiveState.task
 
 
 def tasks_page() -> rx.Component:
-    return page(title_key="nav.tasks")
+    return page(
+        rx.hstack(rx.text(tr("ui_tasks.filter"), size="2", color_scheme="gray"),
+                  status_filter(), align="center", margin_bottom="3"),
+        task_list(show_project=True, empty_hint_key="ui_tasks.empty_hint"),
+        title_key="ui_tasks.title_mine",
+    )
+
+
+def _fact(label_key: str, value, testid: str = "") -> rx.Component:
+    return rx.vstack(
+        rx.text(tr(label_key), size="1", color_scheme="gray"),
+        rx.box(value, data_testid=testid or None, overflow_wrap="anywhere"),
+        gap="0", min_width="0",
+    )
+
+
+def _time(value: rx.Var) -> rx.Component:
+    return rx.cond(value.to_string() != "",
+                   moment(value.to_string(), format="YYYY-MM-DD HH:mm:ss"), rx.text("—"))
+
+
+def _cancel_button() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.trigger(rx.button(
+            rx.icon("square", size=14), tr("ui_tasks.cancel"), color_scheme="red",
+            variant="soft", size="2", disabled=T["cancel_requested"].to(bool),
+            data_testid="task-cancel")),
+        rx.alert_dialog.content(
+            rx.alert_dialog.title(tr("ui_tasks.cancel_title")),
+            rx.alert_dialog.description(tr("ui_tasks.cancel_body")),
+            rx.flex(
+                rx.alert_dialog.cancel(rx.button(tr("ui_tasks.cancel_keep"), variant="soft",
+                                                 color_scheme="gray")),
+                rx.alert_dialog.action(rx.button(
+                    tr("ui_tasks.cancel_confirm"), color_scheme="red",
+                    on_click=TaskLiveState.cancel_task, data_testid="task-cancel-confirm")),
+                gap="3", justify="end", margin_top="4",
+            ),
+            max_width="420px",
+        ),
+    )
+
+
+def _rerun_button() -> rx.Component:
+    return rx.form(
+        rx.el.input(type="hidden", name="idempotency_key", value=TaskLiveState.rerun_key,
+                    read_only=True),
+        rx.button(rx.icon("rotate-ccw", size=14), tr("ui_tasks.rerun"), type="submit",
+                  variant="soft", size="2", data_testid="task-rerun"),
+        on_submit=TaskLiveState.rerun_task, reset_on_submit=False,
+    )
+
+
+def _header() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.heading("#", T["id"].to_string(), size="6"),
+            status_badge(T["status"].to_string()),
+            rx.cond(T["cancel_requested"].to(bool),
+                    rx.badge(tr("ui_tasks.cancel_requested"), color_scheme="orange")),
+            rx.spacer(),
+            rx.cond(T["can_cancel"].to(bool), _cancel_button()),
+            rx.cond(T["finished"].to(bool), _rerun_button()),
+            width="100%", align="center", wrap="wrap", gap="2",
+        ),
+        rx.code(T["command"].to_string(), variant="soft", size="2", width="100%",
+                padding="2", white_space="pre-wrap", overflow_wrap="anywhere",
+                display="block", data_testid="task-command-shown"),
+        rx.cond(T["status"].to_string() == "queued", rx.callout(
+            rx.cond(T["queue_position"].to(int) > 0,
+                    rx.text(tr("ui_tasks.position", position=T["queue_position"].to_string()),
+                            " · ", TaskLiveState.wait_text),
+                    TaskLiveState.wait_text),
+            icon="clock", size="1", width="100%", data_testid="task-waiting")),
+        rx.cond(T["failure_reason"].to_string() != "", rx.callout(
+            T["failure_reason"].to_string(), icon="info", size="1", width="100%",
+            color_scheme=rx.cond(T["status"].to_string() == "succeeded", "gray", "red"),
+            data_testid="task-reason")),
+        rx.grid(
+            _fact("ui_tasks.project", rx.link(T["project_name"].to_string(),
+                                              href="/projects/" + T["project_id"].to_string())),
+            _fact("ui_tasks.col.priority", tr_priority(T["priority"].to_string())),
+            _fact("ui_tasks.created_by", rx.text(T["created_by"].to_string())),
+            _fact("ui_tasks.queued_at", _time(T["queued_at"])),
+            _fact("ui_tasks.started_at", _time(T["started_at"])),
+            _fact("ui_tasks.finished_at", _time(T["finished_at"])),
+            _fact("ui_tasks.elapsed", rx.text(TaskLiveState.elapsed, font_family="monospace"),
+                  "task-elapsed"),
+            _fact("ui_tasks.exit_code", rx.text(rx.cond(T["exit_code"].to_string() != "",
+                                                        T["exit_code"].to_string(), "—")),
+                  "task-exit-code"),
+            _fact("ui_tasks.attempt", rx.text(T["attempt"].to_string())),
+            columns=rx.breakpoints(initial="2", sm="3", md="5"), gap="3", width="100%",
+        ),
+        rx.cond(T["finished"].to(bool), rx.hstack(
+            _fact("ui_tasks.changes", rx.text(
+                T["files_changed"].to_string(), " · ",
+                rx.text.span("+", T["insertions"].to_string(), color=rx.color("green", 11)),
+                " ",
+                rx.text.span("−", T["deletions"].to_string(), color=rx.color("red", 11))),
+                "task-diffstat"),
+            _fact("ui_tasks.branch", rx.code(T["branch"].to_string(), variant="ghost")),
+            gap="5", wrap="wrap", width="100%",
+        )),
+        width="100%", gap="3", data_testid="task-header",
+    )
 
 
 def task_page() -> rx.Component:
-    return page(title_key="nav.tasks")
+    return page(
+        rx.link(rx.hstack(rx.icon("arrow-left", size=14), tr("ui_tasks.back"), align="center"),
+                href=routes.TASKS, size="2", margin_bottom="3", display="inline-block"),
+        rx.cond(
+            TaskLiveState.task_error != "",
+            rx.callout(TaskLiveState.task_error, icon="triangle-alert", color_scheme="red",
+                       data_testid="task-error"),
+            rx.vstack(
+                rx.cond(T.contains("id"), _header(), rx.center(rx.spinner(), padding="4")),
+                terminal(line_count=TaskLiveState.line_count,
+                         has_earlier=TaskLiveState.has_earlier,
+                         earlier_loading=TaskLiveState.earlier_loading,
+                         dropped_bytes=TaskLiveState.dropped_bytes,
+                         on_load_earlier=TaskLiveState.load_earlier,
+                         on_jump_live=TaskLiveState.jump_to_live,
+                         on_resync=TaskLiveState.resync),
+                width="100%", gap="4",
+            ),
+        ),
+        moment(interval=WATCHDOG_MS, on_change=TaskLiveState.ensure_live, display="none"),
+    )

@@ -1,18 +1,216 @@
-"""Tasks: submit, list, live output, cancel. (UI helper fills this in.)"""
+"""Tasks: the submit form, task lists (per project and across projects), live statuses.
+
+Lists are small read models (``task_views.task_row``) reloaded through
+``tasks.list_tasks``, which checks the caller's project roles every time; a
+background event follows the task-changes stream and reloads the list when a
+task the page shows (or could show) changes, at most a few times a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
 
 import reflex as rx
 
-from clawweb.state.access import signed_in
+from clawweb import routes
+from clawweb.db import session_scope
+from clawweb.models import TaskStatus
+from clawweb.services import task_output, task_views
+from clawweb.services import tasks as task_service
+from clawweb.services.errors import InvalidInput, ServiceError
+from clawweb.state.access import signed_in, streaming
 from clawweb.state.base import AppState
+
+log = logging.getLogger(__name__)
+
+STATUS_FILTERS = ["all", "active", *[s.value for s in TaskStatus]]
+PRIORITIES = ["high", "normal", "low"]
+LIST_LIMIT = 100
+RELOAD_MIN_SECONDS = 0.3
+RECHECK_SECONDS = 5.0
+
+
+def new_key() -> str:
+    """A fresh idempotency key for the next form render."""
+    return uuid.uuid4().hex
+
+
+def _route_param(state: rx.State, name: str) -> int:
+    raw = str(state.router.page.params.get(name, "") or "")
+    return int(raw) if raw.isdigit() else 0
+
+
+def _statuses(filter_value: str) -> list[str] | None:
+    if filter_value == "active":
+        return ["queued", "running", "awaiting_approval"]
+    return [filter_value] if filter_value in STATUS_FILTERS[2:] else None
+
+
+def _load_rows(user, project_id: int, status_filter: str) -> list[dict]:
+    with session_scope() as s:
+        found = task_service.list_tasks(session=s, user=user, project_id=project_id or None,
+                                        status=_statuses(status_filter), limit=LIST_LIMIT)
+        return task_views.task_rows(s, found)
+
+
+def _path(state: rx.State) -> str:
+    return (state.router.url.path or "").rstrip("/") or "/"
 
 
 class TasksState(AppState):
-    @rx.event
-    @signed_in
-    def load_tasks(self):
-        return None
+    rows: list[dict] = []
+    status_filter: str = "all"
+    list_project: int = 0  # 0: every project the user can see
+    list_loaded: bool = False
+    list_error: str = ""
+    form_key: str = ""
+    submit_error: str = ""
+    submitting: bool = False
+    default_timeout_minutes: int = 30
+    _list_gen: int = 0
+    _list_path: str = ""
+
+    # -- loading ------------------------------------------------------------
+    def _reload(self, user) -> None:
+        self.rows = _load_rows(user, self.list_project, self.status_filter)
+        self.list_loaded = True
+        self.list_error = ""
+
+    def _start_list(self, user, project_id: int):
+        self.list_project = project_id
+        self._list_gen += 1
+        self._list_path = _path(self)
+        self.list_loaded = False
+        self._reload(user)
+        return TasksState.follow_list
 
     @rx.event
     @signed_in
-    def load_task(self):
-        return None
+    def load_tasks(self):
+        """/tasks: tasks of every project the user can see."""
+        return self._start_list(self.require_user(), 0)
+
+    @rx.event
+    @signed_in
+    def load_project_tasks(self):
+        """The project page's task panel: the form and this project's tasks."""
+        user = self.require_user()
+        project_id = _route_param(self, "project_id")
+        if not project_id:
+            return None
+        self.rows, self.submit_error, self.form_key = [], "", new_key()
+        chained = self._start_list(user, project_id)  # raises if the user may not see it
+        with session_scope() as s:
+            from clawweb.models import Project
+            project = s.get(Project, project_id)
+            if project is not None:
+                self.default_timeout_minutes = max(1, project.task_timeout_seconds // 60)
+        return chained
+
+    @rx.event
+    @signed_in
+    def set_status_filter(self, value: str):
+        self.status_filter = value if value in STATUS_FILTERS else "all"
+        self._reload(self.require_user())
+
+    # -- submitting -----------------------------------------------------------
+    @rx.event
+    @signed_in
+    def submit_task(self, form: dict):
+        """Run the command; the key rendered with the form makes a double click one task."""
+        user = self.require_user()
+        project_id = self.list_project
+        key = str(form.get("idempotency_key", ""))[:64]
+        try:
+            minutes = int(str(form.get("timeout_minutes", "") or self.default_timeout_minutes))
+        except ValueError:
+            minutes = -1
+        try:
+            if not project_id:
+                raise InvalidInput("errors.not_found")
+            with session_scope() as s:
+                task = task_service.submit_task(
+                    session=s, user=user, project_id=project_id,
+                    command=str(form.get("command", "")),
+                    priority=str(form.get("priority", "normal")),
+                    timeout_seconds=minutes * 60 if minutes > 0 else 0,
+                    idempotency_key=key, ip=self.client_ip)
+                task_id = task.id
+        except ServiceError as exc:
+            self.submit_error = self.tr(exc.key, **exc.params)
+            return None
+        self.submit_error = ""
+        self.form_key = new_key()
+        return [rx.set_value("task-command", ""),
+                rx.toast.success(self.tr("ui_tasks.submitted", id=task_id)),
+                rx.redirect(routes.task(task_id))]
+
+    # -- live list ------------------------------------------------------------
+    @rx.event(background=True)
+    @streaming
+    async def follow_list(self):
+        """Reload the list when a task it concerns changes; stop when the page changes."""
+        async with self:
+            user = self.current_user()
+            if user is None:
+                return
+            gen, project_id, status_filter = self._list_gen, self.list_project, self.status_filter
+        try:
+            after = await task_output.latest_change_id()
+        except Exception:  # noqa: BLE001 - Redis down: the list still shows, without live
+            log.warning("task list: Redis unavailable, no live updates")
+            return
+        last_check = time.monotonic()
+        while True:
+            try:
+                after, changes = await task_output.task_changes(after, block_ms=1000)
+            except Exception:  # noqa: BLE001 - keep trying while the page is open
+                changes = []
+                await asyncio.sleep(2)
+            relevant = [c for c in changes if not project_id or c["project_id"] == project_id]
+            stale = time.monotonic() - last_check > RECHECK_SECONDS
+            async with self:
+                if self._list_gen != gen or _path(self) != self._list_path:
+                    return
+                status_filter = self.status_filter
+            if not relevant and not stale:
+                continue
+            try:
+                rows = await asyncio.to_thread(_load_rows, user, project_id, status_filter)
+            except ServiceError:
+                rows = None  # access revoked: clear the list and stop
+            last_check = time.monotonic()
+            async with self:
+                if self._list_gen != gen:
+                    return
+                self.rows = rows or []
+                if rows is None:
+                    return
+            await asyncio.sleep(RELOAD_MIN_SECONDS)
+
+    # -- the task page (its live state is TaskLiveState) ---------------------------
+    @rx.event
+    @signed_in
+    async def load_task(self):
+        """/tasks/<id>: check access, show the header at once, then follow the output."""
+        from clawweb.state.task_live import TaskLiveState
+
+        user = self.require_user()
+        task_id = _route_param(self, "task_id")
+        live = await self.get_state(TaskLiveState)
+        live._reset_page()
+        if not task_id:
+            live.task_error = self.tr("errors.not_found")
+            return None
+        with session_scope() as s:
+            try:
+                detail = task_views.task_detail(
+                    s, task_service.get_task(session=s, user=user, task_id=task_id))
+            except ServiceError as exc:
+                live.task_error = self.tr(exc.key, **exc.params)
+                return None
+        live._show(task_id, detail)
+        return TaskLiveState.start_live(task_id)

@@ -1,0 +1,129 @@
+"""Task list pieces shared by the project page and /tasks: badges, filter, cards/table."""
+
+from __future__ import annotations
+
+import reflex as rx
+from reflex_components_moment import moment
+
+from clawweb.components.i18n import tr
+from clawweb.components.layout import empty_state
+from clawweb.state.tasks import STATUS_FILTERS, TasksState
+
+STATUS_COLOURS = {
+    "queued": "gray", "running": "blue", "awaiting_approval": "amber",
+    "succeeded": "green", "failed": "red", "cancelled": "orange", "timed_out": "crimson",
+}
+STATUS_ICONS = {
+    "queued": "clock", "running": "loader", "awaiting_approval": "hand",
+    "succeeded": "circle-check", "failed": "circle-x", "cancelled": "ban",
+    "timed_out": "timer-off",
+}
+
+
+def status_badge(status: rx.Var) -> rx.Component:
+    """A coloured badge with an icon, so colour is not the only signal."""
+    def one(value: str) -> tuple:
+        return (value, rx.badge(rx.icon(STATUS_ICONS[value], size=12),
+                                tr(f"tasks.status.{value}"),
+                                color_scheme=STATUS_COLOURS[value], variant="soft",
+                                data_testid="status-badge", data_status=value))
+    return rx.match(status, *[one(v) for v in STATUS_COLOURS],
+                    rx.badge(status, data_testid="status-badge"))
+
+
+def _filter_label(value: str) -> rx.Var:
+    if value in ("all", "active"):
+        return tr(f"ui_tasks.filter.{value}")
+    return tr(f"tasks.status.{value}")
+
+
+def status_filter() -> rx.Component:
+    return rx.select.root(
+        rx.select.trigger(aria_label="Status filter", data_testid="status-filter"),
+        rx.select.content(*[rx.select.item(_filter_label(v), value=v,
+                                           data_testid=f"status-filter-{v}")
+                            for v in STATUS_FILTERS]),
+        value=TasksState.status_filter, on_change=TasksState.set_status_filter, size="2",
+    )
+
+
+def _href(row) -> rx.Var:
+    return "/tasks/" + row["id"].to_string()
+
+
+def _card(row, show_project: bool) -> rx.Component:
+    return rx.link(
+        rx.card(
+            rx.vstack(
+                rx.hstack(
+                    rx.text("#", row["id"].to_string(), weight="bold", size="2"),
+                    status_badge(row["status"].to_string()),
+                    rx.spacer(),
+                    moment(row["queued_at"].to_string(), from_now=True, font_size="12px",
+                           color=rx.color("gray", 10)),
+                    width="100%", align="center",
+                ),
+                rx.code(row["title"].to_string(), size="2", variant="ghost",
+                        white_space="pre-wrap", overflow_wrap="anywhere"),
+                rx.cond(show_project, rx.text(row["project_name"].to_string(), size="1",
+                                              color_scheme="gray")),
+                gap="1", width="100%", min_width="0",
+            ),
+            width="100%",
+        ),
+        href=_href(row), underline="none", color_scheme="gray", high_contrast=True,
+        width="100%", data_testid="task-row", data_task_id=row["id"].to_string(),
+    )
+
+
+def _table_row(row, show_project: bool) -> rx.Component:
+    cells = [
+        rx.table.cell(rx.link("#", row["id"].to_string(), href=_href(row))),
+        rx.table.cell(rx.link(rx.code(row["title"].to_string(), variant="ghost",
+                                      overflow_wrap="anywhere"),
+                              href=_href(row)), max_width="420px"),
+    ]
+    if show_project:
+        cells.append(rx.table.cell(row["project_name"].to_string()))
+    cells += [
+        rx.table.cell(status_badge(row["status"].to_string())),
+        rx.table.cell(tr_priority(row["priority"].to_string())),
+        rx.table.cell(moment(row["queued_at"].to_string(), from_now=True)),
+    ]
+    return rx.table.row(*cells, data_testid="task-row-desktop",
+                        data_task_id=row["id"].to_string())
+
+
+def tr_priority(priority: rx.Var) -> rx.Component:
+    return rx.match(priority, *[(p, rx.text(tr(f"ui_tasks.priority.{p}"), size="2"))
+                                for p in ("high", "normal", "low")], rx.text(priority))
+
+
+def task_list(show_project: bool, empty_hint_key: str) -> rx.Component:
+    """Cards on phones, a table on desktops; live through TasksState.follow_list."""
+    heads = ["ui_tasks.col.task", ""] + (["ui_tasks.col.project"] if show_project else []) \
+        + ["ui_tasks.col.status", "ui_tasks.col.priority", "ui_tasks.col.queued"]
+    empty = rx.cond(TasksState.status_filter == "all",
+                    empty_state("list-checks", "ui_tasks.empty_title", empty_hint_key),
+                    rx.text(tr("ui_tasks.empty_filtered"), color_scheme="gray",
+                            padding_y="4", data_testid="tasks-empty-filtered"))
+    return rx.cond(
+        ~TasksState.list_loaded,
+        rx.center(rx.spinner(size="3"), padding_y="6"),
+        rx.cond(
+            TasksState.rows.length() == 0,
+            rx.box(empty, data_testid="tasks-empty"),
+            rx.box(
+                rx.vstack(rx.foreach(TasksState.rows, lambda r: _card(r, show_project)),
+                          gap="2", width="100%", display=["flex", "flex", "none"]),
+                rx.box(rx.table.root(
+                    rx.table.header(rx.table.row(
+                        *[rx.table.column_header_cell(tr(h) if h else "") for h in heads])),
+                    rx.table.body(rx.foreach(TasksState.rows,
+                                             lambda r: _table_row(r, show_project))),
+                    width="100%", variant="surface"),
+                    display=["none", "none", "block"], width="100%"),
+                width="100%", data_testid="task-list",
+            ),
+        ),
+    )
