@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     # `clawweb doctor` should flag it; production keeps passlib's strong defaults.
     password_hash_fast: bool = False
 
+    # Directories (os.pathsep-separated) members may clone local repositories
+    # from; admins may clone any local path. Empty: admins only.
+    local_clone_roots: str = ""
+
     runner_image: str = "clawweb-runner"
     worker_slots: int = 2
     output_cap_bytes: int = 50 * 1024 * 1024

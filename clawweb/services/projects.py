@@ -10,6 +10,7 @@ disk must appear and disappear together.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import unicodedata
@@ -129,6 +130,27 @@ def _is_local_source(url: str) -> bool:
     return url.startswith("/") or url.lower().startswith("file:")
 
 
+def _member_may_clone_local(url: str) -> bool:
+    """Members may clone server paths only under the operator's allowed roots.
+
+    A path elsewhere could name another project's repository (or any repository
+    on the server), so by default only admins clone local paths; an operator
+    opens directories with ``CLAWWEB_LOCAL_CLONE_ROOTS``. The data directory is
+    never one of them.
+    """
+    settings = get_settings()
+    path = url[len("file://"):] if url.lower().startswith("file://") else url
+    real = Path(os.path.realpath(path))
+    data = Path(os.path.realpath(settings.data_dir))
+    if real == data or data in real.parents:
+        return False
+    for root in filter(None, settings.local_clone_roots.split(os.pathsep)):
+        root_real = Path(os.path.realpath(root))
+        if real == root_real or root_real in real.parents:
+            return True
+    return False
+
+
 def create_project(*, session: Session, user: User | None, name: str, description: str = "",
                    source_url: str = "", ip: str = "") -> Project:
     """Create a project, cloning ``source_url`` or starting an empty repository.
@@ -147,7 +169,8 @@ def create_project(*, session: Session, user: User | None, name: str, descriptio
     if source_url:
         source_url = git.check_url(source_url)
         # A path on the server could name another project's repository.
-        if _is_local_source(source_url) and user.role != Role.admin:
+        if (_is_local_source(source_url) and user.role != Role.admin
+                and not _member_may_clone_local(source_url)):
             raise PermissionDenied("projects.local_source_admin_only")
     project = Project(name=name, slug=_unique_slug(session, name), description=description,
                       source_url=source_url, created_by=user.id)

@@ -380,3 +380,41 @@ def test_member_may_leave_but_not_remove_others(session, alice, make_user, proje
     projects.remove_member(session=session, user=bob, project_id=project.id, user_id=bob.id)
     assert [m["username"] for m in projects.list_members(
         session=session, user=alice, project_id=project.id)] == ["alice", "vera"]
+
+
+def test_member_clones_local_path_only_under_allowed_roots(session, settings, tmp_path,
+                                                          monkeypatch):
+    """Members may clone a server path only inside CLAWWEB_LOCAL_CLONE_ROOTS."""
+    import subprocess
+
+    from clawweb import settings as settings_mod
+    from clawweb.models import Role, User
+    from clawweb.services import projects
+    from clawweb.services.errors import PermissionDenied
+
+    allowed = tmp_path / "shared-repos"
+    src = allowed / "demo"
+    src.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", "-b", "main", str(src)], check=True)
+    subprocess.run(["git", "-C", str(src), "-c", "user.name=t", "-c", "user.email=t@t",
+                    "commit", "-q", "--allow-empty", "-m", "first"], check=True)
+    outside = tmp_path / "elsewhere"
+    subprocess.run(["git", "clone", "-q", str(src), str(outside)], check=True)
+    member = User(username="mem", role=Role.member, password_hash="!")
+    session.add(member)
+    session.commit()
+
+    with pytest.raises(PermissionDenied):
+        projects.create_project(session=session, user=member, name="a", source_url=str(src))
+    # Even an operator listing the data dir cannot open it to members.
+    monkeypatch.setenv("CLAWWEB_LOCAL_CLONE_ROOTS", f"{allowed}:{settings.data_dir}")
+    settings_mod.get_settings.cache_clear()
+    project = projects.create_project(session=session, user=member, name="b",
+                                      source_url=str(src))
+    assert project.id is not None
+    with pytest.raises(PermissionDenied):
+        projects.create_project(session=session, user=member, name="c",
+                                source_url=str(outside))
+    with pytest.raises(PermissionDenied):  # the data dir is never an allowed root
+        projects.create_project(session=session, user=member, name="d",
+                                source_url=str(projects.project_repo_path(project)))
