@@ -12,7 +12,7 @@ def field(label_key: str, name: str, type_: str = "text", **props) -> rx.Compone
         rx.text(tr(label_key), as_="label", size="2", weight="medium", html_for=name),
         rx.input(name=name, id=name, type=type_, size="3", width="100%",
                  data_testid=f"input-{name}", **props),
-        width="100%", gap="1",
+        width="100%", spacing="1",
     )
 
 

@@ -21,7 +21,7 @@ def sign_in_page() -> rx.Component:
                 field("signin.password", "password", "password",
                       auto_complete="current-password", required=True),
                 submit("signin.submit"),
-                gap="4", width="100%",
+                spacing="4", width="100%",
             ),
             on_submit=SignInState.sign_in, reset_on_submit=False,
         )
@@ -44,7 +44,7 @@ def setup_page() -> rx.Component:
                 field("setup.confirm_password", "password2", "password",
                       auto_complete="new-password", required=True),
                 submit("setup.submit"),
-                gap="4", width="100%",
+                spacing="4", width="100%",
             ),
             on_submit=SetupState.create_admin, reset_on_submit=False,
         )
@@ -63,7 +63,7 @@ def invite_page() -> rx.Component:
                 field("setup.confirm_password", "password2", "password",
                       auto_complete="new-password", required=True),
                 submit("invite.submit"),
-                gap="4", width="100%",
+                spacing="4", width="100%",
             ),
             on_submit=InviteState.accept, reset_on_submit=False,
         )
