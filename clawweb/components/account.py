@@ -146,7 +146,7 @@ def revoke_dialog() -> rx.Component:
                 rx.alert_dialog.action(rx.button(tr("account.revoke"), color_scheme="red",
                                                  size="3", on_click=AccountState.confirm_revoke,
                                                  data_testid="confirm-revoke")),
-                justify="end", width="100%", margin_top="4",
+                justify="end", width="100%", margin_top="var(--space-4)",
             ),
             max_width="420px",
         ),

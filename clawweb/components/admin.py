@@ -153,7 +153,7 @@ def create_dialog() -> rx.Component:
                                   data_testid="create-submit"),
                         justify="end", width="100%", wrap="wrap",
                     ),
-                    gap="3", width="100%", margin_top="3",
+                    gap="3", width="100%", margin_top="var(--space-3)",
                 ),
                 on_submit=AdminState.create_user, reset_on_submit=False,
             ),
@@ -174,7 +174,7 @@ def secret_dialog() -> rx.Component:
             rx.box(
                 rx.text(AdminState.secret_value, font_family="monospace", size="4",
                         word_break="break-all", data_testid="secret-value"),
-                padding="3", margin_y="3", border_radius="8px",
+                padding="var(--space-3)", margin_y="var(--space-3)", border_radius="8px",
                 background=rx.color("gray", 3), user_select="all",
             ),
             rx.cond(~AdminState.secret_is_link,
@@ -186,7 +186,7 @@ def secret_dialog() -> rx.Component:
                           data_testid="secret-copy"),
                 rx.button(tr("admin.done"), size="3", data_testid="secret-done",
                           on_click=AdminState.set_secret_open(False)),
-                justify="end", width="100%", margin_top="3",
+                justify="end", width="100%", margin_top="var(--space-3)",
             ),
             max_width="460px",
         ),
@@ -215,7 +215,7 @@ def confirm_dialog() -> rx.Component:
                     tr("admin.confirm_yes"), size="3", on_click=AdminState.confirm,
                     color_scheme=rx.cond(AdminState.pending_action == "disable", "red", "indigo"),
                     data_testid="confirm-yes")),
-                justify="end", width="100%", margin_top="4",
+                justify="end", width="100%", margin_top="var(--space-4)",
             ),
             max_width="420px",
         ),
@@ -235,26 +235,26 @@ def _pre(title_key: str, text: rx.Var) -> rx.Component:
 
 
 def audit_row(e: AuditRow) -> rx.Component:
+    small = {"size": "1", "color_scheme": "gray"}
     return rx.box(
-        rx.flex(
-            rx.text(when(e.at), size="1", color_scheme="gray", min_width="120px"),
+        rx.hstack(
             rx.badge(e.action, variant="soft", data_testid="audit-action"),
-            rx.text(rx.cond(e.actor != "", e.actor, tr("admin.system")), size="2",
-                    weight="medium", word_break="break-all"),
-            rx.text(e.object, size="2", color_scheme="gray", word_break="break-all"),
-            rx.cond(e.ip != "", rx.text(e.ip, size="1", color_scheme="gray",
-                                        font_family="monospace")),
-            rx.cond(e.detail != "", rx.text(e.detail, size="1", color_scheme="gray",
-                                            word_break="break-all")),
-            gap="2", align="center", wrap="wrap",
+            rx.text(rx.cond(e.actor != "", e.actor, tr("admin.system")), " → ", e.object,
+                    size="2", word_break="break-all", flex="1", min_width="0"),
+            rx.text(when(e.at), white_space="nowrap", **small),
+            align="center", gap="2", width="100%",
         ),
+        rx.cond((e.ip != "") | (e.detail != ""), rx.text(
+            e.ip, rx.cond((e.ip != "") & (e.detail != ""), " · ", ""), e.detail,
+            word_break="break-all", line_clamp=2, title=e.detail, margin_top="2px", **small)),
         rx.cond((e.before != "") | (e.after != ""), rx.el.details(
             rx.el.summary(tr("admin.changes"), style={"cursor": "pointer", "font_size": "13px"}),
             rx.flex(_pre("admin.before", e.before), _pre("admin.after", e.after),
                     gap="3", direction=rx.breakpoints(initial="column", md="row"),
-                    padding="2", border_radius="6px", background=rx.color("gray", 2)),
-            margin_top="1",
+                    padding="var(--space-2)", border_radius="6px",
+                    background=rx.color("gray", 2)),
+            margin_top="var(--space-1)",
         )),
-        padding_y="2", border_bottom=f"1px solid {rx.color('gray', 4)}", width="100%",
-        data_testid="audit-row",
+        padding_y="var(--space-2)", border_bottom=f"1px solid {rx.color('gray', 4)}",
+        width="100%", data_testid="audit-row",
     )

@@ -29,7 +29,8 @@ def _nav_item(label_key: str, href: str, icon: str, vertical: bool) -> rx.Compon
             align="center", gap="1" if vertical else "2",
         ),
         href=href, underline="none", color_scheme="gray", high_contrast=True,
-        padding_x="3", padding_y="2", border_radius="8px", flex="1" if vertical else None,
+        padding_x="var(--space-3)", padding_y="var(--space-2)", border_radius="8px",
+        flex="1" if vertical else None,
         text_align="center",
         data_testid=f"nav-{href.strip('/').replace('/', '-')}",
         _hover={"background": rx.color("gray", 3)},
@@ -83,13 +84,14 @@ def link_tabs(tabs: list[tuple[str, str]], active: str) -> rx.Component:
         return rx.link(
             tr(key), href=href, underline="none", weight="medium", size="3",
             color_scheme=None if on else "gray", high_contrast=not on,
-            padding_x="3", padding_y="2", white_space="nowrap",
+            padding_x="var(--space-3)", padding_y="var(--space-2)", white_space="nowrap",
             border_bottom=f"2px solid {rx.color('accent', 9) if on else 'transparent'}",
             data_testid=f"tab-{href.strip('/').replace('/', '-')}",
         )
 
-    return rx.hstack(*[tab(k, h) for k, h in tabs], gap="1", width="100%", margin_bottom="4",
-                     border_bottom=f"1px solid {rx.color('gray', 5)}", overflow_x="auto")
+    return rx.hstack(*[tab(k, h) for k, h in tabs], gap="1", width="100%",
+                     margin_bottom="var(--space-4)", overflow_x="auto",
+                     border_bottom=f"1px solid {rx.color('gray', 5)}")
 
 
 def top_bar() -> rx.Component:
@@ -103,7 +105,7 @@ def top_bar() -> rx.Component:
         language_menu(),
         rx.color_mode.button(size="1", variant="ghost", aria_label="Theme"),
         rx.box(account_menu(), display=["none", "none", "block"]),
-        align="center", width="100%", padding_x="4", padding_y="2",
+        align="center", width="100%", padding_x="var(--space-4)", padding_y="var(--space-2)",
         border_bottom=f"1px solid {rx.color('gray', 5)}",
         position="sticky", top="0", z_index="10", background=rx.color("gray", 1),
     )
@@ -113,8 +115,9 @@ def sidebar() -> rx.Component:
     return rx.vstack(
         *_nav_items(vertical=False),
         rx.spacer(),
-        rx.text(AppState.display_name, size="2", color_scheme="gray", padding_x="3"),
-        width="220px", min_width="220px", padding="3", height="calc(100vh - 49px)",
+        rx.text(AppState.display_name, size="2", color_scheme="gray",
+                padding_x="var(--space-3)"),
+        width="220px", min_width="220px", padding="var(--space-3)", height="calc(100vh - 49px)",
         position="sticky", top="49px",
         border_right=f"1px solid {rx.color('gray', 5)}",
         display=["none", "none", "flex"],
@@ -125,7 +128,7 @@ def bottom_bar() -> rx.Component:
     return rx.hstack(
         *_nav_items(vertical=True),
         position="fixed", bottom="0", left="0", right="0", z_index="10",
-        padding_x="2", padding_top="1",
+        padding_x="var(--space-2)", padding_top="var(--space-1)",
         padding_bottom="calc(env(safe-area-inset-bottom) + 4px)",
         background=rx.color("gray", 1), border_top=f"1px solid {rx.color('gray', 5)}",
         display=["flex", "flex", "none"], justify="between",
@@ -141,10 +144,11 @@ def page(*children: rx.Component, title_key: str = "") -> rx.Component:
             sidebar(),
             rx.box(
                 rx.cond(title_key != "", rx.heading(tr(title_key) if title_key else "",
-                                                   size="6", margin_bottom="4")),
+                                                   size="6", margin_bottom="var(--space-4)")),
                 *children,
-                flex="1", min_width="0", padding=["3", "4", "6"],
-                padding_bottom=["96px", "96px", "6"], max_width="1100px",
+                flex="1", min_width="0",
+                padding=["var(--space-3)", "var(--space-4)", "var(--space-6)"],
+                padding_bottom=["96px", "96px", "var(--space-6)"], max_width="1100px",
             ),
         ),
         bottom_bar(),
@@ -157,9 +161,9 @@ def bare(*children: rx.Component) -> rx.Component:
     """Sign-in, setup and invite pages: centred card, language switch."""
     return rx.box(
         rx.hstack(rx.spacer(), language_menu(), rx.color_mode.button(size="1", variant="ghost"),
-                  padding="3"),
+                  padding="var(--space-3)"),
         rx.center(rx.card(*children, width="100%", max_width="420px", size="3"),
-                  padding_x="4", padding_top=["2", "10vh"]),
+                  padding_x="var(--space-4)", padding_top=["var(--space-2)", "10vh"]),
         width="100%", min_height="100vh", overflow_x="hidden",
     )
 
@@ -173,9 +177,9 @@ def empty_state(icon: str, title_key: str, hint_key: str, *actions: rx.Component
             *actions,
             align="center", gap="3", max_width="360px",
         ),
-        padding_y="10",
+        padding_y="var(--space-9)",
     )
 
 
 def loading() -> rx.Component:
-    return rx.center(rx.spinner(size="3"), padding_y="10")
+    return rx.center(rx.spinner(size="3"), padding_y="var(--space-9)")

@@ -31,7 +31,8 @@ def account_page() -> rx.Component:
 def devices_page() -> rx.Component:
     return page(
         account_tabs(routes.DEVICES),
-        rx.text(tr("account.devices_intro"), color_scheme="gray", size="2", margin_bottom="3"),
+        rx.text(tr("account.devices_intro"), color_scheme="gray", size="2",
+                margin_bottom="var(--space-3)"),
         rx.cond(
             AccountState.devices_loaded,
             rx.cond(AccountState.devices.length() > 0,

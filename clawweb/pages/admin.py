@@ -30,7 +30,7 @@ def _users() -> rx.Component:
 def users_page() -> rx.Component:
     return page(
         admin_tabs(routes.ADMIN_USERS),
-        rx.hstack(rx.spacer(), create_dialog(), width="100%", margin_bottom="3"),
+        rx.hstack(rx.spacer(), create_dialog(), width="100%", margin_bottom="var(--space-3)"),
         rx.cond(AdminState.users_loaded, _users(), loading()),
         secret_dialog(),
         confirm_dialog(),
@@ -74,7 +74,7 @@ def _filters() -> rx.Component:
         on_submit=AdminState.apply_filters, reset_on_submit=False,
         # A new key after "Clear" remounts the inputs so their defaults apply again.
         key=AdminState.filter_action + "|" + AdminState.filter_actor,
-        margin_bottom="3", width="100%",
+        margin_bottom="var(--space-3)", width="100%",
     )
 
 
@@ -86,9 +86,9 @@ def _audit_list() -> rx.Component:
             rx.cond(AdminState.audit_has_more,
                     rx.button(tr("admin.load_older"), variant="soft", size="3",
                               on_click=AdminState.load_older, data_testid="load-older",
-                              margin_top="3"),
+                              margin_top="var(--space-3)"),
                     rx.text(tr("admin.no_more"), size="1", color_scheme="gray",
-                            margin_top="3")),
+                            margin_top="var(--space-3)")),
             gap="0", width="100%", align="center",
         ),
         empty_state("scroll-text", "admin.audit_empty", "admin.audit_empty_hint"),
@@ -101,7 +101,7 @@ def audit_page() -> rx.Component:
         _filters(),
         rx.cond(AdminState.audit_note != "",
                 rx.callout(AdminState.audit_note, icon="info", color_scheme="amber",
-                           margin_bottom="3")),
+                           margin_bottom="var(--space-3)")),
         rx.cond(AdminState.audit_loaded, _audit_list(), loading()),
         title_key="admin.title",
     )
