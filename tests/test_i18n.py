@@ -1,0 +1,48 @@
+"""The message catalog is complete in both languages and used consistently."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from clawweb.i18n import messages, pick_language, t
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_key_has_english_and_chinese():
+    bad = [k for k, v in messages().items()
+           if not (isinstance(v, tuple) and len(v) == 2 and v[0].strip() and v[1].strip())]
+    assert not bad, f"incomplete messages: {bad}"
+
+
+def test_chinese_is_really_translated():
+    # A Chinese entry identical to the English one is usually a forgotten translation;
+    # allow names and pure symbols.
+    same = [k for k, (en, zh) in messages().items()
+            if en == zh and re.search(r"[A-Za-z]{4,}", en) and en not in ("clawweb",)]
+    assert len(same) <= 10, f"untranslated Chinese entries: {same}"
+
+
+def test_placeholders_match_between_languages():
+    field = re.compile(r"{(\w+)}")
+    bad = [k for k, (en, zh) in messages().items()
+           if sorted(field.findall(en)) != sorted(field.findall(zh))]
+    assert not bad, f"placeholders differ: {bad}"
+
+
+def test_every_key_used_in_code_exists():
+    used = set()
+    pattern = re.compile(r"""\b(?:tr|t|_t|self\.tr|ServiceError|InvalidInput|PermissionDenied|NotFound|Unavailable|GitError)\(\s*["']([a-z_]+\.[a-z0-9_.]+)["']""")
+    for path in list((ROOT / "clawweb").rglob("*.py")) + list((ROOT / "worker").rglob("*.py")):
+        used.update(pattern.findall(path.read_text(encoding="utf-8")))
+    missing = sorted(k for k in used if k not in messages())
+    assert not missing, f"keys used but not in the catalog: {missing}"
+
+
+def test_lookup_and_browser_language():
+    assert t("nav.projects", "zh") == "项目"
+    assert t("nav.projects", "en") == "Projects"
+    assert pick_language("zh-CN,zh;q=0.9,en;q=0.8") == "zh"
+    assert pick_language("en-GB,en;q=0.9") == "en"
+    assert pick_language("fr-FR") == "en"
