@@ -158,6 +158,11 @@ def test_03_wrong_password_shows_error(app_env, admin_account, new_context):
     screenshot(desktop, "login-desktop")
     _submit_sign_in(desktop, name, PASSWORD)
     desktop.wait_for_url("**/projects**")
+    desktop.get_by_test_id("account-menu").click()  # the desktop top bar's account menu
+    desktop.get_by_test_id("menu-sign-out").click()
+    desktop.wait_for_url("**/login**")
+    desktop.goto("/account/")
+    desktop.wait_for_url("**/login**")
 
 
 def test_04_lockout_after_repeated_failures_and_admin_unlock(app_env, admin_account,
@@ -286,3 +291,31 @@ def test_08_admin_pages_on_phone_and_audit_log(app_env, admin_account, new_conte
     expect(row.locator("pre").last).to_contain_text('"display_name": "Maya Member"')
     assert "password_hash" not in row.inner_text()
     screenshot(desktop, "audit-desktop")
+
+
+def test_09_invite_link_lets_the_new_user_choose_a_password(app_server, admin_account,
+                                                              new_context):
+    name = f"ivan-{uuid.uuid4().hex[:6]}"
+    admin = new_context("desktop").new_page()
+    sign_in(admin, *admin_account)
+    admin.goto("/admin/users/")
+    admin.get_by_test_id("new-user").click()
+    admin.get_by_test_id("input-username").fill(name)
+    admin.get_by_test_id("radio-invite").click()
+    admin.get_by_test_id("create-submit").click()
+    secret = admin.get_by_test_id("secret-value")
+    expect(secret).to_contain_text("/invite/")
+    link = secret.inner_text().strip()
+    assert link.startswith(app_server.url + "/invite/"), link  # absolute, ready to send
+
+    phone = new_context("phone").new_page()
+    phone.goto(link)
+    phone.get_by_test_id("input-password").fill(PASSWORD)
+    phone.get_by_test_id("input-password2").fill(PASSWORD)
+    phone.get_by_test_id("submit").click()
+    phone.wait_for_url("**/projects**")
+    phone.goto(link)  # used up
+    phone.get_by_test_id("input-password").fill(PASSWORD + "x")
+    phone.get_by_test_id("input-password2").fill(PASSWORD + "x")
+    phone.get_by_test_id("submit").click()
+    expect(phone.get_by_test_id("form-error")).to_contain_text("invalid")
