@@ -113,7 +113,9 @@ def test_02_admin_creates_member_who_must_change_password(admin_account, new_con
     screenshot(admin, "users-secret-desktop")
     admin.get_by_test_id("secret-done").click()
     expect(secret).to_have_count(0)  # shown once: gone when the dialog closes
-    expect(_visible(admin, f"user-row-{name}")).to_contain_text("Must change password")
+    new_row = _visible(admin, f"user-row-{name}")
+    expect(new_row).to_contain_text("Must change password")
+    expect(new_row).to_contain_text("never")  # last sign-in
     screenshot(admin, "users-desktop")
 
     phone = new_context("phone").new_page()
@@ -204,7 +206,7 @@ def test_05_revoking_a_session_signs_the_other_browser_out(app_env, admin_accoun
     desktop.goto("/projects/")
 
     phone.goto("/account/devices/")
-    current = phone.get_by_test_id("device-current")
+    current = phone.get_by_test_id("device-current")  # the marker compares token hashes
     expect(current).to_have_count(1)
     expect(current.get_by_test_id("this-device")).to_be_visible()
     _no_hscroll(phone)
