@@ -98,6 +98,8 @@ def claude_env(tmp_path, monkeypatch, settings, engine, session, redis_url, dock
     credentials.set_user_credential(session=session, user=user, kind="api_key", secret=API_KEY)
     h = Harness(session=session, sandbox=docker_sandbox, api=api, user=user, project=project,
                 root=tmp_path / "work")
+    # A test that forgets to answer must not wait the default half hour.
+    h.settings(approval_timeout_seconds=20)
     yield h
     h.stop.set()
     api.stop()
