@@ -138,7 +138,9 @@ def answer_approvals(h: Harness, decisions: list[tuple[str, str]], *, timeout: f
     return answered
 
 
-def task_containers(task_id: int) -> list[str]:
-    out = subprocess.run(["docker", "ps", "-aq", "--filter", f"label=clawweb.task={task_id}"],
+def task_containers(h: Harness, task_id: int) -> list[str]:
+    """This test's containers for the task (other runs may share the dockerd)."""
+    out = subprocess.run(["docker", "ps", "-aq", "--filter", f"label=clawweb.task={task_id}",
+                          "--filter", f"label=clawweb={h.sandbox.instance}"],
                          capture_output=True, text=True).stdout
     return out.split()

@@ -215,6 +215,9 @@ class _Run:
             watcher.cancel()
             with contextlib.suppress(BaseException):
                 await client.disconnect()
+            # Whatever state the client was left in, the container goes.
+            with contextlib.suppress(BaseException):
+                await self.transport.close()
         return self._outcome(error)
 
     async def _watch(self, client: ClaudeSDKClient) -> None:

@@ -64,6 +64,7 @@ class SandboxTransport(Transport):
         self._queue: asyncio.Queue[bytes | None] | None = None
         self._pump_done = threading.Event()
         self._ready = False
+        self._closed = False
         self._write_lock = anyio.Lock()
 
     async def connect(self) -> None:
@@ -143,8 +144,9 @@ class SandboxTransport(Transport):
                 self.handle.kill()
 
     async def close(self) -> None:
-        if self.handle is None:
+        if self.handle is None or self._closed:
             return
+        self._closed = True
         with anyio.CancelScope(shield=True):
             self._ready = False
             handle = self.handle
