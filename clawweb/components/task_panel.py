@@ -52,7 +52,7 @@ def submit_form() -> rx.Component:
                 ),
                 rx.spacer(),
                 rx.button(rx.icon("play", size=16), tr("ui_tasks.run"), type="submit",
-                          size="3", loading=TasksState.submitting, data_testid="task-run",
+                          size="3", disabled=TasksState.form_key == "", data_testid="task-run",
                           align_self="end"),
                 gap="3", width="100%", wrap="wrap", align="end",
             ),

@@ -48,7 +48,7 @@ def status_filter() -> rx.Component:
 
 
 def _href(row) -> rx.Var:
-    return "/tasks/" + row["id"].to_string()
+    return "/tasks/" + row["id"].to(str)
 
 
 def _card(row, show_project: bool) -> rx.Component:
@@ -56,42 +56,42 @@ def _card(row, show_project: bool) -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.hstack(
-                    rx.text("#", row["id"].to_string(), weight="bold", size="2"),
-                    status_badge(row["status"].to_string()),
+                    rx.text("#", row["id"].to(str), weight="bold", size="2"),
+                    status_badge(row["status"].to(str)),
                     rx.spacer(),
-                    moment(row["queued_at"].to_string(), from_now=True, font_size="12px",
+                    moment(row["queued_at"].to(str), from_now=True, font_size="12px",
                            color=rx.color("gray", 10)),
                     width="100%", align="center",
                 ),
-                rx.code(row["title"].to_string(), size="2", variant="ghost",
+                rx.code(row["title"].to(str), size="2", variant="ghost",
                         white_space="pre-wrap", overflow_wrap="anywhere"),
-                rx.cond(show_project, rx.text(row["project_name"].to_string(), size="1",
+                rx.cond(show_project, rx.text(row["project_name"].to(str), size="1",
                                               color_scheme="gray")),
                 gap="1", width="100%", min_width="0",
             ),
             width="100%",
         ),
         href=_href(row), underline="none", color_scheme="gray", high_contrast=True,
-        width="100%", data_testid="task-row", data_task_id=row["id"].to_string(),
+        width="100%", data_testid="task-row", data_task_id=row["id"].to(str),
     )
 
 
 def _table_row(row, show_project: bool) -> rx.Component:
     cells = [
-        rx.table.cell(rx.link("#", row["id"].to_string(), href=_href(row))),
-        rx.table.cell(rx.link(rx.code(row["title"].to_string(), variant="ghost",
+        rx.table.cell(rx.link("#", row["id"].to(str), href=_href(row))),
+        rx.table.cell(rx.link(rx.code(row["title"].to(str), variant="ghost",
                                       overflow_wrap="anywhere"),
                               href=_href(row)), max_width="420px"),
     ]
     if show_project:
-        cells.append(rx.table.cell(row["project_name"].to_string()))
+        cells.append(rx.table.cell(row["project_name"].to(str)))
     cells += [
-        rx.table.cell(status_badge(row["status"].to_string())),
-        rx.table.cell(tr_priority(row["priority"].to_string())),
-        rx.table.cell(moment(row["queued_at"].to_string(), from_now=True)),
+        rx.table.cell(status_badge(row["status"].to(str))),
+        rx.table.cell(tr_priority(row["priority"].to(str))),
+        rx.table.cell(moment(row["queued_at"].to(str), from_now=True)),
     ]
     return rx.table.row(*cells, data_testid="task-row-desktop",
-                        data_task_id=row["id"].to_string())
+                        data_task_id=row["id"].to(str))
 
 
 def tr_priority(priority: rx.Var) -> rx.Component:

@@ -39,18 +39,25 @@ T.chunk = function(c){
   return s;
 };
 T.frag = function(list){ var f = document.createDocumentFragment(); for (var i = 0; i < list.length; i++) f.appendChild(T.chunk(list[i])); return f; };
-T.apply = function(gen, op){
+T.q = [];
+T.apply = function(gen, op){ T.q.push([gen, op]); T.drain(); };
+// Ops can arrive before the page has mounted the terminal (a reload's first
+// replay): keep them, in order, until it is there.
+T.drain = function(){
   var out = el('task-term-out'), b = el('task-term');
-  if (!out || !b) return;
+  if (!out || !b) { if (!T.waiting) { T.waiting = true; setTimeout(function(){ T.waiting = false; T.drain(); }, 50); } return; }
+  while (T.q.length) { var item = T.q.shift(); T.one(item[0], item[1], out, b); }
+  var empty = el('task-term-empty'); if (empty) empty.style.display = out.firstChild ? 'none' : '';
+  if (T.follow) b.scrollTop = b.scrollHeight;
+};
+T.one = function(gen, op, out, b){
   if (op.reset) { T.gen = gen; T.cursor = 0; T.follow = true; out.textContent = ''; T.bind(); showJump(false); }
   if (gen !== T.gen) return;
-  if (op.prev !== T.cursor) { T.gen = -1; var r = el('task-term-resync'); if (r) r.click(); return; }
+  if (op.prev !== T.cursor) { T.gen = -1; T.q = []; var r = el('task-term-resync'); if (r) r.click(); return; }
   T.cursor = op.cursor;
   if (op.drop_before) { while (out.firstChild && +out.firstChild.dataset.seq < op.drop_before) out.removeChild(out.firstChild); }
   if (op.prepend && op.prepend.length) { var h = b.scrollHeight; out.insertBefore(T.frag(op.prepend), out.firstChild); b.scrollTop += b.scrollHeight - h; }
   if (op.append && op.append.length) out.appendChild(T.frag(op.append));
-  var empty = el('task-term-empty'); if (empty) empty.style.display = out.firstChild ? 'none' : '';
-  if (T.follow) b.scrollTop = b.scrollHeight;
 };
 T.jump = function(){ var b = el('task-term'); T.follow = true; if (b) b.scrollTop = b.scrollHeight; showJump(false); };
 window.clawwebTerm = T;

@@ -34,8 +34,8 @@ def _fact(label_key: str, value, testid: str = "") -> rx.Component:
 
 
 def _time(value: rx.Var) -> rx.Component:
-    return rx.cond(value.to_string() != "",
-                   moment(value.to_string(), format="YYYY-MM-DD HH:mm:ss"), rx.text("—"))
+    return rx.cond(value.to(str) != "",
+                   moment(value.to(str), format="YYYY-MM-DD HH:mm:ss"), rx.text("—"))
 
 
 def _cancel_button() -> rx.Component:
@@ -73,8 +73,8 @@ def _rerun_button() -> rx.Component:
 def _header() -> rx.Component:
     return rx.vstack(
         rx.hstack(
-            rx.heading("#", T["id"].to_string(), size="6"),
-            status_badge(T["status"].to_string()),
+            rx.heading("#", T["id"].to(str), size="6"),
+            status_badge(T["status"].to(str)),
             rx.cond(T["cancel_requested"].to(bool),
                     rx.badge(tr("ui_tasks.cancel_requested"), color_scheme="orange")),
             rx.spacer(),
@@ -82,43 +82,43 @@ def _header() -> rx.Component:
             rx.cond(T["finished"].to(bool), _rerun_button()),
             width="100%", align="center", wrap="wrap", gap="2",
         ),
-        rx.code(T["command"].to_string(), variant="soft", size="2", width="100%",
+        rx.code(T["command"].to(str), variant="soft", size="2", width="100%",
                 padding="2", white_space="pre-wrap", overflow_wrap="anywhere",
                 display="block", data_testid="task-command-shown"),
-        rx.cond(T["status"].to_string() == "queued", rx.callout(
+        rx.cond(T["status"].to(str) == "queued", rx.callout(
             rx.cond(T["queue_position"].to(int) > 0,
-                    rx.text(tr("ui_tasks.position", position=T["queue_position"].to_string()),
+                    rx.text(tr("ui_tasks.position", position=T["queue_position"].to(str)),
                             " · ", TaskLiveState.wait_text),
                     TaskLiveState.wait_text),
             icon="clock", size="1", width="100%", data_testid="task-waiting")),
-        rx.cond(T["failure_reason"].to_string() != "", rx.callout(
-            T["failure_reason"].to_string(), icon="info", size="1", width="100%",
-            color_scheme=rx.cond(T["status"].to_string() == "succeeded", "gray", "red"),
+        rx.cond(T["failure_reason"].to(str) != "", rx.callout(
+            T["failure_reason"].to(str), icon="info", size="1", width="100%",
+            color_scheme=rx.cond(T["status"].to(str) == "succeeded", "gray", "red"),
             data_testid="task-reason")),
         rx.grid(
-            _fact("ui_tasks.project", rx.link(T["project_name"].to_string(),
-                                              href="/projects/" + T["project_id"].to_string())),
-            _fact("ui_tasks.col.priority", tr_priority(T["priority"].to_string())),
-            _fact("ui_tasks.created_by", rx.text(T["created_by"].to_string())),
+            _fact("ui_tasks.project", rx.link(T["project_name"].to(str),
+                                              href="/projects/" + T["project_id"].to(str))),
+            _fact("ui_tasks.col.priority", tr_priority(T["priority"].to(str))),
+            _fact("ui_tasks.created_by", rx.text(T["created_by"].to(str))),
             _fact("ui_tasks.queued_at", _time(T["queued_at"])),
             _fact("ui_tasks.started_at", _time(T["started_at"])),
             _fact("ui_tasks.finished_at", _time(T["finished_at"])),
             _fact("ui_tasks.elapsed", rx.text(TaskLiveState.elapsed, font_family="monospace"),
                   "task-elapsed"),
-            _fact("ui_tasks.exit_code", rx.text(rx.cond(T["exit_code"].to_string() != "",
-                                                        T["exit_code"].to_string(), "—")),
+            _fact("ui_tasks.exit_code", rx.text(rx.cond(T["exit_code"].to(str) != "",
+                                                        T["exit_code"].to(str), "—")),
                   "task-exit-code"),
-            _fact("ui_tasks.attempt", rx.text(T["attempt"].to_string())),
+            _fact("ui_tasks.attempt", rx.text(T["attempt"].to(str))),
             columns=rx.breakpoints(initial="2", sm="3", md="5"), gap="3", width="100%",
         ),
         rx.cond(T["finished"].to(bool), rx.hstack(
             _fact("ui_tasks.changes", rx.text(
-                T["files_changed"].to_string(), " · ",
-                rx.text.span("+", T["insertions"].to_string(), color=rx.color("green", 11)),
+                T["files_changed"].to(str), " · ",
+                rx.text.span("+", T["insertions"].to(str), color=rx.color("green", 11)),
                 " ",
-                rx.text.span("−", T["deletions"].to_string(), color=rx.color("red", 11))),
+                rx.text.span("−", T["deletions"].to(str), color=rx.color("red", 11))),
                 "task-diffstat"),
-            _fact("ui_tasks.branch", rx.code(T["branch"].to_string(), variant="ghost")),
+            _fact("ui_tasks.branch", rx.code(T["branch"].to(str), variant="ghost")),
             gap="5", wrap="wrap", width="100%",
         )),
         width="100%", gap="3", data_testid="task-header",

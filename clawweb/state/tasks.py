@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 import uuid
 
@@ -38,9 +39,14 @@ def new_key() -> str:
     return uuid.uuid4().hex
 
 
+_ROUTE_IDS = {"project_id": re.compile(r"^/projects/(\d+)"),
+              "task_id": re.compile(r"^/tasks/(\d+)")}
+
+
 def _route_param(state: rx.State, name: str) -> int:
-    raw = str(state.router.page.params.get(name, "") or "")
-    return int(raw) if raw.isdigit() else 0
+    """The id in the page's path (``/projects/<id>``, ``/tasks/<id>``), 0 if none."""
+    match = _ROUTE_IDS[name].match(state.router.url.path or "")
+    return int(match.group(1)) if match else 0
 
 
 def _statuses(filter_value: str) -> list[str] | None:
@@ -68,7 +74,6 @@ class TasksState(AppState):
     list_error: str = ""
     form_key: str = ""
     submit_error: str = ""
-    submitting: bool = False
     default_timeout_minutes: int = 30
     _list_gen: int = 0
     _list_path: str = ""

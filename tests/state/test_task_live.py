@@ -1,0 +1,143 @@
+"""The task page's live loop against a real redis-server and database (no browser).
+
+Drives ``TaskLiveState.start_live`` the way Reflex runs a background event and
+replays the ops it sends into a model of the browser's terminal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlmodel import Session
+
+from clawweb import streams
+from clawweb.models import Project, ProjectMember, ProjectRole, Task, TaskEvent, TaskStatus, User
+from clawweb.models import utcnow
+
+rx = pytest.importorskip("reflex")
+
+
+
+class Proxy:
+    """Stands in for Reflex's StateProxy: ``async with self`` is a no-op."""
+
+    def __init__(self, state):
+        object.__setattr__(self, "_state", state)
+
+    def __getattr__(self, name):
+        return getattr(self._state, name)
+
+    def __setattr__(self, name, value):
+        setattr(self._state, name, value)
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc):
+        return False
+
+
+@pytest.fixture
+def world(engine, redis_url, fast_hashing):
+    from clawweb.services import auth_sessions, passwords
+
+    with Session(engine) as s:
+        user = User(username="alice", password_hash=passwords.hash_password("alice pw 12345"))
+        project = Project(name="P", slug="p")
+        s.add_all([user, project])
+        s.flush()
+        s.add(ProjectMember(project_id=project.id, user_id=user.id, role=ProjectRole.owner))
+        task = Task(project_id=project.id, created_by=user.id, command="seq 1 5",
+                    status=TaskStatus.running, started_at=utcnow())
+        s.add(task)
+        s.commit()
+        _, token = auth_sessions.sign_in(session=s, username="alice",
+                                         password="alice pw 12345", ip="", user_agent="")
+        s.commit()
+        return token, task.id
+
+
+def _state(token: str, path: str):
+    from clawweb.state.task_live import TaskLiveState
+
+    root = rx.State(_reflex_internal_init=True)
+    state = root.get_substate(TaskLiveState.get_full_name().split("."))
+    state.session_token = token
+    object.__setattr__(state, "_test_path", path)
+    return state
+
+
+def _ops(yielded) -> list[dict]:
+    return [op for kind, _gen, op in (y for y in yielded if isinstance(y, tuple))
+            if kind == "op"]
+
+
+async def _run(state, task_id: int, until, timeout: float = 10):
+    from clawweb.state.task_live import TaskLiveState
+
+    yielded = []
+    gen = TaskLiveState.start_live.fn(Proxy(state), task_id)
+
+    async def drain():
+        async for item in gen:
+            yielded.append(item)
+            if until(state, yielded):
+                return
+
+    try:
+        await asyncio.wait_for(drain(), timeout)
+    finally:
+        await gen.aclose()
+    return yielded
+
+
+def _publish(redis, task_id, events):
+    streams.publish(redis, task_id, events)
+
+
+@pytest.mark.asyncio
+async def test_history_then_live_then_status_reaches_the_header(world, engine, monkeypatch):
+    import redis as redis_lib
+
+    from clawweb import redis_conn
+    from clawweb.state import task_live
+
+    token, task_id = world
+    monkeypatch.setattr(task_live, "_script", lambda gen, op, install=False: ("op", gen, op))
+    with Session(engine) as s:
+        s.add_all([TaskEvent(task_id=task_id, seq=i, ts=0.0, type="output",
+                             data={"stream": "stdout", "text": f"line-{i}\n"})
+                   for i in range(1, 4)])
+        s.commit()
+    r = redis_conn.get_redis()
+    _publish(r, task_id, [streams.Event(seq=i, type="output",
+                                        data={"stream": "stdout", "text": f"line-{i}\n"})
+                          for i in range(2, 6)])
+    state = _state(token, f"/tasks/{task_id}")
+
+    async def finish_soon():
+        await asyncio.sleep(0.5)
+        with Session(engine) as s:
+            t = s.get(Task, task_id)
+            t.status, t.exit_code, t.finished_at = TaskStatus.succeeded, 0, utcnow()
+            s.add(t)
+            s.commit()
+        _publish(r, task_id, [streams.Event(seq=6, type="status",
+                                            data={"status": "succeeded", "exit_code": 0})])
+
+    bg = asyncio.create_task(finish_soon())
+    yielded = await _run(state, task_id,
+                         lambda st, y: st.task.get("status") == "succeeded")
+    await bg
+    held = []
+    cursor = 0
+    for op in _ops(yielded):
+        if op.get("reset"):
+            held, cursor = [], 0
+        assert op["prev"] == cursor
+        cursor = op["cursor"]
+        held += [c[2] for c in op.get("append", [])]
+    assert "".join(held) == "".join(f"line-{i}\n" for i in range(1, 6))
+    assert state.line_count == 5
+    assert state.task["exit_code"] == "0"
