@@ -14,6 +14,15 @@ SECRET_FIELDS = frozenset({
     "ciphertext", "oauth_token", "setup_code", "key",
 })
 REDACTED = "[redacted]"
+# Flags about secrets are not secrets.
+NOT_SECRET = frozenset({"must_change_password", "has_password", "token_expired"})
+
+
+def _is_secret(key: str) -> bool:
+    k = key.lower()
+    if k in NOT_SECRET:
+        return False
+    return k in SECRET_FIELDS or any(s in k for s in ("password", "secret", "token"))
 
 
 def redact(values: Optional[dict[str, Any]]) -> Optional[dict[str, Any]]:
@@ -21,7 +30,7 @@ def redact(values: Optional[dict[str, Any]]) -> Optional[dict[str, Any]]:
         return None
     out: dict[str, Any] = {}
     for k, v in values.items():
-        if k.lower() in SECRET_FIELDS or any(s in k.lower() for s in ("password", "secret", "token")):
+        if _is_secret(k):
             out[k] = REDACTED
         elif isinstance(v, dict):
             out[k] = redact(v)
