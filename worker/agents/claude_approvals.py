@@ -22,7 +22,7 @@ from claude_agent_sdk.types import PermissionRuleValue, PermissionUpdate
 from clawweb import redis_conn, streams
 from clawweb.db import session_scope
 from clawweb.i18n import t
-from clawweb.models import Task, TaskStatus, utcnow
+from clawweb.models import AgentSettings, Task, TaskStatus, utcnow
 from clawweb.services import approvals
 
 log = logging.getLogger(__name__)
@@ -108,6 +108,11 @@ def make_can_use_tool(*, task_id: int, project_id: int, timeout_seconds: int,
 
     async def can_use_tool(tool_name: str, tool_input: dict[str, Any],
                            context: ToolPermissionContext):
+        # "Always allow" is also handed to the CLI as a session rule, but the
+        # project's stored rules are the truth: they cover a rule added by
+        # another task a moment ago, and a CLI that asks before applying ours.
+        if await anyio.to_thread.run_sync(_project_allows, project_id, tool_name, tool_input):
+            return PermissionResultAllow()
         tool_use_id = context.tool_use_id or f"anon-{time.time_ns()}"
         row = await anyio.to_thread.run_sync(lambda: _create(task_id, tool_use_id, tool_name,
                                                              tool_input, timeout_seconds))
@@ -126,6 +131,13 @@ def make_can_use_tool(*, task_id: int, project_id: int, timeout_seconds: int,
         return _to_result(answer, timeout_seconds)
 
     return can_use_tool
+
+
+def _project_allows(project_id: int, tool_name: str, tool_input: dict[str, Any]) -> bool:
+    rule = approvals.rule_for(tool_name, tool_input)
+    with session_scope() as session:
+        row = session.get(AgentSettings, project_id)
+        return bool(row and rule in (row.allowed_tools or []))
 
 
 def _create(task_id, tool_use_id, tool_name, tool_input, timeout_seconds):
