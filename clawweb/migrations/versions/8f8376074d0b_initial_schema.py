@@ -1,15 +1,15 @@
 """initial schema
 
-Revision ID: 6d09867a82ad
+Revision ID: 8f8376074d0b
 Revises: 
-Create Date: 2026-11-22 00:08:24.665741
+Create Date: 2026-11-22 00:38:41.973552
 """
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
 
-revision = '6d09867a82ad'
+revision = '8f8376074d0b'
 down_revision = None
 branch_labels = None
 depends_on = None
