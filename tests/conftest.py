@@ -2,30 +2,32 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from sqlmodel import Session, SQLModel
 
 from tests.support.services import RedisServer
 
 
+def clear_process_caches() -> None:
+    """Settings, engine and Redis clients are cached per process; tests swap them."""
+    from clawweb import db, redis_conn, settings as settings_mod
+
+    for cached in (settings_mod.get_settings, db.get_engine, redis_conn.get_redis,
+                   redis_conn.get_async_redis):
+        if hasattr(cached, "cache_clear"):  # fake_redis replaces get_redis
+            cached.cache_clear()
+
+
 @pytest.fixture
 def settings(tmp_path, monkeypatch):
     """Fresh settings pointing at a temporary data dir and SQLite file."""
-    from clawweb import db, settings as settings_mod, redis_conn
+    from clawweb import settings as settings_mod
 
     monkeypatch.setenv("CLAWWEB_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("CLAWWEB_DATABASE_URL", raising=False)
-    for cached in (settings_mod.get_settings, db.get_engine, redis_conn.get_redis,
-                   redis_conn.get_async_redis):
-        cached.cache_clear()
-    s = settings_mod.get_settings()
-    yield s
-    db.get_engine.cache_clear() if hasattr(db.get_engine, "cache_clear") else None
-    for cached in (settings_mod.get_settings, db.get_engine, redis_conn.get_redis,
-                   redis_conn.get_async_redis):
-        cached.cache_clear()
+    clear_process_caches()
+    yield settings_mod.get_settings()
+    clear_process_caches()
 
 
 @pytest.fixture
@@ -55,12 +57,9 @@ def redis_server(tmp_path_factory):
 def redis_url(redis_server, monkeypatch, settings):
     """Point the app at the real test redis-server, flushed for this test."""
     import redis as redis_lib
-    from clawweb import redis_conn, settings as settings_mod
 
     monkeypatch.setenv("CLAWWEB_REDIS_URL", redis_server.url)
-    settings_mod.get_settings.cache_clear()
-    redis_conn.get_redis.cache_clear()
-    redis_conn.get_async_redis.cache_clear()
+    clear_process_caches()
     redis_lib.Redis.from_url(redis_server.url).flushall()
     yield redis_server.url
 
@@ -73,6 +72,7 @@ def fake_redis(monkeypatch, settings):
 
     server = fakeredis.FakeServer()
     client = fakeredis.FakeRedis(server=server)
+
     def get_redis():
         return client
 
