@@ -1,7 +1,8 @@
 """Operator commands used by scripts/up: ``python -m clawweb.manage <command>``.
 
 - ``migrate``: create or upgrade the database (Alembic).
-- ``check``: print warnings about risky settings (non-loopback without HTTPS).
+- ``check`` / ``doctor``: print warnings about weak settings (exposure without
+  HTTPS, test-only hashing, a readable key file, Redis without a password).
 - ``setup-code``: on a fresh install, print the one-time code the setup page asks for.
 - ``wait-ready``: wait until the web app answers.
 - ``makemigration MESSAGE``: developers: autogenerate a revision from models.py.
@@ -34,9 +35,27 @@ def migrate() -> None:
     command.upgrade(alembic_config(), "head")
 
 
+def doctor_warnings() -> list[str]:
+    """Weak settings an operator should know about (``clawweb doctor``)."""
+    settings = get_settings()
+    warnings = []
+    exposure = settings.exposure_warning()
+    if exposure:
+        warnings.append(exposure)
+    if settings.password_hash_fast:
+        warnings.append("WARNING: CLAWWEB_PASSWORD_HASH_FAST is on: password hashes are "
+                        "cheap to crack. It exists for tests only.")
+    key_file = settings.data_dir.resolve() / "secret.key"
+    if not settings.secret_key and key_file.exists() and key_file.stat().st_mode & 0o077:
+        warnings.append(f"WARNING: {key_file} is readable by other users; chmod 600 it.")
+    if "@" not in settings.redis_url.split("//", 1)[-1]:
+        warnings.append("WARNING: CLAWWEB_REDIS_URL has no password; anyone who can reach "
+                        "Redis can queue work for the workers.")
+    return warnings
+
+
 def check() -> int:
-    warning = get_settings().exposure_warning()
-    if warning:
+    for warning in doctor_warnings():
         print(warning, file=sys.stderr)
     return 0
 
@@ -71,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m clawweb.manage")
     sub = parser.add_subparsers(dest="cmd", required=True)
     sub.add_parser("migrate")
-    sub.add_parser("check")
+    sub.add_parser("check", aliases=["doctor"])
     sub.add_parser("setup-code")
     ready = sub.add_parser("wait-ready")
     ready.add_argument("--timeout", type=float, default=600)
@@ -80,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.cmd == "migrate":
         migrate()
-    elif args.cmd == "check":
+    elif args.cmd in ("check", "doctor"):
         return check()
     elif args.cmd == "setup-code":
         print_setup_code()
