@@ -51,6 +51,10 @@ class AppServer:
             "REFLEX_USE_SYSTEM_BUN": "1",
             "PYTHONUNBUFFERED": "1",
         }
+        # Members may clone local repositories from here (tests put theirs here).
+        self.local_repos = data_dir.parent / "local-repos"
+        self.local_repos.mkdir(parents=True, exist_ok=True)
+        self.env["CLAWWEB_LOCAL_CLONE_ROOTS"] = str(self.local_repos)
         self.env.pop("CLAWWEB_DATABASE_URL", None)
         self.proc: subprocess.Popen | None = None
         self.cwd = ROOT

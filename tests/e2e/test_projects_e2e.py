@@ -24,8 +24,9 @@ def _git(cwd, *args):
 
 
 @pytest.fixture
-def source_repo(tmp_path):
-    repo = tmp_path / "source"
+def source_repo(app_server):
+    """A local repository in the directory the app lets members clone from."""
+    repo = app_server.local_repos / _unique("source")
     repo.mkdir()
     _git(repo, "init", "-q", "-b", "main")
     for i, subject in enumerate(SUBJECTS):
@@ -80,11 +81,11 @@ def _project_url(page) -> str:
     return page.url
 
 
-def test_clone_local_repository_shows_commits(admin_account, new_context, source_repo):
-    # Server-side paths are admin-only in the service (they could name another
-    # project's repository), so the administrator clones the local repository.
+def test_member_clones_local_repository_and_sees_commits(admin_account, new_context,
+                                                        source_repo):
+    member = _member("cloner")
     page = new_context("phone").new_page()
-    sign_in(page, *admin_account)
+    sign_in(page, member, PASSWORD)
     name = _unique("Cloned")
     _open_new(page)
     _no_hscroll(page)
@@ -102,7 +103,7 @@ def test_clone_local_repository_shows_commits(admin_account, new_context, source
     screenshot(page, "project-phone")
 
     desktop = new_context("desktop").new_page()
-    sign_in(desktop, *admin_account)
+    sign_in(desktop, member, PASSWORD)
     desktop.goto(url)
     desktop.get_by_test_id("commit").first.wait_for()
     screenshot(desktop, "project-desktop")
@@ -125,7 +126,7 @@ def test_bad_sources_show_plain_errors_and_create_nothing(admin_account, new_con
     _no_hscroll(page)
     screenshot(page, "projects-new-error-phone")
 
-    # A member may not clone a path on the server.
+    # A member may not clone a server path outside the allowed directories.
     member = _member("nopath")
     other = new_context("phone").new_page()
     sign_in(other, member, PASSWORD)
