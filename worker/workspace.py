@@ -45,8 +45,14 @@ def prepare(task: Task, project: Project, parent: Task | None = None) -> tuple[P
     workdir = workdir_for(task.id)
     remove(workdir)  # a previous attempt's leftovers
     workdir.parent.mkdir(parents=True, exist_ok=True)
-    base = parent.branch if parent is not None and parent.branch else project.default_branch
-    base_sha = git.prepare_workdir(_repo(project), workdir, base_branch=base,
+    repo = _repo(project)
+    base = project.default_branch
+    # A follow-up continues its parent's branch; if the parent committed
+    # nothing, that branch was never published and the chain still starts
+    # from the default branch.
+    if parent is not None and parent.branch and git.branch_exists(repo, parent.branch):
+        base = parent.branch
+    base_sha = git.prepare_workdir(repo, workdir, base_branch=base,
                                    task_branch=task.branch or f"clawweb/task-{task.id}")
     _give_to_sandbox(workdir)
     return workdir, base_sha

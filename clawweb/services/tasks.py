@@ -75,8 +75,11 @@ def _title(command: str) -> str:
 def submit_task(*, session: Session, user: User, project_id: int, command: str,
                 priority: str = "normal", timeout_seconds: int | None = None,
                 idempotency_key: str, kind: str = "shell", trigger: str = "ui",
-                parent_id: int | None = None, ip: str = "") -> Task:
+                parent_id: int | None = None, ip: str = "", branch: str | None = None) -> Task:
     """Create a queued task (editor or better) and hand it to a worker when a slot is free.
+
+    ``branch`` None gives the task its own ``clawweb/task-<id>``; a follow-up
+    passes its parent's branch to continue it.
 
     Returns:
         The new task, or the one this ``idempotency_key`` already made.
@@ -103,11 +106,12 @@ def submit_task(*, session: Session, user: User, project_id: int, command: str,
     session.add(task)
     try:
         session.flush()
-        task.branch = f"clawweb/task-{task.id}"
+        task.branch = branch or f"clawweb/task-{task.id}"
         audit.record(session=session, actor=user, action="task.submit", object_type="task",
                      object_id=task.id, ip=ip,
                      after={"project_id": project_id, "kind": kind, "priority": priority,
-                            "timeout_seconds": timeout_seconds, "trigger": trigger})
+                            "timeout_seconds": timeout_seconds, "trigger": trigger,
+                            "parent_id": parent_id, "branch": task.branch})
         session.commit()
     except IntegrityError:
         # Two replays raced past the lookup; the first one's row is the answer.
