@@ -19,7 +19,7 @@ def account_tabs(active: str) -> rx.Component:
 
 
 def section(title_key: str, *children: rx.Component, **props) -> rx.Component:
-    return rx.card(rx.vstack(rx.heading(tr(title_key), size="4"), *children, gap="3",
+    return rx.card(rx.vstack(rx.heading(tr(title_key), size="4"), *children, spacing="3",
                              width="100%"),
                    width="100%", **props)
 
@@ -45,7 +45,7 @@ def profile_form() -> rx.Component:
                       default_value=AccountState.profile_display_name, max_length=100),
                 rx.button(tr("account.save_profile"), type="submit", size="3",
                           data_testid="save-profile"),
-                gap="3", width="100%", align="start",
+                spacing="3", width="100%", align="start",
             ),
             on_submit=AccountState.save_display_name, reset_on_submit=False, width="100%",
         ),
@@ -61,7 +61,7 @@ def profile_form() -> rx.Component:
                 value=AccountState.profile_language, on_change=AccountState.save_language,
                 size="3",
             ),
-            gap="1", width="100%",
+            spacing="1", width="100%",
         ),
     )
 
@@ -82,7 +82,7 @@ def password_form() -> rx.Component:
                       auto_complete="new-password", required=True),
                 rx.button(tr("account.change_password"), type="submit", size="3",
                           data_testid="change-password"),
-                gap="3", width="100%", align="start",
+                spacing="3", width="100%", align="start",
             ),
             on_submit=AccountState.change_password, reset_on_submit=False, width="100%",
         ),
@@ -103,7 +103,7 @@ def sign_out_section() -> rx.Component:
 # -- devices --------------------------------------------------------------------------
 def _fact(label_key: str, value: rx.Component) -> rx.Component:
     return rx.hstack(rx.text(tr(label_key), size="1", color_scheme="gray", min_width="90px"),
-                     rx.text(value, size="2", word_break="break-all"), gap="2", align="baseline")
+                     rx.text(value, size="2", word_break="break-all"), spacing="2", align="baseline")
 
 
 def device_card(d: DeviceRow) -> rx.Component:
@@ -116,18 +116,18 @@ def device_card(d: DeviceRow) -> rx.Component:
                     rx.text(d.device, weight="bold"),
                     rx.cond(d.current, rx.badge(tr("account.this_device"), color_scheme="green",
                                                 data_testid="this-device")),
-                    gap="2", align="center", wrap="wrap",
+                    spacing="2", align="center", wrap="wrap",
                 ),
                 rx.text(d.user_agent, size="1", color_scheme="gray", word_break="break-all",
                         title=d.user_agent, line_clamp=2),
                 _fact("account.ip", rx.cond(d.ip != "", d.ip, tr("account.unknown_ip"))),
                 _fact("account.signed_in_at", when(d.created)),
                 _fact("account.last_seen", when(d.last_seen)),
-                gap="1", min_width="0", flex="1",
+                spacing="1", min_width="0", flex="1",
             ),
             rx.button(tr("account.revoke"), variant="soft", color_scheme="red", size="2",
                       on_click=AccountState.ask_revoke(d.id), data_testid="revoke"),
-            align="start", gap="3", width="100%", wrap="wrap",
+            align="start", spacing="3", width="100%", wrap="wrap",
         ),
         width="100%", data_testid=rx.cond(d.current, "device-current", "device-other"),
     )

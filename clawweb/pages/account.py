@@ -8,6 +8,7 @@ from clawweb import routes
 from clawweb.components.account import (account_tabs, device_card, must_change_callout,
                                         password_form, profile_form, revoke_dialog,
                                         sign_out_section)
+from clawweb.components.credential import credential_card
 from clawweb.components.i18n import tr
 from clawweb.components.layout import empty_state, loading, page
 from clawweb.state.account import AccountState
@@ -21,8 +22,10 @@ def account_page() -> rx.Component:
             # Someone holding a one-time password has one job here: replace it.
             rx.cond(AccountState.must_change_password,
                     rx.fragment(password_form(), sign_out_section()),
-                    rx.fragment(profile_form(), password_form(), sign_out_section())),
-            gap="4", width="100%", max_width="640px",
+                    rx.fragment(profile_form(),
+                               credential_card(AccountState, "ui_agents.credential_intro"),
+                               password_form(), sign_out_section())),
+            spacing="4", width="100%", max_width="640px",
         ),
         title_key="account.title",
     )
@@ -36,7 +39,7 @@ def devices_page() -> rx.Component:
         rx.cond(
             AccountState.devices_loaded,
             rx.cond(AccountState.devices.length() > 0,
-                    rx.vstack(rx.foreach(AccountState.devices, device_card), gap="3",
+                    rx.vstack(rx.foreach(AccountState.devices, device_card), spacing="3",
                               width="100%", max_width="720px"),
                     empty_state("monitor-smartphone", "account.devices_empty",
                                 "account.devices_empty_hint")),

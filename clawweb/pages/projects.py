@@ -9,6 +9,7 @@ from clawweb.components import projects as ui
 from clawweb.components.forms import error_callout, field
 from clawweb.components.i18n import tr
 from clawweb.components.layout import empty_state, loading, page
+from clawweb.components.project_agent import claude_section
 from clawweb.components.task_panel import project_tasks
 from clawweb.state.projects import ProjectsState
 
@@ -135,6 +136,7 @@ def project_settings_page() -> rx.Component:
                     style={"overflow_wrap": "anywhere"}),
             ui.general_settings(),
             ui.members_card(),
+            rx.cond(ProjectsState.is_owner, claude_section()),
             rx.cond(ProjectsState.is_owner, ui.danger_zone()),
             spacing="4", width="100%",
         )),

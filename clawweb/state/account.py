@@ -1,4 +1,4 @@
-"""Account: profile, language, own password, signed-in devices.
+"""Account: profile, language, own password, model credential, signed-in devices.
 
 Handlers act only on the caller's own user and sessions: the user comes from
 the session token, never from an id the browser sends, and revoking a session
@@ -7,6 +7,7 @@ goes through ``auth_sessions.revoke``, which refuses someone else's.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from datetime import datetime, timezone
 
@@ -15,9 +16,10 @@ import reflex as rx
 from clawweb import routes
 from clawweb.db import session_scope
 from clawweb.i18n import LANGUAGES, pick_language
-from clawweb.services import accounts, auth_sessions
+from clawweb.services import accounts, auth_sessions, credentials
 from clawweb.services.errors import InvalidInput
-from clawweb.state.access import signed_in
+from clawweb.state import credential_form
+from clawweb.state.access import signed_in, streaming
 from clawweb.state.base import AppState
 
 AUTO = "auto"  # "follow the browser"; radix selects cannot hold an empty value
@@ -70,6 +72,14 @@ class AccountState(AppState):
     revoke_device: str = ""
     revoke_is_current: bool = False
 
+    # Model credential: only the masked view, never the secret.
+    cred: dict[str, str] = {}
+    cred_error: str = ""
+    cred_testing: bool = False
+    cred_test_msg: str = ""
+    cred_test_ok: bool = False
+    cred_delete_open: bool = False
+
     def _me(self, s):
         """(user, session row) for this browser, loaded in the DB session ``s``."""
         found = auth_sessions.resolve(session=s, token=self.session_token)
@@ -85,6 +95,9 @@ class AccountState(AppState):
         self.profile_display_name = user.display_name
         self.profile_language = user.language if user.language in LANGUAGES else AUTO
         self.profile_error = self.password_error = ""
+        self.cred_error = self.cred_test_msg = ""
+        self.cred_delete_open = False
+        self._load_cred(user)
 
     @rx.event
     @signed_in
@@ -143,6 +156,71 @@ class AccountState(AppState):
         if was_forced:
             events.append(rx.redirect(routes.PROJECTS))
         return events
+
+    # -- model credential ------------------------------------------------------------------
+    def _load_cred(self, user) -> None:
+        with session_scope() as s:
+            self.cred = credential_form.view(credentials.user_credential_info(session=s,
+                                                                               user=user))
+
+    @rx.event
+    @signed_in
+    def save_credential(self, form: dict):
+        """Store the pasted key or token; the input is cleared, the state keeps the hint."""
+        user = self.require_user()
+        self.cred_test_msg = ""
+        try:
+            kind, secret = credential_form.form_values(form)
+            with session_scope() as s:
+                credentials.set_user_credential(session=s, user=user, kind=kind, secret=secret,
+                                                ip=self.client_ip)
+        except InvalidInput as exc:
+            self.cred_error = self.tr(exc.key, **exc.params)
+            return None
+        self.cred_error = ""
+        self._load_cred(user)
+        return [rx.set_value(credential_form.INPUT_ID, ""),
+                rx.toast.success(self.tr("ui_agents.credential_saved"))]
+
+    @rx.event(background=True)
+    @streaming
+    async def test_credential(self):
+        """Ask the model endpoint about the stored credential, off the event loop."""
+        async with self:
+            user = self.current_user()
+            if user is None or self.cred_testing:
+                return
+            self.cred_testing, self.cred_test_msg = True, ""
+        try:
+            ok, key = await asyncio.to_thread(credential_form.test_stored, user_id=user.id)
+        except Exception:  # noqa: BLE001 - shown plainly, never a stuck spinner
+            ok, key = False, "credentials.test_unreachable"
+        async with self:
+            self.cred_testing, self.cred_test_ok = False, ok
+            self.cred_test_msg = self.tr(key)
+
+    @rx.event
+    @signed_in
+    def ask_delete_credential(self):
+        self.require_user()
+        self.cred_delete_open = bool(self.cred)
+
+    @rx.event
+    @signed_in
+    def set_delete_credential_open(self, open_: bool):
+        self.require_user()
+        self.cred_delete_open = bool(open_) and bool(self.cred)
+
+    @rx.event
+    @signed_in
+    def delete_credential(self):
+        user = self.require_user()
+        self.cred_delete_open = False
+        with session_scope() as s:
+            credentials.delete_user_credential(session=s, user=user, ip=self.client_ip)
+        self.cred_test_msg = ""
+        self._load_cred(user)
+        return rx.toast.success(self.tr("ui_agents.credential_deleted"))
 
     # -- devices -------------------------------------------------------------------------
     def _reload_devices(self) -> None:

@@ -19,7 +19,7 @@ import reflex as rx
 from clawweb import routes
 from clawweb.db import session_scope
 from clawweb.models import TaskStatus
-from clawweb.services import task_output, task_views
+from clawweb.services import agent_tasks, task_output, task_views
 from clawweb.services import tasks as task_service
 from clawweb.services.errors import InvalidInput, ServiceError
 from clawweb.state.access import signed_in, streaming
@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 STATUS_FILTERS = ["all", "active", *[s.value for s in TaskStatus]]
 PRIORITIES = ["high", "normal", "low"]
+SUBMIT_MODES = ["claude", "shell"]
 LIST_LIMIT = 100
 RELOAD_MIN_SECONDS = 0.3
 RECHECK_SECONDS = 5.0
@@ -74,6 +75,8 @@ class TasksState(AppState):
     list_error: str = ""
     form_key: str = ""
     submit_error: str = ""
+    submit_mode: str = "shell"
+    needs_credential: bool = False  # the error is "no credential": link to the account page
     default_timeout_minutes: int = 30
     _list_gen: int = 0
     _list_path: str = ""
@@ -107,6 +110,7 @@ class TasksState(AppState):
         if not project_id:
             return None
         self.rows, self.submit_error, self.form_key = [], "", new_key()
+        self.needs_credential = False
         chained = self._start_list(user, project_id)  # raises if the user may not see it
         with session_scope() as s:
             from clawweb.models import Project
@@ -124,30 +128,46 @@ class TasksState(AppState):
     # -- submitting -----------------------------------------------------------
     @rx.event
     @signed_in
-    def submit_task(self, form: dict):
-        """Run the command; the key rendered with the form makes a double click one task."""
-        user = self.require_user()
-        project_id = self.list_project
+    def set_submit_mode(self, value: str | list[str]):
+        """The form's "Claude prompt | Shell command" switch."""
+        self.require_user()
+        if value in SUBMIT_MODES:
+            self.submit_mode = value
+            self.submit_error, self.needs_credential = "", False
+
+    def _submit(self, s, user, project_id: int, form: dict):
         key = str(form.get("idempotency_key", ""))[:64]
+        priority = str(form.get("priority", "normal"))[:16]
+        if self.submit_mode == "claude":
+            return agent_tasks.submit_prompt(
+                session=s, user=user, project_id=project_id,
+                prompt=str(form.get("command", "")), priority=priority,
+                idempotency_key=key, ip=self.client_ip)
         try:
             minutes = int(str(form.get("timeout_minutes", "") or self.default_timeout_minutes))
         except ValueError:
             minutes = -1
+        return task_service.submit_task(
+            session=s, user=user, project_id=project_id, command=str(form.get("command", "")),
+            priority=priority, timeout_seconds=minutes * 60 if minutes > 0 else 0,
+            idempotency_key=key, ip=self.client_ip)
+
+    @rx.event
+    @signed_in
+    def submit_task(self, form: dict):
+        """Start the task; the key rendered with the form makes a double click one task."""
+        user = self.require_user()
+        project_id = self.list_project
         try:
             if not project_id:
                 raise InvalidInput("errors.not_found")
             with session_scope() as s:
-                task = task_service.submit_task(
-                    session=s, user=user, project_id=project_id,
-                    command=str(form.get("command", "")),
-                    priority=str(form.get("priority", "normal")),
-                    timeout_seconds=minutes * 60 if minutes > 0 else 0,
-                    idempotency_key=key, ip=self.client_ip)
-                task_id = task.id
+                task_id = self._submit(s, user, project_id, form).id
         except ServiceError as exc:
             self.submit_error = self.tr(exc.key, **exc.params)
+            self.needs_credential = exc.key == "agent_tasks.no_credential"
             return None
-        self.submit_error = ""
+        self.submit_error, self.needs_credential = "", False
         self.form_key = new_key()
         return [rx.set_value("task-command", ""),
                 rx.toast.success(self.tr("ui_tasks.submitted", id=task_id)),

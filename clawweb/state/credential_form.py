@@ -1,0 +1,59 @@
+"""Plain helpers behind the credential widget (account and project settings).
+
+The secret travels once, browser → server, in the submitted form; it is never
+copied into a state var, so no state delta can carry it back to a browser.
+The browser only ever sees ``view()``: kind, last four characters, when.
+"""
+
+from __future__ import annotations
+
+from clawweb.db import session_scope
+from clawweb.models import Task
+from clawweb.services import credentials, crypto
+from clawweb.services.errors import InvalidInput
+
+INPUT_ID = "credential_secret"
+MAX_FORM_SECRET = credentials.MAX_SECRET_LENGTH + 1  # one more, so "too long" still says so
+
+
+def view(info: dict | None) -> dict[str, str]:
+    """The masked credential as plain strings; {} when none is stored."""
+    if not info:
+        return {}
+    return {"kind": str(info["kind"]), "hint": str(info["hint"]),
+            "updated_at": str(info["updated_at"])}
+
+
+def form_values(form: dict) -> tuple[str, str]:
+    """(kind, secret) from the submitted form, bounded before any service sees them."""
+    kind = str(form.get("kind", ""))[:32]
+    if kind not in credentials.KINDS:
+        raise InvalidInput("credentials.bad_kind")
+    return kind, str(form.get("secret", ""))[:MAX_FORM_SECRET]
+
+
+def test_stored(*, project_id: int = 0, user_id: int | None = None) -> tuple[bool, str]:
+    """Ask the model endpoint about a stored credential (runs in a worker thread).
+
+    The caller has already checked the right to use it. A transient, unsaved
+    task lets ``resolve_for_task`` open the project's credential
+    (``project_id``) or the user's (``user_id`` with project 0, which never
+    exists) without a second decryption path in this module.
+
+    Returns:
+        (ok, message key).
+    """
+    probe = Task(project_id=project_id, created_by=user_id, command="")
+    try:
+        with session_scope() as s:
+            resolved = credentials.resolve_for_task(session=s, task=probe)
+            if resolved is not None and project_id and resolved.source != "project":
+                resolved = None
+    except crypto.SecretUnreadable:
+        return False, "credentials.unreadable"
+    if resolved is None:
+        return False, "ui_agents.nothing_to_test"
+    return credentials.test_credential(kind=resolved.kind, secret=resolved.secret)
+
+
+test_stored.__test__ = False  # not a pytest test when imported by name
