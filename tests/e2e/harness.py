@@ -56,6 +56,10 @@ class AppServer:
         self.local_repos.mkdir(parents=True, exist_ok=True)
         self.env["CLAWWEB_LOCAL_CLONE_ROOTS"] = str(self.local_repos)
         self.env.pop("CLAWWEB_DATABASE_URL", None)
+        # The model endpoint stays on loopback (nothing listens on port 9), so a
+        # "Test credential" click can never leave the machine.
+        if not self.env.get("CLAWWEB_ANTHROPIC_BASE_URL", "").startswith("http://127.0.0.1:"):
+            self.env["CLAWWEB_ANTHROPIC_BASE_URL"] = "http://127.0.0.1:9"
         self.proc: subprocess.Popen | None = None
         self.cwd = ROOT
         self.workers: list[subprocess.Popen] = []
