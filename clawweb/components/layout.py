@@ -7,6 +7,8 @@ from reflex_components_moment import moment
 
 from clawweb import routes
 from clawweb.components.i18n import tr
+from clawweb.components.approvals import pending_banner
+from clawweb.state.approvals import ApprovalsState
 from clawweb.state.auth import SignInState
 from clawweb.state.base import AppState
 
@@ -143,6 +145,7 @@ def page(*children: rx.Component, title_key: str = "") -> rx.Component:
         rx.flex(
             sidebar(),
             rx.box(
+                pending_banner(),
                 rx.cond(title_key != "", rx.heading(tr(title_key) if title_key else "",
                                                    size="6", margin_bottom="var(--space-4)")),
                 *children,
@@ -153,6 +156,8 @@ def page(*children: rx.Component, title_key: str = "") -> rx.Component:
         ),
         bottom_bar(),
         moment(interval=HEARTBEAT_MS, on_change=AppState.heartbeat, display="none"),
+        # Pending approvals ride the same 3 s tick: one small query per tab.
+        moment(interval=HEARTBEAT_MS, on_change=ApprovalsState.poll_pending, display="none"),
         width="100%", min_height="100vh", overflow_x="hidden",
     )
 

@@ -67,7 +67,7 @@ def _card(row, show_project: bool) -> rx.Component:
                         white_space="pre-wrap", overflow_wrap="anywhere"),
                 rx.cond(show_project, rx.text(row["project_name"].to(str), size="1",
                                               color_scheme="gray")),
-                gap="1", width="100%", min_width="0",
+                spacing="1", width="100%", min_width="0",
             ),
             width="100%",
         ),
@@ -106,16 +106,16 @@ def task_list(show_project: bool, empty_hint_key: str) -> rx.Component:
     empty = rx.cond(TasksState.status_filter == "all",
                     empty_state("list-checks", "ui_tasks.empty_title", empty_hint_key),
                     rx.text(tr("ui_tasks.empty_filtered"), color_scheme="gray",
-                            padding_y="4", data_testid="tasks-empty-filtered"))
+                            padding_y="var(--space-4)", data_testid="tasks-empty-filtered"))
     return rx.cond(
         ~TasksState.list_loaded,
-        rx.center(rx.spinner(size="3"), padding_y="6"),
+        rx.center(rx.spinner(size="3"), padding_y="var(--space-6)"),
         rx.cond(
             TasksState.rows.length() == 0,
             rx.box(empty, data_testid="tasks-empty"),
             rx.box(
                 rx.vstack(rx.foreach(TasksState.rows, lambda r: _card(r, show_project)),
-                          gap="2", width="100%", display=["flex", "flex", "none"]),
+                          spacing="2", width="100%", display=["flex", "flex", "none"]),
                 rx.box(rx.table.root(
                     rx.table.header(rx.table.row(
                         *[rx.table.column_header_cell(tr(h) if h else "") for h in heads])),

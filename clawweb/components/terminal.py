@@ -93,7 +93,7 @@ def terminal(*, line_count: rx.Var, has_earlier: rx.Var, earlier_loading: rx.Var
                     size="2"),
             id="task-term", data_testid="term",
             background=TERM_BG, color="#d0d4da", border_radius="8px",
-            padding="3", width="100%", height=["60vh", "60vh", "65vh"],
+            padding="var(--space-3)", width="100%", height=["60vh", "60vh", "65vh"],
             overflow_y="auto", overflow_x="hidden",
             font_family="ui-monospace, SFMono-Regular, Menlo, Consolas, monospace",
             font_size=["12px", "12px", "13px"], line_height="1.45",
@@ -101,5 +101,5 @@ def terminal(*, line_count: rx.Var, has_earlier: rx.Var, earlier_loading: rx.Var
         ),
         rx.button("resync", id="task-term-resync", on_click=on_resync,
                   style={"display": "none"}, aria_hidden="true", tab_index=-1),
-        width="100%", gap="2",
+        width="100%", spacing="2",
     )

@@ -8,6 +8,8 @@ from reflex_components_moment import moment
 from clawweb import routes
 from clawweb.components.i18n import tr
 from clawweb.components.layout import page
+from clawweb.components.approvals import approval_cards
+from clawweb.components.conversation import conversation
 from clawweb.components.tasks import status_badge, status_filter, task_list, tr_priority
 from clawweb.components.terminal import terminal
 from clawweb.state.task_live import TaskLiveState
@@ -19,7 +21,7 @@ T = TaskLiveState.task
 def tasks_page() -> rx.Component:
     return page(
         rx.hstack(rx.text(tr("ui_tasks.filter"), size="2", color_scheme="gray"),
-                  status_filter(), align="center", margin_bottom="3"),
+                  status_filter(), align="center", margin_bottom="var(--space-3)"),
         task_list(show_project=True, empty_hint_key="ui_tasks.empty_hint"),
         title_key="ui_tasks.title_mine",
     )
@@ -29,7 +31,7 @@ def _fact(label_key: str, value, testid: str = "") -> rx.Component:
     return rx.vstack(
         rx.text(tr(label_key), size="1", color_scheme="gray"),
         rx.box(value, data_testid=testid or None, overflow_wrap="anywhere"),
-        gap="0", min_width="0",
+        spacing="0", min_width="0",
     )
 
 
@@ -53,7 +55,7 @@ def _cancel_button() -> rx.Component:
                 rx.alert_dialog.action(rx.button(
                     tr("ui_tasks.cancel_confirm"), color_scheme="red",
                     on_click=TaskLiveState.cancel_task, data_testid="task-cancel-confirm")),
-                gap="3", justify="end", margin_top="4",
+                gap="3", justify="end", margin_top="var(--space-4)",
             ),
             max_width="420px",
         ),
@@ -80,11 +82,13 @@ def _header() -> rx.Component:
             rx.spacer(),
             rx.cond(T["can_cancel"].to(bool), _cancel_button()),
             rx.cond(T["finished"].to(bool), _rerun_button()),
-            width="100%", align="center", wrap="wrap", gap="2",
+            rx.cond(T["running"].to(bool) & TaskLiveState.is_claude, _interrupt_button()),
+            width="100%", align="center", wrap="wrap", spacing="2",
         ),
-        rx.code(T["command"].to(str), variant="soft", size="2", width="100%",
-                padding="2", white_space="pre-wrap", overflow_wrap="anywhere",
-                display="block", data_testid="task-command-shown"),
+        rx.cond(TaskLiveState.is_claude, _claude_facts(), rx.code(
+                T["command"].to(str), variant="soft", size="2", width="100%",
+                padding="var(--space-2)", white_space="pre-wrap", overflow_wrap="anywhere",
+                display="block", data_testid="task-command-shown")),
         rx.cond(T["status"].to(str) == "queued", rx.callout(
             rx.cond(T["queue_position"].to(int) > 0,
                     rx.text(tr("ui_tasks.position", position=T["queue_position"].to(str)),
@@ -119,31 +123,116 @@ def _header() -> rx.Component:
                 rx.text.span("−", T["deletions"].to(str), color=rx.color("red", 11))),
                 "task-diffstat"),
             _fact("ui_tasks.branch", rx.code(T["branch"].to(str), variant="ghost")),
-            gap="5", wrap="wrap", width="100%",
+            spacing="5", wrap="wrap", width="100%",
         )),
-        width="100%", gap="3", data_testid="task-header",
+        width="100%", spacing="3", data_testid="task-header",
     )
 
 
 def task_page() -> rx.Component:
     return page(
         rx.link(rx.hstack(rx.icon("arrow-left", size=14), tr("ui_tasks.back"), align="center"),
-                href=routes.TASKS, size="2", margin_bottom="3", display="inline-block"),
+                href=routes.TASKS, size="2", margin_bottom="var(--space-3)", display="inline-block"),
         rx.cond(
             TaskLiveState.task_error != "",
             rx.callout(TaskLiveState.task_error, icon="triangle-alert", color_scheme="red",
                        data_testid="task-error"),
             rx.vstack(
-                rx.cond(T.contains("id"), _header(), rx.center(rx.spinner(), padding="4")),
-                terminal(line_count=TaskLiveState.line_count,
+                rx.cond(T.contains("id"), _header(),
+                        rx.center(rx.spinner(), padding="var(--space-4)")),
+                rx.cond(TaskLiveState.is_claude, _claude_body()),
+                _raw_output(terminal(line_count=TaskLiveState.line_count,
                          has_earlier=TaskLiveState.has_earlier,
                          earlier_loading=TaskLiveState.earlier_loading,
                          dropped_bytes=TaskLiveState.dropped_bytes,
                          on_load_earlier=TaskLiveState.load_earlier,
                          on_jump_live=TaskLiveState.jump_to_live,
-                         on_resync=TaskLiveState.resync),
-                width="100%", gap="4",
+                         on_resync=TaskLiveState.resync)),
+                width="100%", spacing="4", min_width="0",
             ),
         ),
         moment(interval=WATCHDOG_MS, on_change=TaskLiveState.ensure_live, display="none"),
     )
+
+
+# -- Claude tasks ---------------------------------------------------------------
+def _interrupt_button() -> rx.Component:
+    return rx.button(rx.icon("pause", size=14), tr("ui_conv.interrupt"), variant="soft",
+                     color_scheme="amber", size="2", on_click=TaskLiveState.interrupt_task,
+                     data_testid="task-interrupt")
+
+
+def _claude_facts() -> rx.Component:
+    L = TaskLiveState
+    return rx.grid(
+        _fact("ui_conv.model", rx.text(rx.cond(L.conv_model != "", L.conv_model, "—"),
+                                       size="2"), "conv-model"),
+        _fact("ui_conv.turns", rx.text(L.conv_turns.to_string(), size="2"), "conv-turns"),
+        _fact("ui_conv.tokens", rx.text(L.conv_tokens, size="2", font_family="monospace"),
+              "conv-tokens"),
+        _fact("ui_conv.cost", rx.text(L.conv_cost, size="2", font_family="monospace"),
+              "conv-cost"),
+        columns=rx.breakpoints(initial="2", md="4"), gap="3", width="100%",
+        data_testid="conv-stats")
+
+
+def _thread_turn(row) -> rx.Component:
+    return rx.el.details(
+        rx.el.summary(
+            rx.text.span("#", row["id"].to(str), " · "),
+            status_badge(row["status"].to(str)),
+            cursor="pointer", font_size="13px"),
+        rx.vstack(
+            rx.text(row["prompt"].to(str), size="2", white_space="pre-wrap",
+                    overflow_wrap="anywhere"),
+            rx.link(tr("ui_conv.thread_open", id=row["id"].to(str)),
+                    href="/tasks/" + row["id"].to(str), size="2"),
+            spacing="1", padding_y="var(--space-2)", min_width="0"),
+        width="100%", data_testid="thread-turn")
+
+
+def _thread() -> rx.Component:
+    L = TaskLiveState
+    return rx.cond(L.thread_before.length() > 0, rx.vstack(
+        rx.text(tr("ui_conv.thread"), size="2", weight="medium", color_scheme="gray"),
+        rx.foreach(L.thread_before, _thread_turn),
+        spacing="1", width="100%", data_testid="thread-before"))
+
+
+def _follow_up() -> rx.Component:
+    return rx.form(
+        rx.el.input(type="hidden", name="idempotency_key", value=TaskLiveState.followup_key,
+                    read_only=True),
+        rx.vstack(
+            rx.text(tr("ui_conv.follow_up"), weight="medium"),
+            rx.text_area(name="prompt", placeholder=tr("ui_conv.follow_up_placeholder"),
+                         rows="3", width="100%", required=True, max_length=100_000,
+                         data_testid="follow-up-prompt"),
+            rx.button(rx.icon("send", size=14), tr("ui_conv.follow_up_send"), type="submit",
+                      size="2", data_testid="follow-up-send"),
+            spacing="2", width="100%", align="end"),
+        on_submit=TaskLiveState.follow_up, reset_on_submit=True, width="100%",
+        data_testid="follow-up")
+
+
+def _claude_body() -> rx.Component:
+    L = TaskLiveState
+    return rx.vstack(
+        _thread(),
+        conversation(items=L.conv_items, has_earlier=L.conv_has_earlier,
+                     on_load_earlier=L.load_conv_earlier, prompt=T["command"].to(str)),
+        approval_cards(L.approvals, L.waiting_approval),
+        rx.foreach(L.thread_after, lambda r: rx.link(
+            tr("ui_conv.thread_later", id=r["id"].to(str)), href="/tasks/" + r["id"].to(str),
+            size="2", data_testid="thread-later")),
+        rx.cond(T["finished"].to(bool) & (L.thread_after.length() == 0), _follow_up()),
+        spacing="4", width="100%", min_width="0")
+
+
+def _raw_output(term: rx.Component) -> rx.Component:
+    """Claude tasks keep the raw terminal mounted (its ops need it) but folded away."""
+    # One element either way: a cond would remount the terminal and lose its DOM.
+    return rx.el.details(
+        rx.el.summary(tr("ui_conv.raw_output"), cursor="pointer", font_size="13px",
+                      display=rx.cond(TaskLiveState.is_claude, "list-item", "none")),
+        term, open=~TaskLiveState.is_claude, width="100%", data_testid="raw-output")

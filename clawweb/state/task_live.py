@@ -15,6 +15,7 @@ import asyncio
 import json
 import logging
 import time
+from typing import Any
 
 import reflex as rx
 
@@ -22,10 +23,12 @@ from clawweb import routes
 from clawweb.components.terminal import TERM_JS
 from clawweb.db import session_scope
 from clawweb.services import task_output, task_views
+from clawweb.services.conversation import PAGE_ITEMS, Conversation
 from clawweb.services import tasks as task_service
 from clawweb.services.errors import ServiceError
 from clawweb.services.term_window import TermWindow
 from clawweb.state.access import signed_in, streaming
+from clawweb.state.approvals import pending_rows
 from clawweb.state.base import AppState
 from clawweb.state.tasks import new_key
 
@@ -38,10 +41,48 @@ GONE_AFTER_SECONDS = 60.0  # a client away this long stops its loop (the watchdo
 LOOP_STALE_SECONDS = 12.0
 
 
+CONV_FLUSH_SECONDS = 0.3  # the conversation list is resent whole: fewer, larger updates
+AGENT_EVENTS = ("agent.approval", "agent.approval_answer")
+
+
 def _detail(user, task_id: int) -> dict:
     with session_scope() as s:
-        return task_views.task_detail(s, task_service.get_task(session=s, user=user,
-                                                               task_id=task_id))
+        task = task_service.get_task(session=s, user=user, task_id=task_id)
+        detail = task_views.task_detail(s, task)
+        detail.update(model=task.model, turns=task.turns, input_tokens=task.input_tokens,
+                      output_tokens=task.output_tokens, cost_usd=task.cost_usd,
+                      has_session=bool(task.agent_session_id))
+        return detail
+
+
+def _thread_row(task, current: int) -> dict:
+    return {"id": task.id, "prompt": (task.command or "")[:2000], "status": task.status.value,
+            "current": task.id == current}
+
+
+def _claude_extra(user, task_id: int) -> dict:
+    """Pending approvals the user may answer, and the conversation thread around the task."""
+    from clawweb.services import agent_tasks
+
+    with session_scope() as s:
+        chain = agent_tasks.thread(session=s, user=user, task_id=task_id)
+        rows = [_thread_row(t, task_id) for t in chain]
+    at = next((i for i, r in enumerate(rows) if r["current"]), len(rows))
+    return {"approvals": pending_rows(user, task_id), "before": rows[:at],
+            "after": rows[at + 1:]}
+
+
+async def _refold(task_id: int, limit: int, upto: int) -> Conversation:
+    """A conversation with a larger window, folded again from the first event."""
+    conv = Conversation(limit=limit)
+    while conv.cursor < upto:
+        events = await task_output.read_after(task_id, conv.cursor, block_ms=0,
+                                              limit=READ_LIMIT)
+        events = [e for e in events if e.seq <= upto]
+        if not events:
+            break
+        conv.add_all(events)
+    return conv
 
 
 def _earlier(task_id: int, before_seq: int) -> tuple[list, bool]:
@@ -86,16 +127,33 @@ class TaskLiveState(AppState):
     earlier_loading: bool = False
     dropped_bytes: int = 0
     rerun_key: str = ""
+    is_claude: bool = False
+    conv_items: list[dict[str, Any]] = []
+    conv_has_earlier: bool = False
+    conv_model: str = ""
+    conv_turns: int = 0
+    conv_tokens: str = ""
+    conv_cost: str = ""
+    approvals: list[dict[str, Any]] = []
+    waiting_approval: bool = False
+    thread_before: list[dict[str, Any]] = []
+    thread_after: list[dict[str, Any]] = []
+    followup_key: str = ""
     _task_id: int = 0
     _gen: int = 0
     _beat: float = 0.0
     _want_earlier: bool = False
     _want_live: bool = False
+    _want_conv_earlier: bool = False
     _gone_since: float = 0.0
 
     def _reset_page(self) -> None:
         self.task, self.task_error, self.wait_text, self.elapsed = {}, "", "", ""
         self.line_count, self.has_earlier, self.dropped_bytes = 0, False, 0
+        self.is_claude, self.conv_items, self.conv_has_earlier = False, [], False
+        self.approvals, self.waiting_approval = [], False
+        self.thread_before, self.thread_after = [], []
+        self.conv_model, self.conv_turns, self.conv_tokens, self.conv_cost = "", 0, "", ""
         self._task_id = 0
         self._gen += 1  # any loop of the previous page stops at its next step
 
@@ -108,6 +166,32 @@ class TaskLiveState(AppState):
         self.wait_text = self.tr(reason, **(detail.get("wait_params") or {})) if reason else ""
         if not self.rerun_key:
             self.rerun_key = new_key()
+        if not self.followup_key:
+            self.followup_key = new_key()
+        self.is_claude = detail.get("kind") == "claude"
+        if self.is_claude and not self.conv_items:
+            self._show_stats({}, detail)
+
+    def _show_stats(self, stats: dict, detail: dict) -> None:
+        # Live totals from the events; the task row has the final ones.
+        def pick(key):
+            return stats.get(key) or detail.get(key) or 0
+        self.conv_model = str(stats.get("model") or detail.get("model") or "")
+        self.conv_turns = int(pick("turns"))
+        self.conv_tokens = f"{int(pick('input_tokens')):,} / {int(pick('output_tokens')):,}"
+        self.conv_cost = f"${float(pick('cost_usd')):.4f}"
+
+    def _show_conv(self, conv: Conversation, detail: dict) -> None:
+        self.conv_items = [dict(i) for i in conv.items]
+        self.conv_has_earlier = conv.has_earlier
+        self.waiting_approval = any(i["status"] == "waiting" for i in conv.items) \
+            and detail.get("status") == "awaiting_approval"
+        self._show_stats(conv.stats, detail)
+
+    def _show_extra(self, extra: dict | None) -> None:
+        if extra is not None:
+            self.approvals = extra["approvals"]
+            self.thread_before, self.thread_after = extra["before"], extra["after"]
 
     # -- the live loop --------------------------------------------------------
     @rx.event(background=True)
@@ -134,21 +218,29 @@ class TaskLiveState(AppState):
             self._beat, self._gone_since = time.time(), 0.0
             yield _script(gen, {"reset": 1, "prev": 0, "cursor": 0}, install=True)
         window = TermWindow(truncated_label=label)
-        state = {"detail": detail, "checked": time.monotonic(), "flushed": 0.0}
+        conv = Conversation() if detail.get("kind") == "claude" else None
+        state = {"detail": detail, "checked": time.monotonic(), "flushed": 0.0,
+                 "conv_v": -1, "conv_at": 0.0, "conv": conv, "extra": None}
         caught_up = False
         while True:
             events = await self._read(task_id, window.cursor,
                                       0 if not caught_up else 500, detail)
             for ev in events:
                 window.add(ev)
+            if state["conv"] is not None:
+                state["conv"].add_all(events)
             if not caught_up and len(events) >= READ_LIMIT:
                 continue  # still replaying history: one op at the end, not hundreds
-            caught_up = True
             if not await self._recheck(user, task_id, state, events):
                 async with self:
                     if gen == self._gen:
                         self._reset_page()
                 return
+            if state["conv"] is not None and (
+                    not caught_up or state.get("fresh")
+                    or any(e.type in AGENT_EVENTS for e in events)):
+                state["extra"] = await self._extra(user, task_id)
+            caught_up = True
             wait = state["flushed"] + FLUSH_SECONDS - time.monotonic()
             if wait > 0:
                 await asyncio.sleep(wait)
@@ -159,8 +251,13 @@ class TaskLiveState(AppState):
                     return
                 yield self._apply(gen, window, state)
                 want_earlier, want_live = self._want_earlier, self._want_live
-                self._want_earlier = self._want_live = False
+                want_conv = self._want_conv_earlier
+                self._want_earlier = self._want_live = self._want_conv_earlier = False
             state["flushed"] = time.monotonic()
+            if want_conv and state["conv"] is not None:
+                old = state["conv"]
+                state["conv"] = await _refold(task_id, old.limit + PAGE_ITEMS, old.cursor)
+                state["conv_v"] = -1
             if want_live:
                 window.follow_live()
             if want_earlier:
@@ -173,6 +270,13 @@ class TaskLiveState(AppState):
                     if op:
                         yield _script(gen, op)
             detail = state["detail"]
+
+    async def _extra(self, user, task_id: int) -> dict | None:
+        try:
+            return await asyncio.to_thread(_claude_extra, user, task_id)
+        except Exception:  # noqa: BLE001 - access loss is caught by _recheck
+            log.warning("task %s: approvals/thread refresh failed", task_id, exc_info=True)
+            return None
 
     async def _read(self, task_id: int, after: int, block_ms: int, detail: dict) -> list:
         if detail.get("finished") and block_ms:
@@ -224,8 +328,20 @@ class TaskLiveState(AppState):
         if not self.earlier_loading:
             self.has_earlier = window.has_earlier
         self._beat = time.time()
+        self._apply_conv(state)
         op = window.flush()
         return _script(gen, op) if op else None
+
+    def _apply_conv(self, state: dict) -> None:
+        conv, now = state["conv"], time.monotonic()
+        self._show_extra(state.pop("extra", None))
+        state["extra"] = None
+        if conv is None or conv.version == state["conv_v"]:
+            return
+        if now - state["conv_at"] < CONV_FLUSH_SECONDS and state["conv_v"] >= 0:
+            return  # streaming text: at most ~3 list updates a second
+        state["conv_v"], state["conv_at"] = conv.version, now
+        self._show_conv(conv, state["detail"])
 
     # -- browser requests -------------------------------------------------------
     @rx.event
@@ -283,4 +399,45 @@ class TaskLiveState(AppState):
             new_id = new.id
         self.rerun_key = new_key()
         return [rx.toast.success(self.tr("ui_tasks.submitted", id=new_id)),
+                rx.redirect(routes.task(new_id))]
+
+    # -- Claude tasks -------------------------------------------------------------
+    @rx.event
+    @signed_in
+    def load_conv_earlier(self):
+        """Page in older conversation items (the loop folds again with a larger window)."""
+        if self._task_id and self.conv_has_earlier:
+            self._want_conv_earlier = True
+
+    @rx.event
+    @signed_in
+    def interrupt_task(self):
+        """Stop Claude's current turn; the conversation can be continued afterwards."""
+        from clawweb.services import agent_tasks
+
+        user = self.require_user()
+        if not self._task_id:
+            return None
+        with session_scope() as s:
+            agent_tasks.interrupt(session=s, user=user, task_id=self._task_id,
+                                  ip=self.client_ip)
+        return rx.toast.info(self.tr("ui_conv.interrupt_sent"))
+
+    @rx.event
+    @signed_in
+    def follow_up(self, form: dict):
+        """Continue the finished conversation; the rendered key makes a double send one task."""
+        from clawweb.services import agent_tasks
+
+        user = self.require_user()
+        if not self._task_id:
+            return None
+        key = str(form.get("idempotency_key", ""))[:64]
+        with session_scope() as s:
+            new = agent_tasks.follow_up(session=s, user=user, task_id=self._task_id,
+                                        prompt=str(form.get("prompt", "")),
+                                        idempotency_key=key, ip=self.client_ip)
+            new_id = new.id
+        self.followup_key = new_key()
+        return [rx.toast.success(self.tr("ui_conv.follow_up_sent", id=new_id)),
                 rx.redirect(routes.task(new_id))]

@@ -1,0 +1,95 @@
+"""Approval cards on the task page and the pending-approvals banner in the shell."""
+
+from __future__ import annotations
+
+import reflex as rx
+from reflex_components_moment import moment
+
+from clawweb.components.i18n import tr
+from clawweb.state.approvals import ApprovalsState
+
+MONO = "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace"
+
+
+def _deny_form(row) -> rx.Component:
+    return rx.form(
+        rx.el.input(type="hidden", name="approval_id", value=row["id"].to(str), read_only=True),
+        rx.hstack(
+            rx.input(name="message", placeholder=tr("ui_conv.approval.deny_message"),
+                     max_length=2000, size="2", flex="1", min_width="0",
+                     data_testid="approval-deny-message"),
+            rx.button(rx.icon("x", size=14), tr("ui_conv.approval.deny"), type="submit",
+                      color_scheme="red", variant="soft", size="2",
+                      data_testid="approval-deny"),
+            spacing="2", width="100%", align="center"),
+        on_submit=ApprovalsState.deny, reset_on_submit=True, width="100%")
+
+
+def approval_card(row) -> rx.Component:
+    """One pending request: tool + input, expiry, the three answers."""
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                rx.icon("hand", size=16, color=rx.color("amber", 11)),
+                rx.text(tr("ui_conv.approval.title", tool=row["tool"].to(str)), weight="bold",
+                        overflow_wrap="anywhere"),
+                spacing="2", align="center", width="100%"),
+            rx.cond(row["summary"].to(str) != "", rx.code(
+                row["summary"].to(str), variant="soft", size="2", white_space="pre-wrap",
+                overflow_wrap="anywhere", display="block", width="100%",
+                padding="var(--space-2)", data_testid="approval-summary")),
+            rx.el.details(
+                rx.el.summary(tr("ui_conv.input"), cursor="pointer", font_size="12px"),
+                rx.el.pre(row["input"].to(str), font_family=MONO, font_size="12px",
+                          white_space="pre-wrap", overflow_wrap="anywhere", max_height="240px",
+                          overflow_y="auto", margin="0"),
+                width="100%"),
+            rx.hstack(rx.text(tr("ui_conv.approval.expires"), size="1", color_scheme="gray"),
+                      moment(row["expires_at"].to(str), from_now=True, interval=1000,
+                             font_size="12px", data_testid="approval-expires"),
+                      spacing="2", align="center"),
+            rx.flex(
+                rx.button(rx.icon("check", size=14), tr("ui_conv.approval.allow"),
+                          on_click=ApprovalsState.allow_once(row["id"].to(int)), size="2",
+                          color_scheme="green", data_testid="approval-allow"),
+                rx.button(rx.icon("shield-check", size=14), tr("ui_conv.approval.always"),
+                          on_click=ApprovalsState.allow_always(row["id"].to(int)), size="2",
+                          variant="soft", data_testid="approval-always",
+                          title=tr("ui_conv.approval.always_rule", rule=row["rule"].to(str))),
+                spacing="2", wrap="wrap", width="100%"),
+            _deny_form(row),
+            spacing="3", width="100%", min_width="0"),
+        width="100%", data_testid="approval-card", data_approval_id=row["id"].to(str),
+        border=f"1px solid {rx.color('amber', 7)}")
+
+
+def approval_cards(rows, waiting_without_rights) -> rx.Component:
+    """Cards for requests the user may answer; a read-only note for viewers."""
+    return rx.vstack(
+        rx.foreach(rows, approval_card),
+        rx.cond(waiting_without_rights & (rows.length() == 0), rx.callout(
+            tr("ui_conv.approval.waiting_viewer"), icon="hand", color_scheme="amber",
+            size="1", width="100%", data_testid="approval-waiting-viewer")),
+        spacing="3", width="100%")
+
+
+def pending_banner() -> rx.Component:
+    """The shell's banner: how many requests wait for this user, linking to the first."""
+    return rx.cond(
+        ApprovalsState.pending_count > 0,
+        rx.link(
+            rx.hstack(
+                rx.icon("hand", size=16),
+                rx.text(tr("ui_conv.badge", count=ApprovalsState.pending_count.to_string()),
+                        size="2", weight="medium"),
+                rx.spacer(),
+                rx.text(tr("ui_conv.badge_open"), size="2"),
+                rx.icon("arrow-right", size=14),
+                align="center", spacing="2", width="100%",
+                padding_x="var(--space-3)", padding_y="var(--space-2)",
+                background=rx.color("amber", 3), border_radius="8px",
+                border=f"1px solid {rx.color('amber', 6)}"),
+            href=ApprovalsState.pending_href, underline="none", color_scheme="amber",
+            high_contrast=True, width="100%", display="block",
+            margin_bottom="var(--space-3)", data_testid="approvals-banner"),
+    )

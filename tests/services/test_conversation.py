@@ -1,0 +1,110 @@
+"""Folding agent.* events into bounded view items (clawweb.services.conversation)."""
+
+from __future__ import annotations
+
+from clawweb.services import conversation as conv
+from clawweb.streams import Event
+
+
+def _events(*pairs):
+    return [Event(seq=i + 1, type=t, data=d) for i, (t, d) in enumerate(pairs)]
+
+
+def _fold(*pairs, limit=conv.MAX_ITEMS):
+    c = conv.Conversation(limit=limit)
+    c.add_all(_events(*pairs))
+    return c
+
+
+def test_deltas_stream_then_final_text_supersedes():
+    c = conv.Conversation()
+    c.add_all(_events(("agent.text_delta", {"message_id": "m", "index": 0, "text": "Hel"}),
+                      ("agent.text_delta", {"message_id": "m", "index": 0, "text": "lo"})))
+    assert [(i["kind"], i["text"], i["streaming"]) for i in c.items] == [("text", "Hello", True)]
+    c.add(Event(seq=3, type="agent.text", data={"message_id": "x", "text": "Hello **world**"}))
+    assert [(i["text"], i["streaming"]) for i in c.items] == [("Hello **world**", False)]
+
+
+def test_tool_card_lifecycle_and_summary():
+    c = _fold(("agent.tool_use", {"id": "t1", "name": "Bash", "input": {"command": "ls -la"}}),
+              ("agent.tool_result", {"id": "t1", "is_error": False, "content": "a\nb"}),
+              ("agent.tool_use", {"id": "t2", "name": "Grep", "input": {"pattern": "foo"}}),
+              ("agent.tool_result", {"id": "t2", "is_error": True, "content": "boom"}))
+    tools = [i for i in c.items if i["kind"] == "tool"]
+    assert [(t["name"], t["summary"], t["status"], t["result"]) for t in tools] == [
+        ("Bash", "ls -la", "done", "a\nb"), ("Grep", "foo", "error", "boom")]
+
+
+def test_replayed_events_are_not_folded_twice():
+    evs = _events(("agent.text", {"text": "one"}))
+    c = conv.Conversation()
+    c.add_all(evs)
+    c.add_all(evs)
+    assert len(c.items) == 1
+
+
+def test_approval_denied_marks_the_card_and_adds_a_notice():
+    c = _fold(("agent.tool_use", {"id": "t1", "name": "Bash", "input": {"command": "rm -rf /"}}),
+              ("agent.approval", {"approval_id": 7, "tool_use_id": "t1", "tool": "Bash"}))
+    assert c.items[0]["status"] == "waiting"
+    c.add(Event(seq=3, type="agent.approval_answer",
+                data={"approval_id": 7, "decision": "deny", "message": "no way"}))
+    c.add(Event(seq=4, type="agent.tool_result", data={"id": "t1", "is_error": True,
+                                                       "content": "denied"}))
+    assert c.items[0]["status"] == "denied"
+    assert (c.items[1]["kind"], c.items[1]["name"], c.items[1]["text"]) == (
+        "notice", "approval.deny", "no way")
+
+
+def test_edit_becomes_a_small_diff_and_todos_a_checklist():
+    c = _fold(("agent.tool_use", {"id": "e", "name": "Edit", "input": {
+                  "file_path": "/w/a.py", "old_string": "x = 1\n", "new_string": "x = 2\n"}}),
+              ("agent.tool_use", {"id": "t", "name": "TodoWrite", "input": {"todos": [
+                  {"content": "a", "status": "completed"}, {"content": "b", "status": "weird"}]}}))
+    edit, todo = c.items
+    assert edit["summary"] == "/w/a.py"
+    assert {"sign": "-", "text": "x = 1"} in edit["diff"]
+    assert {"sign": "+", "text": "x = 2"} in edit["diff"]
+    assert todo["todos"] == [{"content": "a", "status": "completed"},
+                             {"content": "b", "status": "pending"}]
+
+
+def test_items_and_sizes_are_bounded():
+    pairs = [("agent.text", {"text": f"t{i}"}) for i in range(30)]
+    pairs.append(("agent.tool_use", {"id": "big", "name": "Bash", "input": {"command": "x"}}))
+    pairs.append(("agent.tool_result", {"id": "big", "content": "y" * 100_000}))
+    c = _fold(*pairs, limit=10)
+    assert len(c.items) == 10 and c.has_earlier and c.dropped == 21
+    assert c.items[0]["text"] == "t21"
+    assert len(c.items[-1]["result"]) < conv.RESULT_CAP + 100 and c.items[-1]["truncated"]
+    assert len(conv.diff_lines("Write", {"content": "l\n" * 10_000})) <= conv.DIFF_LINES + 1
+
+
+def test_result_for_a_paged_out_tool_is_ignored():
+    c = _fold(("agent.tool_use", {"id": "old", "name": "Bash", "input": {}}),
+              ("agent.text", {"text": "a"}), ("agent.text", {"text": "b"}),
+              ("agent.tool_result", {"id": "old", "content": "late"}), limit=2)
+    assert [i["text"] for i in c.items] == ["a", "b"]
+
+
+def test_usage_result_and_stats():
+    c = _fold(("agent.init", {"model": "claude-x"}),
+              ("agent.usage", {"input_tokens": 10, "output_tokens": 5, "cost_usd": 0.01,
+                               "turns": 1}),
+              ("agent.result", {"subtype": "success", "is_error": False, "turns": 2,
+                                "cost_usd": 0.02, "duration_ms": 65_000, "result": "Done."}))
+    assert c.stats == {"model": "claude-x", "turns": 2, "input_tokens": 10, "output_tokens": 5,
+                       "cost_usd": 0.02}
+    assert (c.items[-1]["kind"], c.items[-1]["text"], c.items[-1]["summary"]) == (
+        "result", "Done.", "1:05")
+
+
+def test_hostile_markdown_is_kept_as_text_and_never_rendered_as_html():
+    hostile = '<img src=x onerror="alert(1)"><script>alert(2)</script>[x](javascript:alert(3))'
+    c = _fold(("agent.text", {"text": hostile}))
+    assert c.items[0]["text"] == hostile  # kept verbatim: the renderer makes it inert
+    from clawweb.components.conversation import markdown_block
+
+    js = str(markdown_block("x").render())
+    # rx.markdown renders raw HTML by default (rehype-raw); ours must not.
+    assert "rehypeRaw" not in js and "rehype-raw" not in js
