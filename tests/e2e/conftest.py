@@ -8,12 +8,32 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, AppServer, artifacts_dir
-from tests.support.services import need
+from tests.support.services import RedisServer, need
+
+
+FAKE_API_KEY = "sk-ant-api03-e2e-fake-model-key-000000000000000000000000"
 
 
 @pytest.fixture(scope="session")
-def app_server(redis_server, tmp_path_factory):
-    server = AppServer(tmp_path_factory.mktemp("e2e") / "data", redis_server.url).start()
+def fake_anthropic():
+    """A scripted model API on loopback that every worker of the e2e app talks to.
+
+    Tests push replies (``fake_anthropic.push(text(...))``). Only ``FAKE_API_KEY``
+    passes "Test credential", so other keys still fail as against a dead endpoint.
+    """
+    from tests.fixtures.fake_anthropic import FakeAnthropic
+
+    api = FakeAnthropic(accept_keys={FAKE_API_KEY}).start()
+    yield api
+    api.stop()
+
+
+@pytest.fixture(scope="session")
+def app_server(redis_server, tmp_path_factory, fake_anthropic):
+    extra = {"CLAWWEB_ANTHROPIC_BASE_URL": fake_anthropic.url,
+             "CLAWWEB_CLAUDE_API_MAX_RETRIES": "0", "CLAWWEB_CLAUDE_API_TIMEOUT_MS": "8000"}
+    server = AppServer(tmp_path_factory.mktemp("e2e") / "data", redis_server.url,
+                       extra_env=extra).start()
     yield server
     server.stop()
 
