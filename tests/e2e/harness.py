@@ -37,7 +37,7 @@ def artifacts_dir() -> Path:
 
 
 class AppServer:
-    def __init__(self, data_dir: Path, redis_url: str):
+    def __init__(self, data_dir: Path, redis_url: str, extra_env: dict[str, str] | None = None):
         self.data_dir = data_dir
         self.port = free_port()
         self.env = {
@@ -56,6 +56,7 @@ class AppServer:
         self.local_repos.mkdir(parents=True, exist_ok=True)
         self.env["CLAWWEB_LOCAL_CLONE_ROOTS"] = str(self.local_repos)
         self.env.pop("CLAWWEB_DATABASE_URL", None)
+        self.env.update(extra_env or {})  # e.g. the fake model API's loopback URL
         # The model endpoint stays on loopback (nothing listens on port 9), so a
         # "Test credential" click can never leave the machine.
         if not self.env.get("CLAWWEB_ANTHROPIC_BASE_URL", "").startswith("http://127.0.0.1:"):
