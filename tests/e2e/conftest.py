@@ -29,13 +29,17 @@ def fake_anthropic():
 
 
 @pytest.fixture(scope="session")
-def app_server(redis_server, tmp_path_factory, fake_anthropic):
+def app_server(tmp_path_factory, fake_anthropic):
     extra = {"CLAWWEB_ANTHROPIC_BASE_URL": fake_anthropic.url,
              "CLAWWEB_CLAUDE_API_MAX_RETRIES": "0", "CLAWWEB_CLAUDE_API_TIMEOUT_MS": "8000"}
-    server = AppServer(tmp_path_factory.mktemp("e2e") / "data", redis_server.url,
-                       extra_env=extra).start()
+    # Its own redis-server: the app's workers listen on the queues until the
+    # session ends, and must never take jobs queued by other tests' Redis fixtures.
+    base = tmp_path_factory.mktemp("e2e")
+    redis = RedisServer(base / "redis").start()
+    server = AppServer(base / "data", redis.url, extra_env=extra).start()
     yield server
     server.stop()
+    redis.stop()
 
 
 @pytest.fixture(scope="session")
