@@ -23,7 +23,9 @@ IMAGE = "clawweb-runner"
 
 
 class Deployment:
-    def __init__(self, workers: int = 1, output_cap_bytes: int | None = None):
+    def __init__(self, workers: int = 1, output_cap_bytes: int | None = None,
+                 extra_env: dict[str, str] | None = None):
+        self.extra_env = extra_env or {}
         self.tmp = Path(tempfile.mkdtemp(prefix="clawweb-bench-"))
         self.n_workers = workers
         self.output_cap = output_cap_bytes
@@ -37,6 +39,8 @@ class Deployment:
         self.env = {**os.environ, "CLAWWEB_DATA_DIR": str(self.tmp / "data"),
                     "CLAWWEB_REDIS_URL": self.redis.url, "PYTHONPATH": str(ROOT),
                     "CLAWWEB_LOG_LEVEL": "WARNING"}
+        self.env.update(self.extra_env)
+        os.environ.update(self.extra_env)
         if self.output_cap:
             self.env["CLAWWEB_OUTPUT_CAP_BYTES"] = str(self.output_cap)
         self.env.pop("CLAWWEB_DATABASE_URL", None)
