@@ -139,7 +139,7 @@ def _result(item) -> rx.Component:
                                       tr("ui_conv.final")), weight="bold"),
                       rx.text(item["summary"].to(str), color_scheme="gray", size="1"),
                       spacing="2", align="center"),
-            markdown_block(item["text"].to(str)),
+            rx.cond(item["text"].to(str) != "", markdown_block(item["text"].to(str))),
             spacing="1", width="100%", min_width="0"),
         color_scheme=rx.cond(item["is_error"].to(bool), "red", "green"),
         width="100%", data_testid="conv-result")

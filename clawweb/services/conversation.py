@@ -126,7 +126,7 @@ class Conversation:
         self.dropped = 0  # items dropped from the front (older ones exist)
         self.version = 0  # bumped on every change, so the loop knows when to flush
         self._tools: dict[str, dict[str, Any]] = {}
-        self._streams: dict[tuple[str, Any], dict[str, Any]] = {}
+        self._streams: dict[Any, dict[str, Any]] = {}
 
     @property
     def has_earlier(self) -> bool:
@@ -159,7 +159,9 @@ class Conversation:
         return item
 
     def _text_delta(self, seq: int, data: dict) -> None:
-        key = (str(data.get("message_id", "")), data.get("index", 0))
+        # Every delta has its own message_id (the stream event's uuid), so blocks
+        # are told apart by their index until the finished text closes them.
+        key = data.get("index", 0)
         item = self._streams.get(key)
         if item is None:
             item = self._streams[key] = self._append(_item("text", seq, streaming=True))
@@ -177,7 +179,14 @@ class Conversation:
     def _thinking(self, seq: int, data: dict) -> None:
         self._append(_item("thinking", seq, text=_cap(data.get("text", ""), TEXT_CAP)[0]))
 
+    def _close_streams(self) -> None:
+        # A turn that never sent its finished text (interrupted): stop "typing".
+        for item in self._streams.values():
+            item["streaming"] = False
+        self._streams = {}
+
     def _tool_use(self, seq: int, data: dict) -> None:
+        self._close_streams()
         tool_id, name = str(data.get("id", "")), str(data.get("name", "") or "tool")
         raw = data.get("input")
         item = self._append(_item(
@@ -232,8 +241,13 @@ class Conversation:
         self.stats["model"] = str(data.get("model", "") or self.stats["model"])
 
     def _result(self, seq: int, data: dict) -> None:
+        self._close_streams()
         self._usage(seq, {k: data.get(k) for k in ("turns", "cost_usd")})
-        self._append(_item("result", seq, text=_cap(data.get("result", ""), TEXT_CAP)[0],
+        text = _cap(data.get("result", ""), TEXT_CAP)[0]
+        last = next((i for i in reversed(self.items) if i["kind"] == "text"), None)
+        if last is not None and last["text"].strip() == text.strip():
+            text = ""  # the summary repeats the last message: show it once
+        self._append(_item("result", seq, text=text,
                            is_error=bool(data.get("is_error")),
                            name=str(data.get("subtype", "")),
                            summary=_duration(data.get("duration_ms"))))

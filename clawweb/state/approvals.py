@@ -15,6 +15,7 @@ import reflex as rx
 from clawweb import routes
 from clawweb.db import session_scope
 from clawweb.services import approvals as approval_service
+from clawweb.services.conversation import input_text, summary_of
 from clawweb.state.access import signed_in
 from clawweb.state.base import AppState
 
@@ -28,12 +29,17 @@ def pending_rows(user, task_id: int | None = None) -> list[dict]:
 
 def _row(row) -> dict:
     public = approval_service.as_public(row)
-    from clawweb.services.conversation import summary_of, input_text
-
     return {"id": public["id"], "task_id": public["task_id"], "tool": public["tool"],
             "summary": summary_of(public["tool"], public["input"]),
-            "input": input_text(public["input"]), "expires_at": public["expires_at"],
+            "input": input_text(public["input"]), "expires_at": _iso(row.expires_at),
             "rule": approval_service.rule_for(public["tool"], public["input"] or {})}
+
+
+def _iso(value) -> str:
+    # as_public appends "Z" even to aware values ("+00:00Z"), which moment.js rejects.
+    if value is None:
+        return ""
+    return value.isoformat() if value.tzinfo else value.isoformat() + "Z"
 
 
 class ApprovalsState(AppState):

@@ -333,13 +333,14 @@ class TaskLiveState(AppState):
         return _script(gen, op) if op else None
 
     def _apply_conv(self, state: dict) -> None:
-        conv, now = state["conv"], time.monotonic()
-        self._show_extra(state.pop("extra", None))
+        conv, now, extra = state["conv"], time.monotonic(), state.pop("extra", None)
+        self._show_extra(extra)
         state["extra"] = None
         if conv is None or conv.version == state["conv_v"]:
             return
-        if now - state["conv_at"] < CONV_FLUSH_SECONDS and state["conv_v"] >= 0:
-            return  # streaming text: at most ~3 list updates a second
+        if now - state["conv_at"] < CONV_FLUSH_SECONDS and state["conv_v"] >= 0 \
+                and extra is None:
+            return  # streaming text: at most ~3 list updates a second (cards: at once)
         state["conv_v"], state["conv_at"] = conv.version, now
         self._show_conv(conv, state["detail"])
 

@@ -18,11 +18,20 @@ def _fold(*pairs, limit=conv.MAX_ITEMS):
 
 def test_deltas_stream_then_final_text_supersedes():
     c = conv.Conversation()
-    c.add_all(_events(("agent.text_delta", {"message_id": "m", "index": 0, "text": "Hel"}),
-                      ("agent.text_delta", {"message_id": "m", "index": 0, "text": "lo"})))
+    # As the worker writes them: every delta carries its own stream-event id.
+    c.add_all(_events(("agent.text_delta", {"message_id": "u1", "index": 0, "text": "Hel"}),
+                      ("agent.text_delta", {"message_id": "u2", "index": 0, "text": "lo"})))
     assert [(i["kind"], i["text"], i["streaming"]) for i in c.items] == [("text", "Hello", True)]
     c.add(Event(seq=3, type="agent.text", data={"message_id": "x", "text": "Hello **world**"}))
     assert [(i["text"], i["streaming"]) for i in c.items] == [("Hello **world**", False)]
+
+
+def test_an_unfinished_stream_stops_typing_at_the_next_tool_call():
+    c = _fold(("agent.text_delta", {"message_id": "u1", "index": 0, "text": "Let me"}),
+              ("agent.tool_use", {"id": "t", "name": "Bash", "input": {"command": "ls"}}),
+              ("agent.text_delta", {"message_id": "u2", "index": 0, "text": "Next"}))
+    assert [(i["kind"], i["text"], i["streaming"]) for i in c.items] == [
+        ("text", "Let me", False), ("tool", "", False), ("text", "Next", True)]
 
 
 def test_tool_card_lifecycle_and_summary():
@@ -108,3 +117,9 @@ def test_hostile_markdown_is_kept_as_text_and_never_rendered_as_html():
     js = str(markdown_block("x").render())
     # rx.markdown renders raw HTML by default (rehype-raw); ours must not.
     assert "rehypeRaw" not in js and "rehype-raw" not in js
+
+
+def test_result_repeating_the_last_message_is_shown_once():
+    c = _fold(("agent.text", {"text": "All done."}),
+              ("agent.result", {"subtype": "success", "result": "All done.\n"}))
+    assert [(i["kind"], i["text"]) for i in c.items] == [("text", "All done."), ("result", "")]
