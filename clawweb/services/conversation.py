@@ -20,10 +20,10 @@ import difflib
 import json
 from typing import Any, Iterable
 
-MAX_ITEMS = 150
-PAGE_ITEMS = 150
+MAX_ITEMS = 100
+PAGE_ITEMS = 100
 MAX_LIMIT = 1200
-TEXT_CAP = 30_000
+TEXT_CAP = 20_000
 RESULT_CAP = 4_000
 INPUT_CAP = 2_000
 SUMMARY_CAP = 500

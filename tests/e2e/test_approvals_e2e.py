@@ -4,6 +4,7 @@ without a reload. Real app, real worker, real sandbox, the CLI against a fake mo
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 
@@ -120,3 +121,17 @@ def test_phone_answers_approval_desktop_updates_live(owner, fake_anthropic, new_
     assert phone.get_by_test_id("approvals-banner").count() == 0
     _no_hscroll(phone)
     screenshot(phone, "approvals-phone-done")
+
+    # A follow-up from the phone continues the conversation in a new task, whose
+    # page shows the earlier turn above, collapsed.
+    fake_anthropic.push(text("Second answer."))
+    phone.get_by_test_id("follow-up-prompt").fill("And now the second step.")
+    phone.get_by_test_id("follow-up-send").click()
+    phone.wait_for_url(re.compile(r".*/tasks/(?!%d/)\d+/?$" % task_id))
+    earlier = phone.get_by_test_id("thread-turn")
+    earlier.first.wait_for()
+    assert f"#{task_id}" in earlier.first.inner_text()
+    phone.get_by_test_id("conv-result").wait_for(timeout=60_000)
+    assert "Second answer." in phone.get_by_test_id("conversation").inner_text()
+    _no_hscroll(phone)
+    screenshot(phone, "approvals-phone-follow-up")
