@@ -91,3 +91,9 @@ def fast_hashing(monkeypatch, settings):
     settings_mod.get_settings.cache_clear()
     yield settings_mod.get_settings()
     settings_mod.get_settings.cache_clear()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last: their app (and its environment) lives until the session
+    ends, and the first-run setup test needs an install nobody has set up yet."""
+    items.sort(key=lambda item: "/tests/e2e/" in str(item.path))
