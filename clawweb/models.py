@@ -16,6 +16,18 @@ from sqlalchemy.types import JSON
 from sqlmodel import Field, SQLModel
 
 
+def iso_utc(value: Optional[datetime]) -> str:
+    """ISO 8601 with an explicit UTC offset ("" for None), for read models.
+
+    SQLite hands timestamps back naive; they are UTC by convention here.
+    """
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.isoformat()
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 

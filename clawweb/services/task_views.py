@@ -12,14 +12,11 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from clawweb import streams
-from clawweb.models import TERMINAL_STATUSES, Project, Task, TaskEvent, TaskStatus, User
+from clawweb.models import (TERMINAL_STATUSES, Project, Task, TaskEvent, TaskStatus, User,
+                            iso_utc)
 from clawweb.services import tasks as task_service
 
 COMMAND_PREVIEW_CHARS = 300
-
-
-def _iso(value: datetime | None) -> str:
-    return value.isoformat() if value else ""
 
 
 def _ts(value: datetime | None) -> float:
@@ -38,7 +35,7 @@ def task_row(task: Task, project_name: str = "") -> dict:
         "status": task.status.value,
         "priority": task.priority.value,
         "kind": task.kind,
-        "queued_at": _iso(task.queued_at),
+        "queued_at": iso_utc(task.queued_at),
         "finished": task.status in TERMINAL_STATUSES,
         "exit_code": "" if task.exit_code is None else str(task.exit_code),
     }
@@ -67,8 +64,8 @@ def task_detail(session: Session, task: Task) -> dict:
         "branch": task.branch,
         "attempt": task.attempt,
         "created_by": (creator.display_name or creator.username) if creator else "",
-        "started_at": _iso(task.started_at),
-        "finished_at": _iso(task.finished_at),
+        "started_at": iso_utc(task.started_at),
+        "finished_at": iso_utc(task.finished_at),
         "started_ts": _ts(task.started_at),
         "finished_ts": _ts(task.finished_at),
         "failure_reason": task.failure_reason or "",

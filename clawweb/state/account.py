@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from datetime import datetime, timezone
 
 import reflex as rx
 
 from clawweb import routes
 from clawweb.db import session_scope
 from clawweb.i18n import LANGUAGES, pick_language
+from clawweb.models import iso_utc
 from clawweb.services import accounts, auth_sessions, credentials
 from clawweb.services.errors import InvalidInput
 from clawweb.state import credential_form
@@ -39,14 +39,6 @@ def summarize_user_agent(user_agent: str) -> str:
     browser = next((name for marker, name in _BROWSERS if marker in user_agent), "")
     system = next((name for marker, name in _SYSTEMS if marker in user_agent), "")
     return " · ".join(part for part in (browser, system) if part)
-
-
-def _iso(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    if value.tzinfo is None:  # SQLite hands back naive UTC
-        value = value.replace(tzinfo=timezone.utc)
-    return value.isoformat()
 
 
 @dataclasses.dataclass
@@ -231,8 +223,8 @@ class AccountState(AppState):
         unknown = self.tr("account.unknown_device")
         self.devices = [
             DeviceRow(id=r.id, device=summarize_user_agent(r.user_agent) or unknown,
-                      user_agent=r.user_agent, ip=r.ip, created=_iso(r.created_at),
-                      last_seen=_iso(r.last_seen_at), current=r.token_hash == mine)
+                      user_agent=r.user_agent, ip=r.ip, created=iso_utc(r.created_at),
+                      last_seen=iso_utc(r.last_seen_at), current=r.token_hash == mine)
             for r in rows]
         self.devices_loaded = True
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import datetime, timezone
 
 import reflex as rx
 
 from clawweb import routes
 from clawweb.db import session_scope
+from clawweb.models import iso_utc
 from clawweb.services import accounts, audit, auth_sessions, throttle
 from clawweb.services.errors import InvalidInput
 from clawweb.settings import get_settings
@@ -27,14 +27,6 @@ ANY = "any"  # radix selects cannot hold an empty value
 # Actions that take something away are confirmed first; the rest run at once.
 CONFIRMED = ("disable", "reset", "make_admin", "make_member")
 ACTIONS = (*CONFIRMED, "enable", "unlock")
-
-
-def _iso(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    if value.tzinfo is None:  # SQLite hands back naive UTC
-        value = value.replace(tzinfo=timezone.utc)
-    return value.isoformat()
 
 
 @dataclasses.dataclass
@@ -67,7 +59,7 @@ def _audit_row(event) -> AuditRow:
         return json.dumps(values, indent=2, ensure_ascii=False, sort_keys=True) if values else ""
 
     obj = f"{event.object_type}:{event.object_id}" if event.object_id else event.object_type
-    return AuditRow(id=event.id, at=_iso(event.at), actor=event.actor_name, action=event.action,
+    return AuditRow(id=event.id, at=iso_utc(event.at), actor=event.actor_name, action=event.action,
                     object=obj, ip=event.ip, detail=event.detail, before=dump(event.before),
                     after=dump(event.after))
 
@@ -105,7 +97,7 @@ class AdminState(AppState):
         self.users = [UserRow(id=u.id, username=u.username, display_name=u.display_name,
                               role=u.role.value, disabled=u.disabled,
                               must_change_password=u.must_change_password,
-                              is_self=u.id == actor.id, last_sign_in=_iso(last.get(u.id)))
+                              is_self=u.id == actor.id, last_sign_in=iso_utc(last.get(u.id)))
                       for u in rows]
         self.users_loaded = True
 
