@@ -19,11 +19,8 @@ from __future__ import annotations
 
 import functools
 import inspect
-import logging
 
-from clawweb.services.errors import NotFound, PermissionDenied, ServiceError, Unavailable
 
-log = logging.getLogger(__name__)
 
 ACCESS_ATTR = "_clawweb_access"
 
@@ -105,10 +102,6 @@ def _check(state, level: str | None):
     if level == "admin" and user.role.value != "admin":
         return state.deny_forbidden()
     return None
-
-
-def is_expected(exc: Exception) -> bool:
-    return isinstance(exc, (ServiceError, PermissionDenied, NotFound, Unavailable))
 
 
 def streaming(fn):

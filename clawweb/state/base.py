@@ -17,7 +17,7 @@ from clawweb.db import session_scope
 from clawweb.i18n import LANGUAGES, pick_language, t
 from clawweb.models import User
 from clawweb.services import auth_sessions
-from clawweb.services.errors import ServiceError, Unavailable
+from clawweb.services.errors import ServiceError
 from clawweb.settings import get_settings
 from clawweb.state.access import public, server_only
 
