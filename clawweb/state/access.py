@@ -20,13 +20,7 @@ from __future__ import annotations
 import functools
 import inspect
 
-
-
 ACCESS_ATTR = "_clawweb_access"
-
-
-class NotSignedIn(Exception):
-    pass
 
 
 class server_only:  # noqa: N801 - reads as a decorator
