@@ -208,9 +208,10 @@ def _follow_up() -> rx.Component:
             rx.text_area(name="prompt", placeholder=tr("ui_conv.follow_up_placeholder"),
                          rows="3", width="100%", required=True, max_length=100_000,
                          data_testid="follow-up-prompt"),
-            rx.button(rx.icon("send", size=14), tr("ui_conv.follow_up_send"), type="submit",
-                      size="2", data_testid="follow-up-send"),
-            spacing="2", width="100%", align="end"),
+            rx.hstack(rx.button(rx.icon("send", size=14), tr("ui_conv.follow_up_send"),
+                                type="submit", size="2", data_testid="follow-up-send"),
+                      justify="end", width="100%"),
+            spacing="2", width="100%"),
         on_submit=TaskLiveState.follow_up, reset_on_submit=True, width="100%",
         data_testid="follow-up")
 
