@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 from clawweb import redis_conn, streams
 from clawweb.models import (
     PROJECT_ROLE_RANK, AgentSettings, Approval, ProjectMember, ProjectRole, Role, Task, User,
-    utcnow,
+    iso_utc, utcnow,
 )
 from clawweb.services import audit
 from clawweb.services.errors import InvalidInput, NotFound, PermissionDenied, Unavailable
@@ -231,9 +231,5 @@ def as_public(row: Approval) -> dict[str, Any]:
     """What a browser may see of a request."""
     return {"id": row.id, "task_id": row.task_id, "tool_use_id": row.tool_use_id,
             "tool": row.tool_name, "input": row.tool_input, "decision": row.decision,
-            "message": row.message, "expires_at": _iso(row.expires_at),
-            "decided_by": row.decided_by, "decided_at": _iso(row.decided_at)}
-
-
-def _iso(value: datetime | None) -> str:
-    return value.isoformat() + "Z" if value else ""
+            "message": row.message, "expires_at": iso_utc(row.expires_at),
+            "decided_by": row.decided_by, "decided_at": iso_utc(row.decided_at)}

@@ -31,15 +31,10 @@ def _row(row) -> dict:
     public = approval_service.as_public(row)
     return {"id": public["id"], "task_id": public["task_id"], "tool": public["tool"],
             "summary": summary_of(public["tool"], public["input"]),
-            "input": input_text(public["input"]), "expires_at": _iso(row.expires_at),
+            "input": input_text(public["input"]), "expires_at": public["expires_at"],
             "rule": approval_service.rule_for(public["tool"], public["input"] or {})}
 
 
-def _iso(value) -> str:
-    # as_public appends "Z" even to aware values ("+00:00Z"), which moment.js rejects.
-    if value is None:
-        return ""
-    return value.isoformat() if value.tzinfo else value.isoformat() + "Z"
 
 
 class ApprovalsState(AppState):
