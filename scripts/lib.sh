@@ -40,7 +40,10 @@ ensure_venv() {
   want=$(cat "$@" | sha256sum | cut -d' ' -f1)
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     say "installing Python packages"
-    "$VENV/bin/pip" install -q --disable-pip-version-check $(printf -- '-r %s ' "$@")
+    # The machine's pip config may name local indexes that are absent; their
+    # warnings are noise, real errors still fail the step.
+    "$VENV/bin/pip" install -q --disable-pip-version-check $(printf -- '-r %s ' "$@") \
+      2> >(grep -v "^WARNING: Location '" >&2)
     echo "$want" > "$stamp"
   fi
 }
