@@ -318,3 +318,26 @@ def test_workers_ride_out_a_redis_outage(session, fleet, world, redis_server):
     task = finished(session, submit(session, alice, project, "echo back").id, timeout=60)
     assert task.status == TaskStatus.succeeded
     assert task.worker_name == name
+
+
+def test_queued_tasks_survive_a_redis_crash_and_restart(session, fleet, world, redis_server):
+    """AOF keeps the queue: tasks queued while no worker runs still run after Redis
+    is killed (SIGKILL, no clean shutdown) and restarted. The server runs with
+    --save "" so only the AOF can bring the jobs back."""
+    alice, project = world
+    queued = [submit(session, alice, project, f"echo survived-{i}") for i in range(2)]
+    r = redis_lib.Redis.from_url(redis_server.url)
+    assert r.llen(f"rq:queue:{streams.queue_name('normal')}") == 2  # the jobs really are queued
+    time.sleep(1.5)  # appendfsync everysec: let the AOF reach the disk
+    redis_server.proc.kill()
+    redis_server.proc.wait()
+    redis_server.proc = None
+    redis_server.start()
+    redis_conn.get_redis().connection_pool.disconnect()
+    assert r.llen(f"rq:queue:{streams.queue_name('normal')}") == 2, "the queue was lost"
+    fleet.start(1)
+    for task in queued:
+        done = finished(session, task.id, timeout=60)
+        assert done.status == TaskStatus.succeeded, done.failure_reason
+        expected = done.command.removeprefix("echo ") + "\n"
+        assert text(all_events(session, done.id), "stdout") == expected
