@@ -50,20 +50,30 @@ ensure_venv() {
 
 # Redis for clawweb: loopback only, password, AOF, noeviction. Reused if running.
 REDIS_PORT="${CLAWWEB_REDIS_PORT:-6390}"
+redis_ping() {  # redis-cli exits 0 even on an error reply: compare the answer
+  [ "$(redis-cli -p "$REDIS_PORT" -a "$1" --no-auth-warning ping 2>/dev/null)" = "PONG" ]
+}
+
 ensure_redis() {
   local dir="$CLAWWEB_DATA_DIR/redis" pwfile="$CLAWWEB_DATA_DIR/redis.password"
   mkdir -p "$dir"
   if [ ! -s "$pwfile" ]; then (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$pwfile"); fi
   local pw; pw=$(cat "$pwfile")
   export CLAWWEB_REDIS_URL="${CLAWWEB_REDIS_URL:-redis://:$pw@127.0.0.1:$REDIS_PORT/0}"
-  if redis-cli -p "$REDIS_PORT" -a "$pw" --no-auth-warning ping >/dev/null 2>&1; then return; fi
+  if redis_ping "$pw"; then return; fi
+  if redis-cli -p "$REDIS_PORT" --no-auth-warning ping >/dev/null 2>&1 \
+      && [ -n "$(redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" ]; then
+    echo "something else answers on 127.0.0.1:$REDIS_PORT and refuses clawweb's password" \
+         "($pwfile); stop it or set CLAWWEB_REDIS_PORT" >&2
+    exit 1
+  fi
   say "starting redis-server on 127.0.0.1:$REDIS_PORT"
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --requirepass "$pw" \
     --appendonly yes --maxmemory-policy noeviction --dir "$dir" \
     --daemonize no >"$dir/redis.log" 2>&1 &
   STARTED_PIDS+=($!)
   for _ in $(seq 1 50); do
-    redis-cli -p "$REDIS_PORT" -a "$pw" --no-auth-warning ping >/dev/null 2>&1 && return
+    redis_ping "$pw" && return
     sleep 0.1
   done
   echo "redis-server did not start; see $dir/redis.log" >&2; exit 1
