@@ -1,4 +1,4 @@
-"""A task's working copy: thin glue around ``clawweb.services.git``.
+"""A task's working copy: thin glue around ``clawweb.services.git_workdir``.
 
 Lives under ``settings.workspaces_dir/task-<id>`` on branch ``clawweb/task-<id>``
 (a follow-up continues its parent's branch). All git calls go through the
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clawweb.models import Project, Task
-from clawweb.services import git
+from clawweb.services import git, git_workdir
 from clawweb.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -52,8 +52,8 @@ def prepare(task: Task, project: Project, parent: Task | None = None) -> tuple[P
     # from the default branch.
     if parent is not None and parent.branch and git.branch_exists(repo, parent.branch):
         base = parent.branch
-    base_sha = git.prepare_workdir(repo, workdir, base_branch=base,
-                                   task_branch=task.branch or f"clawweb/task-{task.id}")
+    base_sha = git_workdir.prepare_workdir(repo, workdir, base_branch=base,
+                                           task_branch=task.branch or f"clawweb/task-{task.id}")
     _give_to_sandbox(workdir)
     return workdir, base_sha
 
@@ -75,14 +75,16 @@ def _give_to_sandbox(workdir: Path) -> None:
 def finish(task: Task, project: Project, workdir: Path, base_sha: str | None) -> Outcome:
     """Commit what the task changed, measure it, and publish the task branch."""
     message = f"clawweb task {task.id}: {task.title or 'task'}"
-    sha = git.commit_all(workdir, message)
+    sha = git_workdir.commit_all(workdir, message)
     out = Outcome()
     if sha is None:
         return out
     out.commit_sha = sha
     if base_sha:
-        out.files_changed, out.insertions, out.deletions = git.diff_stat(workdir, base_sha)
-    git.publish_branch(workdir, _repo(project), task.branch or f"clawweb/task-{task.id}")
+        out.files_changed, out.insertions, out.deletions = git_workdir.diff_stat(
+            workdir, base_sha)
+    git_workdir.publish_branch(workdir, _repo(project),
+                               task.branch or f"clawweb/task-{task.id}")
     return out
 
 
