@@ -7,13 +7,16 @@ every 50 ms the loop takes the state lock once to update a few small vars and
 send the browser one op (new chunks of safe HTML, chunks to drop). A reload,
 a task switch, or a browser that missed an op starts a new generation, which
 replays from the start: nothing missing, nothing repeated.
+
+The loop's I/O off the lock lives in :mod:`clawweb.state.task_feed`, the Claude
+conversation (folding, paging, approvals, interrupt, follow-up) in
+:mod:`clawweb.state.task_conversation`; every handler stays on this class.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import time
 from typing import Any
 
@@ -22,67 +25,20 @@ import reflex as rx
 from clawweb import routes
 from clawweb.components.terminal import TERM_JS
 from clawweb.db import session_scope
-from clawweb.services import task_output, task_views
-from clawweb.services.conversation import PAGE_ITEMS, Conversation
+from clawweb.services import task_views
+from clawweb.services.conversation import Conversation
 from clawweb.services import tasks as task_service
-from clawweb.services.errors import ServiceError
 from clawweb.services.term_window import TermWindow
+from clawweb.state import task_conversation as claude
+from clawweb.state import task_feed as feed
 from clawweb.state.access import signed_in, streaming
-from clawweb.state.approvals import pending_rows
 from clawweb.state.base import AppState
+from clawweb.state.task_feed import READ_LIMIT
 from clawweb.state.tasks import new_key
 
-log = logging.getLogger(__name__)
-
 FLUSH_SECONDS = 0.05  # ≤ 20 browser updates per second
-READ_LIMIT = 500
-RECHECK_SECONDS = 4.0
 GONE_AFTER_SECONDS = 60.0  # a client away this long stops its loop (the watchdog restarts it)
 LOOP_STALE_SECONDS = 12.0
-
-
-CONV_FLUSH_SECONDS = 0.3  # the conversation list is resent whole: fewer, larger updates
-AGENT_EVENTS = ("agent.approval", "agent.approval_answer")
-
-
-def _detail(user, task_id: int) -> dict:
-    with session_scope() as s:
-        task = task_service.get_task(session=s, user=user, task_id=task_id)
-        detail = task_views.task_detail(s, task)
-        detail.update(model=task.model, turns=task.turns, input_tokens=task.input_tokens,
-                      output_tokens=task.output_tokens, cost_usd=task.cost_usd,
-                      has_session=bool(task.agent_session_id))
-        return detail
-
-
-def _thread_row(task, current: int) -> dict:
-    return {"id": task.id, "prompt": (task.command or "")[:2000], "status": task.status.value,
-            "current": task.id == current}
-
-
-def _claude_extra(user, task_id: int) -> dict:
-    """Pending approvals the user may answer, and the conversation thread around the task."""
-    from clawweb.services import agent_tasks
-
-    with session_scope() as s:
-        chain = agent_tasks.thread(session=s, user=user, task_id=task_id)
-        rows = [_thread_row(t, task_id) for t in chain]
-    at = next((i for i, r in enumerate(rows) if r["current"]), len(rows))
-    return {"approvals": pending_rows(user, task_id), "before": rows[:at],
-            "after": rows[at + 1:]}
-
-
-async def _refold(task_id: int, limit: int, upto: int) -> Conversation:
-    """A conversation with a larger window, folded again from the first event."""
-    conv = Conversation(limit=limit)
-    while conv.cursor < upto:
-        events = await task_output.read_after(task_id, conv.cursor, block_ms=0,
-                                              limit=READ_LIMIT)
-        events = [e for e in events if e.seq <= upto]
-        if not events:
-            break
-        conv.add_all(events)
-    return conv
 
 
 def _earlier(task_id: int, before_seq: int) -> tuple[list, bool]:
@@ -94,17 +50,6 @@ def _earlier(task_id: int, before_seq: int) -> tuple[list, bool]:
 def _script(gen: int, op: dict, install: bool = False):
     call = f"window.clawwebTerm&&window.clawwebTerm.apply({gen},{json.dumps(op)})"
     return rx.call_script((TERM_JS + ";" + call) if install else call)
-
-
-def client_connected(state: rx.State) -> bool:
-    """Whether this state's browser tab still has a socket (True when unknown)."""
-    try:
-        from reflex.utils import prerequisites
-
-        app = prerequisites.get_and_validate_app().app
-        return state.router.session.client_token in app.event_namespace.token_to_sid
-    except Exception:  # noqa: BLE001 - no app (tests) or an internal change: assume yes
-        return True
 
 
 def _elapsed(detail: dict) -> str:
@@ -170,28 +115,7 @@ class TaskLiveState(AppState):
             self.followup_key = new_key()
         self.is_claude = detail.get("kind") == "claude"
         if self.is_claude and not self.conv_items:
-            self._show_stats({}, detail)
-
-    def _show_stats(self, stats: dict, detail: dict) -> None:
-        # Live totals from the events; the task row has the final ones.
-        def pick(key):
-            return stats.get(key) or detail.get(key) or 0
-        self.conv_model = str(stats.get("model") or detail.get("model") or "")
-        self.conv_turns = int(pick("turns"))
-        self.conv_tokens = f"{int(pick('input_tokens')):,} / {int(pick('output_tokens')):,}"
-        self.conv_cost = f"${float(pick('cost_usd')):.4f}"
-
-    def _show_conv(self, conv: Conversation, detail: dict) -> None:
-        self.conv_items = [dict(i) for i in conv.items]
-        self.conv_has_earlier = conv.has_earlier
-        self.waiting_approval = any(i["status"] == "waiting" for i in conv.items) \
-            and detail.get("status") == "awaiting_approval"
-        self._show_stats(conv.stats, detail)
-
-    def _show_extra(self, extra: dict | None) -> None:
-        if extra is not None:
-            self.approvals = extra["approvals"]
-            self.thread_before, self.thread_after = extra["before"], extra["after"]
+            claude.show_stats(self, {}, detail)
 
     # -- the live loop --------------------------------------------------------
     @rx.event(background=True)
@@ -206,7 +130,7 @@ class TaskLiveState(AppState):
             gen = self._gen
             label = self.tr("ui_tasks.term.truncated_marker")
         try:
-            detail = await asyncio.to_thread(_detail, user, task_id)
+            detail = await asyncio.to_thread(feed.load_detail, user, task_id)
         except Exception:  # noqa: BLE001 - no right, no task: show nothing
             return
         path = routes.task(task_id).rstrip("/")
@@ -223,23 +147,21 @@ class TaskLiveState(AppState):
                  "conv_v": -1, "conv_at": 0.0, "conv": conv, "extra": None}
         caught_up = False
         while True:
-            events = await self._read(task_id, window.cursor,
-                                      0 if not caught_up else 500, detail)
+            events = await feed.read(task_id, window.cursor,
+                                     0 if not caught_up else 500, detail)
             for ev in events:
                 window.add(ev)
             if state["conv"] is not None:
                 state["conv"].add_all(events)
             if not caught_up and len(events) >= READ_LIMIT:
                 continue  # still replaying history: one op at the end, not hundreds
-            if not await self._recheck(user, task_id, state, events):
+            if not await feed.recheck(user, task_id, state, events):
                 async with self:
                     if gen == self._gen:
                         self._reset_page()
                 return
-            if state["conv"] is not None and (
-                    not caught_up or state.get("fresh")
-                    or any(e.type in AGENT_EVENTS for e in events)):
-                state["extra"] = await self._extra(user, task_id)
+            if claude.wants_extra(state, events, caught_up):
+                state["extra"] = await claude.fetch_extra(user, task_id)
             caught_up = True
             wait = state["flushed"] + FLUSH_SECONDS - time.monotonic()
             if wait > 0:
@@ -255,9 +177,7 @@ class TaskLiveState(AppState):
                 self._want_earlier = self._want_live = self._want_conv_earlier = False
             state["flushed"] = time.monotonic()
             if want_conv and state["conv"] is not None:
-                old = state["conv"]
-                state["conv"] = await _refold(task_id, old.limit + PAGE_ITEMS, old.cursor)
-                state["conv_v"] = -1
+                await claude.page_earlier(task_id, state, batch=READ_LIMIT)
             if want_live:
                 window.follow_live()
             if want_earlier:
@@ -271,48 +191,12 @@ class TaskLiveState(AppState):
                         yield _script(gen, op)
             detail = state["detail"]
 
-    async def _extra(self, user, task_id: int) -> dict | None:
-        try:
-            return await asyncio.to_thread(_claude_extra, user, task_id)
-        except Exception:  # noqa: BLE001 - access loss is caught by _recheck
-            log.warning("task %s: approvals/thread refresh failed", task_id, exc_info=True)
-            return None
-
-    async def _read(self, task_id: int, after: int, block_ms: int, detail: dict) -> list:
-        if detail.get("finished") and block_ms:
-            # Finished and replayed: nothing new can come; idle cheaply for
-            # "Load earlier output" and the access re-check.
-            await asyncio.sleep(0.25)
-            block_ms = 0
-        try:
-            return await task_output.read_after(task_id, after, block_ms=block_ms,
-                                                limit=READ_LIMIT)
-        except Exception:  # noqa: BLE001 - Redis or DB blip: retry, the cursor is kept
-            log.warning("task %s: reading output failed; retrying", task_id, exc_info=True)
-            await asyncio.sleep(1)
-            return []
-
-    async def _recheck(self, user, task_id: int, state: dict, events: list) -> bool:
-        """Refresh the header on status changes and re-check access every few seconds."""
-        now = time.monotonic()
-        if not any(e.type == "status" for e in events) and now - state["checked"] < RECHECK_SECONDS:
-            return True
-        state["checked"] = now
-        try:
-            state["detail"] = await asyncio.to_thread(_detail, user, task_id)
-        except ServiceError:
-            return False
-        except Exception:  # noqa: BLE001 - a DB blip is not a revocation
-            log.warning("task %s: header refresh failed", task_id, exc_info=True)
-        state["fresh"] = True
-        return True
-
     def _on_page(self, path: str) -> bool:
         current = (self.router.url.path or "").rstrip("/")
         return not current or current == path  # no path: not from a browser (tests)
 
     def _gone(self, now: float) -> bool:
-        if client_connected(self):
+        if feed.client_connected(self):
             self._gone_since = 0.0
             return False
         self._gone_since = self._gone_since or now
@@ -328,21 +212,9 @@ class TaskLiveState(AppState):
         if not self.earlier_loading:
             self.has_earlier = window.has_earlier
         self._beat = time.time()
-        self._apply_conv(state)
+        claude.apply_conv(self, state)
         op = window.flush()
         return _script(gen, op) if op else None
-
-    def _apply_conv(self, state: dict) -> None:
-        conv, now, extra = state["conv"], time.monotonic(), state.pop("extra", None)
-        self._show_extra(extra)
-        state["extra"] = None
-        if conv is None or conv.version == state["conv_v"]:
-            return
-        if now - state["conv_at"] < CONV_FLUSH_SECONDS and state["conv_v"] >= 0 \
-                and extra is None:
-            return  # streaming text: at most ~3 list updates a second (cards: at once)
-        state["conv_v"], state["conv_at"] = conv.version, now
-        self._show_conv(conv, state["detail"])
 
     # -- browser requests -------------------------------------------------------
     @rx.event
@@ -414,31 +286,10 @@ class TaskLiveState(AppState):
     @signed_in
     def interrupt_task(self):
         """Stop Claude's current turn; the conversation can be continued afterwards."""
-        from clawweb.services import agent_tasks
-
-        user = self.require_user()
-        if not self._task_id:
-            return None
-        with session_scope() as s:
-            agent_tasks.interrupt(session=s, user=user, task_id=self._task_id,
-                                  ip=self.client_ip)
-        return rx.toast.info(self.tr("ui_conv.interrupt_sent"))
+        return claude.interrupt(self)
 
     @rx.event
     @signed_in
     def follow_up(self, form: dict):
         """Continue the finished conversation; the rendered key makes a double send one task."""
-        from clawweb.services import agent_tasks
-
-        user = self.require_user()
-        if not self._task_id:
-            return None
-        key = str(form.get("idempotency_key", ""))[:64]
-        with session_scope() as s:
-            new = agent_tasks.follow_up(session=s, user=user, task_id=self._task_id,
-                                        prompt=str(form.get("prompt", "")),
-                                        idempotency_key=key, ip=self.client_ip)
-            new_id = new.id
-        self.followup_key = new_key()
-        return [rx.toast.success(self.tr("ui_conv.follow_up_sent", id=new_id)),
-                rx.redirect(routes.task(new_id))]
+        return claude.follow_up(self, form)
