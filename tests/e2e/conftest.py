@@ -92,6 +92,12 @@ def new_context(playwright_browser, app_server):
         ctx.close()
 
 
+def no_hscroll(page) -> None:
+    """A phone page must never scroll sideways."""
+    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"horizontal scroll on {page.url}: {width}"
+
+
 def screenshot(page, name: str) -> Path:
     path = artifacts_dir() / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)

@@ -121,7 +121,23 @@ class AppServer:
                                 env=self.env, cwd=self.cwd, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True)
         self.workers.append(proc)
+        self._wait_alive(name, proc)
         return proc
+
+    def _wait_alive(self, name: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+        """A worker counts as started once its heartbeat key is in Redis."""
+        import redis
+
+        from clawweb import streams
+
+        r = redis.Redis.from_url(self.env["CLAWWEB_REDIS_URL"])
+        deadline = time.monotonic() + timeout
+        while not r.exists(streams.worker_alive_key(name)):
+            if proc.poll() is not None:
+                raise RuntimeError(f"worker {name} exited; see {self.data_dir}/worker-{name}.log")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"worker {name} sent no heartbeat in {timeout:.0f}s")
+            time.sleep(0.2)
 
     def stop(self) -> None:
         for proc in [*self.workers, self.proc]:

@@ -16,15 +16,10 @@ import uuid
 from playwright.sync_api import expect
 from sqlmodel import func, select
 
-from tests.e2e.conftest import ADMIN, make_user, screenshot, sign_in
+from tests.e2e.conftest import ADMIN, make_user, no_hscroll, screenshot, sign_in
 
 PASSWORD = "accounts e2e password 1"
 SIGNED_OUT_WITHIN_MS = 10_000  # the layout's heartbeat runs every 3 s
-
-
-def _no_hscroll(page) -> None:
-    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert width[0] <= width[1], f"horizontal scroll on {page.url}: {width}"
 
 
 def _member(prefix: str) -> str:
@@ -74,7 +69,7 @@ def test_01_first_run_setup_requires_code(app_server, new_context):
     phone.goto("/")
     phone.wait_for_url("**/setup**")
     expect(phone.get_by_test_id("input-code")).to_be_visible()
-    _no_hscroll(phone)
+    no_hscroll(phone)
     screenshot(phone, "setup-phone")
 
     page = new_context("desktop").new_page()
@@ -126,7 +121,7 @@ def test_02_admin_creates_member_who_must_change_password(admin_account, new_con
     expect(phone.get_by_test_id("must-change")).to_be_visible()
     phone.goto("/projects/")
     phone.wait_for_url("**/account**")  # nothing else until the password is changed
-    _no_hscroll(phone)
+    no_hscroll(phone)
 
     phone.get_by_test_id("input-current_password").fill(one_time)
     phone.get_by_test_id("input-new_password").fill("short")
@@ -142,7 +137,7 @@ def test_02_admin_creates_member_who_must_change_password(admin_account, new_con
     phone.goto("/account/")
     expect(phone.get_by_test_id("must-change")).to_have_count(0)
     expect(phone.get_by_test_id("input-display_name")).to_have_value("Maya Member")
-    _no_hscroll(phone)
+    no_hscroll(phone)
     screenshot(phone, "account-phone")
 
 
@@ -153,7 +148,7 @@ def test_03_wrong_password_shows_error(app_env, admin_account, new_context):
     _submit_sign_in(page, name, "not the password at all")
     expect(page.get_by_test_id("form-error")).to_have_text("Wrong username or password.")
     assert "/login" in page.url
-    _no_hscroll(page)
+    no_hscroll(page)
 
     desktop = new_context("desktop").new_page()
     desktop.goto("/login/")
@@ -209,7 +204,7 @@ def test_05_revoking_a_session_signs_the_other_browser_out(app_env, admin_accoun
     current = phone.get_by_test_id("device-current")  # the marker compares token hashes
     expect(current).to_have_count(1)
     expect(current.get_by_test_id("this-device")).to_be_visible()
-    _no_hscroll(phone)
+    no_hscroll(phone)
     screenshot(phone, "devices-phone")
     phone.get_by_test_id("device-other").get_by_test_id("revoke").click()
     phone.get_by_test_id("confirm-revoke").click()
@@ -237,7 +232,7 @@ def test_06_language_switch_to_chinese_changes_the_ui(app_env, admin_account, ne
     expect(page.get_by_text("修改密码").first).to_be_visible()
     page.reload()
     expect(page.get_by_test_id("bottom-nav")).to_contain_text("项目")  # remembered
-    _no_hscroll(page)
+    no_hscroll(page)
     screenshot(page, "account-zh-phone")
 
     other = new_context("desktop", locale="en-US").new_page()
@@ -271,7 +266,7 @@ def test_08_admin_pages_on_phone_and_audit_log(app_env, admin_account, new_conte
     sign_in(phone, *admin_account)
     phone.goto("/admin/users/")
     expect(_visible(phone, f"user-card-{admin_account[0]}")).to_be_visible()
-    _no_hscroll(phone)
+    no_hscroll(phone)
     screenshot(phone, "users-phone")
 
     phone.get_by_test_id("tab-admin-audit").click()
@@ -282,7 +277,7 @@ def test_08_admin_pages_on_phone_and_audit_log(app_env, admin_account, new_conte
     actions = phone.get_by_test_id("audit-action")
     expect(actions.first).to_have_text("auth.sign_in_failed")
     assert set(actions.all_inner_texts()) == {"auth.sign_in_failed"}
-    _no_hscroll(phone)
+    no_hscroll(phone)
     screenshot(phone, "audit-phone")
 
     desktop = new_context("desktop").new_page()

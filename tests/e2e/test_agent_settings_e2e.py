@@ -9,7 +9,7 @@ import uuid
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import make_user, screenshot, sign_in
+from tests.e2e.conftest import make_user, no_hscroll, screenshot, sign_in
 
 PASSWORD = "agent e2e password 1"
 
@@ -31,11 +31,6 @@ def _own_project(username: str) -> int:
         user = s.exec(select(User).where(User.username == username)).one()
         return projects.create_project(session=s, user=user,
                                        name=f"claude-{uuid.uuid4().hex[:6]}").id
-
-
-def _no_hscroll(page) -> None:
-    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert width[0] <= width[1], f"horizontal scroll on {page.url}: {width}"
 
 
 def _record_frames(page) -> list[str]:
@@ -65,7 +60,7 @@ def test_api_key_is_shown_masked_only_then_deleted(admin_account, new_context):
     expect(page.get_by_test_id("credential-secret")).to_have_value("")
     assert secret not in page.content()
     assert not [f for f in frames if secret in f], "the saved secret came back to the browser"
-    _no_hscroll(page)
+    no_hscroll(page)
     screenshot(page, "agent-credential-phone")
 
     # The e2e app's model endpoint is the loopback fake, which knows only its own key.
@@ -106,7 +101,7 @@ def test_owner_edits_agent_settings_with_plain_errors(admin_account, new_context
     expect(page.get_by_test_id("allowed-rule")).to_have_count(2)
     expect(page.get_by_test_id("agent-error")).to_have_count(0)
     expect(page.get_by_test_id("agent-approval_timeout_minutes")).to_have_value("10")
-    _no_hscroll(page)
+    no_hscroll(page)
     screenshot(page, "agent-settings-phone")
 
     page.get_by_test_id("allowed-rule-remove").first.click()
@@ -135,5 +130,5 @@ def test_prompt_without_credential_says_where_to_add_one(admin_account, new_cont
     expect(error).to_contain_text("No model credential")
     expect(page.get_by_test_id("add-credential-link")).to_have_attribute(
         "href", re.compile(r"/account/?$"))
-    _no_hscroll(page)
+    no_hscroll(page)
     screenshot(page, "agent-no-credential-phone")

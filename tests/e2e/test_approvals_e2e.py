@@ -5,13 +5,11 @@ without a reload. Real app, real worker, real sandbox, the CLI against a fake mo
 from __future__ import annotations
 
 import re
-import time
 import uuid
 
 import pytest
-import redis as redis_lib
 
-from tests.e2e.conftest import FAKE_API_KEY, make_user, screenshot, sign_in
+from tests.e2e.conftest import FAKE_API_KEY, make_user, no_hscroll, screenshot, sign_in
 from tests.fixtures.fake_anthropic import text, tool_use
 from tests.support.services import need_docker
 
@@ -21,24 +19,11 @@ HOSTILE = ('Finished. <b id="cw-raw-html">raw</b><img id="cw-raw-img" src="x" '
            'onerror="document.title=\'pwned\'"> **bold** and `code`')
 
 
-def _no_hscroll(page) -> None:
-    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert width[0] <= width[1], f"horizontal scroll on {page.url}: {width}"
-
-
 @pytest.fixture(scope="module")
 def worker(app_env):
     need_docker()
-    from clawweb import streams
-
     name = f"approvals-e2e-{uuid.uuid4().hex[:6]}"
-    proc = app_env.start_worker(name)
-    r = redis_lib.Redis.from_url(app_env.env["CLAWWEB_REDIS_URL"])
-    deadline = time.monotonic() + 60
-    while not r.exists(streams.worker_alive_key(name)):
-        assert proc.poll() is None, "worker exited; see worker log in the data dir"
-        assert time.monotonic() < deadline, "worker did not start"
-        time.sleep(0.2)
+    app_env.start_worker(name)
     return name
 
 
@@ -97,7 +82,7 @@ def test_phone_answers_approval_desktop_updates_live(owner, fake_anthropic, new_
     banner.click()
     phone.wait_for_url(f"**/tasks/{task_id}**")
     phone.get_by_test_id("approval-card").wait_for()
-    _no_hscroll(phone)
+    no_hscroll(phone)
     screenshot(phone, "approvals-phone-card")
     phone.get_by_test_id("approval-allow").click()
 
@@ -119,7 +104,7 @@ def test_phone_answers_approval_desktop_updates_live(owner, fake_anthropic, new_
 
     phone.get_by_test_id("conv-result").wait_for(timeout=30_000)
     assert phone.get_by_test_id("approvals-banner").count() == 0
-    _no_hscroll(phone)
+    no_hscroll(phone)
     screenshot(phone, "approvals-phone-done")
 
     # A follow-up from the phone continues the conversation in a new task, whose
@@ -133,5 +118,5 @@ def test_phone_answers_approval_desktop_updates_live(owner, fake_anthropic, new_
     assert f"#{task_id}" in earlier.first.inner_text()
     phone.get_by_test_id("conv-result").wait_for(timeout=60_000)
     assert "Second answer." in phone.get_by_test_id("conversation").inner_text()
-    _no_hscroll(phone)
+    no_hscroll(phone)
     screenshot(phone, "approvals-phone-follow-up")

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
 
-from tests.e2e.conftest import make_user, screenshot, sign_in
+from tests.e2e.conftest import make_user, no_hscroll, screenshot, sign_in
 
 PASSWORD = "projects e2e password 1"
 SUBJECTS = ["first: create the readme", "second: add a script",
@@ -34,11 +34,6 @@ def source_repo(app_server):
         _git(repo, "add", ".")
         _git(repo, "commit", "-q", "-m", subject)
     return repo
-
-
-def _no_hscroll(page) -> None:
-    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert width[0] <= width[1], f"horizontal scroll on {page.url}: {width}"
 
 
 def _project_names() -> list[str]:
@@ -88,7 +83,7 @@ def test_member_clones_local_repository_and_sees_commits(admin_account, new_cont
     sign_in(page, member, PASSWORD)
     name = _unique("Cloned")
     _open_new(page)
-    _no_hscroll(page)
+    no_hscroll(page)
     screenshot(page, "projects-new-phone")
     _create(page, name, source=str(source_repo), description="Cloned from a local path")
     url = _project_url(page)
@@ -99,7 +94,7 @@ def test_member_clones_local_repository_and_sees_commits(admin_account, new_cont
     for i, subject in enumerate(reversed(SUBJECTS)):
         assert subject in commits.nth(i).inner_text()
     assert page.get_by_test_id("project-branch").inner_text().strip() == "main"
-    _no_hscroll(page)
+    no_hscroll(page)
     screenshot(page, "project-phone")
 
     desktop = new_context("desktop").new_page()
@@ -123,7 +118,7 @@ def test_bad_sources_show_plain_errors_and_create_nothing(admin_account, new_con
     assert page.get_by_test_id("submit").is_enabled()  # ready for another try
     assert "/projects/new" in page.url
     assert name not in _project_names()
-    _no_hscroll(page)
+    no_hscroll(page)
     screenshot(page, "projects-new-error-phone")
 
     # A member may not clone a server path outside the allowed directories.
@@ -141,7 +136,7 @@ def test_member_creates_empty_project_and_manages_it(app_env, admin_account, new
     page = new_context("phone").new_page()
     sign_in(page, owner, PASSWORD)
     page.get_by_test_id("projects-empty").wait_for()
-    _no_hscroll(page)
+    no_hscroll(page)
     screenshot(page, "projects-empty-phone")
 
     name = _unique("Empty")
@@ -153,7 +148,7 @@ def test_member_creates_empty_project_and_manages_it(app_env, admin_account, new
     page.get_by_test_id("settings-link").click()
     page.wait_for_url("**/settings**")
     page.get_by_test_id("save-settings").wait_for()
-    _no_hscroll(page)
+    no_hscroll(page)
     screenshot(page, "project-settings-phone")
 
     renamed = name + " renamed"
@@ -172,12 +167,12 @@ def test_member_creates_empty_project_and_manages_it(app_env, admin_account, new
     page.get_by_test_id("input-member-username").fill("nobody-" + uuid.uuid4().hex[:6])
     page.get_by_test_id("add-member").click()
     assert "No active user" in page.get_by_test_id("member-error").inner_text()
-    _no_hscroll(page)
+    no_hscroll(page)
 
     # The list shows the renamed project with the owner's role.
     page.goto("/projects/")
     page.get_by_test_id("project-card").filter(has_text=renamed).wait_for()
-    _no_hscroll(page)
+    no_hscroll(page)
     screenshot(page, "projects-list-phone")
 
     # The new viewer sees it; a user without membership sees "not found".

@@ -5,37 +5,22 @@ list changes without reload, reload mid-stream without losing or repeating a lin
 from __future__ import annotations
 
 import re
-import time
 import uuid
 
 import pytest
-import redis as redis_lib
 
-from tests.e2e.conftest import make_user, screenshot, sign_in
+from tests.e2e.conftest import make_user, no_hscroll, screenshot, sign_in
 from tests.support.services import need_docker
 
 PASSWORD = "tasks e2e password 1"
 LINES = 3000
 
 
-def _no_hscroll(page) -> None:
-    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert width[0] <= width[1], f"horizontal scroll on {page.url}: {width}"
-
-
 @pytest.fixture(scope="module")
 def worker(app_env):
     need_docker()
-    from clawweb import streams
-
     name = f"tasks-e2e-{uuid.uuid4().hex[:6]}"
-    proc = app_env.start_worker(name)
-    r = redis_lib.Redis.from_url(app_env.env["CLAWWEB_REDIS_URL"])
-    deadline = time.monotonic() + 60
-    while not r.exists(streams.worker_alive_key(name)):
-        assert proc.poll() is None, "worker exited; see worker log in the data dir"
-        assert time.monotonic() < deadline, "worker did not start"
-        time.sleep(0.2)
+    app_env.start_worker(name)
     return name
 
 
@@ -129,7 +114,7 @@ def test_phone_submit_watch_stream_and_cancel_with_live_list(owner, new_context)
     green = page.locator("#task-term-out span[style*='color']", has_text="green").first
     assert "rgb(139, 195, 74)" in green.evaluate("el => getComputedStyle(el).color")
     assert page.get_by_test_id("task-exit-code").inner_text().strip() == "0"
-    _no_hscroll(page)
+    no_hscroll(page)
     screenshot(page, "task-done-phone")
 
     # A runaway task: cancel it on its page while the project's list is open elsewhere.
@@ -142,7 +127,7 @@ def test_phone_submit_watch_stream_and_cancel_with_live_list(owner, new_context)
     assert row.get_by_test_id("status-badge").get_attribute("data-status") == "running"
     assert lister.locator(f"[data-testid=task-row][data-task-id='{task_id}'] "
                           "[data-status=succeeded]").count() == 1
-    _no_hscroll(lister)
+    no_hscroll(lister)
     screenshot(lister, "project-tasks-phone")
     page.get_by_test_id("task-cancel").click()
     page.get_by_test_id("task-cancel-confirm").click()
@@ -161,7 +146,7 @@ def test_phone_submit_watch_stream_and_cancel_with_live_list(owner, new_context)
         ".every(r => r.querySelector('[data-status=cancelled]'))")
     assert lister.locator(f"[data-testid=task-row][data-task-id='{long_id}']").count() == 1
     assert lister.locator(f"[data-testid=task-row][data-task-id='{task_id}']").count() == 0
-    _no_hscroll(lister)
+    no_hscroll(lister)
     screenshot(lister, "tasks-mine-phone")
 
 
@@ -180,7 +165,7 @@ def test_reload_mid_stream_shows_every_line_once_in_two_browsers(owner, new_cont
     _wait_text(page, f"line-{LINES}\n")
     assert _term_lines(page) == expected
     assert page.get_by_test_id("term-line-count").inner_text().startswith(str(LINES))
-    _no_hscroll(page)
+    no_hscroll(page)
     screenshot(page, "task-reloaded-phone")
 
     desktop = new_context("desktop").new_page()
