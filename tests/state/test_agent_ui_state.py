@@ -13,28 +13,11 @@ from sqlmodel import Session, select
 from clawweb.models import AgentSettings, Credential, Project, ProjectMember, ProjectRole, User
 from tests.fixtures.fake_anthropic import FakeAnthropic
 
+from tests.support.reflex_state import BackgroundProxy, new_state
+
 rx = pytest.importorskip("reflex")
 
 SECRET = "sk-ant-api03-" + "Z9" * 20 + "wxyz"
-
-
-class Proxy:
-    """Stands in for Reflex's StateProxy: ``async with self`` is a no-op."""
-
-    def __init__(self, state):
-        object.__setattr__(self, "_state", state)
-
-    def __getattr__(self, name):
-        return getattr(self._state, name)
-
-    def __setattr__(self, name, value):
-        setattr(self._state, name, value)
-
-    async def __aenter__(self):
-        return self
-
-    async def __aexit__(self, *exc):
-        return False
 
 
 @pytest.fixture
@@ -66,9 +49,7 @@ def fake_api(monkeypatch, settings):
 
 
 def _state(cls, token: str, path: str = "/account"):
-    root = rx.State(_reflex_internal_init=True)
-    state = root.get_substate(cls.get_full_name().split("."))
-    state.session_token = token
+    root, state = new_state(cls, token)
     state.router = dataclasses.replace(state.router,
                                        url=type(state.router.url)(f"http://127.0.0.1{path}"))
     assert state.router.url.path == path
@@ -111,7 +92,7 @@ def test_test_button_asks_the_endpoint(world, fake_api, secret, ok):
     _, state = _state(AccountState, token)
     AccountState.event_handlers["save_credential"].fn(state, {"kind": "api_key",
                                                                "secret": secret})
-    asyncio.run(AccountState.event_handlers["test_credential"].fn(Proxy(state)))
+    asyncio.run(AccountState.event_handlers["test_credential"].fn(BackgroundProxy(state)))
     assert state.cred_test_ok is ok
     assert not state.cred_testing
     assert state.cred_test_msg == ("The endpoint accepted this credential." if ok
@@ -127,7 +108,7 @@ def test_project_test_uses_the_project_credential_only(world, fake_api):
     AccountState.event_handlers["save_credential"].fn(account, {"kind": "api_key",
                                                                  "secret": SECRET})
     _, state = _state(ProjectAgentState, token, f"/projects/{project_id}/settings")
-    asyncio.run(ProjectAgentState.event_handlers["test_credential"].fn(Proxy(state)))
+    asyncio.run(ProjectAgentState.event_handlers["test_credential"].fn(BackgroundProxy(state)))
     assert state.cred_test_ok is False
     # The user's own key (which the fake accepts) is not the project's.
     assert state.cred_test_msg == "Store a credential first, then test it."

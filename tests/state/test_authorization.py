@@ -20,10 +20,12 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlmodel import SQLModel, select
+from sqlmodel import SQLModel
 
 from clawweb.models import (AuthSession, Project, ProjectMember, ProjectRole, Role, Task,
                             TaskEvent, User, utcnow)
+
+from tests.support.reflex_state import BackgroundProxy, new_state
 
 rx = pytest.importorskip("reflex")
 
@@ -116,35 +118,14 @@ def _snapshot(engine) -> dict:
     return out
 
 
-class _BackgroundSelf:
-    """Stands in for Reflex's StateProxy: ``async with self`` is a no-op here."""
-
-    def __init__(self, state):
-        object.__setattr__(self, "_state", state)
-
-    def __getattr__(self, name):
-        return getattr(self._state, name)
-
-    def __setattr__(self, name, value):
-        setattr(self._state, name, value)
-
-    async def __aenter__(self):
-        return self
-
-    async def __aexit__(self, *exc):
-        return False
-
-
 def _call(cls, handler, token: str):
-    root = rx.State(_reflex_internal_init=True)
-    state = root.get_substate(cls.get_full_name().split("."))
-    state.session_token = token
+    root, state = new_state(cls, token)
     fn = handler.fn
     args = _args_for(fn)
     result = None
     try:
         if handler.is_background:
-            result = asyncio.run(asyncio.wait_for(_drain(fn(_BackgroundSelf(state), *args)), 5))
+            result = asyncio.run(asyncio.wait_for(_drain(fn(BackgroundProxy(state), *args)), 5))
         elif inspect.iscoroutinefunction(fn):
             result = asyncio.run(fn(state, *args))
         else:
@@ -243,8 +224,7 @@ def test_handler_refuses_strangers(cls, name, handler, caller, world, engine):
 def test_setvar_cannot_set_identity(world):
     from clawweb.state.base import AppState
 
-    root = rx.State(_reflex_internal_init=True)
-    state = root.get_substate(AppState.get_full_name().split("."))
+    _, state = new_state(AppState)
     for var in ("is_admin", "user_id", "username", "signed_in", "must_change_password"):
         with pytest.raises(AttributeError):
             AppState.event_handlers["setvar"].fn(state, var, True)

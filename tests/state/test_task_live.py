@@ -15,27 +15,9 @@ from clawweb import streams
 from clawweb.models import Project, ProjectMember, ProjectRole, Task, TaskEvent, TaskStatus, User
 from clawweb.models import utcnow
 
+from tests.support.reflex_state import BackgroundProxy, new_state
+
 rx = pytest.importorskip("reflex")
-
-
-
-class Proxy:
-    """Stands in for Reflex's StateProxy: ``async with self`` is a no-op."""
-
-    def __init__(self, state):
-        object.__setattr__(self, "_state", state)
-
-    def __getattr__(self, name):
-        return getattr(self._state, name)
-
-    def __setattr__(self, name, value):
-        setattr(self._state, name, value)
-
-    async def __aenter__(self):
-        return self
-
-    async def __aexit__(self, *exc):
-        return False
 
 
 @pytest.fixture
@@ -61,9 +43,7 @@ def world(engine, redis_url, fast_hashing):
 def _state(token: str, path: str):
     from clawweb.state.task_live import TaskLiveState
 
-    root = rx.State(_reflex_internal_init=True)
-    state = root.get_substate(TaskLiveState.get_full_name().split("."))
-    state.session_token = token
+    _, state = new_state(TaskLiveState, token)
     object.__setattr__(state, "_test_path", path)
     return state
 
@@ -77,7 +57,7 @@ async def _run(state, task_id: int, until, timeout: float = 10):
     from clawweb.state.task_live import TaskLiveState
 
     yielded = []
-    gen = TaskLiveState.start_live.fn(Proxy(state), task_id)
+    gen = TaskLiveState.start_live.fn(BackgroundProxy(state), task_id)
 
     async def drain():
         async for item in gen:
@@ -98,7 +78,6 @@ def _publish(redis, task_id, events):
 
 @pytest.mark.asyncio
 async def test_history_then_live_then_status_reaches_the_header(world, engine, monkeypatch):
-    import redis as redis_lib
 
     from clawweb import redis_conn
     from clawweb.state import task_live
