@@ -33,9 +33,8 @@ def _require(session: Session, user: User, project_id: int, role: ProjectRole) -
 
 def _check_credential(session: Session, user: User, project_id: int) -> None:
     """Refuse at once when the task would only fail for want of a credential."""
-    probe = Task(project_id=project_id, created_by=user.id, kind=KIND, command="")
     try:
-        found = credentials.resolve_for_task(session=session, task=probe)
+        found = credentials.resolve(session=session, project_id=project_id, user_id=user.id)
     except SecretUnreadable as exc:
         raise InvalidInput("agent_tasks.credential_unreadable") from exc
     if found is None:

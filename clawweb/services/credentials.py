@@ -155,20 +155,31 @@ def _open(session: Session, row: Credential, source: str) -> ResolvedCredential:
     return ResolvedCredential(kind=row.kind, secret=secret, source=source)
 
 
+def resolve(*, session: Session, project_id: int | None = None,
+            user_id: int | None = None) -> ResolvedCredential | None:
+    """The project's credential if it has one, else the user's; None if neither.
+
+    Callers check the right to use it first. Pass only ``user_id`` to open a
+    user's own credential, only ``project_id`` for the project's.
+
+    Raises:
+        crypto.SecretUnreadable: the stored credential cannot be opened.
+    """
+    for owner_type, owner_id in (("project", project_id), ("user", user_id)):
+        if owner_id is not None:
+            row = _row(session, owner_type, owner_id)
+            if row is not None:
+                return _open(session, row, owner_type)
+    return None
+
+
 def resolve_for_task(*, session: Session, task: Task) -> ResolvedCredential | None:
     """The credential a task runs with: the project's, else its creator's; None if neither.
 
     Raises:
         crypto.SecretUnreadable: the stored credential cannot be opened.
     """
-    row = _row(session, "project", task.project_id)
-    if row is not None:
-        return _open(session, row, "project")
-    if task.created_by is not None:
-        row = _row(session, "user", task.created_by)
-        if row is not None:
-            return _open(session, row, "user")
-    return None
+    return resolve(session=session, project_id=task.project_id, user_id=task.created_by)
 
 
 Checker = Callable[[str, dict[str, str]], int]

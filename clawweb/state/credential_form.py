@@ -8,7 +8,6 @@ The browser only ever sees ``view()``: kind, last four characters, when.
 from __future__ import annotations
 
 from clawweb.db import session_scope
-from clawweb.models import Task
 from clawweb.services import credentials, crypto
 from clawweb.services.errors import InvalidInput
 
@@ -32,23 +31,20 @@ def form_values(form: dict) -> tuple[str, str]:
     return kind, str(form.get("secret", ""))[:MAX_FORM_SECRET]
 
 
-def test_stored(*, project_id: int = 0, user_id: int | None = None) -> tuple[bool, str]:
+def test_stored(*, project_id: int | None = None,
+                user_id: int | None = None) -> tuple[bool, str]:
     """Ask the model endpoint about a stored credential (runs in a worker thread).
 
-    The caller has already checked the right to use it. A transient, unsaved
-    task lets ``resolve_for_task`` open the project's credential
-    (``project_id``) or the user's (``user_id`` with project 0, which never
-    exists) without a second decryption path in this module.
+    The caller has already checked the right to use it; exactly one of
+    ``project_id`` (the project's credential) or ``user_id`` (the user's own).
 
     Returns:
         (ok, message key).
     """
-    probe = Task(project_id=project_id, created_by=user_id, command="")
     try:
         with session_scope() as s:
-            resolved = credentials.resolve_for_task(session=s, task=probe)
-            if resolved is not None and project_id and resolved.source != "project":
-                resolved = None
+            resolved = credentials.resolve(session=s, project_id=project_id,
+                                           user_id=user_id)
     except crypto.SecretUnreadable:
         return False, "credentials.unreadable"
     if resolved is None:

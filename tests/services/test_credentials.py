@@ -44,6 +44,21 @@ def test_project_credential_wins_and_only_owner_sets_it(session):
     assert resolved.source == "user"
 
 
+def test_resolve_opens_only_the_owner_asked_for(session):
+    alice = make_user(session, "alice")
+    project = make_project(session, alice)
+    credentials.set_user_credential(session=session, user=alice, kind="api_key", secret=KEY)
+    # The project has none of its own: asking for the project alone finds nothing,
+    # while project-then-user falls back to alice's.
+    assert credentials.resolve(session=session, project_id=project.id) is None
+    assert credentials.resolve(session=session, user_id=alice.id).secret == KEY
+    both = credentials.resolve(session=session, project_id=project.id, user_id=alice.id)
+    assert (both.secret, both.source) == (KEY, "user")
+    credentials.set_project_credential(session=session, user=alice, project=project,
+                                       kind="oauth_token", secret="oauth-token-123456")
+    assert credentials.resolve(session=session, project_id=project.id).source == "project"
+
+
 def test_replace_and_delete(session):
     alice = make_user(session, "alice")
     project = make_project(session, alice)
