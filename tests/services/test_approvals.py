@@ -1,4 +1,5 @@
 import json
+import threading
 from datetime import timedelta
 
 import pytest
@@ -100,7 +101,58 @@ def test_unknown_things_refused(session, world):
 
 def test_admin_may_decide(session, world):
     admin = make_user(session, "root", role=Role.admin)
-    approvals.decide(session=session, user=admin, approval_id=world["row"].id, decision="allow")
+    rid = world["row"].id
+    row = approvals.decide(session=session, user=admin, approval_id=rid, decision="allow")
+    assert (row.decision, row.decided_by) == ("allow", admin.id)
+    session.expire_all()
+    assert session.get(Approval, rid).decided_by == admin.id
+    raw = world["redis"].lpop(streams.approval_answer_key(rid))
+    assert json.loads(raw)["decision"] == "allow"
+    (event,) = session.exec(select(AuditEvent).where(AuditEvent.action == "approval.decide")).all()
+    assert event.actor_id == admin.id
+
+
+def test_two_decisions_racing_on_one_request_admit_exactly_one(engine, world, monkeypatch):
+    """Two browsers both read the pending row before either writes: one wins."""
+    from sqlmodel import Session
+
+    rid = world["row"].id
+    both_read = threading.Barrier(2, timeout=10)
+    load = approvals._load_for
+
+    def load_then_wait(*args, **kwargs):
+        loaded = load(*args, **kwargs)
+        assert loaded[0].decision == ""  # each really saw the request pending
+        both_read.wait()  # neither writes before both have read
+        return loaded
+
+    monkeypatch.setattr(approvals, "_load_for", load_then_wait)
+    outcomes: dict[str, str] = {}
+
+    def click(user_key: str, decision: str) -> None:
+        with Session(engine, expire_on_commit=False) as own:
+            user = own.get(type(world[user_key]), world[user_key].id)
+            try:
+                approvals.decide(session=own, user=user, approval_id=rid, decision=decision)
+                outcomes[user_key] = "won"
+            except InvalidInput as exc:
+                outcomes[user_key] = exc.key
+
+    threads = [threading.Thread(target=click, args=("owner", "allow")),
+               threading.Thread(target=click, args=("editor", "deny"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(outcomes.values()) == ["approvals.not_pending", "won"], outcomes
+    winner = next(k for k, v in outcomes.items() if v == "won")
+    with Session(engine) as fresh:
+        row = fresh.get(Approval, rid)
+        assert row.decided_by == world[winner].id
+        assert row.decision == {"owner": "allow", "editor": "deny"}[winner]
+        decided = fresh.exec(select(AuditEvent).where(AuditEvent.action == "approval.decide")).all()
+        assert len(decided) == 1
+    assert world["redis"].llen(streams.approval_answer_key(rid)) == 1
 
 
 @pytest.mark.parametrize("tool,inp,rule", [
