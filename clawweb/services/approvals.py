@@ -14,7 +14,6 @@ import json
 import logging
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import redis as redis_lib
 from sqlalchemy import update
@@ -28,6 +27,7 @@ from clawweb.models import (
 from clawweb.services import audit
 from clawweb.services.errors import InvalidInput, NotFound, PermissionDenied, Unavailable
 from clawweb.services.agent_settings import MAX_RULES
+from clawweb.services.approval_rules import rule_for
 
 log = logging.getLogger(__name__)
 
@@ -35,20 +35,6 @@ DECISIONS = ("allow", "deny", "allow_always")
 MAX_MESSAGE = 2000
 ANSWER_TTL_SECONDS = 24 * 3600
 _INPUT_CAP = 20_000
-
-
-def rule_for(tool_name: str, tool_input: dict[str, Any]) -> str:
-    """The permission rule "always allow" adds, in Claude Code's rule syntax."""
-    if tool_name == "Bash" and isinstance(tool_input.get("command"), str):
-        command = tool_input["command"].strip()
-        if command and "(" not in command and ")" not in command and len(command) <= 500:
-            return f"Bash({command})"
-        return "Bash"
-    if tool_name == "WebFetch" and isinstance(tool_input.get("url"), str):
-        host = urlsplit(tool_input["url"]).hostname
-        if host:
-            return f"WebFetch(domain:{host})"
-    return tool_name
 
 
 def _cap(value: Any) -> Any:
@@ -120,10 +106,18 @@ def _load_for(session: Session, user: User, approval_id: int, ip: str) -> tuple[
     return row, task
 
 
+def _check_room(session: Session, project_id: int, rule: str) -> None:
+    # Refused before the decision is written: the card promised this rule.
+    agent = session.get(AgentSettings, project_id)
+    rules = list(agent.allowed_tools or []) if agent else []
+    if rule not in rules and len(rules) >= MAX_RULES:
+        raise InvalidInput("agents.too_many_rules", max=MAX_RULES)
+
+
 def _add_rule(session: Session, project_id: int, rule: str) -> None:
     agent = session.get(AgentSettings, project_id) or AgentSettings(project_id=project_id)
     rules = list(agent.allowed_tools or [])
-    if rule not in rules and len(rules) < MAX_RULES:
+    if rule not in rules:
         agent.allowed_tools = rules + [rule]  # a new list, so the JSON column is saved
         session.add(agent)
 
@@ -135,11 +129,12 @@ def decide(*, session: Session, user: User, approval_id: int, decision: str, mes
     Args:
         decision: "allow", "deny" (``message`` goes back to the agent) or
             "allow_always" (also adds ``rule_for`` the call to the project's
-            pre-approved rules).
+            pre-approved rules; refused when the call has no narrow rule).
 
     Raises:
         InvalidInput: unknown decision, message too long, already answered
-            (``approvals.not_pending``) or expired (``approvals.expired``).
+            (``approvals.not_pending``), expired (``approvals.expired``), or
+            "allow_always" for a call no narrow rule can name (``approvals.no_rule``).
         PermissionDenied: not an editor or owner of the task's project.
         NotFound: no such request.
     """
@@ -154,6 +149,13 @@ def decide(*, session: Session, user: User, approval_id: int, decision: str, mes
         raise InvalidInput("approvals.not_pending")
     if row.expires_at <= now:
         raise InvalidInput("approvals.expired")
+    rule = rule_for(row.tool_name, row.tool_input or {}) if decision == "allow_always" else ""
+    if rule is None:
+        # A click never stores a blanket rule: without a narrow one, the
+        # request stays pending and "allow once" is the only way to allow it.
+        raise InvalidInput("approvals.no_rule")
+    if rule:
+        _check_room(session, task.project_id, rule)
     result = session.execute(
         update(Approval)
         .where(Approval.id == approval_id, Approval.decision == "", Approval.expires_at > now)
@@ -161,7 +163,6 @@ def decide(*, session: Session, user: User, approval_id: int, decision: str, mes
     if result.rowcount != 1:
         session.rollback()
         raise InvalidInput("approvals.not_pending")
-    rule = rule_for(row.tool_name, row.tool_input or {}) if decision == "allow_always" else ""
     if rule:
         _add_rule(session, task.project_id, rule)
     audit.record(session=session, actor=user, action="approval.decide", object_type="approval",
@@ -228,8 +229,9 @@ def pending_for(*, session: Session, user: User, task_id: int | None = None) -> 
 
 
 def as_public(row: Approval) -> dict[str, Any]:
-    """What a browser may see of a request."""
+    """What a browser may see of a request; ``rule`` is what "Always allow" would add ("" for none)."""
     return {"id": row.id, "task_id": row.task_id, "tool_use_id": row.tool_use_id,
             "tool": row.tool_name, "input": row.tool_input, "decision": row.decision,
+            "rule": rule_for(row.tool_name, row.tool_input or {}) or "",
             "message": row.message, "expires_at": iso_utc(row.expires_at),
             "decided_by": row.decided_by, "decided_at": iso_utc(row.decided_at)}

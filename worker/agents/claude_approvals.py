@@ -23,7 +23,7 @@ from clawweb import redis_conn, streams
 from clawweb.db import session_scope
 from clawweb.i18n import t
 from clawweb.models import AgentSettings, Task, TaskStatus, utcnow
-from clawweb.services import approvals
+from clawweb.services import approval_rules, approvals
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
@@ -57,9 +57,7 @@ def _poll_answer(approval_id: int, timeout: float) -> dict[str, Any] | None:
     with session_scope() as session:
         row = approvals.decision_of(session=session, approval_id=approval_id)
         if row is not None and row.decision and row.decision != "expired":
-            rule = approvals.rule_for(row.tool_name, row.tool_input or {}) \
-                if row.decision == "allow_always" else ""
-            return {"decision": row.decision, "message": row.message, "rule": rule}
+            return {"decision": row.decision, "message": row.message, "rule": ""}
     return None
 
 
@@ -82,18 +80,17 @@ def wait_for_answer(approval_id: int, deadline: float,
 
 
 def _rule_update(rule: str) -> list[PermissionUpdate]:
-    tool, _, rest = rule.partition("(")
-    content = rest[:-1] if rest.endswith(")") else None
+    tool, content = approval_rules.rule_parts(rule)
     return [PermissionUpdate(type="addRules", behavior="allow", destination="session",
                              rules=[PermissionRuleValue(tool_name=tool, rule_content=content)])]
 
 
-def _to_result(answer: dict[str, Any], timeout_seconds: int):
+def _to_result(answer: dict[str, Any], timeout_seconds: int, rule: str | None):
+    """The SDK's answer; ``rule`` is the call's own narrow rule (None: allow once only)."""
     decision = answer.get("decision")
     if decision == "allow":
         return PermissionResultAllow()
     if decision == "allow_always":
-        rule = answer.get("rule") or ""
         return PermissionResultAllow(updated_permissions=_rule_update(rule) if rule else None)
     if decision == "expired":
         return PermissionResultDeny(message=t("approvals.timed_out_text", seconds=timeout_seconds))
@@ -128,16 +125,23 @@ def make_can_use_tool(*, task_id: int, project_id: int, timeout_seconds: int,
                                        "message": answer.get("message", "")})
         if answer["decision"] != "stopped":
             await anyio.to_thread.run_sync(set_status, task_id, project_id, TaskStatus.running, emit)
-        return _to_result(answer, timeout_seconds)
+        # The session rule is worked out here, from the very call the CLI asked
+        # about, with the function that chose the stored rule: never taken from
+        # the answer, so nothing on the way can widen what the CLI applies.
+        rule = approvals.rule_for(tool_name, tool_input)
+        if answer["decision"] == "allow_always" and answer.get("rule") not in ("", None, rule):
+            log.warning("approval %s: answer named rule %r, the call's own is %r; using the latter",
+                        row.id, answer.get("rule"), rule)
+        return _to_result(answer, timeout_seconds, rule)
 
     return can_use_tool
 
 
 def _project_allows(project_id: int, tool_name: str, tool_input: dict[str, Any]) -> bool:
-    rule = approvals.rule_for(tool_name, tool_input)
     with session_scope() as session:
         row = session.get(AgentSettings, project_id)
-        return bool(row and rule in (row.allowed_tools or []))
+        rules = list(row.allowed_tools or []) if row else []
+    return approval_rules.project_allows(rules, tool_name, tool_input)
 
 
 def _create(task_id, tool_use_id, tool_name, tool_input, timeout_seconds):
