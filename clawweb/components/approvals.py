@@ -25,8 +25,18 @@ def _deny_form(row) -> rx.Component:
         on_submit=ApprovalsState.deny, reset_on_submit=True, width="100%")
 
 
+def _rule_line(row) -> rx.Component:
+    # On the card itself, not in a tooltip: phones have no hover.
+    return rx.cond(
+        row["rule"].to(str) != "",
+        rx.text(tr("approval_rules.always", rule=row["rule"].to(str)), size="1",
+                font_family=MONO, overflow_wrap="anywhere", data_testid="approval-rule"),
+        rx.text(tr("approval_rules.none"), size="1", color_scheme="gray",
+                data_testid="approval-no-rule"))
+
+
 def approval_card(row) -> rx.Component:
-    """One pending request: tool + input, expiry, the three answers."""
+    """One pending request: tool + input, expiry, the answers, and what "Always allow" adds."""
     return rx.card(
         rx.vstack(
             rx.hstack(
@@ -52,11 +62,13 @@ def approval_card(row) -> rx.Component:
                 rx.button(rx.icon("check", size=14), tr("ui_conv.approval.allow"),
                           on_click=ApprovalsState.allow_once(row["id"].to(int)), size="2",
                           color_scheme="green", data_testid="approval-allow"),
-                rx.button(rx.icon("shield-check", size=14), tr("ui_conv.approval.always"),
-                          on_click=ApprovalsState.allow_always(row["id"].to(int)), size="2",
-                          variant="soft", data_testid="approval-always",
-                          title=tr("ui_conv.approval.always_rule", rule=row["rule"].to(str))),
+                # Offered only when a rule names exactly this call (services.approval_rules).
+                rx.cond(row["rule"].to(str) != "", rx.button(
+                    rx.icon("shield-check", size=14), tr("ui_conv.approval.always"),
+                    on_click=ApprovalsState.allow_always(row["id"].to(int)), size="2",
+                    variant="soft", data_testid="approval-always")),
                 spacing="2", wrap="wrap", width="100%"),
+            _rule_line(row),
             _deny_form(row),
             spacing="3", width="100%", min_width="0"),
         width="100%", data_testid="approval-card", data_approval_id=row["id"].to(str),

@@ -32,7 +32,7 @@ def _row(row) -> dict:
     return {"id": public["id"], "task_id": public["task_id"], "tool": public["tool"],
             "summary": summary_of(public["tool"], public["input"]),
             "input": input_text(public["input"]), "expires_at": public["expires_at"],
-            "rule": approval_service.rule_for(public["tool"], public["input"] or {})}
+            "rule": public["rule"]}
 
 
 
