@@ -48,6 +48,15 @@ def _xterm256(n: int) -> str:
     return "#%02x%02x%02x" % (level, level, level)
 
 
+def _code(param: str) -> int:
+    """One SGR parameter; an empty or absurd one means nothing (int() of a 5000-digit
+    string raises, which would let a task's output break its own page)."""
+    if not param.isdigit():
+        return 0
+    digits = param.lstrip("0")
+    return int(digits or "0") if len(digits) <= 9 else 10**9
+
+
 def normalize(text: str) -> str:
     """Plain, inert text: CRLF/CR as newlines, no control characters."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -96,7 +105,7 @@ class AnsiRenderer:
         return None, len(codes)
 
     def _sgr(self, params: str) -> None:
-        codes = [int(p) if p.isdigit() else 0 for p in re.split("[;:]", params)] or [0]
+        codes = [_code(p) for p in re.split("[;:]", params)] or [0]
         i = 0
         while i < len(codes):
             c = codes[i]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from clawweb.services.ansi import AnsiRenderer, plain_lines, to_html
 
@@ -69,3 +70,100 @@ def test_huge_unterminated_escape_does_not_swallow_output():
     r = AnsiRenderer()
     out = r.render("\x1b]52;" + "A" * 10000) + r.render("tail")
     assert out.endswith("tail")
+
+
+# Every style we emit is one of these declarations: nothing from the input.
+_DECL = r"(?:color|background):#[0-9a-f]{6}|font-weight:bold|opacity:\.7|font-style:italic" \
+        r"|text-decoration:underline"
+_SAFE_SPAN = re.compile(rf'<span style="(?:{_DECL})(?:;(?:{_DECL}))*">')
+
+
+def _assert_inert(out: str) -> None:
+    """Only our own spans with our own styles; every other '<' is escaped text."""
+    for tag in TAG.findall(out):
+        assert tag == "</span>" or _SAFE_SPAN.fullmatch(tag), tag
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", out)
+
+
+def _chunked(text: str, cuts: list[int]) -> str:
+    r = AnsiRenderer()
+    points = sorted({c for c in cuts if 0 < c < len(text)})
+    pieces = [text[a:b] for a, b in zip([0, *points], [*points, len(text)])]
+    return "".join(r.render(p) for p in pieces)
+
+
+@pytest.mark.parametrize("hostile", [
+    "<svg onload=alert(1)>", "<svg/onload=alert(1)>", "<svg><script>alert(1)</script></svg>",
+    "<math><mtext></p><img src=x onerror=alert(1)>",
+    "\x1b[31m<svg onload=alert(1)>\x1b[0m",
+])
+def test_svg_and_markup_inside_colour_is_text(hostile):
+    out = to_html(hostile)
+    _assert_inert(out)
+    assert "<svg" not in out and "<img" not in out and "<script" not in out
+    assert out.count("&lt;") == hostile.count("<")
+
+
+IMG = '<img src=x onerror="alert(document.cookie)">'
+
+
+@pytest.mark.parametrize("cut", range(1, len(IMG)))
+def test_img_split_across_chunks_never_becomes_a_tag(cut):
+    out = _chunked(IMG, [cut])
+    _assert_inert(out)
+    assert out == html_escape(IMG)
+
+
+def test_img_split_around_an_escape_sequence_is_text():
+    text = "<im\x1b[3" + "1mg src=x one" + "\x1b]8;;x\x07rror=alert(1)>"
+    for cuts in ([4], [6], [4, 6, 14], list(range(1, len(text)))):
+        out = _chunked(text, cuts)
+        _assert_inert(out)
+        assert "<im" not in out and "&lt;im" in out
+
+
+def html_escape(text: str) -> str:
+    import html
+    return html.escape(text, quote=True)
+
+
+@pytest.mark.parametrize("link", [
+    '\x1b]8;;https://e.example/" onclick="alert(1)\x07label\x1b]8;;\x07',
+    "\x1b]8;;https://e.example/' onclick='alert(1)\x07label\x1b]8;;\x07",
+    "\x1b]8;;javascript:alert(document.domain)\x1b\\label\x1b]8;;\x1b\\",
+    "\x1b]8;;JaVaScRiPt:alert(1)\x07label\x1b]8;;\x07",
+    '\x1b]8;id=" style="x:expression(alert(1));https://e.example\x07label\x1b]8;;\x07',
+    "\x1b]8;;data:text/html,<script>alert(1)</script>\x07label\x1b]8;;\x07",
+])
+def test_osc8_links_cannot_inject_attributes_or_hrefs(link):
+    for out in (to_html(link), _chunked(link, list(range(1, len(link), 3)))):
+        _assert_inert(out)
+        assert out == "label"  # the link target is dropped whole, the label stays
+
+
+@pytest.mark.parametrize("sgr", [
+    '\x1b[38;2;255;0;0;"onmouseover=alert(1)m', "\x1b[31;expression(alert(1))m",
+    "\x1b[38;5;1\"><script>m", "\x1b[31m\x1b[\"style=\"m", "\x1b[38:2::255:0:0m",
+    "\x1b[38;2;999;-1;1e9m", "\x1b[=31m", "\x1b[?31m", "\x1b[31;;;;;;;;;;;;;;;;;;1m",
+    "\x1b[38;5;" + "9" * 5000 + "m", "\x1b[" + "4" * 5000 + "m", "\x1b[48;2;" + "1" * 4400 + ";0;0m",
+])
+def test_sgr_params_cannot_reach_style_or_class(sgr):
+    out = to_html(sgr + "text\x1b[0m")
+    _assert_inert(out)
+    assert "class=" not in out and "script" not in out.replace("&lt;script", "")
+    assert out.endswith("text") or out.endswith("text</span>")
+
+
+_HOSTILE_PIECES = st.sampled_from([
+    "<", ">", '"', "'", "&", "=", "/", " ", "svg", "img", "onload", "onerror", "javascript:",
+    "\x1b", "[", "]", "8;;", ";", ":", "m", "\x07", "\x1b\\", "31", "38;2;", "5;", "9" * 50,
+    "\x00", "\x9b", "\u202e", "\ud800", "a", "\n", "\r",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_HOSTILE_PIECES, max_size=40), st.lists(st.integers(0, 400), max_size=6))
+def test_any_mix_of_hostile_pieces_in_any_chunks_is_inert(pieces, cuts):
+    out = _chunked("".join(pieces), cuts)
+    _assert_inert(out)
+    out.encode("utf-8")
