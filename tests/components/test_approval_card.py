@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import Session
 
 from clawweb.i18n import t
-from clawweb.models import Approval, ProjectRole, TaskStatus
+from clawweb.models import Approval, TaskStatus
 from clawweb.services import approvals
 from tests.services.agent_fixtures import make_project, make_task
 from tests.support.reflex_state import new_state

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import secrets
+import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from docker.errors import NotFound
 
 from tests.support.services import need_docker
 from worker.sandbox.base import Chunk, ExitInfo, Limits, SandboxHandle, SandboxSpec
@@ -24,6 +27,7 @@ class Result:
     stdout: bytes
     stderr: bytes
     exit: ExitInfo
+    container_id: str = ""
 
     @property
     def out(self) -> str:
@@ -89,10 +93,60 @@ def run(sandbox: DockerSandbox, workdir: Path, script: str, **kwargs) -> Result:
     handle = sandbox.start(spec(workdir, script, **kwargs))
     try:
         stdout, stderr = collect(handle)
-        return Result(stdout, stderr, handle.wait())
+        return Result(stdout, stderr, handle.wait(), handle.id)
     finally:
         handle.remove()
 
 
+def container_gone(sandbox: DockerSandbox, container_id: str) -> bool:
+    """True when dockerd no longer knows the container (removed, not just stopped)."""
+    try:
+        sandbox.api.inspect_container(container_id)
+    except NotFound:
+        return True
+    return False
+
+
+def wait_for_file(path: Path, timeout: float = HANG_GUARD_SECONDS) -> None:
+    """Block until a container created ``path`` in its working copy (or fail the test)."""
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{path.name} did not appear within {timeout}s")
+        time.sleep(0.05)
+
+
+def rss_mb() -> float:
+    """This process's resident memory (the worker side of a sandbox run)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS in /proc/self/status")
+
+
 def small(**kwargs) -> Limits:
     return Limits(**{"memory_mb": 256, "pids": 64, "tmpfs_mb": 16, **kwargs})
+
+
+def extra_workdir(tmp_path: Path, name: str) -> Path:
+    """Another working copy next to the ``workdir`` fixture's (for a second task)."""
+    (tmp_path / name).mkdir()
+    return make_workdir(tmp_path / name)
+
+
+def host_processes_with(marker: str) -> list[str]:
+    """Host processes whose command line carries ``marker`` (containers' included)."""
+    args = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    return [line for line in args.splitlines() if marker in line]
+
+
+def collect_later(handle):
+    """Drain a handle's output on a thread now; the returned call waits for the result."""
+    box: dict = {}
+    thread = threading.Thread(target=lambda: box.update(r=collect(handle)), daemon=True)
+    thread.start()
+
+    def result():
+        thread.join(HANG_GUARD_SECONDS + 5)
+        return box["r"]
+    return result
