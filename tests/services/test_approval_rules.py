@@ -10,6 +10,8 @@ tool gets an ``Edit(//workspace/...)`` rule.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -71,8 +73,12 @@ def test_no_rule_for_any_command_with_a_shell_metacharacter(before, meta, after)
     assert rule_for("Bash", {"command": before + meta + after}) is None
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.text(max_size=80))
+# Mostly harmless characters with a few meaningful ones, so both outcomes occur.
+_COMMANDS = st.text(alphabet="ab09 -_./:=,+@%~&|;$()*'\"\\\n#", max_size=60)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_COMMANDS)
 def test_every_rule_made_is_exact_and_valid_rule_syntax(command):
     rule = rule_for("Bash", {"command": command})
     if rule is None:
@@ -115,6 +121,24 @@ def test_paths_outside_odd_or_globbing_get_no_rule(path):
     assert rule_for("Read", {"file_path": path}) is None
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab/._- ", max_size=30), st.sampled_from(list("*?[]{}\\!#()")),
+       st.text(alphabet="ab/._-", max_size=30))
+def test_no_rule_for_any_path_with_a_pattern_character(before, special, after):
+    assert rule_for("Edit", {"file_path": f"/workspace/{before}{special}{after}"}) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b.py", ".", "..", "", "src", "~", " x"]), min_size=1,
+                max_size=6))
+def test_a_file_rule_names_one_normalised_path_inside_the_workspace(segments):
+    path = "/workspace/" + "/".join(segments)
+    rule = rule_for("Write", {"file_path": path})
+    if rule is not None:
+        assert rule == f"Edit(/{path})"
+        assert ".." not in segments and "." not in segments and "" not in segments
+
+
 def test_path_that_is_not_a_string_gets_no_rule():
     assert rule_for("Edit", {}) is None
     assert rule_for("Write", {"file_path": 7}) is None
@@ -139,6 +163,28 @@ def test_webfetch_gets_the_host(url, rule):
 ])
 def test_webfetch_with_tricks_gets_no_rule(url):
     assert rule_for("WebFetch", {"url": url}) is None
+
+
+_URLS = st.builds(
+    lambda scheme, authority, tail: scheme + "".join(authority) + tail,
+    st.sampled_from(["https://", "http://", "HTTPS://", "https:", "ftp://", "//"]),
+    st.lists(st.sampled_from(["pypi.org", "PyPI.org", "a.b", "evil.test", "@", ":", "443", "\\",
+                              "%2f", "[::1]", "127.0.0.1", "0x7f", "x", ".", "-", "user"]),
+             min_size=1, max_size=3),
+    st.sampled_from(["", "/", "/simple/", "?q=1", "#f", "\\@evil.test/", "/@evil.test"]))
+
+
+@settings(max_examples=500, deadline=None)
+@given(_URLS)
+def test_the_host_in_a_webfetch_rule_is_the_host_every_parser_connects_to(url):
+    import httpx
+
+    rule = rule_for("WebFetch", {"url": url})
+    if rule is None:
+        return
+    host = rule.removeprefix("WebFetch(domain:").removesuffix(")")
+    assert urlsplit(url).hostname == host
+    assert httpx.URL(url).host == host  # a second, independent parser
 
 
 @pytest.mark.parametrize("tool,rule", [
