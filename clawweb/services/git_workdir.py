@@ -177,10 +177,16 @@ def commit_all(workdir: Path, message: str, *, author_name: str = DEFAULT_AUTHOR
     return sha
 
 
-def diff_stat(workdir: Path, base: str, head: str = "HEAD") -> tuple[int, int, int]:
-    """(files changed, insertions, deletions) between ``base`` and ``head``."""
+def diff_stat(workdir: Path, base: str | None, head: str = "HEAD") -> tuple[int, int, int]:
+    """(files changed, insertions, deletions) between ``base`` and ``head``.
+
+    ``base`` None counts against the empty tree (a repository that had no
+    commits before the task).
+    """
     workdir = Path(workdir)
     neutralize(workdir)
+    if base is None:
+        base = _git_out(_wt(workdir) + ["mktree"], input=b"")
     if not base or base.startswith("-") or head.startswith("-"):
         raise GitError("git.failed")
     out = _git_out(_wt(workdir) + ["diff", "--numstat", "--no-ext-diff", "--no-textconv",
