@@ -30,13 +30,18 @@ from clawweb.services.git import (
 )
 
 # The whole .git/config of a working copy after neutralize(): nothing that names
-# a program, a path or a remote survives.
-TRUSTED_WORKDIR_CONFIG = """\
+# a program, a path or a remote survives. The identity lets the task's own
+# `git commit` work in the container (its image has none); those commits are
+# published like clawweb's own.
+TRUSTED_WORKDIR_CONFIG = f"""\
 [core]
 \trepositoryformatversion = 0
 \tfilemode = true
 \tbare = false
 \tlogallrefupdates = true
+[user]
+\tname = {DEFAULT_AUTHOR[0]}
+\temail = {DEFAULT_AUTHOR[1]}
 """
 
 # Files inside .git that make git read or run something outside the repository.
