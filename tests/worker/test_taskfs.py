@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.worker.sandbox_support import docker_sandbox  # noqa: F401 (fixture)
 from worker import taskfs
 from worker.taskfs import TaskFsError
 
@@ -137,3 +138,27 @@ def test_mount_points_with_spaces_are_read_back(tmp_path, made):
     fs = taskfs.create(base, 18, 32, SUBDIRS)
     made.append(fs)
     assert taskfs.is_mounted(fs.root)
+
+
+def test_a_container_filling_either_subdir_stops_at_the_limit(base, made, docker_sandbox,
+                                                              tmp_path):
+    """Both the working copy and the Claude config dir, as the container sees them."""
+    from tests.worker.sandbox_support import run
+    from worker.agents.claude import CONFIG_DIR
+
+    fs = taskfs.create(base, 19, 48, SUBDIRS)
+    made.append(fs)
+    for name in SUBDIRS:
+        os.chmod(fs.root / name, 0o777)
+    script = ("dd if=/dev/zero of=/home/runner/.claude/fill bs=1M count=100; echo c=$?; "
+              "rm /home/runner/.claude/fill; "
+              "dd if=/dev/zero of=/workspace/fill bs=1M count=100; echo w=$?; "
+              "df -m /workspace /home/runner/.claude | tail -2")
+    host_before = os.statvfs(tmp_path).f_bavail
+    res = run(docker_sandbox, fs.root / "workspace", script,
+              extra_mounts={str(fs.root / "claude"): CONFIG_DIR})
+    assert res.err.count("No space left on device") == 2, res.err
+    assert "c=1" in res.out and "w=1" in res.out, res.out
+    assert fs.is_full()
+    used = (host_before - os.statvfs(tmp_path).f_bavail) * os.statvfs(tmp_path).f_frsize
+    assert used < 60 * 2**20, "the host disk paid for more than the task's limit"
