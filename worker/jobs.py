@@ -22,11 +22,11 @@ from clawweb.services import task_output, task_queue
 from clawweb.services.errors import Unavailable
 from clawweb.settings import get_settings
 from worker import worker_name, workspace
-from worker.sandbox_guard import GuardedSandbox
 from worker.agents import ADAPTERS, AgentContext, AgentResult
 from worker.control import StopFlag, TaskLock
 from worker.output import OutputPipe
 from worker.sandbox import BACKENDS, Limits, Sandbox
+from worker.sandbox_guard import GuardedSandbox
 
 log = logging.getLogger(__name__)
 

@@ -65,7 +65,8 @@ def prepare(task: Task, project: Project, parent: Task | None = None) -> Prepare
     """A fresh disk and working copy for ``task``, with the base sha for the diff.
 
     Raises:
-        TaskFsError: the disk could not be set up (see :func:`worker.taskfs.create`).
+        TaskFsError: the disk could not be set up (see :func:`worker.taskfs.create`),
+            or ``workspace.disk_full`` when the repository does not fit on it.
         GitError: the clone failed (the disk is removed again).
     """
     settings = get_settings()
@@ -84,8 +85,14 @@ def prepare(task: Task, project: Project, parent: Task | None = None) -> Prepare
             repo, workdir, base_branch=base,
             task_branch=task.branch or f"clawweb/task-{task.id}")
         _give_to_sandbox(workdir)
-    except BaseException:
+    except BaseException as exc:
+        # (git removes its half-written clone, so ask its words too, not only the disk)
+        full = isinstance(exc, Exception) and (
+            fs.is_full() or "No space left on device" in getattr(exc, "stderr", ""))
         fs.destroy()
+        if full:  # the repository alone does not fit the task's disk
+            raise taskfs.TaskFsError("workspace.disk_full",
+                                     limit_mb=settings.task_disk_mb) from exc
         raise
     return Prepared(fs=fs, workdir=workdir, base_sha=base_sha)
 

@@ -10,8 +10,8 @@ Item kinds: ``text`` (assistant markdown; ``streaming`` while deltas come in),
 ``thinking``, ``tool`` (one card per call: name, summary, status running /
 done / error / denied / waiting, input, result, diff lines, todos),
 ``result`` (the final summary), ``notice`` (stopped, egress refused, approval
-answers, status changes, the worker's system notes). Texts are kept as text: the page renders markdown
-with raw HTML disabled, so nothing here needs escaping.
+answers, status changes, the worker's system notes). Texts are kept as text:
+the page renders markdown with raw HTML disabled, so nothing here needs escaping.
 """
 
 from __future__ import annotations

@@ -75,8 +75,8 @@ def test_the_task_page_translates_the_failure_reason():
 
 
 def test_every_stored_key_used_in_code_is_in_the_catalog():
-    pattern = re.compile(
-        r"""\b(?:stored\.note|stored\.encode|note|encode|Refused|TaskFsError)\(\s*["']([a-z_]+\.[a-z0-9_.]+)["']""")
+    pattern = re.compile(r"\b(?:stored\.note|stored\.encode|note|encode|Refused|TaskFsError)"
+                         r"""\(\s*["']([a-z_]+\.[a-z0-9_.]+)["']""")
     used = set()
     for path in list((ROOT / "clawweb").rglob("*.py")) + list((ROOT / "worker").rglob("*.py")):
         source = path.read_text(encoding="utf-8")

@@ -201,3 +201,20 @@ def test_links_planted_by_the_task_are_committed_as_links(session, project, tmp_
     assert blob == str(secret).encode()          # the link text, never the content
     assert out.files_changed == 2
     assert secret.read_text() == "host secret\n"
+
+
+def test_a_repository_bigger_than_the_disk_fails_clearly_and_leaves_nothing(
+        session, project, tmp_path, monkeypatch, settings):
+    def build(w: Path):
+        (w / "big.bin").write_bytes(os.urandom(20 * 1024 * 1024))   # does not compress
+
+    push_to_main(project, tmp_path, build)
+    monkeypatch.setenv("CLAWWEB_TASK_DISK_MB", "16")
+    from clawweb import settings as settings_mod
+    settings_mod.get_settings.cache_clear()
+    from worker.taskfs import TaskFsError
+    task = make_task(session, project)
+    with pytest.raises(TaskFsError) as err:
+        workspace.prepare(task, project)
+    assert (err.value.key, err.value.params) == ("workspace.disk_full", {"limit_mb": 16})
+    assert list(settings.workspaces_dir.iterdir()) == []

@@ -12,19 +12,22 @@ MESSAGES = {
     "workspace.sandbox_not_removed": (
         "The task's container could not be removed, so its changes were not saved: "
         "the server never reads a working copy while its container may still run.",
-        "无法删除任务的容器，因此没有保存它的改动：只要容器可能仍在运行，服务器就不会读取其工作副本。",
+        "无法删除任务的容器，因此没有保存它的改动："
+        "只要容器可能仍在运行，服务器就不会读取其工作副本。",
     ),
     "workspace.disk_full": (
         "The task's disk is full (limit {limit_mb} MB). Writes beyond it failed with "
         "\"No space left on device\".",
-        "任务的磁盘已满（上限 {limit_mb} MB）。超出部分的写入失败（No space left on device）。",
+        "任务的磁盘已满（上限 {limit_mb} MB）。"
+        "超出部分的写入失败（No space left on device）。",
     ),
     "workspace.disk_needs_root": (
         "The worker cannot give this task a size-limited disk: loop-mounting one needs "
         "root. Run the worker as root, or set CLAWWEB_TASK_DISK_MB=0 to run tasks "
         "without a disk limit (a task could then fill the server's disk).",
-        "工作进程无法为此任务提供限额磁盘：挂载回环磁盘需要 root 权限。请以 root 运行工作进程，"
-        "或设置 CLAWWEB_TASK_DISK_MB=0 以不限磁盘运行任务（任务可能因此占满服务器磁盘）。",
+        "工作进程无法为此任务提供限额磁盘：挂载回环磁盘需要 root 权限。"
+        "请以 root 运行工作进程，或设置 CLAWWEB_TASK_DISK_MB=0 以不限磁盘运行任务"
+        "（任务可能因此占满服务器磁盘）。",
     ),
     "workspace.disk_failed": (
         "Could not set up the task's size-limited disk ({detail}).",
