@@ -61,6 +61,13 @@ class Settings(BaseSettings):
     # them stay readable after a rotation (re-encrypted on next write).
     secret_key_previous: str = ""
 
+    # A task's own disk (working copy + Claude config dir): a loop-mounted ext4
+    # image of this many MB, enforced outside the container. 0 = unbounded
+    # (weak: a task can fill the data disk); needed when the worker is not root.
+    task_disk_mb: int = 4096
+    # The Claude session transcript kept for follow-ups; a bigger one is not kept.
+    claude_session_max_mb: int = 64
+
     @property
     def sqlalchemy_url(self) -> str:
         if self.database_url:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import inspect
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from sqlalchemy import update
 from sqlmodel import Session
 
 from clawweb import db, redis_conn, streams
+from clawweb.i18n import stored
 from clawweb.models import ACTIVE_STATUSES, Project, Task, TaskStatus, User, utcnow
 from clawweb.services import task_output, task_queue
 from clawweb.services.errors import Unavailable
@@ -26,6 +26,7 @@ from worker.agents import ADAPTERS, AgentContext, AgentResult
 from worker.control import StopFlag, TaskLock
 from worker.output import OutputPipe
 from worker.sandbox import BACKENDS, Limits, Sandbox
+from worker.sandbox_guard import GuardedSandbox
 
 log = logging.getLogger(__name__)
 
@@ -119,28 +120,34 @@ def _interrupted(session: Session, task: Task) -> Ending:
 
 def _execute(session: Session, task: Task, project: Project, pipe: OutputPipe,
              stop: StopFlag, name: str) -> Ending:
-    workdir: Path | None = None
+    prepared: workspace.Prepared | None = None
+    sandbox = GuardedSandbox(make_sandbox(name))
     result: AgentResult | None = None
     error = ""
     try:
-        parent = session.get(Task, task.parent_id) if task.parent_id else None
-        workdir, base_sha = workspace.prepare(task, project, parent)
-        ctx = AgentContext(
-            task=task, project=project, sandbox=make_sandbox(name), workdir=workdir,
-            limits=Limits(memory_mb=project.memory_mb, cpus=project.cpus,
-                          pids=project.pids_limit),
-            worker_name=name, emit=pipe.emit, emit_output=pipe.emit_output,
-            should_stop=stop, mark_started=lambda: _mark_started(session, task),
-            labels={"clawweb.attempt": str(task.attempt)})
-        result = ADAPTERS[task.kind]().run(ctx)
-    except Exception as exc:
-        log.exception("task %s failed in the worker", task.id)
-        error = _describe(exc)
-    values: dict = {}
-    if workdir is not None:
-        values, save_error = _save_work(task, project, workdir, base_sha, pipe)
-        error = error or save_error
-    return _decide(session, task, stop, result, error, values)
+        try:
+            parent = session.get(Task, task.parent_id) if task.parent_id else None
+            prepared = workspace.prepare(task, project, parent)
+            ctx = AgentContext(
+                task=task, project=project, sandbox=sandbox, workdir=prepared.workdir,
+                limits=Limits(memory_mb=project.memory_mb, cpus=project.cpus,
+                              pids=project.pids_limit),
+                worker_name=name, emit=pipe.emit, emit_output=pipe.emit_output,
+                should_stop=stop, mark_started=lambda: _mark_started(session, task),
+                labels={"clawweb.attempt": str(task.attempt)})
+            result = ADAPTERS[task.kind]().run(ctx)
+        except Exception as exc:
+            log.exception("task %s failed in the worker", task.id)
+            error = _describe(exc)
+        values: dict = {}
+        if prepared is not None:
+            values, reason, decisive = _after_run(task, project, prepared, sandbox, pipe)
+            error = reason if decisive else (error or reason)
+        return _decide(session, task, stop, result, error, values)
+    finally:
+        # Also on a cold shutdown: the disk is unmounted and deleted, never left behind.
+        if prepared is not None:
+            _release(task, prepared)
 
 
 def _mark_started(session: Session, task: Task) -> None:
@@ -152,26 +159,59 @@ def _mark_started(session: Session, task: Task) -> None:
 
 
 def _describe(exc: Exception) -> str:
+    """A failure reason to store: a message key and params when the error has them."""
     key = getattr(exc, "key", None)
     if key:
-        from clawweb.i18n import t
-        return t(key, **getattr(exc, "params", {}))
+        return stored.encode(key, **getattr(exc, "params", {}))
     return f"{type(exc).__name__}: {exc}"[:500]
 
 
-def _save_work(task: Task, project: Project, workdir: Path, base_sha: str | None,
+def _detail(exc: Exception) -> dict | str:
+    key = getattr(exc, "key", None)
+    return stored.note(key, **getattr(exc, "params", {})) if key else \
+        f"{type(exc).__name__}: {exc}"[:300]
+
+
+def _after_run(task: Task, project: Project, prepared: workspace.Prepared,
+               sandbox: GuardedSandbox, pipe: OutputPipe) -> tuple[dict, str, bool]:
+    """Save the task's work once its containers are gone.
+
+    Returns:
+        (values for the task row, reason to fail or "", whether that reason
+        explains the run better than an error the agent raised).
+    """
+    if not sandbox.all_gone():
+        # A live container could still rewrite .git under host git: save nothing.
+        pipe.emit("system", stored.note("workspace.sandbox_not_removed"))
+        return {}, stored.encode("workspace.sandbox_not_removed"), True
+    full = workspace.disk_full(prepared)
+    values, save_error = _save_work(task, project, prepared, pipe)
+    if full:
+        limit = get_settings().task_disk_mb
+        pipe.emit("system", stored.note("workspace.disk_full", limit_mb=limit))
+        return values, stored.encode("workspace.disk_full", limit_mb=limit), True
+    return values, save_error, False
+
+
+def _save_work(task: Task, project: Project, prepared: workspace.Prepared,
                pipe: OutputPipe) -> tuple[dict, str]:
     try:
-        out = workspace.finish(task, project, workdir, base_sha)
-        return ({"commit_sha": out.commit_sha, "files_changed": out.files_changed,
-                 "insertions": out.insertions, "deletions": out.deletions}, "")
+        out = workspace.finish(task, project, prepared.workdir, prepared.base_sha)
     except Exception as exc:
         log.exception("task %s: saving the working copy failed", task.id)
-        reason = f"could not save the task's changes ({_describe(exc)})"
-        pipe.emit("system", {"text": reason})
-        return {}, reason
-    finally:
-        workspace.remove(workdir)
+        pipe.emit("system", stored.note("workspace.save_failed", detail=_detail(exc)))
+        return {}, stored.encode("workspace.save_failed", detail=_detail(exc))
+    if out.unpublished:
+        pipe.emit("system", stored.note(out.unpublished))
+    return ({"commit_sha": out.commit_sha, "files_changed": out.files_changed,
+             "insertions": out.insertions, "deletions": out.deletions}, "")
+
+
+def _release(task: Task, prepared: workspace.Prepared) -> None:
+    try:
+        workspace.release(prepared)
+    except Exception:  # noqa: BLE001 - the orphan cleanup tries again
+        log.exception("task %s: its disk could not be removed", task.id)
 
 
 def _decide(session: Session, task: Task, stop: StopFlag, result: AgentResult | None,

@@ -10,8 +10,8 @@ Item kinds: ``text`` (assistant markdown; ``streaming`` while deltas come in),
 ``thinking``, ``tool`` (one card per call: name, summary, status running /
 done / error / denied / waiting, input, result, diff lines, todos),
 ``result`` (the final summary), ``notice`` (stopped, egress refused, approval
-answers, status changes). Texts are kept as text: the page renders markdown
-with raw HTML disabled, so nothing here needs escaping.
+answers, status changes, the worker's system notes). Texts are kept as text:
+the page renders markdown with raw HTML disabled, so nothing here needs escaping.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from __future__ import annotations
 import difflib
 import json
 from typing import Any, Iterable
+
+from clawweb.i18n import DEFAULT_LANGUAGE, stored
 
 MAX_ITEMS = 100
 PAGE_ITEMS = 100
@@ -117,8 +119,9 @@ class Conversation:
             older items.
     """
 
-    def __init__(self, limit: int = MAX_ITEMS) -> None:
+    def __init__(self, limit: int = MAX_ITEMS, lang: str = DEFAULT_LANGUAGE) -> None:
         self.limit = max(1, min(limit, MAX_LIMIT))
+        self.lang = lang  # system notes are stored as keys, shown in the reader's language
         self.items: list[dict[str, Any]] = []
         self.stats: dict[str, Any] = {"model": "", "turns": 0, "input_tokens": 0,
                                       "output_tokens": 0, "cost_usd": 0.0}
@@ -256,6 +259,10 @@ class Conversation:
         self._append(_item("notice", seq, name="stopped",
                            text=_cap(data.get("reason", ""), SUMMARY_CAP)[0]))
 
+    def _system(self, seq: int, data: dict) -> None:
+        self._append(_item("notice", seq, name="system",
+                           text=_cap(stored.render(data, self.lang), SUMMARY_CAP)[0]))
+
     def _egress(self, seq: int, data: dict) -> None:
         self._append(_item("notice", seq, name="egress",
                            text=_cap(data.get("host", ""), SUMMARY_CAP)[0]))
@@ -283,4 +290,5 @@ _HANDLERS = {
     "agent.result": Conversation._result,
     "agent.stopped": Conversation._stopped,
     "egress.refused": Conversation._egress,
+    "system": Conversation._system,
 }

@@ -30,13 +30,18 @@ from clawweb.services.git import (
 )
 
 # The whole .git/config of a working copy after neutralize(): nothing that names
-# a program, a path or a remote survives.
-TRUSTED_WORKDIR_CONFIG = """\
+# a program, a path or a remote survives. The identity lets the task's own
+# `git commit` work in the container (its image has none); those commits are
+# published like clawweb's own.
+TRUSTED_WORKDIR_CONFIG = f"""\
 [core]
 \trepositoryformatversion = 0
 \tfilemode = true
 \tbare = false
 \tlogallrefupdates = true
+[user]
+\tname = {DEFAULT_AUTHOR[0]}
+\temail = {DEFAULT_AUTHOR[1]}
 """
 
 # Files inside .git that make git read or run something outside the repository.
@@ -177,10 +182,16 @@ def commit_all(workdir: Path, message: str, *, author_name: str = DEFAULT_AUTHOR
     return sha
 
 
-def diff_stat(workdir: Path, base: str, head: str = "HEAD") -> tuple[int, int, int]:
-    """(files changed, insertions, deletions) between ``base`` and ``head``."""
+def diff_stat(workdir: Path, base: str | None, head: str = "HEAD") -> tuple[int, int, int]:
+    """(files changed, insertions, deletions) between ``base`` and ``head``.
+
+    ``base`` None counts against the empty tree (a repository that had no
+    commits before the task).
+    """
     workdir = Path(workdir)
     neutralize(workdir)
+    if base is None:
+        base = _git_out(_wt(workdir) + ["mktree"], input=b"")
     if not base or base.startswith("-") or head.startswith("-"):
         raise GitError("git.failed")
     out = _git_out(_wt(workdir) + ["diff", "--numstat", "--no-ext-diff", "--no-textconv",

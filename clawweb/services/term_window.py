@@ -20,6 +20,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from clawweb import streams
+from clawweb.i18n import DEFAULT_LANGUAGE, stored
 from clawweb.services.ansi import AnsiRenderer, normalize, plain_lines
 
 MAX_LINES = 5000
@@ -39,7 +40,8 @@ class Chunk:
     lines: int
 
 
-def _chunk_for(ev: streams.Event, truncated_label: str) -> Chunk | None:
+def _chunk_for(ev: streams.Event, truncated_label: str,
+               lang: str = DEFAULT_LANGUAGE) -> Chunk | None:
     if ev.type == "output":
         stream = "stderr" if ev.data.get("stream") == "stderr" else "stdout"
         text = str(ev.data.get("text") or "")
@@ -47,7 +49,8 @@ def _chunk_for(ev: streams.Event, truncated_label: str) -> Chunk | None:
         stream = "sys"
         text = "\n" + truncated_label.format(dropped_bytes=ev.data.get("dropped_bytes", 0)) + "\n"
     elif ev.type == "system":
-        stream, text = "sys", str(ev.data.get("text") or "") + "\n"
+        # A stored message (key + params) or an older plain {"text": ...}.
+        stream, text = "sys", stored.render(ev.data, lang) + "\n"
     else:
         return None
     if not text:
@@ -59,9 +62,11 @@ class TermWindow:
     """A bounded, seq-keyed window of rendered output for one browser."""
 
     def __init__(self, *, max_lines: int = MAX_LINES, max_chars: int = MAX_CHARS,
-                 max_chunks: int = MAX_CHUNKS, truncated_label: str = "[{dropped_bytes}]"):
+                 max_chunks: int = MAX_CHUNKS, truncated_label: str = "[{dropped_bytes}]",
+                 lang: str = DEFAULT_LANGUAGE):
         self.max_lines, self.max_chars, self.max_chunks = max_lines, max_chars, max_chunks
         self.truncated_label = truncated_label
+        self.lang = lang
         self.chunks: deque[Chunk] = deque()
         self.cursor = 0  # last event seq consumed
         self.sent_cursor = 0  # cursor the browser is at after the last op
@@ -86,7 +91,7 @@ class TermWindow:
         self.cursor = ev.seq
         if ev.type == "truncated":
             self.dropped_bytes = max(self.dropped_bytes, int(ev.data.get("dropped_bytes") or 0))
-        chunk = _chunk_for(ev, self.truncated_label)
+        chunk = _chunk_for(ev, self.truncated_label, self.lang)
         if chunk is None:
             return
         self.newlines += chunk.lines
@@ -156,7 +161,7 @@ class TermWindow:
         lines = chars = 0
         cut = False
         for ev in reversed(earlier):
-            chunk = _chunk_for(ev, self.truncated_label)
+            chunk = _chunk_for(ev, self.truncated_label, self.lang)
             if chunk is None:
                 continue
             if picked and (lines + chunk.lines > room_lines or chars + chunk.chars > room_chars):

@@ -17,6 +17,7 @@ import reflex as rx
 
 from clawweb import routes
 from clawweb.db import session_scope
+from clawweb.i18n import DEFAULT_LANGUAGE
 from clawweb.services import task_output
 from clawweb.services.conversation import PAGE_ITEMS, Conversation
 from clawweb.state.approvals import pending_rows
@@ -66,7 +67,8 @@ def wants_extra(state: dict, events: list, caught_up: bool) -> bool:
         or any(e.type in AGENT_EVENTS for e in events))
 
 
-async def refold(task_id: int, limit: int, upto: int, *, batch: int) -> Conversation:
+async def refold(task_id: int, limit: int, upto: int, *, batch: int,
+                 lang: str = DEFAULT_LANGUAGE) -> Conversation:
     """A conversation with a larger window, folded again from the first event.
 
     Args:
@@ -74,8 +76,9 @@ async def refold(task_id: int, limit: int, upto: int, *, batch: int) -> Conversa
         limit: How many items the new conversation keeps.
         upto: The last seq the old conversation had seen (the new one stops there).
         batch: Events read per round trip.
+        lang: The reader's language (for the worker's system notes).
     """
-    conv = Conversation(limit=limit)
+    conv = Conversation(limit=limit, lang=lang)
     while conv.cursor < upto:
         events = await task_output.read_after(task_id, conv.cursor, block_ms=0, limit=batch)
         events = [e for e in events if e.seq <= upto]
@@ -88,7 +91,8 @@ async def refold(task_id: int, limit: int, upto: int, *, batch: int) -> Conversa
 async def page_earlier(task_id: int, state: dict, *, batch: int) -> None:
     """Replace the loop's conversation with one holding a page more items."""
     old = state["conv"]
-    state["conv"] = await refold(task_id, old.limit + PAGE_ITEMS, old.cursor, batch=batch)
+    state["conv"] = await refold(task_id, old.limit + PAGE_ITEMS, old.cursor, batch=batch,
+                                 lang=old.lang)
     state["conv_v"] = -1  # the next apply resends the list
 
 

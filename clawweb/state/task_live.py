@@ -25,6 +25,7 @@ import reflex as rx
 from clawweb import routes
 from clawweb.components.terminal import TERM_JS
 from clawweb.db import session_scope
+from clawweb.i18n import stored
 from clawweb.services import task_views
 from clawweb.services.conversation import Conversation
 from clawweb.services import tasks as task_service
@@ -104,7 +105,9 @@ class TaskLiveState(AppState):
 
     def _show(self, task_id: int, detail: dict) -> None:
         self._task_id = task_id
-        self.task = detail
+        # The worker stores reasons as message keys: shown in this reader's language.
+        self.task = {**detail, "failure_reason": stored.render(
+            detail.get("failure_reason") or "", self.lang)}
         self.elapsed = _elapsed(detail)
         self.dropped_bytes = max(self.dropped_bytes, detail.get("dropped_bytes", 0))
         reason = detail.get("wait_reason") or ""
@@ -129,6 +132,7 @@ class TaskLiveState(AppState):
             self._gen += 1
             gen = self._gen
             label = self.tr("ui_tasks.term.truncated_marker")
+            lang = self.lang
         try:
             detail = await asyncio.to_thread(feed.load_detail, user, task_id)
         except Exception:  # noqa: BLE001 - no right, no task: show nothing
@@ -141,8 +145,8 @@ class TaskLiveState(AppState):
             self.line_count, self.has_earlier = 0, False
             self._beat, self._gone_since = time.time(), 0.0
             yield _script(gen, {"reset": 1, "prev": 0, "cursor": 0}, install=True)
-        window = TermWindow(truncated_label=label)
-        conv = Conversation() if detail.get("kind") == "claude" else None
+        window = TermWindow(truncated_label=label, lang=lang)
+        conv = Conversation(lang=lang) if detail.get("kind") == "claude" else None
         state = {"detail": detail, "checked": time.monotonic(), "flushed": 0.0,
                  "conv_v": -1, "conv_at": 0.0, "conv": conv, "extra": None}
         caught_up = False

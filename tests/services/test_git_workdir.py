@@ -373,3 +373,135 @@ def test_odd_git_dir_contents_are_refused_or_reset(wc):
     with pytest.raises(GitError) as err:
         git_workdir.neutralize(wc)
     assert err.value.key == "git.workdir_unsafe"
+
+
+# --- neutralize() on its own ---------------------------------------------------------
+# The tests above pass through run_git, whose -c flags alone already stop hooks,
+# fsmonitor and hooksPath. These prove the second layer by itself: after
+# neutralize(), even a *plain* git (no -c flags, no empty HOME) run on the
+# working copy no longer fires what the container planted.
+
+def _plant_hooks(wc: Path, marker: Path, tmp: Path) -> None:
+    (wc / ".git" / "hooks").mkdir(exist_ok=True)
+    for hook in HOOKS:
+        script(wc / ".git" / "hooks" / hook, marker)
+
+
+def _plant_hooks_path(wc: Path, marker: Path, tmp: Path) -> None:
+    hooks = tmp / "evil-hooks"
+    hooks.mkdir()
+    for hook in HOOKS:
+        script(hooks / hook, marker)
+    set_config(wc, "core.hooksPath", str(hooks))
+
+
+def _plant_fsmonitor(wc: Path, marker: Path, tmp: Path) -> None:
+    set_config(wc, "core.fsmonitor", str(script(tmp / "fsmon", marker)))
+
+
+def _plant_filter(wc: Path, marker: Path, tmp: Path) -> None:
+    set_config(wc, "filter.evil.clean", str(script(tmp / "clean", marker, passthrough=True)))
+    (wc / ".gitattributes").write_text("* filter=evil\n")
+
+
+def _plant_include(wc: Path, marker: Path, tmp: Path) -> None:
+    inc = tmp / "evil.config"
+    inc.write_text(f"[core]\n\tfsmonitor = {script(tmp / 'fsmon', marker)}\n")
+    set_config(wc, "include.path", str(inc))
+
+
+def _plant_commondir(wc: Path, marker: Path, tmp: Path) -> None:
+    # commondir makes git take config, refs and objects from another repository,
+    # here one whose config runs a program.
+    other = tmp / "other"
+    subprocess.run(["git", "init", "-q", str(other)], check=True, capture_output=True)
+    set_config(other, "core.fsmonitor", str(script(tmp / "fsmon", marker)))
+    (wc / ".git" / "commondir").write_text(f"{other / '.git'}\n")
+
+
+PLANTS = {"hooks": _plant_hooks, "core.hooksPath": _plant_hooks_path,
+          "core.fsmonitor": _plant_fsmonitor, "filter": _plant_filter,
+          "include.path": _plant_include, "commondir": _plant_commondir}
+# What a user of the working copy would run; each plant fires on one of them.
+PLAIN_USE = [["status"], ["add", "-A"], ["commit", "-qm", "x"]]
+
+
+@pytest.mark.parametrize("plant", list(PLANTS))
+def test_neutralize_alone_disarms_what_runs_programs(wc, marker, plain, tmp_path, plant):
+    scratch = tmp_path / "scratch-fired"
+    scratch.mkdir()
+    shutil.copytree(wc, scratch / "wc", symlinks=True)
+    PLANTS[plant](scratch / "wc", marker, scratch)
+    (scratch / "wc" / "change.txt").write_text("one\n")
+    for args in PLAIN_USE:
+        plain(args, cwd=scratch / "wc")
+    assert marker.exists(), f"{plant}: the trap must fire under plain git"
+    marker.unlink()
+
+    PLANTS[plant](wc, marker, tmp_path)
+    git_workdir.neutralize(wc)
+    (wc / "change.txt").write_text("two\n")
+    for args in PLAIN_USE:
+        plain(args, cwd=wc)
+    assert not marker.exists(), f"{plant} still fires after neutralize()"
+    assert (wc / ".git" / "config").read_text() == git_workdir.TRUSTED_WORKDIR_CONFIG
+    assert list((wc / ".git" / "hooks").iterdir()) == []
+
+
+def test_neutralize_alone_cuts_alternates(wc, plain, tmp_path):
+    other, secret = secret_repo(tmp_path, plain)
+    alt = wc / ".git" / "objects" / "info" / "alternates"
+    alt.write_text(f"{other / 'objects'}\n")
+    assert "OTHER PROJECT SECRET" in plain(["cat-file", "-p", secret], cwd=wc).stdout
+    git_workdir.neutralize(wc)
+    assert not alt.exists()
+    assert plain(["cat-file", "-p", secret], cwd=wc).returncode != 0
+
+
+def test_neutralize_alone_resets_core_worktree(wc, plain, tmp_path):
+    outside = tmp_path / "host-secrets"
+    outside.mkdir()
+    (outside / "id_rsa").write_text("SECRET\n")
+    set_config(wc, "core.worktree", str(outside))
+    assert plain(["rev-parse", "--show-toplevel"], cwd=wc).stdout.strip() == str(outside)
+    git_workdir.neutralize(wc)
+    assert plain(["rev-parse", "--show-toplevel"], cwd=wc).stdout.strip() == str(wc)
+
+
+GITDIR_FILES = ("info/attributes", "info/sparse-checkout", "objects/info/alternates",
+                "objects/info/http-alternates", "commondir", "config.worktree",
+                "info/grafts", "shallow")
+
+
+def test_neutralize_removes_every_file_that_points_git_elsewhere(wc, tmp_path):
+    for rel in GITDIR_FILES:
+        path = wc / ".git" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"{tmp_path}\n")
+    (wc / ".git" / "hooks").mkdir(exist_ok=True)
+    (wc / ".git" / "hooks" / "pre-commit").write_text("#!/bin/sh\n")
+    git_workdir.neutralize(wc)
+    left = [rel for rel in GITDIR_FILES if (wc / ".git" / rel).exists()]
+    assert left == []
+    assert list((wc / ".git" / "hooks").iterdir()) == []
+
+
+@pytest.mark.parametrize("where", ["config", "hooks", "objects/info", "refs/heads"])
+def test_neutralize_refuses_symlinks_inside_git_dir_and_writes_nothing_through(
+        wc, tmp_path, where):
+    outside = tmp_path / "host-thing"
+    outside.mkdir()
+    (outside / "keep").write_text("host file\n")
+    target = wc / ".git" / where
+    if not target.exists():
+        target.mkdir(parents=True)
+    moved = tmp_path / "moved"
+    os.rename(target, moved)
+    os.symlink(outside, target)
+    before = sorted(p.name for p in outside.iterdir())
+    with pytest.raises(GitError) as err:
+        git_workdir.neutralize(wc)
+    assert err.value.key == "git.workdir_unsafe"
+    assert sorted(p.name for p in outside.iterdir()) == before
+    assert (outside / "keep").read_text() == "host file\n"
+    assert target.is_symlink(), "neutralize must refuse, not quietly replace"

@@ -93,3 +93,55 @@ def test_no_credential_fails_at_once(claude_env):
     result = h.run(h.task("anything"))
     assert result.exit_code is None and "Account" in result.failure_reason
     assert h.api.requests == []
+
+
+def test_follow_up_resumes_from_the_kept_transcript_alone(claude_env, tmp_path, settings):
+    """Only the transcript survives a run; the real CLI resumes from it, and nothing the
+    first run planted in ~/.claude (links to host files, a FIFO) reaches the follow-up."""
+    from tests.worker.sandbox_support import make_workdir
+    from worker.agents import claude_session
+
+    h = claude_env
+    secret = settings.data_dir.resolve() / "secret.key"   # the server's real key
+    key_text = secret.read_text().strip()
+    assert len(key_text) > 20
+    h.settings(allowed_tools=["Bash"])
+    h.api.push(tool_use("Bash", {"command": f"ln -s {secret} ~/.claude/x; "
+                                            "ln -s /proc/self/environ ~/.claude/env; "
+                                            "mkfifo ~/.claude/fifo; ls -a ~/.claude",
+                                 "description": "plant"}),
+               text("The secret word is pineapple."))
+    first = h.task("Remember a word")
+    result = h.run(first)
+    assert result.exit_code == 0, result.failure_reason
+    assert "fifo" in h.api.main_requests[1].text()      # the plant really ran
+    first = h.reload(first)
+    sid = first.agent_session_id
+    assert sorted(p.name for p in claude_session.saved_dir(first.id).iterdir()) == [
+        f"{sid}.jsonl"]
+
+    h.api.push(tool_use("Bash", {"command": "ls -a ~/.claude; cat ~/.claude/x; "
+                                            "find ~/.claude -type l -o -type p",
+                                 "description": "look"}),
+               text("It was pineapple."))
+    second = h.task("What was the word?", parent_id=first.id)
+    (tmp_path / "second").mkdir()
+    result = h.run(second, workdir=make_workdir(tmp_path / "second"))
+    assert result.exit_code == 0, (result.failure_reason, h.output[-5:])
+    body = h.api.main_requests[-1].text()
+    assert "Remember a word" in body and "The secret word is pineapple." in body
+    assert all(key_text not in r.text() for r in h.api.requests)   # never reached the model
+    look = _last_tool_result(h.api.main_requests[-1].body)[0]["content"]  # the follow-up's ls
+    names = look.splitlines()
+    assert ".claude.json" in names and not {"x", "env", "fifo"} & set(names), look
+    assert "No such file" in look                        # cat ~/.claude/x found nothing
+    assert h.reload(second).agent_session_id == sid
+    assert not h.of("system"), h.of("system")            # nothing to say: it resumed
+
+
+def _last_tool_result(body: dict):
+    for msg in reversed(body["messages"]):
+        content = msg.get("content")
+        if isinstance(content, list) and any(c.get("type") == "tool_result" for c in content):
+            return content
+    raise AssertionError("no tool result in the request")

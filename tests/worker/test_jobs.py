@@ -212,3 +212,104 @@ def test_reaper_waits_for_a_missing_heartbeat_to_stay_missing(session, world, fa
     time.sleep(0.35)
     reaper.step()
     assert reload(session, task).status == TaskStatus.failed
+
+
+# --- the task's own work is never lost, and never touched while its sandbox may live ---
+
+def _agent_git(workdir, *args):
+    import os
+    import subprocess
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("GIT_")},
+           "GIT_AUTHOR_NAME": "agent", "GIT_AUTHOR_EMAIL": "agent@x",
+           "GIT_COMMITTER_NAME": "agent", "GIT_COMMITTER_EMAIL": "agent@x",
+           "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(workdir)}
+    subprocess.run(["git", *args], cwd=workdir, env=env, check=True, capture_output=True)
+
+
+def _system_notes(session, task) -> list[dict]:
+    return [e.data for e in events(session, task) if e.type == "system"]
+
+
+def test_a_commit_the_task_made_itself_is_published(session, world, sandbox):
+    alice, project = world
+
+    def handler(spec):
+        (spec.workdir / "a.txt").write_text("x\n")
+        _agent_git(spec.workdir, "add", "-A")
+        _agent_git(spec.workdir, "commit", "-qm", "agent commit")
+        return FakeRun(exit_code=0)
+
+    sandbox.handler = handler
+    task = submit(session, alice, project)
+    assert jobs.run_task(task.id) == "succeeded"
+    done = reload(session, task)
+    repo = projects.project_repo_path(project)
+    assert done.commit_sha and git.resolve(repo, f"refs/heads/{done.branch}") == done.commit_sha
+    assert (done.files_changed, done.insertions, done.deletions) == (1, 1, 0)
+    assert git.recent_commits(repo, done.branch)[0]["subject"] == "agent commit"
+
+
+def test_nothing_changed_is_said_on_the_task_page(session, world, sandbox):
+    alice, project = world
+    task = submit(session, alice, project)
+    assert jobs.run_task(task.id) == "succeeded"
+    done = reload(session, task)
+    assert done.commit_sha == "" and done.files_changed == 0
+    assert {"key": "workspace.nothing_changed", "params": {}} in _system_notes(session, task)
+
+
+class _StuckHandle:
+    """A sandbox handle whose container cannot be removed (dockerd refuses)."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.remove_calls = 0
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def remove(self):
+        self.remove_calls += 1
+        self.inner.kill()
+        raise RuntimeError("dockerd: cannot remove container")
+
+
+def test_host_git_never_runs_while_the_container_may_still_exist(session, world, sandbox,
+                                                                 monkeypatch):
+    from clawweb.services import git_workdir
+    alice, project = world
+    stuck: list[_StuckHandle] = []
+    real_start = sandbox.start
+
+    def start(spec):
+        stuck.append(_StuckHandle(real_start(spec)))
+        return stuck[-1]
+
+    def handler(spec):
+        (spec.workdir / "a.txt").write_text("x\n")
+        return FakeRun(exit_code=0)
+
+    sandbox.handler = handler
+    monkeypatch.setattr(sandbox, "start", start)
+    git_calls: list[str] = []  # host git on the working copy once the sandbox started
+
+    def spy(name, real):
+        def call(*a, **k):
+            if stuck:
+                git_calls.append(name)
+            return real(*a, **k)
+        return call
+
+    for name in ("commit_all", "head", "diff_stat", "publish_branch", "neutralize"):
+        monkeypatch.setattr(git_workdir, name, spy(name, getattr(git_workdir, name)))
+    task = submit(session, alice, project)
+    assert jobs.run_task(task.id) == "failed"
+    done = reload(session, task)
+    assert stuck and stuck[0].remove_calls >= 1          # the removal really failed
+    assert git_calls == [], "host git ran on a working copy whose container may live"
+    assert done.commit_sha == "" and not git.branch_exists(
+        projects.project_repo_path(project), done.branch)
+    from clawweb.i18n import stored
+    assert stored.decode(done.failure_reason)["key"] == "workspace.sandbox_not_removed"
+    assert any(n.get("key") == "workspace.sandbox_not_removed"
+               for n in _system_notes(session, task))

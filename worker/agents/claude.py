@@ -8,9 +8,11 @@ prompt, and turn every SDK message into ``agent.*`` events
 ``claude_approvals``. Budget and max turns are enforced by the CLI itself
 (``--max-budget-usd``, ``--max-turns``) and reported with a clear reason.
 
-Claude's session files live in the data directory (``claude/task-<id>``,
-mounted as the CLI's config dir), so a follow-up on any worker copies its
-parent's and resumes the same session.
+The CLI's config dir is the ``claude/`` directory on the task's own disk
+(:mod:`worker.workspace`), fresh for every run and gone with it. Only the
+session transcript survives, kept by the worker as a file it writes itself
+(:mod:`worker.agents.claude_session`), so a follow-up on any worker resumes the
+same session without inheriting anything else the container wrote.
 """
 
 from __future__ import annotations
@@ -29,11 +31,13 @@ from claude_agent_sdk.types import _configure_can_use_tool
 
 from clawweb import redis_conn, streams
 from clawweb.db import session_scope
-from clawweb.i18n import t
+from clawweb.i18n import stored, t
 from clawweb.models import AgentSettings, Task
 from clawweb.services import agent_settings, credentials
 from clawweb.services.crypto import SecretUnreadable
 from clawweb.settings import get_settings
+from worker import workspace
+from worker.agents import claude_session
 from worker.agents.base import Agent, AgentContext, AgentResult
 from worker.agents.claude_approvals import make_can_use_tool
 from worker.agents.claude_events import Tally, events_for
@@ -52,19 +56,8 @@ STOP_POLL_SECONDS = 0.5
 
 
 def session_dir(task_id: int) -> Path:
-    return get_settings().data_dir.resolve() / "claude" / f"task-{task_id}"
-
-
-def _writable_by_runner(path: Path) -> None:
-    path.mkdir(parents=True, exist_ok=True)
-    try:
-        for p in [path, *path.rglob("*")]:
-            with contextlib.suppress(FileNotFoundError):
-                shutil.chown(p, 1000, 1000)
-    except PermissionError:
-        # A worker that is not root cannot chown; the directory is private to
-        # this task's container, so opening it up is the fallback.
-        path.chmod(0o777)
+    """Where the worker keeps a task's session transcript for its follow-ups."""
+    return claude_session.saved_dir(task_id)
 
 
 class _Emitter:
@@ -100,17 +93,24 @@ class ClaudeAgent(Agent):
         if cred is None:
             return AgentResult(exit_code=None, failure_reason=t("credentials.missing"))
         emit = _Emitter(ctx)
-        sdir = session_dir(ctx.task.id)
-        if parent and resume and session_dir(parent.id).exists():
-            shutil.copytree(session_dir(parent.id), sdir, dirs_exist_ok=True)
-        _writable_by_runner(sdir)
+        sdir = workspace.claude_dir(ctx.workdir)
+        claude_session.prepare_config_dir(sdir)
+        if parent and resume and not claude_session.restore(parent.id, resume, sdir):
+            emit("system", stored.note("workspace.session_missing"))
+            resume = ""  # resuming a session the CLI cannot find would end the run
         egress_dir = get_settings().data_dir.resolve() / "egress" / f"task-{ctx.task.id}"
         proxy = self._proxy(egress_dir, cred, conf, emit)
         try:
-            return asyncio.run(_Run(ctx, conf, emit, sdir, egress_dir, resume).main())
+            result = asyncio.run(_Run(ctx, conf, emit, sdir, egress_dir, resume).main())
         finally:
             proxy.stop()
             shutil.rmtree(egress_dir, ignore_errors=True)
+        # Only the transcript, through the hardened reader: nothing else the
+        # container wrote is kept, and no link in it is followed.
+        sid = result.usage.get("agent_session_id") or resume
+        if (why := claude_session.save(ctx.task.id, sid, sdir)) is not None:
+            emit("system", why)
+        return result
 
     @staticmethod
     def _proxy(egress_dir: Path, cred, conf: AgentSettings, emit: _Emitter) -> EgressProxy:
