@@ -8,6 +8,10 @@ only one reaper acts: a task whose command never started is queued again (at
 most ``MAX_ATTEMPTS`` runs in all); one whose command started is marked failed,
 never re-run, because the command may already have had effects. RQ's own
 abandoned-job detection takes minutes; this takes seconds.
+
+A Redis outage longer than the TTL expires every key, live workers' too, so
+the heartbeat retries every ``BEAT_RETRY_SECONDS`` instead of backing off, and
+a reaper counts a key as missing only while Redis answers (see ``Reaper``).
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ import time
 from collections.abc import Callable
 
 import redis as redis_lib
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from sqlmodel import Session, select
 
 from clawweb import db, streams
@@ -36,6 +42,10 @@ LOST_STARTED = "the worker running this task stopped unexpectedly"
 LOST_RETRIED = "worker lost before the command started; retried"
 LOST_GAVE_UP = f"the worker was lost before the command started, {MAX_ATTEMPTS} times"
 SWEEP_SECONDS = 10.0
+# Reaper: longest wait between attempts while Redis is away.
+MAX_BACKOFF_SECONDS = 5.0
+# Heartbeat: retry this often while Redis is away.
+BEAT_RETRY_SECONDS = 0.5
 
 
 def alive_workers(redis) -> set[str]:
@@ -48,14 +58,25 @@ def alive_workers(redis) -> set[str]:
     return names
 
 
+def name_of_pid(redis, pid: int) -> str | None:
+    """The name a live worker process of this host beats under, if any."""
+    here = _whereabouts(pid).encode()
+    return next((n for n in alive_workers(redis)
+                 if redis.get(streams.worker_alive_key(n)) == here), None)
+
+
+def _whereabouts(pid: int) -> str:
+    return f"{socket.gethostname()} pid {pid}"
+
+
 KNOWN_FOR_SECONDS = 7 * 86400
 
 
 def beat(redis, name: str, ttl: int) -> None:
+    """Mark ``name`` alive for ``ttl`` seconds; the value says where it runs."""
     now = time.time()
     pipe = redis.pipeline(transaction=False)
-    pipe.set(streams.worker_alive_key(name),
-             f"{socket.gethostname()} pid {os.getpid()}", ex=max(int(ttl), 2))
+    pipe.set(streams.worker_alive_key(name), _whereabouts(os.getpid()), ex=max(int(ttl), 2))
     pipe.zadd(streams.workers_known_key(), {name: now})
     pipe.zremrangebyscore(streams.workers_known_key(), 0, now - KNOWN_FOR_SECONDS)
     pipe.execute()
@@ -80,25 +101,45 @@ def known_workers(redis) -> set[str]:
 
 
 class _Loop(threading.Thread):
-    """A daemon thread that calls ``step`` every ``interval`` seconds and backs off on errors."""
+    """A daemon thread that calls ``step`` every ``interval`` seconds.
+
+    After a failed step it waits ``retry_delay()`` instead, and it logs an
+    outage once when it starts and once when it ends, not at every retry.
+    """
+
+    max_backoff = MAX_BACKOFF_SECONDS
 
     def __init__(self, name: str, interval: float):
         super().__init__(daemon=True, name=name)
         self.interval = interval
+        self.failures = 0
         self.stopped = threading.Event()
 
     def run(self) -> None:
         delay = self.interval
         while not self.stopped.wait(delay):
-            try:
-                self.step()
-                delay = self.interval
-            except (redis_lib.RedisError, Unavailable):
-                delay = min(max(delay * 2, 1.0), 30.0)
-                log.warning("%s: Redis unavailable; retrying in %.0f s", self.name, delay)
-            except Exception:
-                delay = min(max(delay * 2, 1.0), 30.0)
-                log.exception("%s failed; retrying in %.0f s", self.name, delay)
+            delay = self.tick()
+
+    def tick(self) -> float:
+        """One step; returns how long to wait before the next."""
+        try:
+            self.step()
+        except (redis_lib.RedisError, Unavailable) as exc:
+            self.failures += 1
+            if self.failures == 1:
+                log.warning("%s: Redis unavailable (%s); retrying", self.name, exc)
+            return self.retry_delay()
+        except Exception:
+            self.failures += 1
+            log.exception("%s failed; retrying", self.name)
+            return self.retry_delay()
+        if self.failures:
+            log.warning("%s: working again after %d failed attempts", self.name, self.failures)
+            self.failures = 0
+        return self.interval
+
+    def retry_delay(self) -> float:
+        return min(max(self.interval, 1.0) * 2 ** (self.failures - 1), self.max_backoff)
 
     def step(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -108,6 +149,12 @@ class _Loop(threading.Thread):
 
 
 class Heartbeat(_Loop):
+    """Keeps ``worker_alive_key`` alive. After a failure it retries every
+    ``BEAT_RETRY_SECONDS`` rather than backing off, so the key is back the
+    moment Redis is: a heartbeat still waiting out a back-off after an outage
+    longer than the TTL is exactly what a reaper would take for a dead worker.
+    """
+
     def __init__(self, redis, worker_name: str, interval: float, ttl: int):
         super().__init__(f"heartbeat-{worker_name}", interval)
         self.redis, self.worker_name, self.ttl = redis, worker_name, ttl
@@ -115,13 +162,32 @@ class Heartbeat(_Loop):
     def step(self) -> None:
         beat(self.redis, self.worker_name, self.ttl)
 
+    def retry_delay(self) -> float:
+        return min(self.interval, BEAT_RETRY_SECONDS)
+
+
+def beat_redis(url: str) -> redis_lib.Redis:
+    """The heartbeat's own client: short timeouts and no retries inside a call.
+
+    The process's shared client retries a failed command with a jittered
+    back-off of several seconds, which would hold a heartbeat back from a
+    Redis that has just returned; the heartbeat loop does its own retrying.
+    """
+    return redis_lib.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2,
+                                    retry=Retry(NoBackoff(), 0))
+
 
 class Reaper(_Loop):
     """Recovers tasks of dead workers and removes their leftovers on this host.
 
+    A worker counts as dead once its heartbeat key has been seen missing in
+    every step for ``grace`` seconds, all of them answered by Redis. A failed
+    step forgets what was seen missing: right after an outage longer than the
+    TTL every key is gone, live workers' included, and they need a moment
+    to beat again.
+
     Args:
-        grace: how long a worker's heartbeat key must be seen missing (on top of
-            its TTL) before its tasks are recovered; covers a Redis blip.
+        grace: how long (on top of the key's TTL) a heartbeat must stay missing.
     """
 
     def __init__(self, redis, worker_name: str, sandbox_factory: Callable[[], Sandbox],
@@ -134,17 +200,22 @@ class Reaper(_Loop):
         self._swept_at = 0.0
 
     def step(self) -> None:
+        try:
+            self._step()
+        except BaseException:
+            self._missing_since.clear()
+            raise
+
+    def _step(self) -> None:
         alive = alive_workers(self.redis) | {self.worker_name}
+        # Taken after Redis answered: a scan that waited out a reconnect
+        # tells how things are now, not when the step began.
         now = time.monotonic()
         with Session(db.get_engine(), expire_on_commit=False) as session:
             active = session.exec(select(Task).where(
                 Task.status.in_(list(ACTIVE_STATUSES)))).all()
             dead = {t.worker_name for t in active if t.worker_name not in alive}
-            for name in list(self._missing_since):
-                if name not in dead:
-                    del self._missing_since[name]
-            confirmed = {n for n in dead
-                         if now - self._missing_since.setdefault(n, now) >= self.grace}
+            confirmed = self._confirm(dead, now)
             # Containers first: never decide while a lost attempt may still run here.
             self.clean_leftovers(session, alive | (dead - confirmed))
             for task in active:
@@ -153,6 +224,13 @@ class Reaper(_Loop):
             if now - self._swept_at >= SWEEP_SECONDS:
                 self._swept_at = now
                 task_queue.sweep(session=session, redis=self.redis)
+
+    def _confirm(self, dead: set[str], now: float) -> set[str]:
+        """Names missing in every step for at least ``grace`` seconds."""
+        for name in list(self._missing_since):
+            if name not in dead:
+                del self._missing_since[name]
+        return {n for n in dead if now - self._missing_since.setdefault(n, now) >= self.grace}
 
     def clean_leftovers(self, session: Session, alive: set[str]) -> None:
         spare = NotDead(alive, known_workers(self.redis))
@@ -208,7 +286,31 @@ def _recover_locked(session: Session, redis, task: Task) -> str | None:
 
 
 def startup_cleanup(redis, worker_name: str, sandbox: Sandbox) -> None:
-    """At worker start: remove containers and working copies no live worker owns."""
-    alive = alive_workers(redis) | {worker_name}
+    """At worker start: remove containers and working copies of workers that are gone.
+
+    Spares every worker with an active task: whether it is gone or only has not
+    beaten again since an outage is for a reaper to find out, over its grace.
+    """
     with Session(db.get_engine()) as session:
-        Reaper(redis, worker_name, lambda: sandbox, 1, 0).clean_leftovers(session, alive)
+        spare = alive_workers(redis) | {worker_name} | _with_active_tasks(session)
+        Reaper(redis, worker_name, lambda: sandbox, 1, 0).clean_leftovers(session, spare)
+
+
+def exit_cleanup(redis, worker_name: str, sandbox: Sandbox) -> None:
+    """At worker exit: remove what this worker leaves behind.
+
+    A cold shutdown (a second SIGTERM) interrupts a task wherever it is; its
+    ending is recorded, but its container or working copy may still be here.
+    Best effort: without Redis or dockerd, the next worker start cleans up.
+    """
+    try:
+        with Session(db.get_engine()) as session:
+            spare = (alive_workers(redis) | _with_active_tasks(session)) - {worker_name}
+            Reaper(redis, worker_name, lambda: sandbox, 1, 0).clean_leftovers(session, spare)
+    except Exception:
+        log.exception("could not clean up after this worker; the next worker start will")
+
+
+def _with_active_tasks(session: Session) -> set[str]:
+    return set(session.exec(select(Task.worker_name).where(
+        Task.status.in_(list(ACTIVE_STATUSES)))).all())
