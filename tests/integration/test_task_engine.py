@@ -43,9 +43,10 @@ class Fleet:
         self.prefix = f"t{uuid.uuid4().hex[:6]}"
 
     def start(self, n: int = 1) -> list[str]:
-        names = []
+        """Start ``n`` workers; returns their names (each start adds a suffix to --name)."""
+        started = []
         for _ in range(n):
-            name = f"{self.prefix}-w{len(self.procs) + 1}"
+            name = f"{self.prefix}-w{len(self.procs) + len(started) + 1}"
             env = {**os.environ, "CLAWWEB_DATA_DIR": str(self.data_dir),
                    "CLAWWEB_REDIS_URL": self.redis_url,
                    "CLAWWEB_WORKER_HEARTBEAT_SECONDS": "1",
@@ -53,13 +54,13 @@ class Fleet:
                    "CLAWWEB_OUTPUT_CAP_BYTES": str(CAP), "PYTHONPATH": str(ROOT)}
             env.pop("CLAWWEB_DATABASE_URL", None)
             log = open(self.tmp / f"{name}.log", "wb")
-            self.procs[name] = subprocess.Popen(
+            started.append(subprocess.Popen(
                 [sys.executable, "-m", "worker", "--name", name], cwd=ROOT, env=env,
-                stdout=log, stderr=subprocess.STDOUT)
-            names.append(name)
+                stdout=log, stderr=subprocess.STDOUT))
         r = redis_lib.Redis.from_url(self.redis_url)
-        wait_for(lambda: all(r.exists(streams.worker_alive_key(n)) for n in names), 30,
-                 "workers to start")
+        names = wait_for(lambda: all(names := [recovery.name_of_pid(r, p.pid) for p in started])
+                         and names, 30, "workers to start")
+        self.procs.update(zip(names, started))
         return names
 
     def kill9(self, name: str) -> None:
