@@ -169,9 +169,9 @@ class Heartbeat(_Loop):
 def beat_redis(url: str) -> redis_lib.Redis:
     """The heartbeat's own client: short timeouts and no retries inside a call.
 
-    The process's shared client retries a failed command with a jittered
-    back-off of several seconds, which would hold a heartbeat back from a
-    Redis that has just returned; the heartbeat loop does its own retrying.
+    The process's shared client waits up to 10 s for an answer and retries
+    with a jittered back-off: against a hung Redis that holds a heartbeat back
+    well after Redis answers again. The heartbeat loop does its own retrying.
     """
     return redis_lib.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2,
                                     retry=Retry(NoBackoff(), 0))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 
 import pytest
@@ -78,6 +79,20 @@ def test_heartbeat_beats_within_a_second_of_redis_coming_back(fake_redis):
         assert beat_at - back <= 1.2, f"heartbeat came {beat_at - back:.1f} s after Redis"
     finally:
         hb.stop()
+
+
+def test_a_heartbeat_against_a_hung_redis_gives_up_within_seconds():
+    # A Redis that takes connections and never answers (stopped, swapping): one
+    # attempt must end soon, so the next lands as soon as Redis answers again.
+    # The process's shared client would wait out its 10 s socket timeout.
+    with socket.socket() as hung:
+        hung.bind(("127.0.0.1", 0))
+        hung.listen(16)
+        client = recovery.beat_redis(f"redis://127.0.0.1:{hung.getsockname()[1]}/0")
+        began = time.monotonic()
+        with pytest.raises(redis_lib.TimeoutError):
+            recovery.beat(client, "w1", 5)
+        assert time.monotonic() - began < 4
 
 
 def test_task_lock_takes_its_key_back_after_it_expired(fake_redis):
