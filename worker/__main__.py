@@ -32,9 +32,8 @@ import worker
 from clawweb import redis_conn, streams
 from clawweb.settings import get_settings
 from worker import jobs
-from worker.recovery import (
-    Heartbeat, Reaper, beat, beat_redis, exit_cleanup, startup_cleanup,
-)
+from worker.heartbeat import Heartbeat, beat, beat_redis
+from worker.recovery import Reaper, exit_cleanup, startup_cleanup
 
 log = logging.getLogger("worker")
 MAX_BACKOFF_SECONDS = 5.0
@@ -101,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     name = unique_name(args.name)
     worker.WORKER_NAME = name
     log.info("worker %s (pid %d) starting", name, os.getpid())
-    redis = redis_conn.get_redis()  # the one connection of this process
+    redis = redis_conn.get_redis()  # shared: RQ, jobs, reaper (the heartbeat has its own)
     _wait_for_redis(redis)
     startup_cleanup(redis, name, jobs.make_sandbox(name))
     try:
@@ -122,7 +121,10 @@ def _fleet_threads(settings, name: str, redis):
         started.append(True)
         hb, ttl = settings.worker_heartbeat_seconds, settings.worker_dead_after_seconds
         beat_client = beat_redis(settings.redis_url)
-        beat(beat_client, name, ttl)
+        try:
+            beat(beat_client, name, ttl)  # now, not one interval later
+        except redis_lib.RedisError:
+            pass  # the heartbeat thread keeps trying
         Heartbeat(beat_client, name, hb, ttl).start()
         Reaper(redis, name, lambda: jobs.make_sandbox(name),
                interval=hb, grace=2 * hb).start()

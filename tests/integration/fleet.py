@@ -20,13 +20,12 @@ import pytest
 import redis as redis_lib
 from sqlmodel import select
 
-from clawweb import streams
 from clawweb.models import (
     TERMINAL_STATUSES, Project, ProjectMember, ProjectRole, Task, TaskEvent, User,
 )
 from clawweb.services import git, projects, tasks
 from tests.support.services import need_docker
-from worker.recovery import name_of_pid
+from worker.heartbeat import name_of_pid
 
 ROOT = Path(__file__).resolve().parents[2]
 HEARTBEAT_SECONDS = 1
@@ -87,8 +86,9 @@ class Fleet:
                 raise AssertionError(f"worker exited: {log_path.read_text()[-3000:]}")
             return name_of_pid(r, proc.pid)
 
-        name = wait_for(named, 30, f"worker {base} to beat")
-        self.procs[name] = proc
+        self.procs[base] = proc             # stopped at teardown even if it never beats
+        name = wait_for(named, 90, f"worker {base} to beat")
+        self.procs[name] = self.procs.pop(base)
         return name
 
     def kill9(self, name: str) -> None:

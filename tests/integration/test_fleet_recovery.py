@@ -25,7 +25,7 @@ from tests.integration.fleet import (  # noqa: F401  (fixtures)
 )
 from tests.support.services import free_port, need_docker
 from worker import recovery
-from worker.recovery import name_of_pid
+from worker.heartbeat import name_of_pid
 
 # Longer than a heartbeat key lives plus the reaper's grace (2 heartbeats), so every
 # key has expired when Redis is back; long enough that a loop backing off by
@@ -109,7 +109,7 @@ class Deployment:
         self.shell = subprocess.Popen(["bash", "-c", script], cwd=ROOT, env=env, stdout=log,
                                       stderr=subprocess.STDOUT, start_new_session=True)
         names = wait_for(lambda: n if len(n := self._live_names()) == self.workers
-                         else None, 60, f"{self.workers} workers to beat")
+                         else None, 90, f"{self.workers} workers to beat")
         self.seen.update(names)
         return names
 

@@ -27,7 +27,7 @@ from clawweb.models import (
 from clawweb.services import git, projects, tasks
 from clawweb.services.errors import Unavailable
 from tests.support.services import need_docker
-from worker import recovery
+from worker import heartbeat, recovery
 
 ROOT = Path(__file__).resolve().parents[2]
 CAP = 4 * 1024 * 1024
@@ -44,9 +44,9 @@ class Fleet:
 
     def start(self, n: int = 1) -> list[str]:
         """Start ``n`` workers; returns their names (each start adds a suffix to --name)."""
-        started = []
+        names = []
         for _ in range(n):
-            name = f"{self.prefix}-w{len(self.procs) + len(started) + 1}"
+            name = f"{self.prefix}-w{len(self.procs) + 1}"
             env = {**os.environ, "CLAWWEB_DATA_DIR": str(self.data_dir),
                    "CLAWWEB_REDIS_URL": self.redis_url,
                    "CLAWWEB_WORKER_HEARTBEAT_SECONDS": "1",
@@ -54,14 +54,16 @@ class Fleet:
                    "CLAWWEB_OUTPUT_CAP_BYTES": str(CAP), "PYTHONPATH": str(ROOT)}
             env.pop("CLAWWEB_DATABASE_URL", None)
             log = open(self.tmp / f"{name}.log", "wb")
-            started.append(subprocess.Popen(
+            self.procs[name] = subprocess.Popen(
                 [sys.executable, "-m", "worker", "--name", name], cwd=ROOT, env=env,
-                stdout=log, stderr=subprocess.STDOUT))
+                stdout=log, stderr=subprocess.STDOUT)
+            names.append(name)
         r = redis_lib.Redis.from_url(self.redis_url)
-        names = wait_for(lambda: all(names := [recovery.name_of_pid(r, p.pid) for p in started])
-                         and names, 30, "workers to start")
-        self.procs.update(zip(names, started))
-        return names
+        real = wait_for(lambda: all(ns := [heartbeat.name_of_pid(r, self.procs[n].pid)
+                                           for n in names]) and ns, 60, "workers to start")
+        for given, actual in zip(names, real):
+            self.procs[actual] = self.procs.pop(given)
+        return real
 
     def kill9(self, name: str) -> None:
         self.procs[name].send_signal(signal.SIGKILL)

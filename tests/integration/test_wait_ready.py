@@ -11,7 +11,7 @@ import pytest
 from clawweb import manage, redis_conn
 from clawweb import settings as settings_mod
 from tests.support.services import free_port
-from worker import recovery
+from worker import heartbeat
 
 LOG = "/srv/clawweb/data/logs/worker-*.log"
 
@@ -51,13 +51,13 @@ def test_no_worker_means_not_ready_and_names_the_worker_log(web_up, capsys):
 
 def test_a_dead_workers_last_heartbeat_does_not_count(web_up, capsys):
     # A worker that beat once and died (its key outlives it by the TTL).
-    recovery.beat(redis_conn.get_redis(), "vm-1-dead", 30)
+    heartbeat.beat(redis_conn.get_redis(), "vm-1-dead", 30)
     assert wait_ready() == 1
     assert LOG in capsys.readouterr().err
 
 
 def test_a_beating_worker_and_the_web_app_are_ready(web_up):
-    hb = recovery.Heartbeat(redis_conn.get_redis(), "vm-1-live", interval=0.5, ttl=5)
+    hb = heartbeat.Heartbeat(redis_conn.get_redis(), "vm-1-live", interval=0.5, ttl=5)
     hb.start()
     try:
         assert wait_ready() == 0
@@ -68,7 +68,7 @@ def test_a_beating_worker_and_the_web_app_are_ready(web_up):
 def test_without_the_web_app_it_is_not_ready(redis_url, monkeypatch, capsys):
     monkeypatch.setenv("CLAWWEB_PORT", str(free_port()))
     settings_mod.get_settings.cache_clear()
-    hb = recovery.Heartbeat(redis_conn.get_redis(), "vm-1-live", interval=0.5, ttl=5)
+    hb = heartbeat.Heartbeat(redis_conn.get_redis(), "vm-1-live", interval=0.5, ttl=5)
     hb.start()
     try:
         assert manage.main(["wait-ready", "--timeout", "2", "--worker-timeout", "3"]) == 1

@@ -11,7 +11,7 @@ import redis as redis_lib
 from clawweb import streams
 from clawweb.models import TaskStatus
 from tests.worker.test_jobs import _running, reload, sandbox, submit, world  # noqa: F401
-from worker import recovery, workspace
+from worker import heartbeat, recovery, workspace
 from worker.control import TaskLock
 
 
@@ -67,7 +67,7 @@ def test_reaper_forgets_what_it_saw_missing_once_redis_failed(session, world, fa
 def test_heartbeat_beats_within_a_second_of_redis_coming_back(fake_redis):
     redis = FlakyRedis(fake_redis)
     redis.down = True
-    hb = recovery.Heartbeat(redis, "w1", interval=1, ttl=5)
+    hb = heartbeat.Heartbeat(redis, "w1", interval=1, ttl=5)
     hb.start()
     try:
         time.sleep(4.5)                             # a doubling back-off would be at 4 s now
@@ -88,10 +88,10 @@ def test_a_heartbeat_against_a_hung_redis_gives_up_within_seconds():
     with socket.socket() as hung:
         hung.bind(("127.0.0.1", 0))
         hung.listen(16)
-        client = recovery.beat_redis(f"redis://127.0.0.1:{hung.getsockname()[1]}/0")
+        client = heartbeat.beat_redis(f"redis://127.0.0.1:{hung.getsockname()[1]}/0")
         began = time.monotonic()
         with pytest.raises(redis_lib.TimeoutError):
-            recovery.beat(client, "w1", 5)
+            heartbeat.beat(client, "w1", 5)
         assert time.monotonic() - began < 4
 
 
@@ -142,7 +142,7 @@ def test_an_exiting_worker_removes_its_own_leftovers(session, world, fake_redis,
     busy = _running(session, submit(session, alice, project), "busy", started=True)
     mine = submit(session, alice, project)          # ended (cold shutdown) on "me"
     for name in ("me", "busy"):
-        recovery.beat(fake_redis, name, 30)
+        heartbeat.beat(fake_redis, name, 30)
     sandbox.orphans = {"me": ["clawweb-task-2-a"], "busy": ["clawweb-task-1-b"]}
     workspace.workdir_for(mine.id).mkdir(parents=True)
     workspace.workdir_for(busy.id).mkdir(parents=True)
