@@ -181,8 +181,9 @@ def exit_cleanup(redis, worker_name: str, sandbox: Sandbox) -> None:
         with Session(db.get_engine()) as session:
             spare = (alive_workers(redis) | _with_active_tasks(session)) - {worker_name}
             Reaper(redis, worker_name, lambda: sandbox, 1, 0).clean_leftovers(session, spare)
-    except Exception:
-        log.exception("could not clean up after this worker; the next worker start will")
+    except Exception as exc:  # Redis, dockerd or the database away: not worth a traceback
+        log.warning("could not clean up after this worker (%s); the next worker start will",
+                    exc)
 
 
 def _with_active_tasks(session: Session) -> set[str]:
