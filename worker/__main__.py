@@ -93,6 +93,7 @@ def _wait_for_redis(redis) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one worker until it is stopped; returns the exit status."""
     args = _parse(argv)
     logging.basicConfig(level=args.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

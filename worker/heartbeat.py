@@ -67,6 +67,7 @@ def beat(redis, name: str, ttl: int) -> None:
 
 
 def known_workers(redis) -> set[str]:
+    """Every name that beat in this deployment during the last week."""
     return {n.decode() if isinstance(n, bytes) else n
             for n in redis.zrange(streams.workers_known_key(), 0, -1)}
 

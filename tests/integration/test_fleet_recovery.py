@@ -64,7 +64,7 @@ def test_a_redis_outage_longer_than_the_ttl_reaps_only_the_dead_worker(
     redis_conn.get_redis().connection_pool.disconnect()
     # Its supervisor restarts the dead worker as soon as Redis is back: a reaper
     # that has just started sees the live worker's expired key too.
-    fleet.start("a-restarted")
+    fleet.start("replacement")
 
     lost = finished(session, doomed.id, timeout=60)
     assert (lost.status, lost.failure_reason) == (TaskStatus.failed, recovery.LOST_STARTED)
