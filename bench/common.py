@@ -76,7 +76,7 @@ class Deployment:
     def _start_workers(self) -> None:
         import redis
 
-        from clawweb import streams
+        from worker.heartbeat import name_of_pid
 
         names = [f"{self.prefix}-w{i}" for i in range(self.n_workers)]
         for name in names:
@@ -86,7 +86,8 @@ class Deployment:
                                                stderr=subprocess.STDOUT))
         r = redis.Redis.from_url(self.redis.url)
         deadline = time.monotonic() + 120
-        while not all(r.exists(streams.worker_alive_key(n)) for n in names):
+        # --name is only the start of a worker's name: find each by its pid.
+        while not all(name_of_pid(r, p.pid) for p in self.procs):
             if time.monotonic() > deadline:
                 raise RuntimeError(f"workers did not start; logs in {self.tmp}")
             time.sleep(0.2)

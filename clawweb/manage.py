@@ -2,9 +2,10 @@
 
 - ``migrate``: create or upgrade the database (Alembic).
 - ``check`` / ``doctor``: print warnings about weak settings (exposure without
-  HTTPS, test-only hashing, a readable key file, Redis without a password).
+  HTTPS, test-only hashing, a readable key file, Redis without a password, or
+  without AOF and noeviction).
 - ``setup-code``: on a fresh install, print the one-time code the setup page asks for.
-- ``wait-ready``: wait until the web app answers.
+- ``wait-ready``: wait until a worker beats and the web app answers.
 - ``makemigration MESSAGE``: developers: autogenerate a revision from models.py.
 """
 
@@ -16,8 +17,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+import redis as redis_lib
 from alembic import command
 from alembic.config import Config
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from clawweb.settings import get_settings
 
@@ -51,6 +55,26 @@ def doctor_warnings() -> list[str]:
     if "@" not in settings.redis_url.split("//", 1)[-1]:
         warnings.append("WARNING: CLAWWEB_REDIS_URL has no password; anyone who can reach "
                         "Redis can queue work for the workers.")
+    return warnings + redis_warnings(settings.redis_url)
+
+
+def redis_warnings(url: str) -> list[str]:
+    """Redis must keep what it holds: AOF on, no eviction. Silent when Redis
+    cannot be asked (down, or CONFIG disabled): that is not a setting."""
+    try:
+        r = redis_lib.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2,
+                                     retry=Retry(NoBackoff(), 0), decode_responses=True)
+        aof = r.config_get("appendonly").get("appendonly")
+        policy = r.config_get("maxmemory-policy").get("maxmemory-policy")
+    except redis_lib.RedisError:
+        return []
+    warnings = []
+    if aof != "yes":
+        warnings.append(f"WARNING: Redis runs with appendonly={aof}: queued tasks are lost "
+                        "when it restarts. Run it with --appendonly yes.")
+    if policy != "noeviction":
+        warnings.append(f"WARNING: Redis runs with maxmemory-policy={policy}: queued tasks "
+                        "can be evicted. Run it with --maxmemory-policy noeviction.")
     return warnings
 
 
@@ -72,18 +96,53 @@ def print_setup_code() -> None:
               f"  the one-time setup code:  {code}\n{bar}\n", flush=True)
 
 
-def wait_ready(timeout: float) -> int:
+def wait_ready(timeout: float, worker_timeout: float = 60, worker_log: str = "") -> int:
+    """Wait until a worker is alive and the web app answers (what scripts/up waits on).
+
+    A worker counts as alive only for a heartbeat sent after this started: a
+    dead worker's key outlives it by the TTL, and an earlier run's workers
+    (kept by the AOF) count for nothing. Workers are checked first, since they
+    fail fast, and again once the web app is up, since that takes minutes.
+    """
+    if not _worker_beats(worker_timeout, worker_log):
+        return 1
+    if not _web_answers(timeout):
+        return 1
+    return 0 if _worker_beats(worker_timeout, worker_log) else 1
+
+
+def _worker_beats(timeout: float, worker_log: str) -> bool:
+    from clawweb import redis_conn, streams
+
+    since = time.time()
+    deadline = time.monotonic() + timeout
+    problem = ""
+    while time.monotonic() < deadline:
+        try:
+            if redis_conn.get_redis().zrangebyscore(streams.workers_known_key(), since, "+inf"):
+                return True
+            problem = ""
+        except redis_lib.RedisError as exc:
+            problem = f" (Redis: {exc})"
+        time.sleep(0.5)
+    where = f"see the worker log: {worker_log}" if worker_log else "see the workers' output"
+    print(f"no worker sent a heartbeat within {timeout:.0f}s{problem}; tasks would stay "
+          f"queued. {where}", file=sys.stderr)
+    return False
+
+
+def _web_answers(timeout: float) -> bool:
     url = f"http://127.0.0.1:{get_settings().port}/api/health"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 - loopback
                 if resp.status in (200, 503):
-                    return 0
+                    return True
         except OSError:
             time.sleep(1)
     print(f"the web app did not answer on {url} within {timeout:.0f}s", file=sys.stderr)
-    return 1
+    return False
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,7 +152,10 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("check", aliases=["doctor"])
     sub.add_parser("setup-code")
     ready = sub.add_parser("wait-ready")
-    ready.add_argument("--timeout", type=float, default=600)
+    ready.add_argument("--timeout", type=float, default=600, help="for the web app")
+    ready.add_argument("--worker-timeout", type=float, default=60,
+                       help="for a worker's heartbeat")
+    ready.add_argument("--worker-log", default="", help="named when no worker beats")
     mk = sub.add_parser("makemigration")
     mk.add_argument("message")
     args = parser.parse_args(argv)
@@ -104,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.cmd == "setup-code":
         print_setup_code()
     elif args.cmd == "wait-ready":
-        return wait_ready(args.timeout)
+        return wait_ready(args.timeout, args.worker_timeout, args.worker_log)
     elif args.cmd == "makemigration":
         command.revision(alembic_config(), message=args.message, autogenerate=True)
     return 0

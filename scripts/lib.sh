@@ -4,7 +4,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-VENV="$ROOT/.venv"
+# CLAWWEB_VENV: another virtualenv (tests run lib.sh from a checkout without one).
+VENV="${CLAWWEB_VENV:-$ROOT/.venv}"
 PY="$VENV/bin/python"
 export REFLEX_USE_SYSTEM_BUN=1 DISABLE_TELEMETRY=1 CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1
 export CLAWWEB_DATA_DIR="${CLAWWEB_DATA_DIR:-$ROOT/data}"
@@ -88,6 +89,17 @@ ensure_dockerd() {
   STARTED_DOCKERD=$!
   for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && return; sleep 0.5; done
   echo "dockerd did not start; see /var/log/clawweb-dockerd.log" >&2; exit 1
+}
+
+# $1: how many workers. Same command line every start: `--name` is the prefix of
+# each worker's name. Output goes to the terminal and to data/logs/worker-N.log.
+start_workers() {
+  local logs="$CLAWWEB_DATA_DIR/logs"
+  mkdir -p "$logs"
+  for i in $(seq 1 "$1"); do
+    "$PY" -m worker --name "$(hostname)-$i" > >(tee -a "$logs/worker-$i.log") 2>&1 &
+    STARTED_PIDS+=($!)
+  done
 }
 
 ensure_runner_image() {

@@ -1,4 +1,4 @@
-"""``python -m worker [--name NAME] [--burst]``: one RQ worker process.
+"""``python -m worker [--name PREFIX] [--burst]``: one RQ worker process.
 
 Listens on the high, normal and low queues in that order (JSON serializer).
 Jobs run in this process (RQ's SimpleWorker): a task's heartbeat, lock and
@@ -6,6 +6,11 @@ container all die with it, so a ``kill -9`` is noticed by the reaper within
 seconds, and nothing keeps running behind a dead worker's back. SIGTERM once
 finishes the running task and exits (warm shutdown); twice stops it now and
 records the task as failed.
+
+Every process start gets a name of its own, ``PREFIX-<random>``: after a crash
+the dead worker's RQ registration (kept by the AOF) never blocks its successor,
+and the dead worker's task, whose name nobody beats for any more, goes to the
+reaper.
 """
 
 from __future__ import annotations
@@ -13,34 +18,69 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import secrets
 import socket
 import sys
 import time
 
 import redis as redis_lib
 from rq import SimpleWorker
+from rq.exceptions import StopRequested
 from rq.serializers import JSONSerializer
 
 import worker
 from clawweb import redis_conn, streams
 from clawweb.settings import get_settings
 from worker import jobs
-from worker.recovery import Heartbeat, Reaper, beat, startup_cleanup
+from worker.heartbeat import Heartbeat, beat, beat_redis
+from worker.recovery import Reaper, exit_cleanup, startup_cleanup
 
 log = logging.getLogger("worker")
-MAX_BACKOFF_SECONDS = 30.0
+MAX_BACKOFF_SECONDS = 5.0
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m worker", description=__doc__.splitlines()[0])
-    p.add_argument("--name", default="", help="worker name (default: <host>-<pid>)")
+    p.add_argument("--name", default="",
+                   help="start of the worker's name (default: the host name); "
+                        "each start adds a random suffix")
     p.add_argument("--burst", action="store_true", help="exit when the queues are empty")
     p.add_argument("--log-level", default=os.environ.get("CLAWWEB_LOG_LEVEL", "INFO"))
     return p.parse_args(argv)
 
 
+def unique_name(prefix: str) -> str:
+    """``prefix`` plus a suffix no earlier start of this worker had."""
+    return f"{prefix or socket.gethostname()}-{secrets.token_hex(3)}"
+
+
+class Worker(SimpleWorker):
+    """RQ's in-process worker, plus: ``on_ready`` once registered with RQ, a short
+    reconnect back-off, and a remembered stop request."""
+
+    # RQ waits up to 60 s between reconnects while dequeuing; ours is shorter.
+    max_connection_wait_time = MAX_BACKOFF_SECONDS
+
+    def __init__(self, *args, on_ready=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.on_ready = on_ready
+        self.stop_requested = False
+
+    def bootstrap(self, *args, **kwargs) -> None:
+        super().bootstrap(*args, **kwargs)
+        if self.on_ready is not None:
+            self.on_ready()
+
+    def request_stop(self, signum, frame) -> None:
+        self.stop_requested = True
+        try:
+            super().request_stop(signum, frame)
+        except redis_lib.RedisError:
+            pass  # RQ could not note the request in Redis; it is noted here
+
+
 def _wait_for_redis(redis) -> None:
-    """Back off (1, 2, 4 ... 30 s) until Redis answers, instead of crash-looping."""
+    """Back off (1, 2, 4, 5, 5 ... s) until Redis answers, instead of crash-looping."""
     delay = 1.0
     while True:
         try:
@@ -53,35 +93,83 @@ def _wait_for_redis(redis) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one worker until it is stopped; returns the exit status."""
     args = _parse(argv)
     logging.basicConfig(level=args.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = get_settings()
-    name = args.name or f"{socket.gethostname()}-{os.getpid()}"
+    name = unique_name(args.name)
     worker.WORKER_NAME = name
-    redis = redis_conn.get_redis()  # the one connection of this process
+    log.info("worker %s (pid %d) starting", name, os.getpid())
+    redis = redis_conn.get_redis()  # shared: RQ, jobs, reaper (the heartbeat has its own)
     _wait_for_redis(redis)
-    hb = settings.worker_heartbeat_seconds
-    beat(redis, name, settings.worker_dead_after_seconds)
     startup_cleanup(redis, name, jobs.make_sandbox(name))
-    Heartbeat(redis, name, hb, settings.worker_dead_after_seconds).start()
-    Reaper(redis, name, lambda: jobs.make_sandbox(name), interval=hb, grace=2 * hb).start()
-    return _work(redis, name, burst=args.burst)
+    try:
+        return _work(redis, name, burst=args.burst,
+                     on_ready=_fleet_threads(settings, name, redis))
+    finally:
+        exit_cleanup(redis, name, jobs.make_sandbox(name))
 
 
-def _work(redis, name: str, *, burst: bool) -> int:
-    delay = 1.0
-    while True:
+def _fleet_threads(settings, name: str, redis):
+    """Heartbeat and reaper, started once, after RQ took the name: a worker that
+    fails to start never looks alive."""
+    started = []
+
+    def start() -> None:
+        if started:
+            return
+        started.append(True)
+        hb, ttl = settings.worker_heartbeat_seconds, settings.worker_dead_after_seconds
+        beat_client = beat_redis(settings.redis_url)
         try:
-            w = SimpleWorker([streams.queue_name(p) for p in streams.QUEUE_ORDER],
-                             connection=redis, name=name, serializer=JSONSerializer)
+            beat(beat_client, name, ttl)  # now, not one interval later
+        except redis_lib.RedisError:
+            pass  # the heartbeat thread keeps trying
+        Heartbeat(beat_client, name, hb, ttl).start()
+        Reaper(redis, name, lambda: jobs.make_sandbox(name),
+               interval=hb, grace=2 * hb).start()
+
+    return start
+
+
+def _work(redis, name: str, *, burst: bool, on_ready=None) -> int:
+    """Run RQ's work loop until it ends or a stop is asked for; survive Redis going away."""
+    while True:
+        w = Worker([streams.queue_name(p) for p in streams.QUEUE_ORDER], connection=redis,
+                   name=name, serializer=JSONSerializer, on_ready=on_ready)
+        try:
             w.work(burst=burst, with_scheduler=False)
             return 0
         except redis_lib.RedisError as exc:
-            log.warning("lost Redis (%s); reconnecting in %.0f s", exc, delay)
-            time.sleep(delay)
-            delay = min(delay * 2, MAX_BACKOFF_SECONDS)
-            _wait_for_redis(redis)
+            if w.stop_requested:
+                log.warning("lost Redis while stopping (%s); exiting", exc)
+                return 0
+            log.warning("lost Redis (%s); reconnecting", exc)
+        try:
+            _reconnect(redis, w)
+        except StopRequested:
+            return 0
+        if w.stop_requested:
+            return 0
+
+
+def _reconnect(redis, w: Worker) -> None:
+    """Wait for Redis, then close the registration RQ could not close itself.
+
+    The name is this process's own, so whatever registration it has is ours:
+    RQ refuses to register a name whose earlier registration never died.
+    """
+    delay = 1.0
+    while not w.stop_requested:
+        time.sleep(delay)
+        delay = min(delay * 2, MAX_BACKOFF_SECONDS)
+        try:
+            redis.ping()
+            w.register_death()
+            return
+        except redis_lib.RedisError as exc:
+            log.warning("Redis unavailable (%s); retrying in %.0f s", exc, delay)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 The lock is a Redis key set NX with a TTL that a thread keeps refreshing while
 the run lasts; if the worker dies, the key expires and another attempt may
-start. The stop flag polls the cancel signal in Redis every ~150 ms and the
+start. If it expired only because Redis was away, the run takes it back. The stop flag polls the cancel signal in Redis every ~150 ms and the
 database flag every second (so a cancel made while Redis blinked still lands),
 and turns true when the task's time is up.
 """
@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 
 REDIS_POLL_SECONDS = 0.15
 DB_POLL_SECONDS = 1.0
+# While Redis is away, the lock's refresh is retried this often.
+LOCK_RETRY_SECONDS = 0.5
+
 
 class TaskLock:
     """Held while a worker runs a task; refreshed by a thread until released."""
@@ -53,13 +56,27 @@ class TaskLock:
             time.sleep(0.5)
 
     def _refresh_loop(self) -> None:
-        while not self._stop.wait(self.ttl_ms / 3000):
+        every = self.ttl_ms / 3000
+        failing = False
+        while not self._stop.wait(min(every, LOCK_RETRY_SECONDS) if failing else every):
             try:
-                if not task_queue.if_owner(self.redis, self.key, self.token, "pexpire",
-                                           self.ttl_ms):
-                    log.error("lost %s; another attempt may start", self.key)
+                self._refresh()
+                failing = False
             except redis_lib.RedisError:
-                log.warning("cannot refresh %s (Redis down)", self.key)
+                if not failing:
+                    log.warning("cannot refresh %s (Redis down); retrying", self.key)
+                failing = True
+
+    def _refresh(self) -> None:
+        if task_queue.if_owner(self.redis, self.key, self.token, "pexpire", self.ttl_ms):
+            return
+        # The key expired while Redis was away longer than its TTL. Nobody can
+        # have started another attempt unless they hold it now, so take it back
+        # if it is free; never overwrite another holder's.
+        if self.redis.set(self.key, self.token, nx=True, px=self.ttl_ms):
+            log.warning("took %s back after it expired", self.key)
+        else:
+            log.error("lost %s to another attempt", self.key)
 
     def release(self) -> None:
         self._stop.set()

@@ -1,25 +1,23 @@
-"""Keeping the fleet honest: heartbeats, the reaper, and leftovers of dead workers.
+"""Keeping the fleet honest: the reaper, and leftovers of dead workers.
 
-Every worker process writes ``worker_alive_key(name)`` with a TTL of
-``worker_dead_after_seconds`` every ``worker_heartbeat_seconds``. The reaper
-(a thread in every worker) looks for running tasks whose worker's key has
-been gone for a while and decides for them, under a per-task Redis lock so
-only one reaper acts: a task whose command never started is queued again (at
+Workers beat (worker/heartbeat.py). The reaper (a thread in every worker)
+looks for running tasks whose worker's heartbeat key has been gone for a
+while and decides for them, under a per-task Redis lock so only one reaper
+acts: a task whose command never started is queued again (at
 most ``MAX_ATTEMPTS`` runs in all); one whose command started is marked failed,
 never re-run, because the command may already have had effects. RQ's own
 abandoned-job detection takes minutes; this takes seconds.
+
+A Redis outage longer than the TTL expires every key, live workers' too, so
+a reaper counts a key as missing only while Redis answers (see ``Reaper``).
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import threading
 import time
 from collections.abc import Callable
 
-import redis as redis_lib
 from sqlmodel import Session, select
 
 from clawweb import db, streams
@@ -27,6 +25,8 @@ from clawweb.models import ACTIVE_STATUSES, Task, TaskStatus, utcnow
 from clawweb.services import task_queue
 from clawweb.services.errors import Unavailable
 from worker import workspace
+# beat stays importable from here for older callers (recovery.beat).
+from worker.heartbeat import PeriodicThread, alive_workers, beat, known_workers  # noqa: F401
 from worker.sandbox import Sandbox
 
 log = logging.getLogger(__name__)
@@ -36,29 +36,6 @@ LOST_STARTED = "the worker running this task stopped unexpectedly"
 LOST_RETRIED = "worker lost before the command started; retried"
 LOST_GAVE_UP = f"the worker was lost before the command started, {MAX_ATTEMPTS} times"
 SWEEP_SECONDS = 10.0
-
-
-def alive_workers(redis) -> set[str]:
-    """Names of workers whose heartbeat key exists."""
-    prefix, suffix = streams.worker_alive_key("\0").split("\0")
-    names = set()
-    for key in redis.scan_iter(match=f"{prefix}*{suffix}", count=500):
-        key = key.decode() if isinstance(key, bytes) else key
-        names.add(key[len(prefix):len(key) - len(suffix)])
-    return names
-
-
-KNOWN_FOR_SECONDS = 7 * 86400
-
-
-def beat(redis, name: str, ttl: int) -> None:
-    now = time.time()
-    pipe = redis.pipeline(transaction=False)
-    pipe.set(streams.worker_alive_key(name),
-             f"{socket.gethostname()} pid {os.getpid()}", ex=max(int(ttl), 2))
-    pipe.zadd(streams.workers_known_key(), {name: now})
-    pipe.zremrangebyscore(streams.workers_known_key(), 0, now - KNOWN_FOR_SECONDS)
-    pipe.execute()
 
 
 class NotDead(set):
@@ -74,54 +51,17 @@ class NotDead(set):
         return set.__contains__(self, name) or name not in self.known
 
 
-def known_workers(redis) -> set[str]:
-    return {n.decode() if isinstance(n, bytes) else n
-            for n in redis.zrange(streams.workers_known_key(), 0, -1)}
-
-
-class _Loop(threading.Thread):
-    """A daemon thread that calls ``step`` every ``interval`` seconds and backs off on errors."""
-
-    def __init__(self, name: str, interval: float):
-        super().__init__(daemon=True, name=name)
-        self.interval = interval
-        self.stopped = threading.Event()
-
-    def run(self) -> None:
-        delay = self.interval
-        while not self.stopped.wait(delay):
-            try:
-                self.step()
-                delay = self.interval
-            except (redis_lib.RedisError, Unavailable):
-                delay = min(max(delay * 2, 1.0), 30.0)
-                log.warning("%s: Redis unavailable; retrying in %.0f s", self.name, delay)
-            except Exception:
-                delay = min(max(delay * 2, 1.0), 30.0)
-                log.exception("%s failed; retrying in %.0f s", self.name, delay)
-
-    def step(self) -> None:  # pragma: no cover - overridden
-        raise NotImplementedError
-
-    def stop(self) -> None:
-        self.stopped.set()
-
-
-class Heartbeat(_Loop):
-    def __init__(self, redis, worker_name: str, interval: float, ttl: int):
-        super().__init__(f"heartbeat-{worker_name}", interval)
-        self.redis, self.worker_name, self.ttl = redis, worker_name, ttl
-
-    def step(self) -> None:
-        beat(self.redis, self.worker_name, self.ttl)
-
-
-class Reaper(_Loop):
+class Reaper(PeriodicThread):
     """Recovers tasks of dead workers and removes their leftovers on this host.
 
+    A worker counts as dead once its heartbeat key has been seen missing in
+    every step for ``grace`` seconds, all of them answered by Redis. A failed
+    step forgets what was seen missing: right after an outage longer than the
+    TTL every key is gone, live workers' included, and they need a moment
+    to beat again.
+
     Args:
-        grace: how long a worker's heartbeat key must be seen missing (on top of
-            its TTL) before its tasks are recovered; covers a Redis blip.
+        grace: how long (on top of the key's TTL) a heartbeat must stay missing.
     """
 
     def __init__(self, redis, worker_name: str, sandbox_factory: Callable[[], Sandbox],
@@ -134,17 +74,22 @@ class Reaper(_Loop):
         self._swept_at = 0.0
 
     def step(self) -> None:
+        try:
+            self._step()
+        except BaseException:
+            self._missing_since.clear()
+            raise
+
+    def _step(self) -> None:
         alive = alive_workers(self.redis) | {self.worker_name}
+        # Taken after Redis answered: a scan that waited out a reconnect
+        # tells how things are now, not when the step began.
         now = time.monotonic()
         with Session(db.get_engine(), expire_on_commit=False) as session:
             active = session.exec(select(Task).where(
                 Task.status.in_(list(ACTIVE_STATUSES)))).all()
             dead = {t.worker_name for t in active if t.worker_name not in alive}
-            for name in list(self._missing_since):
-                if name not in dead:
-                    del self._missing_since[name]
-            confirmed = {n for n in dead
-                         if now - self._missing_since.setdefault(n, now) >= self.grace}
+            confirmed = self._confirm(dead, now)
             # Containers first: never decide while a lost attempt may still run here.
             self.clean_leftovers(session, alive | (dead - confirmed))
             for task in active:
@@ -153,6 +98,13 @@ class Reaper(_Loop):
             if now - self._swept_at >= SWEEP_SECONDS:
                 self._swept_at = now
                 task_queue.sweep(session=session, redis=self.redis)
+
+    def _confirm(self, dead: set[str], now: float) -> set[str]:
+        """Names missing in every step for at least ``grace`` seconds."""
+        for name in list(self._missing_since):
+            if name not in dead:
+                del self._missing_since[name]
+        return {n for n in dead if now - self._missing_since.setdefault(n, now) >= self.grace}
 
     def clean_leftovers(self, session: Session, alive: set[str]) -> None:
         spare = NotDead(alive, known_workers(self.redis))
@@ -208,7 +160,32 @@ def _recover_locked(session: Session, redis, task: Task) -> str | None:
 
 
 def startup_cleanup(redis, worker_name: str, sandbox: Sandbox) -> None:
-    """At worker start: remove containers and working copies no live worker owns."""
-    alive = alive_workers(redis) | {worker_name}
+    """At worker start: remove containers and working copies of workers that are gone.
+
+    Spares every worker with an active task: whether it is gone or only has not
+    beaten again since an outage is for a reaper to find out, over its grace.
+    """
     with Session(db.get_engine()) as session:
-        Reaper(redis, worker_name, lambda: sandbox, 1, 0).clean_leftovers(session, alive)
+        spare = alive_workers(redis) | {worker_name} | _with_active_tasks(session)
+        Reaper(redis, worker_name, lambda: sandbox, 1, 0).clean_leftovers(session, spare)
+
+
+def exit_cleanup(redis, worker_name: str, sandbox: Sandbox) -> None:
+    """At worker exit: remove what this worker leaves behind.
+
+    A cold shutdown (a second SIGTERM) interrupts a task wherever it is; its
+    ending is recorded, but its container or working copy may still be here.
+    Best effort: without Redis or dockerd, the next worker start cleans up.
+    """
+    try:
+        with Session(db.get_engine()) as session:
+            spare = (alive_workers(redis) | _with_active_tasks(session)) - {worker_name}
+            Reaper(redis, worker_name, lambda: sandbox, 1, 0).clean_leftovers(session, spare)
+    except Exception as exc:  # Redis, dockerd or the database away: not worth a traceback
+        log.warning("could not clean up after this worker (%s); the next worker start will",
+                    exc)
+
+
+def _with_active_tasks(session: Session) -> set[str]:
+    return set(session.exec(select(Task.worker_name).where(
+        Task.status.in_(list(ACTIVE_STATUSES)))).all())

@@ -128,11 +128,11 @@ class AppServer:
         """A worker counts as started once its heartbeat key is in Redis."""
         import redis
 
-        from clawweb import streams
+        from worker.heartbeat import name_of_pid
 
         r = redis.Redis.from_url(self.env["CLAWWEB_REDIS_URL"])
         deadline = time.monotonic() + timeout
-        while not r.exists(streams.worker_alive_key(name)):
+        while not name_of_pid(r, proc.pid):  # --name is only its start
             if proc.poll() is not None:
                 raise RuntimeError(f"worker {name} exited; see {self.data_dir}/worker-{name}.log")
             if time.monotonic() > deadline:

@@ -27,7 +27,7 @@ from clawweb.models import (
 from clawweb.services import git, projects, tasks
 from clawweb.services.errors import Unavailable
 from tests.support.services import need_docker
-from worker import recovery
+from worker import heartbeat, recovery
 
 ROOT = Path(__file__).resolve().parents[2]
 CAP = 4 * 1024 * 1024
@@ -43,6 +43,7 @@ class Fleet:
         self.prefix = f"t{uuid.uuid4().hex[:6]}"
 
     def start(self, n: int = 1) -> list[str]:
+        """Start ``n`` workers; returns their names (each start adds a suffix to --name)."""
         names = []
         for _ in range(n):
             name = f"{self.prefix}-w{len(self.procs) + 1}"
@@ -58,9 +59,11 @@ class Fleet:
                 stdout=log, stderr=subprocess.STDOUT)
             names.append(name)
         r = redis_lib.Redis.from_url(self.redis_url)
-        wait_for(lambda: all(r.exists(streams.worker_alive_key(n)) for n in names), 30,
-                 "workers to start")
-        return names
+        real = wait_for(lambda: all(ns := [heartbeat.name_of_pid(r, self.procs[n].pid)
+                                           for n in names]) and ns, 60, "workers to start")
+        for given, actual in zip(names, real):
+            self.procs[actual] = self.procs.pop(given)
+        return real
 
     def kill9(self, name: str) -> None:
         self.procs[name].send_signal(signal.SIGKILL)

@@ -1,0 +1,70 @@
+"""The worker process loop (``python -m worker``) on fakeredis: losing Redis mid-loop."""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+import redis as redis_lib
+from rq import SimpleWorker
+
+from worker import __main__ as worker_main
+
+
+@pytest.fixture(autouse=True)
+def signals_restored():
+    """RQ installs SIGTERM/SIGINT handlers in the (pytest) main thread; put ours back."""
+    saved = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+    yield
+    for sig, handler in saved.items():
+        signal.signal(sig, handler)
+
+
+def fail_once(monkeypatch, method: str, before=None) -> list:
+    """Make ``SimpleWorker.<method>`` raise ConnectionError on its first call."""
+    calls = []
+    orig = getattr(SimpleWorker, method)
+
+    def flaky(self, *args, **kwargs):
+        calls.append(self.name)
+        if len(calls) == 1:
+            if before:
+                before(self)
+            raise redis_lib.ConnectionError("Redis went away (test)")
+        return orig(self, *args, **kwargs)
+
+    monkeypatch.setattr(SimpleWorker, method, flaky)
+    return calls
+
+
+def births(monkeypatch) -> list:
+    seen = []
+    orig = SimpleWorker.register_birth
+
+    def counted(self):
+        seen.append(self.name)
+        return orig(self)
+
+    monkeypatch.setattr(SimpleWorker, "register_birth", counted)
+    return seen
+
+
+def test_losing_redis_mid_loop_reconnects_under_the_same_name(fake_redis, monkeypatch):
+    # Redis drops while the loop runs, so RQ quits and cannot even record its
+    # death; the registration it leaves behind is this very process's.
+    fail_once(monkeypatch, "check_for_suspension")
+    deaths = fail_once(monkeypatch, "register_death")
+    born = births(monkeypatch)
+    assert worker_main._work(fake_redis, "w1", burst=True) == 0
+    assert born == ["w1", "w1"] and len(deaths) >= 2
+
+
+def test_sigterm_while_redis_is_away_exits_instead_of_reconnecting(fake_redis, monkeypatch):
+    def sigterm(self, *args):
+        self.request_stop(signal.SIGTERM, None)     # idle: RQ stops at once
+
+    monkeypatch.setattr(SimpleWorker, "check_for_suspension", sigterm)
+    fail_once(monkeypatch, "register_death")        # ... and Redis is gone for its teardown
+    born = births(monkeypatch)
+    assert worker_main._work(fake_redis, "w1", burst=False) == 0
+    assert born == ["w1"], "the worker came back after it was told to stop"

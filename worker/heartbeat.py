@@ -1,0 +1,149 @@
+"""Heartbeats: how a worker process says it is alive, and how others can tell.
+
+Every worker process writes ``worker_alive_key(name)`` with a TTL of
+``worker_dead_after_seconds`` every ``worker_heartbeat_seconds``; the value
+says where it runs (``<host> pid <pid>``), and ``workers_known_key`` remembers
+every name that ever beat here (for a week), so a container labelled with a
+name nobody knows is another installation's, not an orphan.
+
+A Redis outage longer than the TTL expires every key, live workers' too, so
+the heartbeat retries every ``BEAT_RETRY_SECONDS`` on a client of its own
+instead of backing off: its key is back the moment Redis is.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+
+import redis as redis_lib
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from clawweb import streams
+from clawweb.services.errors import Unavailable
+
+log = logging.getLogger(__name__)
+
+KNOWN_FOR_SECONDS = 7 * 86400
+# Periodic threads: longest wait between attempts while Redis is away.
+MAX_BACKOFF_SECONDS = 5.0
+# Heartbeat: retry this often while Redis is away.
+BEAT_RETRY_SECONDS = 0.5
+
+
+def alive_workers(redis) -> set[str]:
+    """Names of workers whose heartbeat key exists."""
+    prefix, suffix = streams.worker_alive_key("\0").split("\0")
+    names = set()
+    for key in redis.scan_iter(match=f"{prefix}*{suffix}", count=500):
+        key = key.decode() if isinstance(key, bytes) else key
+        names.add(key[len(prefix):len(key) - len(suffix)])
+    return names
+
+
+def name_of_pid(redis, pid: int) -> str | None:
+    """The name a live worker process of this host beats under, if any."""
+    here = _whereabouts(pid).encode()
+    return next((n for n in alive_workers(redis)
+                 if redis.get(streams.worker_alive_key(n)) == here), None)
+
+
+def _whereabouts(pid: int) -> str:
+    return f"{socket.gethostname()} pid {pid}"
+
+
+def beat(redis, name: str, ttl: int) -> None:
+    """Mark ``name`` alive for ``ttl`` seconds; the value says where it runs."""
+    now = time.time()
+    pipe = redis.pipeline(transaction=False)
+    pipe.set(streams.worker_alive_key(name), _whereabouts(os.getpid()), ex=max(int(ttl), 2))
+    pipe.zadd(streams.workers_known_key(), {name: now})
+    pipe.zremrangebyscore(streams.workers_known_key(), 0, now - KNOWN_FOR_SECONDS)
+    pipe.execute()
+
+
+def known_workers(redis) -> set[str]:
+    """Every name that beat in this deployment during the last week."""
+    return {n.decode() if isinstance(n, bytes) else n
+            for n in redis.zrange(streams.workers_known_key(), 0, -1)}
+
+
+class PeriodicThread(threading.Thread):
+    """A daemon thread that calls ``step`` every ``interval`` seconds.
+
+    After a failed step it waits ``retry_delay()`` instead, and it logs an
+    outage once when it starts and once when it ends, not at every retry.
+    """
+
+    max_backoff = MAX_BACKOFF_SECONDS
+
+    def __init__(self, name: str, interval: float):
+        super().__init__(daemon=True, name=name)
+        self.interval = interval
+        self.failures = 0
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        delay = self.interval
+        while not self.stopped.wait(delay):
+            delay = self.tick()
+
+    def tick(self) -> float:
+        """One step; returns how long to wait before the next."""
+        try:
+            self.step()
+        except (redis_lib.RedisError, Unavailable) as exc:
+            self.failures += 1
+            if self.failures == 1:
+                log.warning("%s: Redis unavailable (%s); retrying", self.name, exc)
+            return self.retry_delay()
+        except Exception:
+            self.failures += 1
+            log.exception("%s failed; retrying", self.name)
+            return self.retry_delay()
+        if self.failures:
+            log.warning("%s: working again after %d failed attempts", self.name, self.failures)
+            self.failures = 0
+        return self.interval
+
+    def retry_delay(self) -> float:
+        return min(max(self.interval, 1.0) * 2 ** (self.failures - 1), self.max_backoff)
+
+    def step(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+
+class Heartbeat(PeriodicThread):
+    """Keeps ``worker_alive_key`` alive. After a failure it retries every
+    ``BEAT_RETRY_SECONDS`` rather than backing off, so the key is back the
+    moment Redis is: a heartbeat still waiting out a back-off after an outage
+    longer than the TTL is exactly what a reaper would take for a dead worker.
+    """
+
+    def __init__(self, redis, worker_name: str, interval: float, ttl: int):
+        super().__init__(f"heartbeat-{worker_name}", interval)
+        self.redis, self.worker_name, self.ttl = redis, worker_name, ttl
+
+    def step(self) -> None:
+        beat(self.redis, self.worker_name, self.ttl)
+
+    def retry_delay(self) -> float:
+        return min(self.interval, BEAT_RETRY_SECONDS)
+
+
+def beat_redis(url: str) -> redis_lib.Redis:
+    """The heartbeat's own client: short timeouts and no retries inside a call.
+
+    The process's shared client waits up to 10 s for an answer and retries
+    with a jittered back-off: against a hung Redis that holds a heartbeat back
+    well after Redis answers again. The heartbeat loop does its own retrying.
+    """
+    return redis_lib.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2,
+                                    retry=Retry(NoBackoff(), 0))
