@@ -89,6 +89,16 @@ def sign_in(*, session: Session, username: str, password: str, ip: str,
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
         session.add(user)
+    return user, open_session(session=session, user=user, ip=ip, user_agent=user_agent)
+
+
+def open_session(*, session: Session, user: User, ip: str, user_agent: str) -> str:
+    """A new session for a user whose identity the caller has just proven
+    (a password check, or the password they set at setup or from an invite).
+
+    Returns:
+        The raw token; only its hash is stored.
+    """
     token = secrets.token_urlsafe(32)
     now = utcnow()
     row = AuthSession(
@@ -100,7 +110,7 @@ def sign_in(*, session: Session, username: str, password: str, ip: str,
     session.flush()
     audit.record(session=session, actor=user, action="auth.sign_in", object_type="session",
                  object_id=row.id, ip=ip, detail=user_agent[:_MAX_USER_AGENT])
-    return user, token
+    return token
 
 
 def _active(row: AuthSession | None) -> bool:

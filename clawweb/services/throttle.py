@@ -43,7 +43,6 @@ from clawweb.settings import get_settings
 # Usernames are at most 64 characters; a longer attempt still gets one bounded key.
 _MAX_KEY_NAME = 128
 _FORWARDED_SEEN_SECONDS = 30 * 86400
-_forwarded_noted = False  # once per process: the doctor needs only "ever seen"
 
 
 @contextmanager
@@ -195,15 +194,12 @@ def note_forwarded_header() -> None:
     """Remember that a proxy header arrived while no proxy hops are trusted.
 
     ``manage doctor`` reads it to say CLAWWEB_TRUSTED_PROXY_HOPS is probably
-    missing. Written once per process; a Redis error is ignored (a hint only).
+    missing. One SET per sign-in attempt (the routes that call it are rare
+    and already talk to Redis); a Redis error is ignored, it is only a hint.
     """
-    global _forwarded_noted
-    if _forwarded_noted:
-        return
     try:
         redis_conn.get_redis().set(streams.forwarded_seen_key(), int(time.time()),
                                    ex=_FORWARDED_SEEN_SECONDS)
-        _forwarded_noted = True
     except RedisError:
         pass
 

@@ -233,6 +233,19 @@ def test_forwarded_header_is_remembered_for_doctor(fake_redis, settings):
     assert 0 < fake_redis.ttl(streams.forwarded_seen_key()) <= 30 * 86400
 
 
+def test_doctor_warns_about_a_proxy_with_no_trusted_hops(fake_redis, monkeypatch, settings):
+    from clawweb import manage
+    from clawweb import settings as settings_mod
+
+    assert manage.proxy_warning() is None
+    throttle.note_forwarded_header()
+    assert "CLAWWEB_TRUSTED_PROXY_HOPS" in manage.proxy_warning()
+    assert manage.proxy_warning() in manage.doctor_warnings()
+    monkeypatch.setenv("CLAWWEB_TRUSTED_PROXY_HOPS", "1")
+    settings_mod.get_settings.cache_clear()
+    assert manage.proxy_warning() is None  # configured: nothing to say
+
+
 # -- the same against a real redis-server: the slot reservation under real concurrency ---
 def test_parallel_attempts_from_one_untrusted_address_get_distinct_slots(redis_url,
                                                                          proxy_limits):

@@ -36,7 +36,7 @@ SECRETS = ("victim-secret-project", "victim-secret-command", "victim-secret-outp
 # Handlers that anyone may call: each must be safe with hostile input.
 PUBLIC = {
     "init_language", "choose_language", "heartbeat", "require_sign_in",
-    "load_sign_in", "sign_in", "load_setup", "create_admin", "accept",
+    "load_sign_in", "show_error", "load_setup", "load_invite",
 }
 # Columns that legitimately change on any authenticated call.
 VOLATILE = {"authsession": {"last_seen_at"}}
