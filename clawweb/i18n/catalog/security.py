@@ -7,5 +7,4 @@ MESSAGES = {
         "This request did not come from clawweb's own page. Reload the page and try again.",
         "此请求不是来自 clawweb 自己的页面。请刷新页面后重试。",
     ),
-    "security.image_link": ("Image (not loaded): {label}", "图片（未加载）：{label}"),
 }
