@@ -26,7 +26,7 @@ FORM_ID = "cw-auth-form"
 _POST_FORM_JS = """(async () => {
   const data = Object.fromEntries(new FormData(document.getElementById(%(form)s)));
   data.next = new URLSearchParams(window.location.search).get("next") || "";
-  data.invite = window.location.pathname.replace(/\\/+$/, "").split("/").pop();
+  %(invite)s
   let reply;
   try {
     const resp = await fetch(%(url)s, {method: "POST", credentials: "same-origin",
@@ -44,9 +44,14 @@ _POST_FORM_JS = """(async () => {
 })()"""
 
 
-def post_form(url: str, state) -> rx.event.EventSpec:
+# The invite token is the last segment of the page's own URL (/invite/<token>).
+_INVITE_JS = 'data.invite = window.location.pathname.replace(/\\/+$/, "").split("/").pop();'
+
+
+def post_form(url: str, state, *, with_invite: bool = False) -> rx.event.EventSpec:
     """The on_submit event: post the form to ``url``; errors go to ``state.show_error``."""
-    js = _POST_FORM_JS % {"form": json.dumps(FORM_ID), "url": json.dumps(url)}
+    js = _POST_FORM_JS % {"form": json.dumps(FORM_ID), "url": json.dumps(url),
+                          "invite": _INVITE_JS if with_invite else ""}
     return rx.call_script(js, callback=state.show_error)
 
 
@@ -104,4 +109,4 @@ def setup_page() -> rx.Component:
 def invite_page() -> rx.Component:
     return _card_form(
         "invite.title", "invite.intro", InviteState.error, _new_password_pair(),
-        "invite.submit", post_form(routes.API_INVITE, InviteState))
+        "invite.submit", post_form(routes.API_INVITE, InviteState, with_invite=True))

@@ -62,3 +62,19 @@ def test_reflex_gets_the_trusted_hops_setting(monkeypatch, tmp_path):
             assert importlib.reload(rxconfig).config.trusted_proxy_hops == int(hops)
         finally:
             settings_mod.get_settings.cache_clear()
+
+
+def test_event_handlers_see_the_same_trust(settings):
+    """AppState.client_ip_trusted, for handlers that throttle (the WebSocket side)."""
+    import dataclasses
+
+    from reflex.istate.data import HeaderData
+
+    from clawweb.state.base import AppState
+    from tests.support.reflex_state import new_state
+
+    _root, state = new_state(AppState)
+    assert state.client_ip_trusted is True  # no proxy header
+    headers = HeaderData.from_router_data({"headers": {"x-forwarded-for": "203.0.113.9"}})
+    state.router = dataclasses.replace(state.router, headers=headers)
+    assert state.client_ip_trusted is False
