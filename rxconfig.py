@@ -19,6 +19,9 @@ config = rx.Config(
     deploy_url=_s.origin,
     # A WebSocket from any other Origin is refused: never "*".
     cors_allowed_origins=[_s.origin],
+    # Behind N reverse proxies, router.session.client_ip is the real client's
+    # (the N-th address from the right of X-Forwarded-For), not the proxy's.
+    trusted_proxy_hops=_s.trusted_proxy_hops,
     disable_plugins=[SitemapPlugin],
     plugins=[rx.plugins.RadixThemesPlugin(
         theme=rx.theme(accent_color="teal", radius="medium", appearance="inherit"))],

@@ -1,11 +1,22 @@
-"""REST routes mounted on the Reflex backend (health now; tokens and webhooks later)."""
+"""HTTP routes and middleware mounted on the Reflex backend (``api_transformer``).
+
+``transformers()`` is what the app module passes to ``rx.App``: the routes
+first (Reflex mounts its own backend, and in prod the built frontend, under
+them), then the security-headers middleware around all of it.
+"""
 
 from __future__ import annotations
+
+import functools
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from clawweb.http import auth_routes
+from clawweb.http.security_headers import SecurityHeadersMiddleware
 
 
 async def health(_request: Request) -> JSONResponse:
@@ -30,4 +41,20 @@ async def health(_request: Request) -> JSONResponse:
 
 
 def router() -> Starlette:
-    return Starlette(routes=[Route("/api/health", health)])
+    return Starlette(routes=[Route("/api/health", health), *auth_routes.routes()])
+
+
+def built_frontend_dir() -> Path:
+    """Where ``reflex export``/``run --env prod`` puts the pages the backend serves."""
+    from reflex.utils import prerequisites
+    from reflex_base import constants
+    from reflex_base.config import get_config
+
+    return (prerequisites.get_web_dir() / constants.Dirs.STATIC
+            / get_config().frontend_path.strip("/")).resolve()
+
+
+def transformers() -> list:
+    """The routes, then the headers middleware wrapping everything the backend serves."""
+    return [router(),
+            functools.partial(SecurityHeadersMiddleware, static_dir=built_frontend_dir)]

@@ -8,7 +8,7 @@ from clawweb import api, routes
 from clawweb.pages import account, admin, auth, projects, tasks
 from clawweb.state.account import AccountState
 from clawweb.state.admin import AdminState
-from clawweb.state.auth import SetupState, SignInState
+from clawweb.state.auth import InviteState, SetupState, SignInState
 from clawweb.state.base import AppState
 from clawweb.state.projects import ProjectsState
 from clawweb.state.tasks import TasksState
@@ -22,7 +22,7 @@ HEAD = [
 
 app = rx.App(
     head_components=HEAD,
-    api_transformer=api.router(),
+    api_transformer=api.transformers(),
 )
 
 protected = AppState.require_sign_in
@@ -35,7 +35,8 @@ def _redirect_home():
 app.add_page(_redirect_home, route=routes.HOME, on_load=[protected, rx.redirect(routes.PROJECTS)])
 app.add_page(auth.sign_in_page, route=routes.LOGIN, title="clawweb", on_load=SignInState.load_sign_in)
 app.add_page(auth.setup_page, route=routes.SETUP, title="clawweb", on_load=SetupState.load_setup)
-app.add_page(auth.invite_page, route=routes.INVITE, title="clawweb", on_load=AppState.init_language)
+app.add_page(auth.invite_page, route=routes.INVITE, title="clawweb",
+             on_load=InviteState.load_invite)
 
 app.add_page(projects.projects_page, route=routes.PROJECTS, title="clawweb",
              on_load=[protected, ProjectsState.load_projects])

@@ -2,8 +2,9 @@
 
 - ``migrate``: create or upgrade the database (Alembic).
 - ``check`` / ``doctor``: print warnings about weak settings (exposure without
-  HTTPS, test-only hashing, a readable key file, Redis without a password, or
-  without AOF and noeviction).
+  HTTPS, test-only hashing, a readable key file, Redis without a password or
+  without AOF and noeviction, a reverse proxy in front while
+  CLAWWEB_TRUSTED_PROXY_HOPS is 0).
 - ``setup-code``: on a fresh install, print the one-time code the setup page asks for.
 - ``wait-ready``: wait until a worker beats and the web app answers.
 - ``makemigration MESSAGE``: developers: autogenerate a revision from models.py.
@@ -55,6 +56,9 @@ def doctor_warnings() -> list[str]:
     if "@" not in settings.redis_url.split("//", 1)[-1]:
         warnings.append("WARNING: CLAWWEB_REDIS_URL has no password; anyone who can reach "
                         "Redis can queue work for the workers.")
+    proxy = proxy_warning()
+    if proxy:
+        warnings.append(proxy)
     return warnings + redis_warnings(settings.redis_url)
 
 
@@ -76,6 +80,26 @@ def redis_warnings(url: str) -> list[str]:
         warnings.append(f"WARNING: Redis runs with maxmemory-policy={policy}: queued tasks "
                         "can be evicted. Run it with --maxmemory-policy noeviction.")
     return warnings
+
+
+def proxy_warning() -> str | None:
+    """A warning when sign-ins came through a proxy that clawweb was not told about."""
+    from clawweb.services import throttle
+    from clawweb.services.errors import Unavailable
+
+    if get_settings().trusted_proxy_hops:
+        return None
+    try:
+        seen = throttle.forwarded_header_seen()
+    except Unavailable:
+        return None  # Redis down: the other checks still print
+    if not seen:
+        return None
+    return ("WARNING: sign-in requests arrived with X-Forwarded-For (a reverse proxy) but "
+            "CLAWWEB_TRUSTED_PROXY_HOPS is 0, so every user shares the proxy's address: "
+            "the per-address lockout is replaced by a gentler back-off. Set "
+            "CLAWWEB_TRUSTED_PROXY_HOPS=1 for one proxy (and make clawweb reachable only "
+            "through it).")
 
 
 def check() -> int:

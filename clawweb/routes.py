@@ -19,6 +19,12 @@ TASK = "/tasks/[task_id]"
 ADMIN_USERS = "/admin/users"
 ADMIN_AUDIT = "/admin/audit"
 
+# HTTP routes (clawweb/http/auth_routes.py) the auth forms post to.
+API_SIGN_IN = "/api/auth/sign-in"
+API_SIGN_OUT = "/api/auth/sign-out"
+API_SETUP = "/api/auth/setup"
+API_INVITE = "/api/auth/invite"
+
 
 def login(next_path: str = "") -> str:
     if next_path and next_path.startswith("/") and not next_path.startswith("//") \

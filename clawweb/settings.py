@@ -68,6 +68,23 @@ class Settings(BaseSettings):
     # The Claude session transcript kept for follow-ups; a bigger one is not kept.
     claude_session_max_mb: int = 64
 
+    # -- Behind a reverse proxy, and the browser (hard-c2) ------------------------------
+    # How many reverse proxies in front of clawweb append to X-Forwarded-For (nginx
+    # in front: 1). Passed to Reflex's trusted_proxy_hops; 0 ignores the header. Only
+    # set it when clawweb cannot be reached except through those proxies.
+    trusted_proxy_hops: int = 0
+    # An address that may be shared by many people (a proxy's, when hops are 0 but
+    # the request carries X-Forwarded-For) is never locked out: past this many
+    # failures its attempts are spaced instead, the spacing doubling per failure
+    # from 1 s up to the cap; beyond the queue wait it is told to retry shortly.
+    login_backoff_after_failures: int = 5
+    login_backoff_max_seconds: float = 10.0
+    login_backoff_queue_seconds: float = 30.0
+    # All addresses together: past this many failures in the lockout window every
+    # attempt waits a little (at most the cap), and nobody is refused for it.
+    login_global_soft_failures: int = 100
+    login_global_max_delay_seconds: float = 2.0
+
     @property
     def sqlalchemy_url(self) -> str:
         if self.database_url:

@@ -89,6 +89,21 @@ def login_fail_ip_key(ip: str) -> str:
     return f"{PREFIX}:login:fail:ip:{ip}"
 
 
+def login_slot_ip_key(ip: str) -> str:
+    """The next free sign-in slot of an address that is slowed, not locked."""
+    return f"{PREFIX}:login:slot:ip:{ip}"
+
+
+def login_fail_all_key() -> str:
+    """Failed sign-ins from every address together (the global soft limit)."""
+    return f"{PREFIX}:login:fail:all"
+
+
+def forwarded_seen_key() -> str:
+    """Set when a request carried X-Forwarded-For while no proxy hops are trusted."""
+    return f"{PREFIX}:http:forwarded_seen"
+
+
 def session_revoked_channel() -> str:
     return f"{PREFIX}:sessions:revoked"
 

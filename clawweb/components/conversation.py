@@ -2,7 +2,8 @@
 
 Items are the plain dicts folded by ``clawweb.services.conversation``. Text is
 rendered with ``rx.markdown`` with raw HTML OFF (Reflex turns rehype-raw on by
-default, which would render ``<img onerror=…>`` from a model reply), math off.
+default, which would render ``<img onerror=…>`` from a model reply), math off,
+and images shown as links (nothing in a reply may load from the network).
 Long commands and paths wrap or scroll inside their own card, never the page.
 """
 
@@ -19,10 +20,25 @@ TOOL_STATUS = {"running": ("blue", "loader"), "done": ("green", "check"),
 TODO_ICONS = {"completed": "square-check", "in_progress": "square-dot", "pending": "square"}
 
 
+def _image_as_link(*_children, **_props) -> rx.Component:
+    """A markdown image becomes a link to it: the agent's text must never make the
+    browser fetch anything (a tracking pixel would carry data out; the CSP's
+    img-src is the second line). ``props`` is react-markdown's: src, alt, title."""
+    label = rx.Var(_js_expr="(props.alt || props.src || '')", _var_type=str)
+    # A plain <a>: react-markdown has already dropped unsafe schemes (javascript:).
+    return rx.el.span(
+        rx.el.a(rx.icon("image", size=14, display="inline", vertical_align="middle"), " ",
+                label, href=rx.Var(_js_expr="props.src", _var_type=str), target="_blank",
+                rel="noopener noreferrer nofollow", color=rx.color("accent", 11),
+                overflow_wrap="anywhere"),
+        data_testid="md-image-link")
+
+
 def markdown_block(text) -> rx.Component:
-    """Assistant markdown: GFM, highlighted code, raw HTML shown as text."""
+    """Assistant markdown: GFM, highlighted code, raw HTML shown as text, images as links."""
     return rx.box(
-        rx.markdown(text, use_raw=False, use_math=False, use_katex=False, use_gfm=True),
+        rx.markdown(text, use_raw=False, use_math=False, use_katex=False, use_gfm=True,
+                    component_map={"img": _image_as_link}),
         width="100%", min_width="0", overflow_wrap="anywhere",
         class_name="cw-md",
     )

@@ -49,8 +49,9 @@ def _password_ok(user: User | None, password: str) -> bool:
     return ok and not user.disabled
 
 
-def _fail(*, session: Session, user: User | None, username: str, ip: str) -> None:
-    started_lock = throttle.record_failure(username, ip)
+def _fail(*, session: Session, user: User | None, username: str, ip: str,
+          ip_trusted: bool) -> None:
+    started_lock = throttle.record_failure(username, ip, ip_trusted=ip_trusted)
     reason = "unknown_user" if user is None else ("disabled" if user.disabled else "bad_password")
     audit.record(session=session, actor=None, actor_name=username[:_MAX_USERNAME],
                  action="auth.sign_in_failed", object_type="user",
@@ -64,8 +65,11 @@ def _fail(*, session: Session, user: User | None, username: str, ip: str) -> Non
 
 
 def sign_in(*, session: Session, username: str, password: str, ip: str,
-            user_agent: str) -> tuple[User, str]:
+            user_agent: str, ip_trusted: bool = True) -> tuple[User, str]:
     """Check a username and password and open a new session.
+
+    ``ip_trusted`` says whether ``ip`` is the client's own address (see
+    ``throttle``); only then can failures lock the address itself.
 
     Returns:
         The user and the raw session token (only its hash is stored).
@@ -77,14 +81,24 @@ def sign_in(*, session: Session, username: str, password: str, ip: str,
         Unavailable: Redis (the throttle) cannot be reached.
     """
     username = username.strip()
-    throttle.check(username, ip)
+    throttle.check(username, ip, ip_trusted=ip_trusted)
     user = find_user(session=session, username=username)
     if not _password_ok(user, password):
-        _fail(session=session, user=user, username=username, ip=ip)
+        _fail(session=session, user=user, username=username, ip=ip, ip_trusted=ip_trusted)
     throttle.reset_account(username)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
         session.add(user)
+    return user, open_session(session=session, user=user, ip=ip, user_agent=user_agent)
+
+
+def open_session(*, session: Session, user: User, ip: str, user_agent: str) -> str:
+    """A new session for a user whose identity the caller has just proven
+    (a password check, or the password they set at setup or from an invite).
+
+    Returns:
+        The raw token; only its hash is stored.
+    """
     token = secrets.token_urlsafe(32)
     now = utcnow()
     row = AuthSession(
@@ -96,7 +110,7 @@ def sign_in(*, session: Session, username: str, password: str, ip: str,
     session.flush()
     audit.record(session=session, actor=user, action="auth.sign_in", object_type="session",
                  object_id=row.id, ip=ip, detail=user_agent[:_MAX_USER_AGENT])
-    return user, token
+    return token
 
 
 def _active(row: AuthSession | None) -> bool:

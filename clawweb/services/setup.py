@@ -90,8 +90,8 @@ def _code_matches(given: str) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode()) and bool(expected)
 
 
-def _refuse_code(*, session: Session, username: str, ip: str) -> None:
-    throttle.record_failure("", ip)
+def _refuse_code(*, session: Session, username: str, ip: str, ip_trusted: bool) -> None:
+    throttle.record_failure("", ip, ip_trusted=ip_trusted)
     audit.record(session=session, actor=None, actor_name=username[:64], action="setup.failed",
                  object_type="setup", ip=ip, detail="bad_code")
     # The caller rolls back on our error; the record must survive it.
@@ -100,10 +100,11 @@ def _refuse_code(*, session: Session, username: str, ip: str) -> None:
 
 
 def create_first_admin(*, session: Session, code: str, username: str, password: str,
-                       ip: str = "") -> User:
+                       ip: str = "", ip_trusted: bool = True) -> User:
     """Create the first user, an admin, if ``code`` is the pending setup code.
 
-    Wrong codes count against the client address like failed sign-ins.
+    Wrong codes count against the client address like failed sign-ins (and,
+    like them, lock it only when ``ip_trusted``; see ``throttle``).
 
     Raises:
         InvalidInput: ``setup.already_done``, ``setup.bad_code``,
@@ -113,9 +114,9 @@ def create_first_admin(*, session: Session, code: str, username: str, password: 
     if not needs_setup(session=session):
         raise InvalidInput("setup.already_done")
     # Per address only: a per-name counter would let anyone lock setup for everyone.
-    throttle.check("", ip)
+    throttle.check("", ip, ip_trusted=ip_trusted)
     if not _code_matches(code):
-        _refuse_code(session=session, username=username, ip=ip)
+        _refuse_code(session=session, username=username, ip=ip, ip_trusted=ip_trusted)
     name = accounts.validate_username(username)
     passwords.check_policy(password, username=name)
     user = User(username=name, role=Role.admin, password_hash=passwords.hash_password(password))

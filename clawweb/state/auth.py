@@ -1,31 +1,42 @@
-"""Sign-in, sign-out, first-run setup and invites."""
+"""Sign-in, sign-out, first-run setup and invites: the page side.
+
+The forms post straight to the HTTP routes of ``clawweb/http/auth_routes.py``
+(the browser's ``fetch``, see ``pages/auth.py``), which set the HttpOnly session
+cookie; these handlers only load the pages, show the routes' errors in the
+form, and sign out.
+"""
 
 from __future__ import annotations
+
+import json
 
 import reflex as rx
 
 from clawweb import routes
 from clawweb.db import session_scope
-from clawweb.services import accounts, auth_sessions, setup
+from clawweb.http.auth_routes import local_path
+from clawweb.i18n import messages
+from clawweb.services import auth_sessions, setup
 from clawweb.state.access import public, server_only, signed_in
 from clawweb.state.base import AppState
+
+# Parameters a route's error may carry into a message (all small integers).
+_ERROR_PARAMS = ("minutes", "seconds")
+
+# Revokes were done by the handler; this clears the HttpOnly cookie (only an HTTP
+# response can) and loads the sign-in page in full, dropping the old socket.
+SIGN_OUT_JS = (
+    f"fetch({json.dumps(routes.API_SIGN_OUT)}, {{method: 'POST', credentials: 'same-origin', "
+    "headers: {'Content-Type': 'application/json'}, body: '{}'})"
+    f".finally(() => window.location.assign({json.dumps(routes.LOGIN)}))"
+)
 
 
 class SignInState(AppState):
     error: str = ""
-    busy: bool = False
 
     def _next_path(self) -> str:
-        nxt = self.router.url.query_parameters.get("next", "")
-        if nxt.startswith("/") and not nxt.startswith("//") and not nxt.startswith(routes.LOGIN):
-            return nxt
-        return routes.PROJECTS
-
-    def _start_session(self, token: str, user) -> list:
-        self.session_token = token
-        self._remember_user(user)
-        self.error = ""
-        return [rx.toast.success(self.tr("signin.signed_in"))]
+        return local_path(self.router.url.query_parameters.get("next", ""))
 
     @rx.event
     @public
@@ -42,14 +53,24 @@ class SignInState(AppState):
 
     @rx.event
     @public
-    def sign_in(self, form: dict):
-        username = str(form.get("username", ""))[:64].strip()
-        password = str(form.get("password", ""))[:4096]
-        with session_scope() as s:
-            user, token = auth_sessions.sign_in(
-                session=s, username=username, password=password,
-                ip=self.client_ip, user_agent=self.user_agent)
-        return self._start_session(token, user) + [rx.redirect(self._next_path())]
+    def show_error(self, reply: dict):
+        """The answer of an auth route, as the form's error text.
+
+        Anyone may call it with anything: it only ever shows a catalog message.
+        """
+        if not isinstance(reply, dict) or reply.get("ok") is True:
+            self.error = ""
+            return
+        key = reply.get("error")
+        if not isinstance(key, str) or key not in messages():
+            key = "errors.unexpected"
+        raw = reply.get("params") if isinstance(reply.get("params"), dict) else {}
+        params = {name: int(raw[name]) for name in _ERROR_PARAMS
+                  if isinstance(raw.get(name), int) and 0 <= raw[name] < 10**6}
+        try:
+            self.error = self.tr(key, **params)
+        except (KeyError, IndexError):  # a message whose placeholders were not sent
+            self.error = self.tr("errors.unexpected")
 
     @rx.event
     @signed_in
@@ -58,7 +79,7 @@ class SignInState(AppState):
             auth_sessions.sign_out(session=s, token=self.session_token, ip=self.client_ip)
         self.session_token = ""
         self._forget_user()
-        return [rx.toast.info(self.tr("signin.signed_out")), rx.redirect(routes.LOGIN)]
+        return rx.call_script(SIGN_OUT_JS)
 
     @server_only
     def handle_error(self, exc: Exception):
@@ -81,40 +102,10 @@ class SetupState(SignInState):
                 return rx.redirect(routes.LOGIN)
         return None
 
-    @rx.event
-    @public
-    def create_admin(self, form: dict):
-        password = str(form.get("password", ""))[:4096]
-        if password != str(form.get("password2", ""))[:4096]:
-            self.error = self.tr("setup.passwords_differ")
-            return None
-        username = str(form.get("username", "")).strip()[:64]
-        with session_scope() as s:
-            setup.create_first_admin(session=s, code=str(form.get("code", "")).strip(),
-                                     username=username, password=password, ip=self.client_ip)
-        with session_scope() as s:
-            user, token = auth_sessions.sign_in(
-                session=s, username=username, password=password,
-                ip=self.client_ip, user_agent=self.user_agent)
-        return self._start_session(token, user) + [
-            rx.toast.success(self.tr("setup.done")), rx.redirect(routes.PROJECTS)]
-
 
 class InviteState(SignInState):
     @rx.event
     @public
-    def accept(self, form: dict):
-        token = self.router.url.path.rsplit("/", 1)[-1]
-        password = str(form.get("password", ""))[:4096]
-        if password != str(form.get("password2", ""))[:4096]:
-            self.error = self.tr("setup.passwords_differ")
-            return None
-        with session_scope() as s:
-            user = accounts.accept_invite(session=s, token=token, password=password,
-                                          ip=self.client_ip)
-            username = user.username
-        with session_scope() as s:
-            user, session_token = auth_sessions.sign_in(
-                session=s, username=username, password=password,
-                ip=self.client_ip, user_agent=self.user_agent)
-        return self._start_session(session_token, user) + [rx.redirect(routes.PROJECTS)]
+    def load_invite(self):
+        self.init_language()
+        self.error = ""

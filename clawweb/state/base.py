@@ -4,6 +4,13 @@ Reflex state is a cache: the truth is the session row in the database. Every
 guarded handler re-resolves the browser's token (see ``access.py``), so a
 revoked session or a disabled user loses access on the next event, and the
 layout's heartbeat makes an idle tab notice within seconds.
+
+The token is an HttpOnly cookie that only the HTTP routes of
+``clawweb/http/auth_routes.py`` set and clear; page scripts cannot read it.
+It reaches handlers as the Cookie header of the event WebSocket's handshake
+(``router.headers.cookie``: fixed for the socket's life, kept on the server,
+never sent to the browser by Reflex 0.10), which is why signing in ends with
+a full page load: the new socket carries the new cookie.
 """
 
 from __future__ import annotations
@@ -14,6 +21,8 @@ import reflex as rx
 
 from clawweb import routes
 from clawweb.db import session_scope
+from clawweb.http import session_cookie
+from clawweb.http.client import client_address
 from clawweb.i18n import LANGUAGES, pick_language, t
 from clawweb.models import User
 from clawweb.services import auth_sessions
@@ -23,16 +32,7 @@ from clawweb.state.access import public, server_only
 
 log = logging.getLogger(__name__)
 
-SESSION_COOKIE = "clawweb_session"
-
-
 class AppState(rx.State):
-    # The raw session token lives only in the browser; the database has its hash.
-    session_token: str = rx.Cookie(
-        "", name=SESSION_COOKIE, path="/", same_site="strict",
-        max_age=get_settings().session_days * 86400,
-        secure=get_settings().origin.startswith("https://"),
-    )
     lang_choice: str = rx.LocalStorage("", name="clawweb_lang", sync=True)
 
     signed_in: bool = False
@@ -43,8 +43,27 @@ class AppState(rx.State):
     must_change_password: bool = False
     lang: str = "en"
     auth_checked: bool = False
+    # A token this state was told to forget (signed out or revoked here) while the
+    # socket's handshake, fixed until the next page load, still carries it.
+    _forgotten_token_hash: str = ""
 
     # -- identity ---------------------------------------------------------
+    @property
+    def session_token(self) -> str:
+        """The raw token of this browser: the handshake's HttpOnly session cookie."""
+        token = session_cookie.read_token(self.router.headers.cookie)
+        if token and auth_sessions.hash_token(token) == self._forgotten_token_hash:
+            return ""
+        return token
+
+    @session_token.setter
+    def session_token(self, value: str) -> None:
+        # Only the HTTP routes can set the cookie; a handler can only forget it.
+        if value:
+            raise ValueError("the session token is set by the sign-in route, not by state")
+        token = session_cookie.read_token(self.router.headers.cookie)
+        self._forgotten_token_hash = auth_sessions.hash_token(token) if token else ""
+
     @server_only
     def current_user(self) -> User | None:
         """The user behind this browser's token, straight from the database."""
@@ -88,6 +107,12 @@ class AppState(rx.State):
     @property
     def client_ip(self) -> str:
         return self.router.session.client_ip or ""
+
+    @property
+    def client_ip_trusted(self) -> bool:
+        """Whether ``client_ip`` is the client's own, not maybe a shared proxy's."""
+        headers = {k.lower(): v for k, v in self.router.headers.raw_headers.items()}
+        return client_address(self.client_ip, headers, get_settings().trusted_proxy_hops)[1]
 
     @property
     def user_agent(self) -> str:

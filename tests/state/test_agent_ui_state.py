@@ -8,6 +8,7 @@ import dataclasses
 import json
 
 import pytest
+import reflex  # noqa: F401 - a missing Reflex must fail these tests, never skip them
 from sqlmodel import Session, select
 
 from clawweb.models import AgentSettings, Credential, Project, ProjectMember, ProjectRole, User
@@ -15,7 +16,6 @@ from tests.fixtures.fake_anthropic import FakeAnthropic
 
 from tests.support.reflex_state import BackgroundProxy, new_state
 
-rx = pytest.importorskip("reflex")
 
 SECRET = "sk-ant-api03-" + "Z9" * 20 + "wxyz"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+import reflex  # noqa: F401 - a missing Reflex must fail these tests, never skip them
 from sqlmodel import Session
 
 from clawweb import streams
@@ -17,7 +18,6 @@ from clawweb.models import utcnow
 
 from tests.support.reflex_state import BackgroundProxy, new_state
 
-rx = pytest.importorskip("reflex")
 
 
 @pytest.fixture

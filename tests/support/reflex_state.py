@@ -24,10 +24,23 @@ class BackgroundProxy:
 
 
 def new_state(cls, token: str = ""):
-    """A fresh state tree; returns (root, the ``cls`` substate) signed in with ``token``."""
+    """A fresh state tree; returns (root, the ``cls`` substate) signed in with ``token``.
+
+    The token arrives as the browser's would: the session cookie in the Cookie
+    header of the event socket's handshake.
+    """
+    import dataclasses
+
     import reflex as rx
+    from reflex.istate.data import HeaderData
+
+    from clawweb.http import session_cookie
 
     root = rx.State(_reflex_internal_init=True)
     state = root.get_substate(cls.get_full_name().split("."))
-    state.session_token = token
+    if token:
+        cookie = f"theme=dark; {session_cookie.cookie_name()}={token}"
+        headers = HeaderData.from_router_data({"headers": {"cookie": cookie}})
+        state.router = dataclasses.replace(state.router, headers=headers)
+    assert state.session_token == token
     return root, state
