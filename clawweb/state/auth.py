@@ -7,7 +7,7 @@ import reflex as rx
 from clawweb import routes
 from clawweb.db import session_scope
 from clawweb.services import accounts, auth_sessions, setup
-from clawweb.state.access import public, server_only, signed_in
+from clawweb.state.access import allowed_during_password_change, public, server_only, signed_in
 from clawweb.state.base import AppState
 
 
@@ -53,6 +53,7 @@ class SignInState(AppState):
 
     @rx.event
     @signed_in
+    @allowed_during_password_change
     def sign_out(self):
         with session_scope() as s:
             auth_sessions.sign_out(session=s, token=self.session_token, ip=self.client_ip)
