@@ -40,6 +40,10 @@ from clawweb.state import offload
 
 ACCESS_ATTR = "_clawweb_access"
 PASSWORD_CHANGE_ATTR = "_clawweb_password_change_ok"
+# Public handlers that run argon2 for anyone who asks (sign-in, first-run setup,
+# accepting an invite): they get their own small pool (see offload.py). Named
+# here because they live in auth.py.
+PASSWORD_HANDLERS = frozenset({"sign_in", "create_admin", "accept"})
 
 
 class server_only:  # noqa: N801 - reads as a decorator
@@ -103,7 +107,8 @@ def password_change_allowed(fn) -> bool:
 def _wrap(fn, level: str | None):
     if inspect.isasyncgenfunction(fn) or inspect.isgeneratorfunction(fn):
         raise TypeError(f"{fn.__qualname__}: guarded handlers must not be generators")
-    pool = offload.PUBLIC if level is None else offload.SIGNED_IN
+    pool = offload.PASSWORDS if level is None and fn.__name__ in PASSWORD_HANDLERS \
+        else offload.HANDLERS
 
     if inspect.iscoroutinefunction(fn):
         @functools.wraps(fn)

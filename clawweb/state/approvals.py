@@ -67,9 +67,9 @@ class ApprovalsState(AppState):
             approval_id = int(approval_id)
         except (TypeError, ValueError):
             return rx.toast.error(self.tr("errors.not_found"))
-        await offload.run(offload.SIGNED_IN, self._decide_sync, approval_id, decision, message)
+        await offload.run(offload.HANDLERS, self._decide_sync, approval_id, decision, message)
         live = await self.get_state(TaskLiveState)
-        task_rows, rows = await offload.run(offload.SIGNED_IN, self._pending_after,
+        task_rows, rows = await offload.run(offload.HANDLERS, self._pending_after,
                                             live._task_id)
         if task_rows is not None:
             live.approvals = task_rows

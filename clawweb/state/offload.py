@@ -6,10 +6,11 @@ busy wait) freezes every connected page for as long as it blocks, so the
 access wrappers (:mod:`clawweb.state.access`) hand handler bodies to these
 pools and await them.
 
-Two pools, so that anonymous traffic (sign-in attempts: argon2 is slow and
-takes 64 MiB each) cannot take the threads signed-in users' clicks need. They
-are bounded together with the loops' ``asyncio.to_thread`` calls (the default
-executor) by the database connection pool (SQLAlchemy's 5 + 10 overflow).
+Two pools, so that a flood of anonymous password checks (sign-in, first-run
+setup, invites: argon2 is slow and takes 64 MiB each) cannot take the threads
+everybody else's events need, page loads and heartbeats included. Their sizes
+stay, together with the loops' ``asyncio.to_thread`` calls (the default
+executor), within the database connection pool (SQLAlchemy's 5 + 10 overflow).
 
 Reflex is fine with a pool thread setting state vars: the handler still runs
 inside Reflex's per-tab state lock (the loop awaits it there), a tab's events
@@ -27,8 +28,8 @@ import functools
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, AsyncIterator, Callable
 
-PUBLIC = ThreadPoolExecutor(max_workers=3, thread_name_prefix="clawweb-public")
-SIGNED_IN = ThreadPoolExecutor(max_workers=6, thread_name_prefix="clawweb-handler")
+PASSWORDS = ThreadPoolExecutor(max_workers=3, thread_name_prefix="clawweb-passwords")
+HANDLERS = ThreadPoolExecutor(max_workers=6, thread_name_prefix="clawweb-handler")
 
 
 def on_event_loop() -> bool:

@@ -274,7 +274,7 @@ class TasksState(AppState):
             live.task_error = self.tr("errors.not_found")
             return None
         try:
-            detail = await offload.run(offload.SIGNED_IN, self._task_detail, task_id)
+            detail = await offload.run(offload.HANDLERS, self._task_detail, task_id)
         except ServiceError as exc:
             live.task_error = self.tr(exc.key, **exc.params)
             return None
