@@ -8,6 +8,10 @@ send the browser one op (new chunks of safe HTML, chunks to drop). A reload,
 a task switch, or a browser that missed an op starts a new generation, which
 replays from the start: nothing missing, nothing repeated.
 
+Every half second the loop re-checks its caller on the server
+(:class:`~clawweb.state.live_access.Caller`: session, user, the task's project
+role); when that fails it clears the page (state and terminal) and stops.
+
 The loop's I/O off the lock lives in :mod:`clawweb.state.task_feed`, the Claude
 conversation (folding, paging, approvals, interrupt, follow-up) in
 :mod:`clawweb.state.task_conversation`; every handler stays on this class.
