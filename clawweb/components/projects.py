@@ -284,10 +284,14 @@ def danger_zone() -> rx.Component:
     return rx.card(rx.vstack(
         rx.heading(tr("projects_ui.danger"), size="4", color_scheme="red"),
         rx.text(tr("projects_ui.delete_hint"), size="2", color_scheme="gray"),
+        rx.cond(ProjectsState.deleting, rx.callout(
+            tr("projects_ui.deleting"), icon="loader", color_scheme="red", width="100%",
+            data_testid="delete-progress")),
         rx.alert_dialog.root(
             rx.alert_dialog.trigger(rx.button(rx.icon("trash-2", size=16),
                                               tr("projects_ui.delete"), color_scheme="red",
-                                              variant="soft", data_testid="delete-project")),
+                                              variant="soft", loading=ProjectsState.deleting,
+                                              data_testid="delete-project")),
             rx.alert_dialog.content(
                 rx.alert_dialog.title(tr("projects_ui.delete")),
                 rx.alert_dialog.description(tr("projects_ui.delete_hint")),

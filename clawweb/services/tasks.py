@@ -18,7 +18,7 @@ from clawweb.models import (
     Task, TaskStatus, User, utcnow,
 )
 from clawweb.services import audit, task_queue
-from clawweb.services.errors import InvalidInput, NotFound, Unavailable
+from clawweb.services.errors import InvalidInput, NotFound, PermissionDenied, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +144,9 @@ def get_task(*, session: Session, user: User, task_id: int) -> Task:
 
 
 def visible_project_ids(session: Session, user: User) -> list[int] | None:
-    """Projects the user can see; None means all (admins)."""
+    """Projects the user can see; None means all (admins); none at all when disabled."""
+    if user.disabled:
+        return []
     if user.role == Role.admin:
         return None
     return list(session.exec(select(ProjectMember.project_id)
@@ -153,7 +155,13 @@ def visible_project_ids(session: Session, user: User) -> list[int] | None:
 
 def list_tasks(*, session: Session, user: User, project_id: int | None = None,
                status: str | list[str] | None = None, limit: int = 50) -> list[Task]:
-    """Newest first. ``project_id`` None = every project the user can see."""
+    """Newest first. ``project_id`` None = every project the user can see.
+
+    Raises:
+        PermissionDenied: the user is disabled (also for the list of every project).
+    """
+    if user.disabled:
+        raise PermissionDenied("errors.sign_in_required")
     q = select(Task).order_by(Task.id.desc()).limit(min(max(limit, 1), 500))
     if project_id is not None:
         _require(session, user, project_id, ProjectRole.viewer)

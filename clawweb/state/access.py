@@ -1,4 +1,4 @@
-"""Access markers for event handlers.
+"""Access markers for event handlers, and where their bodies run.
 
 Every Reflex event handler is callable by any connected client, so each one is
 declared with exactly one of these decorators. ``tests/state/test_authorization.py``
@@ -10,9 +10,24 @@ user without rights.
 - ``signed_in``: needs a valid session; the handler receives nothing extra but
   must call ``self.require_user()`` (done by the wrapper) before doing anything.
 - ``admin_only``: needs an enabled admin.
+- ``streaming``: a background loop; it re-checks its caller itself
+  (:mod:`clawweb.state.live_access`).
+
+While a user must change their password (an admin reset it), ``signed_in`` and
+``admin_only`` handlers are refused, except those marked
+``allowed_during_password_change`` (changing it, signing out). The page's
+redirect to the account page is a convenience; this is the enforcement.
 
 Object-level rights (project roles) are checked by the services the handler
 calls; they raise ServiceError, which the wrapper turns into a toast.
+
+Off the loop: Reflex calls a plain ``def`` handler on its one event loop, so a
+blocking body (argon2, git, a SQLite busy wait, a Redis ping) would stall every
+browser. The wrappers run the check and the body of a plain handler in a
+small named thread pool (:mod:`clawweb.state.offload`) while the loop awaits it,
+still inside Reflex's per-tab state lock, so a tab's events keep their order.
+An ``async def`` handler is awaited on the loop as before, but its check runs
+in the pool; its body must push its own blocking calls off the loop.
 """
 
 from __future__ import annotations
@@ -20,7 +35,15 @@ from __future__ import annotations
 import functools
 import inspect
 
+from clawweb import routes
+from clawweb.state import offload
+
 ACCESS_ATTR = "_clawweb_access"
+PASSWORD_CHANGE_ATTR = "_clawweb_password_change_ok"
+# Public handlers that run argon2 for anyone who asks (sign-in, first-run setup,
+# accepting an invite): they get their own small pool (see offload.py). Named
+# here because they live in auth.py.
+PASSWORD_HANDLERS = frozenset({"sign_in", "create_admin", "accept"})
 
 
 class server_only:  # noqa: N801 - reads as a decorator
@@ -52,59 +75,105 @@ def public(fn):
 
 
 def signed_in(fn):
+    """Needs a valid session (and no pending forced password change)."""
     return _mark(_wrap(fn, "user"), "signed_in")
 
 
 def admin_only(fn):
+    """Needs an enabled admin (and no pending forced password change)."""
     return _mark(_wrap(fn, "admin"), "admin")
+
+
+def allowed_during_password_change(fn):
+    """Mark a guarded handler as callable while the password must change.
+
+    Only for what changing the password needs (the change itself, signing
+    out). Works above or below ``signed_in``: the wrapper reads the mark on
+    each call, from itself or from the function it wraps.
+    """
+    setattr(fn, PASSWORD_CHANGE_ATTR, True)
+    return fn
+
+
+def password_change_allowed(fn) -> bool:
+    """Whether ``fn`` (a handler, wrapped or not) carries the allowance."""
+    while fn is not None:
+        if getattr(fn, PASSWORD_CHANGE_ATTR, False):
+            return True
+        fn = getattr(fn, "__wrapped__", None)
+    return False
 
 
 def _wrap(fn, level: str | None):
     if inspect.isasyncgenfunction(fn) or inspect.isgeneratorfunction(fn):
         raise TypeError(f"{fn.__qualname__}: guarded handlers must not be generators")
+    pool = offload.PASSWORDS if level is None and fn.__name__ in PASSWORD_HANDLERS \
+        else offload.HANDLERS
 
     if inspect.iscoroutinefunction(fn):
         @functools.wraps(fn)
         async def async_wrapper(self, *args, **kwargs):
-            denied = _check(self, level)
-            if denied is not None:
-                return denied
             try:
+                denied = await offload.run(pool, _check, self, level, async_wrapper)
+                if denied is not None:
+                    return denied
                 return await fn(self, *args, **kwargs)
             except Exception as exc:  # noqa: BLE001 - turned into a toast
                 return self.handle_error(exc)
         return async_wrapper
 
-    @functools.wraps(fn)
-    def wrapper(self, *args, **kwargs):
-        denied = _check(self, level)
-        if denied is not None:
-            return denied
+    def guarded(self, *args, **kwargs):
         try:
+            denied = _check(self, level, wrapper)
+            if denied is not None:
+                return denied
             return fn(self, *args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - turned into a toast
             return self.handle_error(exc)
+
+    @functools.wraps(fn)
+    def wrapper(self, *args, **kwargs):
+        # On the event loop (Reflex calling it): hand back an async generator
+        # that Reflex drains, which runs the body in the pool. Anywhere else
+        # (a handler calling another handler, already on a pool thread, or a
+        # plain test) run it right here.
+        if offload.on_event_loop():
+            return offload.run_as_events(pool, guarded, self, *args, **kwargs)
+        return guarded(self, *args, **kwargs)
     return wrapper
 
 
-def _check(state, level: str | None):
+def _check(state, level: str | None, handler):
+    """None when the caller may run ``handler``, else the refusal to send back."""
     if level is None:
         return None
     user = state.current_user()
     if user is None:
         return state.deny_anonymous()
+    if user.must_change_password and not password_change_allowed(handler):
+        return _deny_until_password_changed(state)
     if level == "admin" and user.role.value != "admin":
         return state.deny_forbidden()
     return None
 
 
+def _deny_until_password_changed(state):
+    """Back to the account page; on it, refuse quietly (its polls would toast forever)."""
+    import reflex as rx
+
+    if (state.router.url.path or "").rstrip("/") == routes.ACCOUNT.rstrip("/"):
+        return None
+    return rx.redirect(routes.ACCOUNT)
+
+
 def streaming(fn):
     """Marker for background handlers (live streams), which cannot be wrapped.
 
-    Such a handler must, before reading anything, resolve the caller inside
-    ``async with self: user = self.current_user()`` and return when it is
-    None, then check the object through a service (which raises on no right).
-    The authorization test calls these too and checks that an anonymous or
-    unauthorised caller gets no data into state.
+    Such a handler must resolve its caller through
+    :class:`clawweb.state.live_access.Caller` before reading anything, and
+    re-check it (at least every second) for as long as it runs; on loss it
+    clears what it put in state and returns. The authorization test calls
+    these too and checks that an anonymous or unauthorised caller gets no
+    data into state.
     """
     return _mark(fn, "streaming")

@@ -19,8 +19,9 @@ from clawweb.models import iso_utc
 from clawweb.services import accounts, auth_sessions, credentials
 from clawweb.services.errors import InvalidInput
 from clawweb.state import credential_form
-from clawweb.state.access import signed_in, streaming
+from clawweb.state.access import allowed_during_password_change, signed_in, streaming
 from clawweb.state.base import AppState
+from clawweb.state.live_access import Caller
 
 AUTO = "auto"  # "follow the browser"; radix selects cannot hold an empty value
 _MAX_PASSWORD = 4096
@@ -125,6 +126,7 @@ class AccountState(AppState):
     # -- password ----------------------------------------------------------------------
     @rx.event
     @signed_in
+    @allowed_during_password_change
     def change_password(self, form: dict):
         current = str(form.get("current_password", ""))[:_MAX_PASSWORD]
         new = str(form.get("new_password", ""))[:_MAX_PASSWORD]
@@ -179,12 +181,17 @@ class AccountState(AppState):
     async def test_credential(self):
         """Ask the model endpoint about the stored credential, off the event loop."""
         async with self:
-            user = self.current_user()
-            if user is None or self.cred_testing:
+            if self.cred_testing:
                 return
             self.cred_testing, self.cred_test_msg = True, ""
+            caller = Caller.of(self)
+        if not await caller.allowed():
+            async with self:
+                self.cred_testing = False
+            return
         try:
-            ok, key = await asyncio.to_thread(credential_form.test_stored, user_id=user.id)
+            ok, key = await asyncio.to_thread(credential_form.test_stored,
+                                              user_id=caller.user.id)
         except Exception:  # noqa: BLE001 - shown plainly, never a stuck spinner
             ok, key = False, "credentials.test_unreachable"
         async with self:

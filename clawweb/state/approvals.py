@@ -16,6 +16,7 @@ from clawweb import routes
 from clawweb.db import session_scope
 from clawweb.services import approvals as approval_service
 from clawweb.services.conversation import input_text, summary_of
+from clawweb.state import offload
 from clawweb.state.access import signed_in
 from clawweb.state.base import AppState
 
@@ -35,8 +36,6 @@ def _row(row) -> dict:
             "rule": public["rule"]}
 
 
-
-
 class ApprovalsState(AppState):
     pending_count: int = 0
     pending_task: int = 0  # the oldest pending request's task (the badge links there)
@@ -49,27 +48,34 @@ class ApprovalsState(AppState):
         self.pending_count = len(rows)
         self.pending_task = rows[0]["task_id"] if rows else 0
 
-    async def _after_decision(self, user, key: str):
-        from clawweb.state.task_live import TaskLiveState
+    def _decide_sync(self, approval_id: int, decision: str, message: str) -> None:
+        """Runs in the handler pool: the decision is a database write."""
+        user = self.require_user()
+        with session_scope() as s:
+            approval_service.decide(session=s, user=user, approval_id=approval_id,
+                                    decision=decision, message=message, ip=self.client_ip)
 
-        live = await self.get_state(TaskLiveState)
-        if live._task_id:
-            live.approvals = pending_rows(user, live._task_id)
-        rows = pending_rows(user)
-        self.pending_count = len(rows)
-        self.pending_task = rows[0]["task_id"] if rows else 0
-        return rx.toast.success(self.tr(key))
+    def _pending_after(self, task_id: int) -> tuple[list[dict] | None, list[dict]]:
+        """Runs in the handler pool: (the task page's rows, every pending row)."""
+        user = self.require_user()
+        return (pending_rows(user, task_id) if task_id else None), pending_rows(user)
 
     async def _decide(self, approval_id, decision: str, message: str = ""):
-        user = self.require_user()
+        from clawweb.state.task_live import TaskLiveState
+
         try:
             approval_id = int(approval_id)
         except (TypeError, ValueError):
             return rx.toast.error(self.tr("errors.not_found"))
-        with session_scope() as s:
-            approval_service.decide(session=s, user=user, approval_id=approval_id,
-                                    decision=decision, message=message, ip=self.client_ip)
-        return await self._after_decision(user, f"ui_conv.approval.done.{decision}")
+        await offload.run(offload.HANDLERS, self._decide_sync, approval_id, decision, message)
+        live = await self.get_state(TaskLiveState)
+        task_rows, rows = await offload.run(offload.HANDLERS, self._pending_after,
+                                            live._task_id)
+        if task_rows is not None:
+            live.approvals = task_rows
+        self.pending_count = len(rows)
+        self.pending_task = rows[0]["task_id"] if rows else 0
+        return rx.toast.success(self.tr(f"ui_conv.approval.done.{decision}"))
 
     @rx.event
     @signed_in

@@ -17,7 +17,7 @@ from clawweb.db import session_scope
 from clawweb.http.auth_routes import local_path
 from clawweb.i18n import messages
 from clawweb.services import auth_sessions, setup
-from clawweb.state.access import public, server_only, signed_in
+from clawweb.state.access import allowed_during_password_change, public, server_only, signed_in
 from clawweb.state.base import AppState
 
 # Parameters a route's error may carry into a message (all small integers).
@@ -74,6 +74,7 @@ class SignInState(AppState):
 
     @rx.event
     @signed_in
+    @allowed_during_password_change
     def sign_out(self):
         with session_scope() as s:
             auth_sessions.sign_out(session=s, token=self.session_token, ip=self.client_ip)

@@ -19,6 +19,7 @@ from clawweb.services.errors import InvalidInput, ServiceError
 from clawweb.state import credential_form
 from clawweb.state.access import signed_in, streaming
 from clawweb.state.base import AppState
+from clawweb.state.live_access import Caller
 
 _PROJECT_PATH = re.compile(r"^/projects/(\d{1,12})(?:/|$)")
 _MAX_FIELD = 50_000
@@ -153,16 +154,15 @@ class ProjectAgentState(AppState):
     async def test_credential(self):
         """Check the project's stored credential against the model endpoint."""
         async with self:
-            user = self.current_user()
-            if user is None or self.cred_testing:
+            if self.cred_testing:
                 return
             project_id = self._project_id()
-        try:
-            with session_scope() as s:
-                _owned_project(s, user, project_id)
-        except ServiceError:
+            caller = Caller.of(self, lambda s, user: _owned_project(s, user, project_id) and None)
+        if not await caller.allowed():  # an owner's, checked off the loop
             return
         async with self:
+            if self.cred_testing:
+                return
             self.cred_testing, self.cred_test_msg = True, ""
         try:
             ok, key = await asyncio.to_thread(credential_form.test_stored, project_id=project_id)

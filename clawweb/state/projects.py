@@ -16,9 +16,10 @@ from clawweb import routes
 from clawweb.db import session_scope
 from clawweb.models import ProjectRole, User
 from clawweb.services import project_views, projects
-from clawweb.services.errors import InvalidInput, NotFound, ServiceError
+from clawweb.services.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
 from clawweb.state.access import signed_in, streaming
 from clawweb.state.base import AppState
+from clawweb.state.live_access import Caller
 
 COMMITS_SHOWN = 20
 SOURCES = ("empty", "clone")
@@ -33,6 +34,13 @@ def _create_sync(user_id: int, name: str, description: str, source_url: str, ip:
                                           description=description, source_url=source_url,
                                           ip=ip)
         return project.id
+
+
+def _delete_sync(user_id: int, project_id: int, confirm: str, ip: str) -> None:
+    """Runs in a worker thread: the repository is removed from disk."""
+    with session_scope() as s:
+        projects.delete_project(session=s, user=s.get(User, user_id), project_id=project_id,
+                                confirm_name=confirm, ip=ip)
 
 
 def _int_field(form: dict, key: str, field: str, low: int, high: int) -> int:
@@ -61,6 +69,7 @@ class ProjectsState(AppState):
     settings_error: str = ""
     member_error: str = ""
     delete_confirm: str = ""
+    deleting: bool = False
 
     @rx.var
     def is_owner(self) -> bool:
@@ -150,12 +159,13 @@ class ProjectsState(AppState):
     async def create_project(self, form: dict):
         """Create (and maybe clone) off the event loop, showing progress meanwhile."""
         async with self:
-            user = self.current_user()
-            if user is None or self.creating:
+            if self.creating:
                 return None
             self.creating, self.create_error = True, ""
-            ip = self.client_ip
+            caller, ip = Caller.of(self), self.client_ip
         try:
+            if not await caller.allowed():
+                raise PermissionDenied("errors.sign_in_required")
             source = str(form.get("source", ""))
             if source not in SOURCES:
                 raise InvalidInput("projects_ui.source_invalid")
@@ -163,7 +173,7 @@ class ProjectsState(AppState):
             if source == "clone" and not url.strip():
                 raise InvalidInput("git.url_invalid")
             project_id = await asyncio.to_thread(
-                _create_sync, user.id, str(form.get("name", ""))[:200],
+                _create_sync, caller.user.id, str(form.get("name", ""))[:200],
                 str(form.get("description", ""))[:4000], url, ip)
         except Exception as exc:  # noqa: BLE001 - shown on the form, plainly
             async with self:
@@ -245,12 +255,32 @@ class ProjectsState(AppState):
         self.require_user()
         self.delete_confirm = str(value)[:200]
 
-    @rx.event
-    @signed_in
-    def delete_project(self):
-        user = self.require_user()
-        with session_scope() as s:
-            projects.delete_project(session=s, user=user, project_id=self._route_project_id(),
-                                    confirm_name=self.delete_confirm, ip=self.client_ip)
-        self._clear_project()
-        return [rx.toast.success(self.tr("projects_ui.deleted")), rx.redirect(routes.PROJECTS)]
+    @rx.event(background=True)
+    @streaming
+    async def delete_project(self):
+        """Delete the project off the event loop (removing a big repository takes a while).
+
+        A background event, so the tab's state lock is not held meanwhile:
+        the page keeps answering and shows that the deletion is under way.
+        """
+        async with self:
+            if self.deleting:
+                return None
+            self.deleting = True
+            caller, ip = Caller.of(self), self.client_ip
+            project_id, confirm = self._route_project_id(), self.delete_confirm
+        try:
+            if not await caller.allowed():
+                raise PermissionDenied("errors.sign_in_required")
+            await asyncio.to_thread(_delete_sync, caller.user.id, project_id, confirm, ip)
+        except Exception as exc:  # noqa: BLE001 - shown as a toast, plainly
+            async with self:
+                self.deleting = False
+                return rx.toast.error(self.tr(exc.key, **exc.params)
+                                      if isinstance(exc, ServiceError)
+                                      else self.tr("errors.unexpected"))
+        async with self:
+            self.deleting = False
+            self._clear_project()
+            return [rx.toast.success(self.tr("projects_ui.deleted")),
+                    rx.redirect(routes.PROJECTS)]

@@ -1,7 +1,10 @@
 """The task page loop's I/O off the state lock: output, header, access, presence.
 
 Plain functions for :mod:`clawweb.state.task_live`; none of them touches
-state vars, so the loop can await them without holding the lock.
+state vars, so the loop can await them without holding the lock. Access is
+re-checked by a :class:`~clawweb.state.live_access.Caller` every half second
+(session, user, the task's project role); the header itself is refreshed on
+status events and every few seconds.
 """
 
 from __future__ import annotations
@@ -23,6 +26,28 @@ READ_LIMIT = 500
 RECHECK_SECONDS = 4.0
 
 
+def may_see(task_id: int):
+    """The live-access check for one task: viewer or better on its project."""
+    def check(session, user) -> None:
+        task_service.get_task(session=session, user=user, task_id=task_id)
+    return check
+
+
+async def first_detail(caller, task_id: int) -> dict | None:
+    """The header to start with, or None when the caller may not see the task.
+
+    Args:
+        caller: The loop's :class:`~clawweb.state.live_access.Caller`.
+        task_id: The task the page shows.
+    """
+    if not await caller.allowed():
+        return None
+    try:
+        return await asyncio.to_thread(load_detail, caller.user, task_id)
+    except Exception:  # noqa: BLE001 - no right, no task: show nothing
+        return None
+
+
 def load_detail(user, task_id: int) -> dict:
     """The header read model, with the Claude totals; raises ServiceError without access."""
     with session_scope() as s:
@@ -32,6 +57,16 @@ def load_detail(user, task_id: int) -> dict:
                       output_tokens=task.output_tokens, cost_usd=task.cost_usd,
                       has_session=bool(task.agent_session_id))
         return detail
+
+
+def earlier(task_id: int, before_seq: int) -> tuple[list, bool]:
+    """Up to ``READ_LIMIT`` stored events before ``before_seq``, and whether there are more.
+
+    The caller's access was checked by the loop within the last half second.
+    """
+    with session_scope() as s:
+        events = task_views.events_before(s, task_id, before_seq, max_events=READ_LIMIT)
+    return events, len(events) >= READ_LIMIT
 
 
 async def read(task_id: int, after: int, block_ms: int, detail: dict) -> list:
@@ -51,7 +86,10 @@ async def read(task_id: int, after: int, block_ms: int, detail: dict) -> list:
 
 
 async def recheck(user, task_id: int, state: dict, events: list) -> bool:
-    """Refresh the header on status changes and re-check access every few seconds.
+    """Refresh the header on status changes and every few seconds.
+
+    ``user`` is the one the loop's access check resolved last (fresh from the
+    database); the check itself runs more often, in the loop.
 
     Returns:
         False once the user has lost access to the task (the loop stops).

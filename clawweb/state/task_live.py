@@ -8,6 +8,10 @@ send the browser one op (new chunks of safe HTML, chunks to drop). A reload,
 a task switch, or a browser that missed an op starts a new generation, which
 replays from the start: nothing missing, nothing repeated.
 
+Every half second the loop re-checks its caller on the server
+(:class:`~clawweb.state.live_access.Caller`: session, user, the task's project
+role); when that fails it clears the page (state and terminal) and stops.
+
 The loop's I/O off the lock lives in :mod:`clawweb.state.task_feed`, the Claude
 conversation (folding, paging, approvals, interrupt, follow-up) in
 :mod:`clawweb.state.task_conversation`; every handler stays on this class.
@@ -34,18 +38,13 @@ from clawweb.state import task_conversation as claude
 from clawweb.state import task_feed as feed
 from clawweb.state.access import signed_in, streaming
 from clawweb.state.base import AppState
+from clawweb.state.live_access import SIGNED_OUT, Caller
 from clawweb.state.task_feed import READ_LIMIT
 from clawweb.state.tasks import new_key
 
 FLUSH_SECONDS = 0.05  # ≤ 20 browser updates per second
 GONE_AFTER_SECONDS = 60.0  # a client away this long stops its loop (the watchdog restarts it)
 LOOP_STALE_SECONDS = 12.0
-
-
-def _earlier(task_id: int, before_seq: int) -> tuple[list, bool]:
-    with session_scope() as s:
-        events = task_views.events_before(s, task_id, before_seq, max_events=READ_LIMIT)
-    return events, len(events) >= READ_LIMIT
 
 
 def _script(gen: int, op: dict, install: bool = False):
@@ -126,18 +125,14 @@ class TaskLiveState(AppState):
     async def start_live(self, task_id: int):
         """Follow one task's output and status for this browser tab."""
         async with self:
-            user = self.current_user()
-            if user is None:
-                return
+            caller = Caller.of(self, feed.may_see(task_id))
             self._gen += 1
             gen = self._gen
             label = self.tr("ui_tasks.term.truncated_marker")
             lang = self.lang
-        try:
-            detail = await asyncio.to_thread(feed.load_detail, user, task_id)
-        except Exception:  # noqa: BLE001 - no right, no task: show nothing
+        detail = await feed.first_detail(caller, task_id)
+        if detail is None:
             return
-        path = routes.task(task_id).rstrip("/")
         async with self:
             if gen != self._gen:
                 return
@@ -145,55 +140,81 @@ class TaskLiveState(AppState):
             self.line_count, self.has_earlier = 0, False
             self._beat, self._gone_since = time.time(), 0.0
             yield _script(gen, {"reset": 1, "prev": 0, "cursor": 0}, install=True)
-        window = TermWindow(truncated_label=label, lang=lang)
         conv = Conversation(lang=lang) if detail.get("kind") == "claude" else None
         state = {"detail": detail, "checked": time.monotonic(), "flushed": 0.0,
                  "conv_v": -1, "conv_at": 0.0, "conv": conv, "extra": None}
+        async for op in self._follow(gen, caller, task_id, TermWindow(truncated_label=label, lang=lang),
+                                     state):
+            yield op
+
+    async def _follow(self, gen: int, caller: Caller, task_id: int, window: TermWindow,
+                      state: dict):
+        """Read, re-check the caller, flush at most every 50 ms; until the page moves on."""
+        path = routes.task(task_id).rstrip("/")
         caught_up = False
         while True:
-            events = await feed.read(task_id, window.cursor,
-                                     0 if not caught_up else 500, detail)
+            events = await feed.read(task_id, window.cursor, 0 if not caught_up else 500,
+                                     state["detail"])
             for ev in events:
                 window.add(ev)
             if state["conv"] is not None:
                 state["conv"].add_all(events)
+            if not await caller.allowed() \
+                    or not await feed.recheck(caller.user, task_id, state, events):
+                async for op in self._access_lost(gen, caller):
+                    yield op
+                return
             if not caught_up and len(events) >= READ_LIMIT:
                 continue  # still replaying history: one op at the end, not hundreds
-            if not await feed.recheck(user, task_id, state, events):
-                async with self:
-                    if gen == self._gen:
-                        self._reset_page()
-                return
             if claude.wants_extra(state, events, caught_up):
-                state["extra"] = await claude.fetch_extra(user, task_id)
+                state["extra"] = await claude.fetch_extra(caller.user, task_id)
             caught_up = True
             wait = state["flushed"] + FLUSH_SECONDS - time.monotonic()
             if wait > 0:
                 await asyncio.sleep(wait)
             async with self:
-                if gen != self._gen or not self._on_page(path):
-                    return
-                if self._gone(time.monotonic()):
+                if gen != self._gen or not self._on_page(path) or self._gone(time.monotonic()):
                     return
                 yield self._apply(gen, window, state)
-                want_earlier, want_live = self._want_earlier, self._want_live
-                want_conv = self._want_conv_earlier
+                wants = (self._want_earlier, self._want_live, self._want_conv_earlier)
                 self._want_earlier = self._want_live = self._want_conv_earlier = False
             state["flushed"] = time.monotonic()
-            if want_conv and state["conv"] is not None:
-                await claude.page_earlier(task_id, state, batch=READ_LIMIT)
-            if want_live:
-                window.follow_live()
-            if want_earlier:
-                events, more = await asyncio.to_thread(_earlier, task_id, window.first_seq)
-                op = window.prepend(events, more)
-                async with self:
-                    if gen != self._gen:
-                        return
-                    self.earlier_loading, self.has_earlier = False, window.has_earlier
-                    if op:
-                        yield _script(gen, op)
-            detail = state["detail"]
+            async for op in self._serve(gen, task_id, window, state, wants):
+                yield op
+
+    async def _serve(self, gen: int, task_id: int, window: TermWindow, state: dict,
+                     wants: tuple[bool, bool, bool]):
+        """What the browser asked for since the last flush: earlier output, live, paging."""
+        want_earlier, want_live, want_conv = wants
+        if want_conv and state["conv"] is not None:
+            await claude.page_earlier(task_id, state, batch=READ_LIMIT)
+        if want_live:
+            window.follow_live()
+        if want_earlier:
+            events, more = await asyncio.to_thread(feed.earlier, task_id, window.first_seq)
+            op = window.prepend(events, more)
+            async with self:
+                if gen != self._gen:
+                    return
+                self.earlier_loading, self.has_earlier = False, window.has_earlier
+                if op:
+                    yield _script(gen, op)
+
+    async def _access_lost(self, gen: int, caller: Caller):
+        """The caller lost the task: clear what the loop showed, here and in the browser.
+
+        Signed out: off to the sign-in page too (a cooperative browser goes; the
+        server has stopped sending either way).
+        """
+        async with self:
+            if gen != self._gen:
+                return  # a newer loop owns the page now
+            self._reset_page()
+            self.task_error = self.tr("errors.sign_in_required" if caller.lost == SIGNED_OUT
+                                      else "errors.forbidden")
+            yield _script(self._gen, {"reset": 1, "prev": 0, "cursor": 0})
+            if caller.lost == SIGNED_OUT:
+                yield self.deny_anonymous()
 
     def _on_page(self, path: str) -> bool:
         current = (self.router.url.path or "").rstrip("/")

@@ -9,6 +9,7 @@ task the page shows (or could show) changes, at most a few times a second.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 import time
@@ -18,12 +19,14 @@ import reflex as rx
 
 from clawweb import routes
 from clawweb.db import session_scope
-from clawweb.models import TaskStatus
-from clawweb.services import agent_tasks, task_output, task_views
+from clawweb.models import ProjectRole, TaskStatus
+from clawweb.services import agent_tasks, projects, task_output, task_views
 from clawweb.services import tasks as task_service
 from clawweb.services.errors import InvalidInput, ServiceError
+from clawweb.state import offload
 from clawweb.state.access import signed_in, streaming
 from clawweb.state.base import AppState
+from clawweb.state.live_access import SIGNED_OUT, Caller
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +35,7 @@ PRIORITIES = ["high", "normal", "low"]
 SUBMIT_MODES = ["claude", "shell"]
 LIST_LIMIT = 100
 RELOAD_MIN_SECONDS = 0.3
-RECHECK_SECONDS = 5.0
+RECHECK_SECONDS = 5.0  # reload the rows at least this often, changes or not
 
 
 def new_key() -> str:
@@ -65,6 +68,30 @@ def _load_rows(user, project_id: int, status_filter: str) -> list[dict]:
 
 def _path(state: rx.State) -> str:
     return (state.router.url.path or "").rstrip("/") or "/"
+
+
+def _list_scope(project_id: int, session, user):
+    """The live-access check of a task list: its project's role, or the visible projects."""
+    if project_id:
+        return projects.require_role(session=session, user=user, project_id=project_id,
+                                     at_least=ProjectRole.viewer).value
+    return task_service.visible_project_ids(session, user)
+
+
+def _concerns(changes: list[dict], project_id: int, scope) -> bool:
+    """Whether any change is about a task this list shows (or could show)."""
+    if project_id:
+        return any(c["project_id"] == project_id for c in changes)
+    return any(scope is None or c["project_id"] in scope for c in changes)
+
+
+async def _next_changes(after: str) -> tuple[str, list[dict]]:
+    """The next task changes, waiting at most half a second (the access re-check's pace)."""
+    try:
+        return await task_output.task_changes(after, block_ms=500)
+    except Exception:  # noqa: BLE001 - keep trying while the page is open
+        await asyncio.sleep(1)
+        return after, []
 
 
 class TasksState(AppState):
@@ -177,65 +204,79 @@ class TasksState(AppState):
     @rx.event(background=True)
     @streaming
     async def follow_list(self):
-        """Reload the list when a task it concerns changes; stop when the page changes."""
+        """Reload the list when a task it concerns changes; stop when the page changes.
+
+        The caller is re-checked every half second (session, user, and the
+        project role, or the set of visible projects for the list of all): a
+        lost project drops out of the list at once, a lost session ends it.
+        """
         async with self:
-            user = self.current_user()
-            if user is None:
-                return
-            gen, project_id, status_filter = self._list_gen, self.list_project, self.status_filter
+            gen, project_id = self._list_gen, self.list_project
+            caller = Caller.of(self, functools.partial(_list_scope, project_id))
+        if not await caller.allowed():
+            return await self._list_lost(gen, caller)
         try:
             after = await task_output.latest_change_id()
         except Exception:  # noqa: BLE001 - Redis down: the list still shows, without live
             log.warning("task list: Redis unavailable, no live updates")
-            return
-        last_check = time.monotonic()
+            return None
+        shown_scope, loaded_at = caller.scope, time.monotonic()
         while True:
-            try:
-                after, changes = await task_output.task_changes(after, block_ms=1000)
-            except Exception:  # noqa: BLE001 - keep trying while the page is open
-                changes = []
-                await asyncio.sleep(2)
-            relevant = [c for c in changes if not project_id or c["project_id"] == project_id]
-            stale = time.monotonic() - last_check > RECHECK_SECONDS
+            after, changes = await _next_changes(after)
             async with self:
                 if self._list_gen != gen or _path(self) != self._list_path:
-                    return
+                    return None
                 status_filter = self.status_filter
-            if not relevant and not stale:
+            if not await caller.allowed():
+                return await self._list_lost(gen, caller)
+            if not _concerns(changes, project_id, caller.scope) \
+                    and caller.scope == shown_scope \
+                    and time.monotonic() - loaded_at < RECHECK_SECONDS:
                 continue
+            shown_scope = caller.scope
             try:
-                rows = await asyncio.to_thread(_load_rows, user, project_id, status_filter)
+                rows = await asyncio.to_thread(_load_rows, caller.user, project_id, status_filter)
             except ServiceError:
-                rows = None  # access revoked: clear the list and stop
-            last_check = time.monotonic()
+                return await self._list_lost(gen, caller)
+            loaded_at = time.monotonic()
             async with self:
                 if self._list_gen != gen:
-                    return
-                self.rows = rows or []
-                if rows is None:
-                    return
+                    return None
+                self.rows = rows
             await asyncio.sleep(RELOAD_MIN_SECONDS)
 
+    async def _list_lost(self, gen: int, caller: Caller):
+        """The caller lost the list: empty it; signed out, off to the sign-in page."""
+        async with self:
+            if self._list_gen != gen:
+                return None
+            self.rows = []
+            return self.deny_anonymous() if caller.lost == SIGNED_OUT else None
+
     # -- the task page (its live state is TaskLiveState) ---------------------------
+    def _task_detail(self, task_id: int) -> dict:
+        """Runs in the handler pool; raises ServiceError without access."""
+        user = self.require_user()
+        with session_scope() as s:
+            return task_views.task_detail(
+                s, task_service.get_task(session=s, user=user, task_id=task_id))
+
     @rx.event
     @signed_in
     async def load_task(self):
         """/tasks/<id>: check access, show the header at once, then follow the output."""
         from clawweb.state.task_live import TaskLiveState
 
-        user = self.require_user()
         task_id = _route_param(self, "task_id")
         live = await self.get_state(TaskLiveState)
         live._reset_page()
         if not task_id:
             live.task_error = self.tr("errors.not_found")
             return None
-        with session_scope() as s:
-            try:
-                detail = task_views.task_detail(
-                    s, task_service.get_task(session=s, user=user, task_id=task_id))
-            except ServiceError as exc:
-                live.task_error = self.tr(exc.key, **exc.params)
-                return None
+        try:
+            detail = await offload.run(offload.HANDLERS, self._task_detail, task_id)
+        except ServiceError as exc:
+            live.task_error = self.tr(exc.key, **exc.params)
+            return None
         live._show(task_id, detail)
         return TaskLiveState.start_live(task_id)

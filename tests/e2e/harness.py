@@ -7,13 +7,16 @@ Browsers are Debian's Chromium driven by Playwright (never ``playwright install`
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 from tests.support.services import free_port, need
@@ -90,13 +93,22 @@ class AppServer:
         self.cwd = self._copy_tree()
         self.python("-m", "clawweb.manage", "migrate")
         self.python("-m", "clawweb.manage", "setup-code")
+        self.start_web()
+        return self
+
+    def start_web(self, timeout: float = 900) -> None:
+        """(Re)start the web backend on this server's port, as ``scripts/up`` does."""
         reflex = str(Path(sys.executable).parent / "reflex")
         self.proc = subprocess.Popen(
             [reflex, "run", "--env", "prod", "--single-port", "--loglevel", "info"],
-            env=self.env, cwd=self.cwd, stdout=self.log_path.open("wb"),
+            env=self.env, cwd=self.cwd, stdout=self.log_path.open("ab"),
             stderr=subprocess.STDOUT, start_new_session=True)
-        self._wait_ready(timeout=900)
-        return self
+        self._wait_ready(timeout=timeout)
+
+    def kill_web(self) -> None:
+        """``kill -9`` every process of the web backend (as the OOM killer would)."""
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(20)
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -149,3 +161,177 @@ class AppServer:
                     proc.wait(20)
                 except subprocess.TimeoutExpired:
                     os.killpg(proc.pid, signal.SIGKILL)
+
+
+NAMESPACE = "/_event"  # Reflex's socket.io namespace (Config.get_event_namespace)
+
+
+class EventSocket:
+    """A client of the app's event WebSocket that does only what a test tells it to.
+
+    It speaks socket.io over Engine.IO v4 the way Reflex's frontend does
+    (``.web/utils/state.js``): the hydrate event rides in the CONNECT packet
+    (``40/_event,{"event": ...}``), events go out as ``42/_event,["event", {...}]``
+    and state updates come back as ``42/_event,["event", {"delta": ..., "events": [...]}]``. Unlike a browser it sends
+    no heartbeat and no watchdog ticks: whatever it keeps receiving, the server
+    alone decided to send. Received updates are kept in ``updates`` as
+    ``(time.monotonic(), update)``.
+    """
+
+    def __init__(self, server: AppServer, path: str, session_token: str = ""):
+        from websockets.sync.client import connect
+
+        self.path = path
+        self.updates: list[tuple[float, dict]] = []
+        self.closed = False
+        self._cond = threading.Condition()
+        url = (f"ws://127.0.0.1:{server.port}/_event/?EIO=4&transport=websocket"
+               f"&token={uuid.uuid4()}")
+        cookie = {"Cookie": f"{_names()['cookie']}={session_token}"} if session_token else {}
+        # proxy=None: straight to loopback, whatever the environment says.
+        self.ws = connect(url, origin=server.url, additional_headers=cookie, proxy=None,
+                          max_size=None, open_timeout=10, ping_interval=None)
+        opening = self.ws.recv(timeout=10)
+        if not str(opening).startswith("0{"):
+            raise RuntimeError(f"not an Engine.IO open packet: {opening!r}")
+        boot = self._event(_names()["hydrate"],
+                           {"vars": {_names()["token_var"]: session_token}} if session_token
+                           else {})
+        self.ws.send(f"40{NAMESPACE}," + json.dumps({"event": boot}))
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _event(self, name: str, payload: dict) -> dict:
+        return {"name": name, "payload": payload,
+                "router_data": {"pathname": self.path, "asPath": self.path}}
+
+    def send(self, handler, **payload) -> None:
+        """Send one event for ``handler`` (e.g. ``AppState.event_handlers["heartbeat"]``)."""
+        from reflex_base.utils.format import format_event_handler
+
+        frame = ["event", self._event(format_event_handler(handler), payload)]
+        self.ws.send(f"42{NAMESPACE}," + json.dumps(frame))
+
+    def _read(self) -> None:
+        from websockets.exceptions import ConnectionClosed
+
+        try:
+            while True:
+                frame = str(self.ws.recv())
+                if frame == "2":
+                    self.ws.send("3")  # Engine.IO ping/pong keeps the transport, nothing more
+                elif frame.startswith(f"42{NAMESPACE},"):
+                    name, *args = json.loads(frame[len(NAMESPACE) + 3:])
+                    if name == "event" and args:
+                        with self._cond:
+                            self.updates.append((time.monotonic(), args[0]))
+                            self._cond.notify_all()
+        except (ConnectionClosed, OSError):
+            pass
+        finally:
+            with self._cond:
+                self.closed = True
+                self._cond.notify_all()
+
+    def wait_for(self, predicate, timeout: float, since: int = 0) -> int:
+        """Index of the first update at or after ``since`` that ``predicate`` accepts."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for i in range(since, len(self.updates)):
+                    if predicate(self.updates[i][1]):
+                        return i
+                since = len(self.updates)
+                left = deadline - time.monotonic()
+                if left <= 0 or self.closed:
+                    raise TimeoutError(f"no matching update in {timeout}s "
+                                       f"({len(self.updates)} received, closed={self.closed})")
+                self._cond.wait(left)
+
+    def close(self) -> None:
+        self.ws.close()
+        self._reader.join(10)
+
+
+def state_delta(update: dict, state_cls) -> dict:
+    """The part of an update's delta for one State class, var names without Reflex's suffix."""
+    from reflex_base.constants.state import FIELD_MARKER
+
+    part = (update.get("delta") or {}).get(state_cls.get_full_name()) or {}
+    return {k.removesuffix(FIELD_MARKER): v for k, v in part.items()}
+
+
+def _names() -> dict[str, str]:
+    """Names the frontend uses on the wire, from the app's own State classes."""
+    import reflex as rx
+    from reflex_base.constants.state import FIELD_MARKER
+
+    from clawweb.state.base import SESSION_COOKIE, AppState
+
+    return {"hydrate": f"{rx.State.get_full_name()}.hydrate_and_load",
+            "token_var": f"{AppState.get_full_name()}.session_token{FIELD_MARKER}",
+            "cookie": SESSION_COOKIE}
+
+
+class TaskFeeder:
+    """Plays the worker for tasks a test created as running: heartbeat and output.
+
+    Real workers of the session (other test modules start some) reap a running
+    task whose worker sends no heartbeat and queue it again. The feeder names
+    itself as the tasks' worker, keeps that heartbeat key alive while it writes
+    numbered lines into their streams (``text(seq)``), and on ``stop`` ends the
+    tasks as succeeded, so no worker ever picks them up.
+    """
+
+    def __init__(self, task_ids: list[int], per_second: float = 10, text=None):
+        from clawweb import redis_conn
+
+        self.name = f"e2e-feeder-{uuid.uuid4().hex[:6]}"
+        self.task_ids, self.every = list(task_ids), 1 / per_second
+        self.text = text or (lambda seq: f"line-{seq}\n")
+        self.seq = {t: 0 for t in self.task_ids}
+        self.redis = redis_conn.get_redis()
+        self._stop = threading.Event()
+        self._beat()
+        self._set_tasks(status=None)
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _beat(self) -> None:
+        from clawweb import streams
+
+        self.redis.set(streams.worker_alive_key(self.name), "e2e feeder", ex=5)
+
+    def _set_tasks(self, status) -> None:
+        from clawweb.db import session_scope
+        from clawweb.models import Task, utcnow
+
+        with session_scope() as s:
+            for task_id in self.task_ids:
+                task = s.get(Task, task_id)
+                task.worker_name = self.name
+                if status is not None:
+                    task.status, task.exit_code, task.finished_at = status, 0, utcnow()
+                s.add(task)
+
+    def _run(self) -> None:
+        from clawweb import streams
+
+        beat_at = time.monotonic()
+        while not self._stop.is_set():
+            for task_id in self.task_ids:
+                self.seq[task_id] += 1
+                n = self.seq[task_id]
+                streams.publish(self.redis, task_id, [streams.Event(
+                    seq=n, type="output", data={"stream": "stdout", "text": self.text(n)})])
+            if time.monotonic() - beat_at > 1:
+                self._beat()
+                beat_at = time.monotonic()
+            self._stop.wait(self.every)
+
+    def stop(self) -> None:
+        from clawweb.models import TaskStatus
+
+        self._stop.set()
+        self._thread.join(5)
+        self._set_tasks(status=TaskStatus.succeeded)

@@ -21,7 +21,7 @@ from datetime import timedelta
 
 import pytest
 import reflex  # noqa: F401 - a missing Reflex must fail these tests, never skip them
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
 
 from clawweb import routes
 from clawweb.models import (AuthSession, Project, ProjectMember, ProjectRole, Role, Task,
@@ -259,3 +259,81 @@ def test_setvar_cannot_set_identity(world):
         with pytest.raises(AttributeError):
             AppState.event_handlers["setvar"].fn(state, var, True)
     assert state.is_admin is False
+
+
+CAROL_ID = MALLORY_ID + 1
+CAROL_PW = "carol temporary pw 123"
+
+
+@pytest.fixture
+def must_change(world, engine):
+    """carol: an admin who owns the victim's project, with a password she must change.
+
+    Everything would be allowed to her but for the reset password, so a handler
+    that ran its body would read or change the victim's data.
+    """
+    from sqlmodel import Session
+
+    from clawweb.services import auth_sessions, passwords
+
+    with Session(engine) as s:
+        s.add(User(id=CAROL_ID, username="carol", role=Role.admin,
+                   password_hash=passwords.hash_password(CAROL_PW)))
+        s.flush()
+        s.add(ProjectMember(project_id=VICTIM_ID, user_id=CAROL_ID, role=ProjectRole.owner))
+        s.commit()
+        _, token = auth_sessions.sign_in(session=s, username="carol", password=CAROL_PW,
+                                         ip="", user_agent="")
+        carol = s.get(User, CAROL_ID)
+        carol.must_change_password = True  # as an admin's reset leaves it
+        s.add(carol)
+        s.commit()
+    return token
+
+
+def _refused_while_password_must_change():
+    from clawweb.state.access import ACCESS_ATTR, password_change_allowed
+
+    return [pytest.param(cls, name, handler, id=f"{cls.__name__}.{name}")
+            for cls, name, handler in _own_handlers()
+            if getattr(handler.fn, ACCESS_ATTR, None) in ("signed_in", "admin", "streaming")
+            and not password_change_allowed(handler.fn)]
+
+
+@pytest.mark.parametrize("cls,name,handler", _refused_while_password_must_change())
+def test_handler_refuses_while_the_password_must_change(cls, name, handler, must_change,
+                                                        engine):
+    """The page redirect is a courtesy: the wrappers refuse, whatever the page does."""
+    from clawweb import routes
+    from clawweb.state.access import ACCESS_ATTR
+
+    before = _snapshot(engine)
+    root, result = _call(cls, handler, must_change)
+    after = _snapshot(engine)
+    changed = [t for t in before if before[t] != after[t]]
+    assert not changed, f"{cls.__name__}.{name} changed {changed} for a must-change user"
+    assert not _leaks(root), f"{cls.__name__}.{name} put data into state for a must-change user"
+    if getattr(handler.fn, ACCESS_ATTR) != "streaming":
+        assert routes.ACCOUNT in repr(result), \
+            f"{cls.__name__}.{name} was not refused for a must-change user: {result!r}"
+
+
+def test_changing_the_password_and_signing_out_stay_allowed(must_change, engine):
+    from sqlmodel import Session
+
+    from clawweb.models import AuthSession
+    from clawweb.state.account import AccountState
+    from clawweb.state.auth import SignInState
+
+    new_pw = "carol brand new pw 456 x"
+    _, state = new_state(AccountState, must_change)
+    AccountState.event_handlers["change_password"].fn(state, {
+        "current_password": CAROL_PW, "new_password": new_pw, "repeat_password": new_pw})
+    assert state.password_error == ""
+    with Session(engine) as s:
+        assert s.get(User, CAROL_ID).must_change_password is False
+    _, state = new_state(SignInState, must_change)
+    SignInState.event_handlers["sign_out"].fn(state)
+    with Session(engine) as s:
+        rows = s.exec(select(AuthSession).where(AuthSession.user_id == CAROL_ID)).all()
+        assert rows and all(r.revoked_at is not None for r in rows)

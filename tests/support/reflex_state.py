@@ -23,6 +23,23 @@ class BackgroundProxy:
         return False
 
 
+def _registry():
+    """Reflex's registration context, captured where the app's states were registered.
+
+    Reflex keeps its registry in a ContextVar set when the state classes are
+    first imported; an async test imports them inside its own context copy,
+    which the next test does not inherit. Importing the app here, at module
+    import time, registers them in the main context every test starts from.
+    """
+    from clawweb import clawweb as _app  # noqa: F401 - registers every page's state
+    from reflex_base.registry import RegistrationContext
+
+    return RegistrationContext.get()
+
+
+_REGISTRY = _registry()
+
+
 def new_state(cls, token: str = ""):
     """A fresh state tree; returns (root, the ``cls`` substate) signed in with ``token``.
 
@@ -35,7 +52,10 @@ def new_state(cls, token: str = ""):
     from reflex.istate.data import HeaderData
 
     from clawweb.http import session_cookie
+    from reflex_base.registry import RegistrationContext
 
+    if RegistrationContext._context_var.get(None) is None:
+        RegistrationContext.set(_REGISTRY)
     root = rx.State(_reflex_internal_init=True)
     state = root.get_substate(cls.get_full_name().split("."))
     if token:
@@ -44,3 +64,22 @@ def new_state(cls, token: str = ""):
         state.router = dataclasses.replace(state.router, headers=headers)
     assert state.session_token == token
     return root, state
+
+
+async def run_handler(handler, state, *args):
+    """Call an event handler the way Reflex's ``process_event`` does, on a running loop.
+
+    A plain function is called; a coroutine is awaited; an async generator is
+    drained. Returns the last value the handler returned or yielded.
+    """
+    import inspect
+
+    result = handler.fn(state, *args)
+    if inspect.iscoroutine(result):
+        return await result
+    if inspect.isasyncgen(result):
+        last = None
+        async for item in result:
+            last = item
+        return last
+    return result

@@ -84,4 +84,5 @@ MESSAGES = {
     "projects_ui.delete_type": ("Type the project name to confirm:", "输入项目名称以确认："),
     "projects_ui.delete_confirm": ("Delete forever", "永久删除"),
     "projects_ui.deleted": ("Project deleted.", "项目已删除。"),
+    "projects_ui.deleting": ("Deleting the project and its repository…", "正在删除项目及其仓库…"),
 }

@@ -1,0 +1,176 @@
+"""The access wrappers run a handler's (blocking) body off the event loop.
+
+Reflex calls a plain ``def`` handler on its event loop, so one slow body (argon2,
+git, a SQLite busy wait) would stall every connected browser. These tests call
+handlers the way Reflex's ``process_event`` does, on a running loop, while a
+ticker measures how long the loop was kept from running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import threading
+import time
+
+import pytest
+from sqlmodel import Session
+
+from clawweb.models import User
+
+from tests.support.reflex_state import new_state, run_handler
+
+SLOW_SECONDS = 0.4
+
+
+class Ticker:
+    """Wakes every 10 ms and records the longest time it was kept waiting."""
+
+    def __init__(self):
+        self.worst = 0.0
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self):
+        last = time.monotonic()
+        while True:
+            await asyncio.sleep(0.01)
+            now = time.monotonic()
+            self.worst = max(self.worst, now - last)
+            last = now
+
+    async def stop(self) -> float:
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+        return self.worst
+
+
+@pytest.fixture
+def slow_sign_in(monkeypatch, engine, fake_redis):
+    """``auth_sessions.sign_in`` that blocks like argon2 does, then refuses."""
+    from clawweb.services import auth_sessions
+    from clawweb.services.errors import InvalidInput
+
+    seen = {"threads": [], "finished": 0}
+
+    def blocking_sign_in(**_kwargs):
+        seen["threads"].append(threading.current_thread())
+        time.sleep(SLOW_SECONDS)  # a blocking call, as argon2's C code is
+        seen["finished"] += 1
+        raise InvalidInput("auth.invalid_credentials")
+
+    monkeypatch.setattr(auth_sessions, "sign_in", blocking_sign_in)
+    return seen
+
+
+@pytest.mark.asyncio
+async def test_a_blocking_handler_body_does_not_stall_the_event_loop(slow_sign_in):
+    from clawweb.state.auth import SignInState
+
+    _, state = new_state(SignInState)
+    ticker = Ticker()
+    await run_handler(SignInState.event_handlers["sign_in"], state,
+                      {"username": "nobody", "password": "wrong password 1"})
+    worst = await ticker.stop()
+    assert slow_sign_in["finished"] == 1  # the body really ran (and blocked its thread)
+    assert state.error == "Wrong username or password."  # its result reached the state
+    thread = slow_sign_in["threads"][0]
+    assert thread is not threading.main_thread()
+    assert thread.name.startswith("clawweb-")  # a named, bounded pool, not a stray thread
+    assert worst < SLOW_SECONDS / 4, f"the event loop stalled for {worst:.3f}s"
+
+
+@pytest.mark.asyncio
+async def test_a_cancelled_event_waits_for_its_body_before_letting_go(slow_sign_in):
+    """Reflex cancels superseded events; the state lock must outlive the body's thread."""
+    from clawweb.state.auth import SignInState
+
+    _, state = new_state(SignInState)
+    task = asyncio.create_task(run_handler(
+        SignInState.event_handlers["sign_in"], state,
+        {"username": "nobody", "password": "wrong password 1"}))
+    await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert slow_sign_in["finished"] == 1, "the event ended while its body still ran"
+
+
+@pytest.mark.asyncio
+async def test_a_handler_calling_a_handler_still_runs_it(engine, fake_redis):
+    """``require_sign_in`` calls ``init_language``: the nested call runs inline, in order."""
+    from clawweb.state.base import AppState
+
+    _, state = new_state(AppState)
+    result = await run_handler(AppState.event_handlers["require_sign_in"], state)
+    assert state.auth_checked is True  # set by the nested init_language
+    assert "login" in repr(result)
+
+
+@pytest.mark.asyncio
+async def test_async_handlers_check_the_caller_off_the_loop(engine, fake_redis, monkeypatch):
+    """An ``async def`` handler's access check (a database read) runs off the loop too."""
+    from clawweb.state import base
+    from clawweb.state.approvals import ApprovalsState
+
+    threads = []
+    real_resolve = base.auth_sessions.resolve
+
+    def recording_resolve(**kwargs):
+        threads.append(threading.current_thread())
+        return real_resolve(**kwargs)
+
+    monkeypatch.setattr(base.auth_sessions, "resolve", recording_resolve)
+    with Session(engine) as s:
+        s.add(User(username="x", password_hash="!"))
+        s.commit()
+    _, state = new_state(ApprovalsState, "some-token")
+    result = await run_handler(ApprovalsState.event_handlers["allow_once"], state, 1)
+    assert "login" in repr(result)  # an unknown token is turned away
+    assert threads and all(t is not threading.main_thread() for t in threads)
+
+
+@pytest.mark.asyncio
+async def test_project_deletion_is_a_background_event_that_shows_progress(engine, fake_redis,
+                                                                          monkeypatch):
+    """Deleting removes a repository from disk: no tab lock held, progress on the page."""
+    from clawweb.models import Project
+    from clawweb.services import auth_sessions, passwords, projects
+    from clawweb.state.projects import ProjectsState
+
+    from tests.support.reflex_state import BackgroundProxy
+
+    with Session(engine, expire_on_commit=False) as s:
+        owner = User(username="owner", password_hash=passwords.hash_password("owner pw 12345"))
+        s.add(owner)
+        s.commit()
+        project = projects.create_project(session=s, user=owner, name="Doomed")
+        _, token = auth_sessions.sign_in(session=s, username="owner", password="owner pw 12345",
+                                         ip="", user_agent="")
+        s.commit()
+    repo = projects.project_repo_path(project)
+    assert repo.exists()
+    handler = ProjectsState.event_handlers["delete_project"]
+    assert handler.is_background, "deletion holds the tab's state lock while it runs"
+
+    _, state = new_state(ProjectsState, token)
+    state.router = dataclasses.replace(
+        state.router, url=type(state.router.url)(f"http://127.0.0.1/projects/{project.id}/settings"))
+    state.delete_confirm = "Doomed"
+    seen = []
+    real_delete = projects.delete_project
+
+    def slow_delete(**kwargs):
+        seen.append(state.deleting)
+        time.sleep(SLOW_SECONDS)
+        return real_delete(**kwargs)
+
+    monkeypatch.setattr(projects, "delete_project", slow_delete)
+    ticker = Ticker()
+    result = await handler.fn(BackgroundProxy(state))
+    worst = await ticker.stop()
+    assert seen == [True] and state.deleting is False
+    assert "/projects" in repr(result)
+    assert worst < SLOW_SECONDS / 4, f"the event loop stalled for {worst:.3f}s"
+    with Session(engine) as s:
+        assert s.get(Project, project.id) is None
+    assert not repo.exists()
