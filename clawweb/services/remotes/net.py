@@ -13,6 +13,7 @@ from pathlib import Path
 from clawweb.services.git import GitError, run_git
 from clawweb.services.remotes import urls
 from clawweb.services.remotes.errors import RemoteError
+from clawweb.services.remotes.keys import known_hosts_entries
 from clawweb.services.remotes.redact import redact, tail
 from clawweb.services.remotes.transport import Credentials, Transport
 
@@ -25,6 +26,7 @@ _RULES = [
     (r"Authentication failed|could not read (Username|Password)|terminal prompts disabled"
      r"|returned error: (401|403)|HTTP Basic: Access denied|Invalid username or password"
      r"|Permission to .* denied|requested URL returned error: 403", "remotes.auth_failed"),
+    (r"couldn't find remote ref", "remotes.remote_branch_missing"),
     (r"Repository not found|does not appear to be a git repository|not a git repository"
      r"|returned error: 404|repository .* not found|does not exist", "remotes.not_found"),
     (r"Could not resolve|Failed to connect|Connection refused|Connection timed out"
@@ -50,15 +52,26 @@ def classify(stderr: str) -> str:
     return "remotes.failed"
 
 
-def error_for(stderr: str, secrets: list[str]) -> RemoteError:
-    """The RemoteError for a failed call, its detail redacted."""
+def error_for(stderr: str, secrets: list[str], pinned: str = "") -> RemoteError:
+    """The RemoteError for a failed call, its detail redacted.
+
+    Host key errors carry ``pinned`` (what we trust) and ``offered`` (what
+    the server showed), so the message can name both fingerprints.
+    """
     key = classify(stderr)
     detail = redact(tail(stderr), secrets)
     params = {}
-    if key == "remotes.host_key_changed":
+    if key in ("remotes.host_key_changed", "remotes.host_key_unknown"):
         found = _OFFERED.search(stderr or "")
         params["offered"] = found.group(1).rstrip(".") if found else "?"
+        params["pinned"] = pinned or "?"
     return RemoteError(key, detail=detail, **params)
+
+
+def pinned_fingerprints(url: urls.RemoteURL, known_hosts: str) -> str:
+    """The fingerprints pinned for ``url``'s host, comma-separated."""
+    return ", ".join(e["fingerprint"] for e in known_hosts_entries(known_hosts)
+                     if e["host"] == url.host_key_alias)
 
 
 def run(args: list[str], *, url: urls.RemoteURL, creds: Credentials, timeout: float = 300,
@@ -87,7 +100,7 @@ def run(args: list[str], *, url: urls.RemoteURL, creds: Credentials, timeout: fl
                                                                tr.secrets)) from None
         stderr = proc.stderr.decode(errors="replace")
         if check and proc.returncode != 0:
-            raise error_for(stderr, tr.secrets)
+            raise error_for(stderr, tr.secrets, pinned_fingerprints(url, creds.known_hosts))
         result = NetResult(stdout=redact(proc.stdout.decode(errors="replace"), tr.secrets),
                            stderr=redact(stderr, tr.secrets),
                            known_hosts=tr.known_hosts_after())

@@ -26,7 +26,7 @@ _USERNAME = re.compile(r"^[A-Za-z0-9._@+-]{0,64}$")
 DEFAULT_TOKEN_USER = {"github": "x-access-token", "gitlab": "oauth2", "gitea": "git"}
 
 
-def _aad(kind: str, project_id: int) -> str:
+def secret_aad(kind: str, project_id: int) -> str:
     return f"remote-{kind}:{project_id}"
 
 
@@ -49,7 +49,7 @@ def _url_from_source(project: Project) -> str:
         return ""
 
 
-def _audited(row: ProjectRemote) -> dict[str, Any]:
+def audit_view(row: ProjectRemote) -> dict[str, Any]:
     return {"url": row.url, "forge": row.forge, "forge_api_url": row.forge_api_url,
             "token_username": row.token_username, "token_hint": row.token_hint,
             "deploy_key": keys.fingerprint(row.ssh_public_key),
@@ -62,7 +62,7 @@ def _commit(session: Session, user: User | None, row: ProjectRemote, action: str
     row.updated_at = utcnow()
     session.add(row)
     audit.record(session=session, actor=user, action=action, object_type="project",
-                 object_id=row.project_id, before=before, after=_audited(row), ip=ip,
+                 object_id=row.project_id, before=before, after=audit_view(row), ip=ip,
                  detail=detail, actor_name="" if user else "clawweb")
     session.commit()
     return row
@@ -92,7 +92,7 @@ def save_settings(*, session: Session, user: User | None, project_id: int, url: 
     if not _USERNAME.match(token_username or ""):
         raise InvalidInput("remotes.username_invalid")
     existing = get_remote(session, project_id)
-    before = _audited(existing) if existing else None
+    before = audit_view(existing) if existing else None
     row = existing or _row(session, project)
     row.url = parsed.raw if parsed else ""
     row.forge, row.forge_api_url, row.token_username = forge, api, token_username or ""
@@ -101,7 +101,7 @@ def save_settings(*, session: Session, user: User | None, project_id: int, url: 
     return _commit(session, user, row, "remote.update", before, ip)
 
 
-def _clean_token(token: str) -> str:
+def clean_token(token: str) -> str:
     token = (token or "").strip()
     if not token:
         raise InvalidInput("remotes.token_empty")
@@ -117,10 +117,10 @@ def set_token(*, session: Session, user: User | None, project_id: int, token: st
               ip: str = "") -> ProjectRemote:
     """Owner: store (or replace) the access token, encrypted."""
     project = require_owner(session=session, user=user, project_id=project_id)
-    token = _clean_token(token)
+    token = clean_token(token)
     row = _row(session, project)
-    before = _audited(row)
-    row.token_ciphertext = crypto.encrypt(token, aad=_aad("token", project.id))
+    before = audit_view(row)
+    row.token_ciphertext = crypto.encrypt(token, aad=secret_aad("token", project.id))
     row.token_hint = token[-4:] if len(token) >= 12 else ""
     return _commit(session, user, row, "remote.token_set", before, ip)
 
@@ -130,7 +130,7 @@ def delete_token(*, session: Session, user: User | None, project_id: int,
     """Owner: forget the access token."""
     project = require_owner(session=session, user=user, project_id=project_id)
     row = _row(session, project)
-    before = _audited(row)
+    before = audit_view(row)
     row.token_ciphertext, row.token_hint = "", ""
     return _commit(session, user, row, "remote.token_delete", before, ip)
 
@@ -140,9 +140,9 @@ def generate_deploy_key(*, session: Session, user: User | None, project_id: int,
     """Owner: make a new ed25519 deploy key (replacing any); its public line."""
     project = require_owner(session=session, user=user, project_id=project_id)
     row = _row(session, project)
-    before = _audited(row)
+    before = audit_view(row)
     key = keys.generate(f"clawweb-{project.slug}")
-    row.ssh_key_ciphertext = crypto.encrypt(key.private, aad=_aad("ssh-key", project.id))
+    row.ssh_key_ciphertext = crypto.encrypt(key.private, aad=secret_aad("ssh-key", project.id))
     row.ssh_public_key = key.public
     _commit(session, user, row, "remote.key_generate", before, ip)
     return key.public
@@ -153,7 +153,7 @@ def delete_deploy_key(*, session: Session, user: User | None, project_id: int,
     """Owner: forget the deploy key (remove it from the forge too)."""
     project = require_owner(session=session, user=user, project_id=project_id)
     row = _row(session, project)
-    before = _audited(row)
+    before = audit_view(row)
     row.ssh_key_ciphertext, row.ssh_public_key = "", ""
     return _commit(session, user, row, "remote.key_delete", before, ip)
 
@@ -163,7 +163,7 @@ def forget_host_keys(*, session: Session, user: User | None, project_id: int,
     """Owner: drop the pinned host keys; the next connection pins anew."""
     project = require_owner(session=session, user=user, project_id=project_id)
     row = _row(session, project)
-    before = _audited(row)
+    before = audit_view(row)
     row.known_hosts = ""
     return _commit(session, user, row, "remote.host_key_forget", before, ip)
 
@@ -174,7 +174,7 @@ def pin_host_keys(session: Session, project_id: int, known_hosts: str,
     row = get_remote(session, project_id)
     if row is None or known_hosts == row.known_hosts:
         return
-    before = _audited(row)
+    before = audit_view(row)
     row.known_hosts = known_hosts
     fingerprints = ", ".join(e["fingerprint"] for e in keys.known_hosts_entries(known_hosts))
     _commit(session, user, row, "remote.host_key_pin", before, ip, detail=fingerprints)
@@ -195,9 +195,9 @@ def opened(session: Session, project_id: int) -> tuple[urls.RemoteURL, Credentia
         raise RemoteError("remotes.not_configured")
     url = urls.parse(row.url)
     kind = row.forge or forges.guess_kind(url.host)
-    token = crypto.decrypt(row.token_ciphertext, aad=_aad("token", project_id)) \
+    token = crypto.decrypt(row.token_ciphertext, aad=secret_aad("token", project_id)) \
         if row.token_ciphertext else ""
-    key = crypto.decrypt(row.ssh_key_ciphertext, aad=_aad("ssh-key", project_id)) \
+    key = crypto.decrypt(row.ssh_key_ciphertext, aad=secret_aad("ssh-key", project_id)) \
         if row.ssh_key_ciphertext else ""
     if url.is_ssh and not key:
         raise RemoteError("remotes.no_deploy_key")
