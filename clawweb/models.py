@@ -283,5 +283,6 @@ class ProjectRemote(SQLModel, table=True):
     sync_before_task: bool = False
     last_sync_at: Optional[datetime] = None
     last_sync_result: str = ""  # a message key: remotes.sync_*
+    # The default branch's commit on the remote as last seen (cloned, synced or pushed).
     default_pushed_sha: str = ""
     updated_at: datetime = Field(default_factory=utcnow)

@@ -16,8 +16,9 @@ from pathlib import Path
 from sqlmodel import Session
 
 from clawweb.models import Project, ProjectRemote, User
-from clawweb.services import audit, crypto, forges
+from clawweb.services import audit, crypto, forges, git
 from clawweb.services.git import GitError, run_git
+from clawweb.services.projects import project_repo_path
 from clawweb.services.remotes import keys, net, urls
 from clawweb.services.remotes.errors import RemoteError
 from clawweb.services.remotes.store import (DEFAULT_TOKEN_USER, audit_view, clean_token,
@@ -78,7 +79,9 @@ def clone_for_project(url: urls.RemoteURL, dest: Path, *, token: str, deploy_key
 def attach(session: Session, *, project: Project, user: User, url: urls.RemoteURL,
            token: str, deploy_key: bool, ip: str = "") -> ProjectRemote:
     """Add the new project's remote row (committed with the project by the caller)."""
-    row = ProjectRemote(project_id=project.id, url=url.raw)
+    # What the remote's default branch is known to be: the commit just cloned.
+    known = git.resolve(project_repo_path(project), f"refs/heads/{project.default_branch}")
+    row = ProjectRemote(project_id=project.id, url=url.raw, default_pushed_sha=known or "")
     if token:
         row.token_ciphertext = crypto.encrypt(token, aad=secret_aad("token", project.id))
         row.token_hint = token[-4:] if len(token) >= 12 else ""

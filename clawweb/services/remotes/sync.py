@@ -79,6 +79,7 @@ def _sync(session: Session, project: Project, user: User | None, ip: str) -> dic
     store.pin_host_keys(session, project.id, result.known_hosts, user=user, ip=ip)
     row = store.get_remote(session, project.id)
     row.last_sync_at, row.last_sync_result = utcnow(), key
+    row.default_pushed_sha = remote or ""  # what the remote is known to have
     session.add(row)
     audit.record(session=session, actor=user, action="remote.sync", object_type="project",
                  object_id=project.id, before={"branch": branch, "sha": local or ""},
