@@ -125,4 +125,126 @@ MESSAGES = {
         "代码托管平台返回了重定向，clawweb 不会跟随（令牌会随之发送）。请在项目设置中设置 API "
         "URL。"),
     "forges.bad_response": ("The forge's answer could not be read.", "无法读取代码托管平台的回复。"),
+    # project settings: Remote section
+    "ui_remotes.section": ("Remote", "远程仓库"),
+    "ui_remotes.url": ("Remote URL", "远程仓库 URL"),
+    "ui_remotes.url_hint": (
+        "Where work is pushed and synced from: https://host/owner/repo.git, or over SSH "
+        "git@host:owner/repo.git. Never put a password or token in the URL.",
+        "工作推送到这里并从这里同步：https://host/owner/repo.git，或通过 SSH "
+        "git@host:owner/repo.git。切勿在 URL 中填写密码或令牌。"),
+    "ui_remotes.forge": ("Forge", "代码托管平台"),
+    "ui_remotes.forge_auto": ("Guess from the host", "根据主机自动判断"),
+    "ui_remotes.forge_hint": (
+        "For pull requests. github.com, gitlab.com, gitea.com and codeberg.org are "
+        "recognised; choose for a self-hosted GitLab or Gitea/Forgejo.",
+        "用于拉取请求。可识别 github.com、gitlab.com、gitea.com 和 codeberg.org；自建的 GitLab "
+        "或 Gitea/Forgejo 请手动选择。"),
+    "ui_remotes.api_url": ("API URL (optional)", "API URL（可选）"),
+    "ui_remotes.api_url_hint": (
+        "Leave empty to derive it from the remote URL (…/api/v4 for GitLab, …/api/v1 for "
+        "Gitea/Forgejo, api.github.com for GitHub).",
+        "留空则根据远程 URL 推导（GitLab 为 …/api/v4，Gitea/Forgejo 为 …/api/v1，GitHub 为 "
+        "api.github.com）。"),
+    "ui_remotes.token_username": ("HTTPS user name (optional)", "HTTPS 用户名（可选）"),
+    "ui_remotes.token_username_hint": (
+        "Sent with the token over HTTPS; empty uses the forge's usual one.",
+        "通过 HTTPS 与令牌一起发送；留空则使用平台的常用值。"),
+    "ui_remotes.sync_before_task": ("Sync from the remote before each task",
+                                    "每个任务开始前从远程仓库同步"),
+    "ui_remotes.saved": ("Remote saved.", "远程仓库已保存。"),
+    "ui_remotes.token": ("Access token", "访问令牌"),
+    "ui_remotes.token_intro": (
+        "Used to clone and push over HTTPS and to open pull requests. Stored encrypted; it "
+        "never reaches a task, a log or this page again.",
+        "用于通过 HTTPS 克隆和推送，以及打开拉取请求。加密保存；它不会再出现在任务、日志或此"
+        "页面中。"),
+    "ui_remotes.token_stored": ("Token stored", "已保存令牌"),
+    "ui_remotes.token_none": ("No token stored.", "未保存令牌。"),
+    "ui_remotes.token_placeholder": ("Paste the access token", "粘贴访问令牌"),
+    "ui_remotes.token_save": ("Save token", "保存令牌"),
+    "ui_remotes.token_saved": ("Token saved.", "令牌已保存。"),
+    "ui_remotes.token_deleted": ("Token removed.", "令牌已删除。"),
+    "ui_remotes.token_delete_title": ("Remove the access token?", "删除访问令牌？"),
+    "ui_remotes.token_delete_body": (
+        "Pushing over HTTPS and opening pull requests stop working until a new one is saved.",
+        "在保存新令牌之前，通过 HTTPS 推送和打开拉取请求将无法使用。"),
+    "ui_remotes.remove": ("Remove", "删除"),
+    "ui_remotes.key": ("Deploy key (SSH)", "部署密钥（SSH）"),
+    "ui_remotes.key_intro": (
+        "For SSH remotes. clawweb keeps the private key encrypted; add this public key to the "
+        "repository on the forge (with write access to push).",
+        "用于 SSH 远程仓库。clawweb 加密保存私钥；请把此公钥添加到代码托管平台上的仓库（推送需要"
+        "写权限）。"),
+    "ui_remotes.key_generate": ("Generate deploy key", "生成部署密钥"),
+    "ui_remotes.key_generated": ("Deploy key generated: add the public key to the forge.",
+                                 "已生成部署密钥：请把公钥添加到代码托管平台。"),
+    "ui_remotes.key_deleted": ("Deploy key removed.", "部署密钥已删除。"),
+    "ui_remotes.key_replace": ("Replace key", "更换密钥"),
+    "ui_remotes.key_replace_title": ("Replace the deploy key?", "更换部署密钥？"),
+    "ui_remotes.key_replace_body": (
+        "The old key stops working here; add the new public key to the forge.",
+        "旧密钥将在此失效；请把新公钥添加到代码托管平台。"),
+    "ui_remotes.key_delete_title": ("Remove the deploy key?", "删除部署密钥？"),
+    "ui_remotes.key_delete_body": (
+        "SSH pushes and syncs stop working. Remove the key from the forge too.",
+        "SSH 推送和同步将无法使用。也请从代码托管平台删除该密钥。"),
+    "ui_remotes.fingerprint": ("Fingerprint", "指纹"),
+    "ui_remotes.copy": ("Copy public key", "复制公钥"),
+    "ui_remotes.host_keys": ("SSH host key", "SSH 主机密钥"),
+    "ui_remotes.host_keys_intro": (
+        "Pinned on first use: clawweb refuses to connect if the server shows another key. "
+        "Compare it with the fingerprint your forge publishes.",
+        "首次使用时固定：如果服务器出示其他密钥，clawweb 会拒绝连接。请与代码托管平台公布的指纹"
+        "核对。"),
+    "ui_remotes.host_keys_none": (
+        "No host key pinned yet: the first SSH connection pins it and shows it here.",
+        "尚未固定主机密钥：第一次 SSH 连接时会固定并在此显示。"),
+    "ui_remotes.host_forget": ("Forget host key", "忘记主机密钥"),
+    "ui_remotes.host_forget_title": ("Forget the pinned host key?", "忘记已固定的主机密钥？"),
+    "ui_remotes.host_forget_body": (
+        "Only do this when the forge announced a new key. The next connection pins whatever "
+        "key the server shows.",
+        "仅在代码托管平台宣布更换密钥时才这样做。下一次连接会固定服务器出示的任何密钥。"),
+    "ui_remotes.host_forgotten": ("Host key forgotten.", "已忘记主机密钥。"),
+    "ui_remotes.sync": ("Sync from remote", "从远程仓库同步"),
+    "ui_remotes.sync_intro": (
+        "Fetches the default branch and fast-forwards the project to it. Work that is only "
+        "here is never overwritten.",
+        "获取默认分支并将项目快进到该分支。只存在于此处的工作永远不会被覆盖。"),
+    "ui_remotes.sync_now": ("Sync now", "立即同步"),
+    "ui_remotes.last_sync": ("Last sync:", "上次同步："),
+    "ui_remotes.details": ("Details", "详情"),
+    "ui_remotes.private": ("Private repository?", "私有仓库？"),
+    "ui_remotes.private_public": ("No, it is public", "不是，它是公开的"),
+    "ui_remotes.private_token": ("Yes, with an access token (HTTPS)", "是，使用访问令牌（HTTPS）"),
+    "ui_remotes.private_key": ("Yes, with a deploy key (SSH)", "是，使用部署密钥（SSH）"),
+    "ui_remotes.private_hint": (
+        "With a deploy key the project starts empty: add the key shown in its settings to the "
+        "forge, then press “Sync now”.",
+        "使用部署密钥时项目一开始是空的：把其设置中显示的密钥添加到代码托管平台，然后点击“立即"
+        "同步”。"),
+    # task page: Ship section
+    "ui_ship.title": ("Ship", "交付"),
+    "ui_ship.remote": ("Remote", "远程仓库"),
+    "ui_ship.no_remote": ("This project has no remote: an owner can set one in the project "
+                          "settings.", "此项目没有远程仓库：所有者可以在项目设置中设置。"),
+    "ui_ship.no_branch": ("This task has no branch to ship.", "此任务没有可交付的分支。"),
+    "ui_ship.push": ("Push branch", "推送分支"),
+    "ui_ship.push_default": ("Push default branch", "推送默认分支"),
+    "ui_ship.open_pr": ("Open pull request", "打开拉取请求"),
+    "ui_ship.pushed": ("Branch pushed.", "分支已推送。"),
+    "ui_ship.pushed_default": ("Default branch pushed.", "默认分支已推送。"),
+    "ui_ship.pushed_as": ("pushed {sha}", "已推送 {sha}"),
+    "ui_ship.pr_opened": ("Pull request opened.", "已打开拉取请求。"),
+    "ui_ship.refreshed": ("Pull request state updated.", "拉取请求状态已更新。"),
+    "ui_ship.refresh": ("Refresh state", "刷新状态"),
+    "ui_ship.pr_link": ("Pull request #{number}", "拉取请求 #{number}"),
+    "ui_ship.pr_open": ("open", "打开"),
+    "ui_ship.pr_merged": ("merged", "已合并"),
+    "ui_ship.pr_closed": ("closed", "已关闭"),
+    "ui_ship.pr_opening": ("opening…", "正在打开…"),
+    "ui_ship.not_allowed": (
+        "Only project owners (and editors, when the project allows it) can push or open pull "
+        "requests.", "只有项目所有者（以及项目允许时的编辑者）可以推送或打开拉取请求。"),
 }
