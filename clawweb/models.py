@@ -282,7 +282,8 @@ class ProjectRemote(SQLModel, table=True):
     known_hosts: str = Field(default="", sa_column=Column(Text))
     sync_before_task: bool = False
     last_sync_at: Optional[datetime] = None
-    last_sync_result: str = ""  # a message key: remotes.sync_*
+    last_sync_result: str = ""  # a message key (remotes.sync_* or the error's)
+    last_sync_params: dict = Field(default_factory=dict, sa_column=Column(JSON))
     # The default branch's commit on the remote as last seen (cloned, synced or pushed).
     default_pushed_sha: str = ""
     updated_at: datetime = Field(default_factory=utcnow)

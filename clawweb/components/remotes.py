@@ -8,7 +8,7 @@ from clawweb.components.i18n import tr
 from clawweb.state.remotes import TOKEN_INPUT_ID, RemoteSettingsState as S
 
 MONO = "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace"
-WRAP = {"overflow_wrap": "anywhere", "word_break": "break-all"}
+WRAP = {"overflow_wrap": "anywhere", "word_break": "break-word"}
 R = S.remote
 
 

@@ -45,7 +45,8 @@ def _button(icon: str, label_key: str, action: str, handler, testid: str,
 def _actions() -> rx.Component:
     can_open = (V["pr_state"] == "") | (V["pr_state"] == "closed")
     return rx.flex(
-        _button("upload", "ui_ship.push", "push", S.push_branch, "ship-push"),
+        rx.cond(V["pushed"] != "1",
+                _button("upload", "ui_ship.push", "push", S.push_branch, "ship-push")),
         rx.cond(can_open, _button("git-pull-request-arrow", "ui_ship.open_pr", "open_pr",
                                   S.open_pull_request, "ship-open-pr")),
         rx.cond(V["default_unpushed"] == "1", _button(

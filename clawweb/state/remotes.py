@@ -35,7 +35,7 @@ def _sync_job(user_id: int, project_id: int, ip: str) -> dict[str, Any]:
 
 def _flat(view: dict[str, Any]) -> dict[str, str]:
     return {k: ("1" if v is True else "" if v is False else str(v))
-            for k, v in view.items() if k != "host_keys"}
+            for k, v in view.items() if k not in ("host_keys", "last_sync_params")}
 
 
 class RemoteSettingsState(AppState):
@@ -64,7 +64,7 @@ class RemoteSettingsState(AppState):
         self.remote = _flat(view)
         if view["last_sync_result"]:
             self.remote["last_sync_text"] = self.tr(view["last_sync_result"],
-                                                    pinned="?", offered="?", reason="")
+                                                    **view["last_sync_params"])
         self.host_keys = [dict(h) for h in view["host_keys"]]
         self.remote_loaded = True
         self.remote_rev += 1

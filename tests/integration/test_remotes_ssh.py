@@ -125,7 +125,9 @@ def test_a_host_key_of_another_type_is_not_trusted_as_new(world, session, sshd):
     assert err.value.params["offered"] == sshd.host_fingerprint()
     session.expire_all()
     assert session.get(ProjectRemote, project.id).known_hosts == pinned_before
-    assert session.get(ProjectRemote, project.id).last_sync_result == "remotes.host_key_changed"
+    row = session.get(ProjectRemote, project.id)
+    assert row.last_sync_result == "remotes.host_key_changed"
+    assert row.last_sync_params["offered"] == sshd.host_fingerprint()
 
 
 def test_forgetting_the_pinned_key_pins_the_new_one(world, session, sshd):

@@ -30,6 +30,7 @@ def upgrade() -> None:
     sa.Column('sync_before_task', sa.Boolean(), nullable=False),
     sa.Column('last_sync_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('last_sync_result', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('last_sync_params', sa.JSON(), nullable=True),
     sa.Column('default_pushed_sha', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['project_id'], ['project.id'], ),

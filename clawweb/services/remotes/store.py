@@ -227,4 +227,5 @@ def view(*, session: Session, user: User | None, project_id: int) -> dict[str, A
                       if not alias or e["host"] == alias],
         "sync_before_task": row.sync_before_task,
         "last_sync_at": iso_utc(row.last_sync_at), "last_sync_result": row.last_sync_result,
+        "last_sync_params": dict(row.last_sync_params or {}),
     }

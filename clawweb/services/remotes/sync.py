@@ -78,7 +78,7 @@ def _sync(session: Session, project: Project, user: User | None, ip: str) -> dic
     key = _fast_forward(repo, branch, local, remote)
     store.pin_host_keys(session, project.id, result.known_hosts, user=user, ip=ip)
     row = store.get_remote(session, project.id)
-    row.last_sync_at, row.last_sync_result = utcnow(), key
+    row.last_sync_at, row.last_sync_result, row.last_sync_params = utcnow(), key, {}
     row.default_pushed_sha = remote or ""  # what the remote is known to have
     session.add(row)
     audit.record(session=session, actor=user, action="remote.sync", object_type="project",
@@ -104,15 +104,16 @@ def sync_now(*, session: Session, user: User | None, project_id: int,
     try:
         return _sync(session, project, user, ip)
     except RemoteError as exc:
-        _record_failure(session, project_id, exc.key)
+        _record_failure(session, project_id, exc)
         raise
 
 
-def _record_failure(session: Session, project_id: int, key: str) -> None:
+def _record_failure(session: Session, project_id: int, exc: ServiceError) -> None:
     session.rollback()
     row = store.get_remote(session, project_id)
     if row is not None:
-        row.last_sync_at, row.last_sync_result = utcnow(), key
+        row.last_sync_at, row.last_sync_result = utcnow(), exc.key
+        row.last_sync_params = {k: str(v) for k, v in exc.params.items()}
         session.add(row)
         session.commit()
 
@@ -133,5 +134,5 @@ def before_task(*, session: Session, project_id: int) -> dict[str, Any] | None:
         return _sync(session, project, None, "")
     except ServiceError as exc:
         log.warning("sync before task failed for project %s: %s", project_id, exc.key)
-        _record_failure(session, project_id, exc.key)
+        _record_failure(session, project_id, exc)
         return {"key": exc.key}
