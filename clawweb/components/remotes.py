@@ -44,10 +44,23 @@ def _confirm(trigger: rx.Component, title_key: str, body_key: str, confirm_key: 
             max_width="420px"))
 
 
+def _credential_kind() -> rx.Component:
+    """Which credential this URL signs in with (the URL's scheme decides)."""
+    return rx.cond(R["transport"] != "", rx.flex(
+        rx.text(tr("ui_remotes.signs_in_with"), size="2", color_scheme="gray"),
+        rx.cond(R["transport"] == "ssh",
+                rx.badge(rx.icon("key-round", size=12), tr("ui_remotes.key"),
+                         color_scheme="blue", data_testid="remote-kind"),
+                rx.badge(rx.icon("lock", size=12), tr("ui_remotes.token"),
+                         color_scheme="blue", data_testid="remote-kind")),
+        spacing="2", align="center", wrap="wrap"))
+
+
 def _remote_form() -> rx.Component:
     return rx.form(
         rx.vstack(
             _error(S.remote_error, "remote-error"),
+            _credential_kind(),
             _labelled("ui_remotes.url", rx.input(
                 name="url", id="remote-url", default_value=R["url"], size="3", width="100%",
                 placeholder="https://github.com/owner/repo.git", auto_capitalize="none",

@@ -151,6 +151,23 @@ def _member_may_clone_local(url: str) -> bool:
     return False
 
 
+def _check_source(user: User, source_url: str, remote_token: str, deploy_key: bool):
+    """(checked URL, the parsed private remote or None) for a new project's source."""
+    from clawweb.services.remotes import clone as remote_clone
+
+    if source_url and (remote_token or deploy_key):
+        private = remote_clone.check_source(source_url, token=remote_token,
+                                            deploy_key=deploy_key)
+        return private.raw, private
+    if source_url:
+        source_url = git.check_url(source_url)
+        # A path on the server could name another project's repository.
+        if (_is_local_source(source_url) and user.role != Role.admin
+                and not _member_may_clone_local(source_url)):
+            raise PermissionDenied("projects.local_source_admin_only")
+    return source_url, None
+
+
 def create_project(*, session: Session, user: User | None, name: str, description: str = "",
                    source_url: str = "", ip: str = "", remote_token: str = "",
                    deploy_key: bool = False) -> Project:
@@ -170,21 +187,11 @@ def create_project(*, session: Session, user: User | None, name: str, descriptio
     """
     user = _active(user)
     name, description = _clean_name(name), _clean_description(description)
-    source_url = (source_url or "").strip()
-    private = None
     # Imported here: the remotes package uses this module's access checks.
     from clawweb.services.remotes import clone as remote_clone
 
-    if source_url and (remote_token or deploy_key):
-        private = remote_clone.check_source(source_url, token=remote_token,
-                                            deploy_key=deploy_key)
-        source_url = private.raw
-    elif source_url:
-        source_url = git.check_url(source_url)
-        # A path on the server could name another project's repository.
-        if (_is_local_source(source_url) and user.role != Role.admin
-                and not _member_may_clone_local(source_url)):
-            raise PermissionDenied("projects.local_source_admin_only")
+    source_url, private = _check_source(user, (source_url or "").strip(), remote_token,
+                                        deploy_key)
     project = Project(name=name, slug=_unique_slug(session, name), description=description,
                       source_url=source_url, created_by=user.id)
     dest = project_repo_path(project)

@@ -118,7 +118,8 @@ class RemoteSettingsState(AppState):
             return None
         self.token_error = ""
         self._reload(user)
-        return [rx.set_value(TOKEN_INPUT_ID, ""), rx.toast.success(self.tr("ui_remotes.token_saved"))]
+        return [rx.set_value(TOKEN_INPUT_ID, ""),
+                rx.toast.success(self.tr("ui_remotes.token_saved"))]
 
     @rx.event
     @signed_in

@@ -120,6 +120,7 @@ def test_push_and_open_a_pull_request_on_a_phone(member, remotes, new_context, s
     page.goto(f"/projects/{project_id}/settings/")
     expect(page.get_by_test_id("remote-url")).to_have_value(git_server.url_for(REPO))
     expect(page.get_by_test_id("remote-token-hint")).to_have_text("…" + TOKEN[-4:])
+    expect(page.get_by_test_id("remote-kind")).to_have_text("Access token")
     page.get_by_test_id("remote-forge").click()
     page.get_by_test_id("remote-forge-gitea").click()
     page.get_by_test_id("remote-api-url").fill(gitea.api_url)
@@ -171,6 +172,7 @@ def test_deploy_key_project_syncs_over_ssh_and_refuses_a_changed_host_key(
     page.get_by_test_id("remote-key-copy").click()
     assert page.evaluate("navigator.clipboard.readText()").strip() == key_line
     expect(page.get_by_test_id("remote-host-none")).to_be_visible()
+    expect(page.get_by_test_id("remote-kind")).to_have_text("Deploy key (SSH)")
     _snap(page, seen, "ship-deploy-key-phone", "remote-section")
 
     sshd.start([key_line])  # "add the key to the forge"

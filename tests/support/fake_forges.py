@@ -149,8 +149,9 @@ class FakeForge:
         desc = body.get("body", body.get("description", ""))
         if not isinstance(desc, str):
             return 422, {"message": "body must be a string"}
-        if head not in self.branches or base not in self.branches:
-            return 422, {"message": f"branch not found: {head if head not in self.branches else base}"}
+        missing_branch = next((b for b in (head, base) if b not in self.branches), None)
+        if missing_branch is not None:
+            return 422, {"message": f"branch not found: {missing_branch}"}
         if any(p["head"] == head and p["state"] == "open" for p in self.pulls.values()):
             return (409 if self.spec.kind != "github" else 422), \
                 {"message": "A pull request already exists"}

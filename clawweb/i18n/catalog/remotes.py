@@ -128,6 +128,7 @@ MESSAGES = {
     # project settings: Remote section
     "ui_remotes.section": ("Remote", "远程仓库"),
     "ui_remotes.url": ("Remote URL", "远程仓库 URL"),
+    "ui_remotes.signs_in_with": ("Signs in with", "登录方式"),
     "ui_remotes.url_hint": (
         "Where work is pushed and synced from: https://host/owner/repo.git, or over SSH "
         "git@host:owner/repo.git. Never put a password or token in the URL.",
