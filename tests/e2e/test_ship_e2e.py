@@ -157,6 +157,26 @@ def test_push_and_open_a_pull_request_on_a_phone(member, remotes, new_context, s
     page.reload()
     expect(page.get_by_test_id("pr-link")).to_have_attribute("href", link.get_attribute("href"))
     _snap(page, seen, "ship-merged-phone")
+    _viewer_sees_the_link_but_no_buttons(project_id, task_id, link.get_attribute("href"),
+                                         new_context, seen)
+
+
+def _viewer_sees_the_link_but_no_buttons(project_id, task_id, href, new_context, seen):
+    from clawweb.db import session_scope
+    from clawweb.models import ProjectMember, ProjectRole
+
+    name = f"watcher-{uuid.uuid4().hex[:6]}"
+    user_id = make_user(name, PASSWORD)
+    with session_scope() as s:
+        s.add(ProjectMember(project_id=project_id, user_id=user_id, role=ProjectRole.viewer))
+    page = _page(new_context, seen)
+    sign_in(page, name, PASSWORD)
+    page.goto(f"/tasks/{task_id}/")
+    expect(page.get_by_test_id("pr-link")).to_have_attribute("href", href)
+    expect(page.get_by_test_id("ship-not-allowed")).to_be_visible()
+    for button in ("ship-push", "ship-open-pr", "ship-push-default"):
+        expect(page.get_by_test_id(button)).to_have_count(0)
+    _snap(page, seen, "ship-viewer-phone")
 
 
 def test_deploy_key_project_syncs_over_ssh_and_refuses_a_changed_host_key(
