@@ -184,6 +184,13 @@ class Task(SQLModel, table=True):
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
+    # Shipping (clawweb.services.remotes): the last commit pushed to the
+    # project's remote, and the pull/merge request opened for the branch.
+    pushed_sha: str = ""
+    pushed_at: Optional[datetime] = None
+    pr_url: str = ""
+    pr_number: int = 0
+    pr_state: str = ""  # "" none | opening | open | closed | merged
     queued_at: datetime = Field(default_factory=utcnow)
     # Set when the current attempt was handed to RQ; queued tasks without it
     # wait for a free slot under the project's concurrency limit.
@@ -253,3 +260,30 @@ class Approval(SQLModel, table=True):
     message: str = ""
     decided_by: Optional[int] = Field(default=None, foreign_key="user.id")
     decided_at: Optional[datetime] = None
+
+
+class ProjectRemote(SQLModel, table=True):
+    """Where a project's work is pushed and synced from, and how clawweb signs in.
+
+    Secrets are ciphertext (``clawweb.services.crypto``) bound to the project;
+    the URL never carries credentials. ``known_hosts`` holds the SSH host keys
+    pinned on first use, in OpenSSH's format.
+    """
+
+    project_id: int = Field(foreign_key="project.id", primary_key=True)
+    url: str = ""
+    forge: str = ""  # "" = guess from the URL's host | github | gitlab | gitea
+    forge_api_url: str = ""  # "" = derived from the URL (self-hosted forges)
+    token_username: str = ""  # user name sent with the token over HTTPS ("" = forge default)
+    token_ciphertext: str = Field(default="", sa_column=Column(Text))
+    token_hint: str = ""
+    ssh_key_ciphertext: str = Field(default="", sa_column=Column(Text))
+    ssh_public_key: str = Field(default="", sa_column=Column(Text))
+    known_hosts: str = Field(default="", sa_column=Column(Text))
+    sync_before_task: bool = False
+    last_sync_at: Optional[datetime] = None
+    last_sync_result: str = ""  # a message key (remotes.sync_* or the error's)
+    last_sync_params: dict = Field(default_factory=dict, sa_column=Column(JSON))
+    # The default branch's commit on the remote as last seen (cloned, synced or pushed).
+    default_pushed_sha: str = ""
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     # Directories (os.pathsep-separated) members may clone local repositories
     # from; admins may clone any local path. Empty: admins only.
     local_clone_roots: str = ""
+    # Hosts (``host`` or ``host:port``, comma-separated) that project remotes
+    # and forge APIs may reach although they are loopback or private, e.g. a
+    # self-hosted GitLab on the LAN. Plain http:// is allowed only for these.
+    # Empty: remotes must be public hosts over https:// or ssh.
+    remote_private_hosts: str = ""
 
     runner_image: str = "clawweb-runner"
     worker_slots: int = 2

@@ -10,6 +10,7 @@ from clawweb.components.forms import error_callout, field
 from clawweb.components.i18n import tr
 from clawweb.components.layout import empty_state, loading, page
 from clawweb.components.project_agent import claude_section
+from clawweb.components.remotes import private_clone_fields, remote_section
 from clawweb.components.task_panel import project_tasks
 from clawweb.state.projects import ProjectsState
 
@@ -72,6 +73,7 @@ def _source_choice() -> rx.Component:
                   auto_capitalize="none", auto_complete="off", spell_check=False,
                   required=True),
             rx.text(tr("projects_ui.source_url_hint"), size="1", color_scheme="gray"),
+            private_clone_fields(),
             spacing="1", width="100%")),
         spacing="2", width="100%",
     )
@@ -136,6 +138,7 @@ def project_settings_page() -> rx.Component:
                     style={"overflow_wrap": "anywhere"}),
             ui.general_settings(),
             ui.members_card(),
+            rx.cond(ProjectsState.is_owner, remote_section()),
             rx.cond(ProjectsState.is_owner, claude_section()),
             rx.cond(ProjectsState.is_owner, ui.danger_zone()),
             spacing="4", width="100%",

@@ -10,6 +10,7 @@ from clawweb.components.i18n import tr
 from clawweb.components.layout import page
 from clawweb.components.approvals import approval_cards
 from clawweb.components.conversation import conversation
+from clawweb.components.ship import ship_section
 from clawweb.components.tasks import status_badge, status_filter, task_list, tr_priority
 from clawweb.components.terminal import terminal
 from clawweb.state.task_live import TaskLiveState
@@ -140,6 +141,7 @@ def task_page() -> rx.Component:
             rx.vstack(
                 rx.cond(T.contains("id"), _header(),
                         rx.center(rx.spinner(), padding="var(--space-4)")),
+                ship_section(T["finished"].to(bool)),
                 rx.cond(TaskLiveState.is_claude, _claude_body()),
                 _raw_output(terminal(line_count=TaskLiveState.line_count,
                          has_earlier=TaskLiveState.has_earlier,

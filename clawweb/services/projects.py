@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 
 from clawweb.models import (
     PROJECT_ROLE_RANK, AgentSettings, Approval, Credential, Project, ProjectMember,
-    ProjectRole, Role, Task, TaskEvent, TERMINAL_STATUSES, User, utcnow,
+    ProjectRemote, ProjectRole, Role, Task, TaskEvent, TERMINAL_STATUSES, User, utcnow,
 )
 from clawweb.services import audit, git
 from clawweb.services.errors import InvalidInput, NotFound, PermissionDenied
@@ -151,31 +151,55 @@ def _member_may_clone_local(url: str) -> bool:
     return False
 
 
-def create_project(*, session: Session, user: User | None, name: str, description: str = "",
-                   source_url: str = "", ip: str = "") -> Project:
-    """Create a project, cloning ``source_url`` or starting an empty repository.
+def _check_source(user: User, source_url: str, remote_token: str, deploy_key: bool):
+    """(checked URL, the parsed private remote or None) for a new project's source."""
+    from clawweb.services.remotes import clone as remote_clone
 
-    The creator becomes its owner. On any failure nothing remains: no row, no
-    directory.
-
-    Raises:
-        InvalidInput: ``projects.name_*``.
-        PermissionDenied: a non-admin asked to clone a server-side path.
-        git.GitError: the clone failed (``git.url_*``, ``git.unreachable``, ...).
-    """
-    user = _active(user)
-    name, description = _clean_name(name), _clean_description(description)
-    source_url = (source_url or "").strip()
+    if source_url and (remote_token or deploy_key):
+        private = remote_clone.check_source(source_url, token=remote_token,
+                                            deploy_key=deploy_key)
+        return private.raw, private
     if source_url:
         source_url = git.check_url(source_url)
         # A path on the server could name another project's repository.
         if (_is_local_source(source_url) and user.role != Role.admin
                 and not _member_may_clone_local(source_url)):
             raise PermissionDenied("projects.local_source_admin_only")
+    return source_url, None
+
+
+def create_project(*, session: Session, user: User | None, name: str, description: str = "",
+                   source_url: str = "", ip: str = "", remote_token: str = "",
+                   deploy_key: bool = False) -> Project:
+    """Create a project, cloning ``source_url`` or starting an empty repository.
+
+    The creator becomes its owner. On any failure nothing remains: no row, no
+    directory. A private repository is cloned with ``remote_token`` (HTTPS), or
+    gets a generated ``deploy_key`` (SSH) and an empty repository that its
+    first sync fills (the key must be added to the forge first); either way
+    the URL and credential become the project's remote.
+
+    Raises:
+        InvalidInput: ``projects.name_*``.
+        PermissionDenied: a non-admin asked to clone a server-side path.
+        git.GitError: the clone failed (``git.url_*``, ``git.unreachable``, ...).
+        RemoteError: the private clone failed (``remotes.*``).
+    """
+    user = _active(user)
+    name, description = _clean_name(name), _clean_description(description)
+    # Imported here: the remotes package uses this module's access checks.
+    from clawweb.services.remotes import clone as remote_clone
+
+    source_url, private = _check_source(user, (source_url or "").strip(), remote_token,
+                                        deploy_key)
     project = Project(name=name, slug=_unique_slug(session, name), description=description,
                       source_url=source_url, created_by=user.id)
     dest = project_repo_path(project)
-    if source_url:
+    if private:
+        remote_clone.clone_for_project(private, dest, token=remote_token,
+                                       deploy_key=deploy_key)
+        project.default_branch = git.default_branch(dest)
+    elif source_url:
         git.clone_into(source_url, dest)
         project.default_branch = git.default_branch(dest)
     else:
@@ -185,6 +209,9 @@ def create_project(*, session: Session, user: User | None, name: str, descriptio
         session.flush()
         session.add(ProjectMember(project_id=project.id, user_id=user.id,
                                   role=ProjectRole.owner))
+        if private:
+            remote_clone.attach(session, project=project, user=user, url=private,
+                                token=remote_token, deploy_key=deploy_key, ip=ip)
         audit.record(session=session, actor=user, action="project.create",
                      object_type="project", object_id=project.id, after=snapshot(project),
                      ip=ip)
@@ -250,6 +277,7 @@ def _delete_rows(session: Session, project: Project) -> None:
     for model, cond in ((Task, Task.project_id == project.id),
                         (ProjectMember, ProjectMember.project_id == project.id),
                         (AgentSettings, AgentSettings.project_id == project.id),
+                        (ProjectRemote, ProjectRemote.project_id == project.id),
                         (Credential, (Credential.owner_type == "project")
                          & (Credential.owner_id == project.id))):
         for row in session.exec(select(model).where(cond)):

@@ -27,12 +27,14 @@ ROLES = tuple(r.value for r in ProjectRole)
 _PROJECT_PATH = re.compile(r"^/projects/(\d{1,12})(?:/|$)")
 
 
-def _create_sync(user_id: int, name: str, description: str, source_url: str, ip: str) -> int:
+def _create_sync(user_id: int, name: str, description: str, source_url: str, ip: str,
+                 remote_token: str = "", deploy_key: bool = False) -> int:
     """Runs in a worker thread: cloning can take minutes."""
     with session_scope() as s:
         project = projects.create_project(session=s, user=s.get(User, user_id), name=name,
                                           description=description, source_url=source_url,
-                                          ip=ip)
+                                          ip=ip, remote_token=remote_token,
+                                          deploy_key=deploy_key)
         return project.id
 
 
@@ -172,9 +174,12 @@ class ProjectsState(AppState):
             url = str(form.get("source_url", ""))[:2000] if source == "clone" else ""
             if source == "clone" and not url.strip():
                 raise InvalidInput("git.url_invalid")
+            # A private repository: a token, or a deploy key (see components/remotes.py).
+            auth = str(form.get("clone_auth", "public")) if source == "clone" else "public"
+            token = str(form.get("remote_token", ""))[:5000] if auth == "token" else ""
             project_id = await asyncio.to_thread(
                 _create_sync, caller.user.id, str(form.get("name", ""))[:200],
-                str(form.get("description", ""))[:4000], url, ip)
+                str(form.get("description", ""))[:4000], url, ip, token, auth == "deploy_key")
         except Exception as exc:  # noqa: BLE001 - shown on the form, plainly
             async with self:
                 self.creating = False
@@ -183,8 +188,10 @@ class ProjectsState(AppState):
             return None
         async with self:
             self.creating = False
-            return [rx.toast.success(self.tr("projects_ui.created")),
-                    rx.redirect(routes.project(project_id))]
+            # A deploy key must be added to the forge first: its settings show it.
+            target = routes.project_settings(project_id) if auth == "deploy_key" \
+                else routes.project(project_id)
+            return [rx.toast.success(self.tr("projects_ui.created")), rx.redirect(target)]
 
     # -- settings ---------------------------------------------------------------
     @rx.event
