@@ -19,6 +19,7 @@ from clawweb import db, redis_conn, streams
 from clawweb.i18n import stored
 from clawweb.models import ACTIVE_STATUSES, Project, Task, TaskStatus, User, utcnow
 from clawweb.services import task_output, task_queue
+from clawweb.services.remotes import sync as remote_sync
 from clawweb.services.errors import Unavailable
 from clawweb.settings import get_settings
 from worker import worker_name, workspace
@@ -127,6 +128,7 @@ def _execute(session: Session, task: Task, project: Project, pipe: OutputPipe,
     try:
         try:
             parent = session.get(Task, task.parent_id) if task.parent_id else None
+            _sync_first(session, task, pipe)
             prepared = workspace.prepare(task, project, parent)
             ctx = AgentContext(
                 task=task, project=project, sandbox=sandbox, workdir=prepared.workdir,
@@ -148,6 +150,14 @@ def _execute(session: Session, task: Task, project: Project, pipe: OutputPipe,
         # Also on a cold shutdown: the disk is unmounted and deleted, never left behind.
         if prepared is not None:
             _release(task, prepared)
+
+
+def _sync_first(session: Session, task: Task, pipe: OutputPipe) -> None:
+    # A project may ask for its remote's default branch to be fetched before
+    # each task; a failed fetch is said and the task runs on what is here.
+    synced = remote_sync.before_task(session=session, project_id=task.project_id)
+    if synced is not None:
+        pipe.emit("system", stored.note(synced["key"]))
 
 
 def _mark_started(session: Session, task: Task) -> None:

@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import select
 
 from clawweb.i18n import t
-from clawweb.models import AuditEvent, ProjectRemote, ProjectRole, Task
+from clawweb.models import AuditEvent, ProjectRemote, ProjectRole, Task, TaskEvent
 from clawweb.services import projects
 from clawweb.services.errors import NotFound, PermissionDenied
 from clawweb.services.remotes import push, store, sync
@@ -175,3 +175,30 @@ def test_the_token_never_reaches_a_tasks_working_copy(world, session):
                                 base_branch="main", task_branch="clawweb/task-99")
     assert (work / "README.md").read_text() == "hello\n"
     assert grep_tree(work, _secrets()) == []
+
+
+def test_a_task_of_a_project_that_syncs_first_starts_from_the_remotes_latest(
+        world, session, server, fake_redis, monkeypatch):
+    from worker import jobs
+    from worker.sandbox import FakeRun, FakeSandbox
+    from clawweb.services import tasks
+
+    people, project = world
+    seen: list[str] = []
+
+    def handler(spec):
+        seen.append((spec.workdir / "LATER.md").read_text()
+                    if (spec.workdir / "LATER.md").exists() else "")
+        return FakeRun(exit_code=0)
+
+    monkeypatch.setattr(jobs, "make_sandbox", lambda name: FakeSandbox(handler))
+    store.save_settings(session=session, user=people["alice"], project_id=project.id,
+                        url=server.url_for("team/app"), sync_before_task=True)
+    commit_on(server.repo("team/app"), "main", "LATER.md", "pushed after the clone\n")
+    task = tasks.submit_task(session=session, user=people["alice"], project_id=project.id,
+                             command="cat LATER.md", idempotency_key="sync-first")
+    assert jobs.run_task(task.id) == "succeeded"
+    assert seen == ["pushed after the clone\n"]  # the working copy had the new commit
+    notes = [e.data for e in session.exec(select(TaskEvent).where(
+        TaskEvent.task_id == task.id, TaskEvent.type == "system"))]
+    assert {"key": "remotes.sync_updated", "params": {}} in notes  # and the page says so
