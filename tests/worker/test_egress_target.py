@@ -140,6 +140,8 @@ _NAMES = ["pypi.org", "PYPI.org", "pypi.org.", "files.pythonhosted.org", "python
           "2130706433", "xn--bcher-kva.example", "bücher.example", "pypi。org", "localhost"]
 _SEPS = ["", ".", "@", ":", ":1@", "%2e", "%40", "\\", "/", "#", "?", "[", "]", " ", "\t",
          "%", "..", "。", "．", "\u200b", "\x00", "_", "-"]
+# The separators that have fooled URL parsers before, weighted up.
+_TRICKS = ["@", ":1@", ":80@", "#", "#@", "\\", "\\@", "/", "?", "%40", "%2e", "。"]
 _piece = st.one_of(st.sampled_from(_NAMES), st.sampled_from(_SEPS),
                    st.integers(0, 70000).map(str), st.text("ab19.:-@", max_size=4))
 _port = st.one_of(st.sampled_from(["", ":80", ":443", ":8080", ":9000", "", ":443", ":80",
@@ -148,7 +150,8 @@ _port = st.one_of(st.sampled_from(["", ":80", ":443", ":8080", ":9000", "", ":44
 # Mostly near-valid authorities (a name and a port, or two of them glued by a
 # separator), so that many examples get past the parser and the allow-list.
 _simple = st.builds(str.__add__, st.sampled_from(_NAMES), _port)
-_glued = st.builds(lambda a, sep, b: a + sep + b, _simple, st.sampled_from(_SEPS), _simple)
+_glued = st.builds(lambda a, sep, b: a + sep + b, _simple,
+                   st.one_of(st.sampled_from(_TRICKS), st.sampled_from(_SEPS)), _simple)
 _authority = st.one_of(_simple, _simple, _glued,
                        st.lists(_piece, min_size=1, max_size=6).map("".join))
 _scheme = st.sampled_from(["http://"] * 6 + ["HTTP://", "https://", "http:/", "http:\\\\",
@@ -191,6 +194,7 @@ _RULES = AllowList(LISTED)
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scheme=_scheme, authority=_authority, path=_path)
 @example(scheme="http://", authority="pypi.org:1@evil.test", path="/")
+@example(scheme="http://", authority="pypi.org@evil.test", path="/")
 @example(scheme="http://", authority="evil.test", path="#@pypi.org/")
 @example(scheme="http://", authority="pypi.org\\@evil.test", path="/")
 def test_absolute_form_allowed_only_when_httpx_would_reach_a_listed_host(scheme, authority,
