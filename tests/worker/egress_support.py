@@ -98,10 +98,21 @@ class CountingServer:
             pass
 
     def _sink(self, sock: socket.socket, head: bytes, rest: bytes) -> None:
-        """Read the body without keeping it: counts bytes until the terminating chunk."""
+        """Read the body without keeping it: counts bytes until its end.
+
+        The end is the declared content-length, else the terminating chunk.
+        """
         self.body_bytes += len(rest)
+        length = [int(line.split(b":", 1)[1]) for line in head.lower().split(b"\r\n")
+                  if line.startswith(b"content-length:")]
+        while length and self.body_bytes < length[0]:
+            data = sock.recv(1 << 20)
+            if not data:
+                return
+            with self._lock:
+                self.body_bytes += len(data)
         tail = rest[-5:]
-        while not tail.endswith(b"0\r\n\r\n"):
+        while not length and not tail.endswith(b"0\r\n\r\n"):
             data = sock.recv(1 << 20)
             if not data:
                 return

@@ -309,6 +309,37 @@ def test_a_client_that_sends_nothing_is_dropped(tmp_path, api):
         proxy.stop()
 
 
+def test_expect_100_continue_is_answered_and_the_body_streamed(tmp_path, api):
+    sink = CountingServer(mode="sink").start()
+    proxy, _ = _proxy(tmp_path, api, sink.port)
+    try:
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(10)
+            s.connect(str(tmp_path / "e.sock"))
+            s.sendall(f"PUT http://up.test:{sink.port}/up HTTP/1.1\r\nHost: up.test:{sink.port}\r\n"
+                      "Content-Length: 3000000\r\nExpect: 100-continue\r\n\r\n".encode())
+            assert s.recv(1024).startswith(b"HTTP/1.1 100 ")  # invited, as curl waits to be
+            s.sendall(b"x" * 3_000_000)
+            assert s.recv(1024).startswith(b"HTTP/1.1 200")
+        assert sink.body_bytes == 3_000_000
+        assert b"expect" not in sink.heads[0].lower()  # answered here, not passed on
+    finally:
+        proxy.stop()
+        sink.stop()
+
+
+def test_a_refused_upload_is_not_invited(tmp_path, api):
+    proxy, refused = _proxy(tmp_path, api, 1)
+    try:
+        got = raw(tmp_path / "e.sock", "PUT http://evil.test/ HTTP/1.1\r\nHost: evil.test\r\n"
+                                       "Content-Length: 3000000\r\nExpect: 100-continue\r\n\r\n",
+                  timeout=5)
+        assert got.startswith(b"HTTP/1.1 403") and b" 100 " not in got
+        assert [r["host"] for r in refused] == ["evil.test"]
+    finally:
+        proxy.stop()
+
+
 def test_refusal_events_are_rate_limited_with_a_summary(tmp_path, api):
     proxy, refused = _proxy(tmp_path, api, 1, refusals_per_second=5)
     try:

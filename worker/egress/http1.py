@@ -50,6 +50,10 @@ class Client:
 
     async def body(self, cap: int) -> AsyncIterator[bytes]:
         """The current request's body, as it arrives; raises TooLarge past ``cap``."""
+        if self.conn.they_are_waiting_for_100_continue:
+            # curl sends "Expect: 100-continue" before a big body: invite it.
+            await self.write(self.conn.send(h11.InformationalResponse(status_code=100,
+                                                                      headers=[])))
         total = 0
         while True:
             event = self.conn.next_event()
@@ -66,7 +70,13 @@ class Client:
                 raise ClientGone("request body ended early")
 
     async def drain_body(self, cap: int) -> None:
-        """Read (and drop) what is left of the request body, up to ``cap``."""
+        """Read (and drop) what is left of the request body, up to ``cap``.
+
+        A client still waiting for "100 Continue" has sent no body yet, and gets
+        none of an invitation: the answer it gets instead tells it not to send.
+        """
+        if self.conn.they_are_waiting_for_100_continue:
+            return
         async for _ in self.body(cap):
             pass
 

@@ -181,6 +181,10 @@ class EgressProxy:
         except (ClientGone, ConnectionError, TimeoutError, asyncio.IncompleteReadError,
                 h11.LocalProtocolError):
             pass
+        except asyncio.CancelledError:
+            # stop() cancels open connections; end quietly (asyncio's stream
+            # callback would log a cancelled handler as an error).
+            pass
         finally:
             self._conns.discard(task)
             writer.close()

@@ -28,6 +28,7 @@ from worker.egress.target import Target
 _DROP = frozenset({
     "host", "connection", "keep-alive", "proxy-connection", "proxy-authorization",
     "proxy-authenticate", "te", "trailer", "upgrade", "x-api-key", "authorization",
+    "expect",  # 100-continue is answered here, hop by hop
 })
 _FRAMING = frozenset({"content-length", "transfer-encoding"})
 
