@@ -38,7 +38,7 @@ from worker.agents.base import Agent, AgentContext, AgentResult
 from worker.agents.claude_approvals import make_can_use_tool
 from worker.agents.claude_events import Tally, events_for
 from worker.agents.claude_transport import MAX_BUFFER_SIZE, SandboxTransport
-from worker.egress import EgressLimits, EgressProxy, ModelCredential
+from worker.egress import EgressProxy, ModelCredential
 from worker.sandbox.base import SandboxSpec
 
 log = logging.getLogger(__name__)
@@ -119,6 +119,8 @@ class ClaudeAgent(Agent):
         The budget is enforced here, where every model reply passes, and again
         by the CLI (``--max-budget-usd``), which runs inside the container.
         """
+        from worker.egress import EgressLimits
+
         egress_dir.mkdir(parents=True, exist_ok=True)
         egress_dir.chmod(0o755)
         s = get_settings()
