@@ -90,6 +90,21 @@ class Settings(BaseSettings):
     login_global_soft_failures: int = 100
     login_global_max_delay_seconds: float = 2.0
 
+    # Egress proxy limits (worker/egress/limits.py), enforced in the worker, per
+    # request: bodies are streamed and cut off at their cap; model replies are
+    # uncapped in size but not in time. A CONNECT tunnel counts as one request.
+    egress_max_request_bytes: int = 32 * 1024 * 1024
+    egress_max_response_bytes: int = 512 * 1024 * 1024
+    egress_connect_timeout_seconds: float = 10.0
+    egress_idle_timeout_seconds: float = 60.0
+    egress_total_timeout_seconds: float = 1800.0
+    egress_model_total_timeout_seconds: float = 3600.0
+    # Model calls in flight at once: bounds how far parallel calls can overshoot
+    # the budget before the first of them reports its usage.
+    egress_model_concurrency: int = 8
+    # Refusal events per second per task; the rest become one "and N more".
+    egress_refusals_per_second: int = 5
+
     @property
     def sqlalchemy_url(self) -> str:
         if self.database_url:

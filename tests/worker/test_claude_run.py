@@ -73,7 +73,7 @@ def test_refused_host_is_shown_and_key_never_in_container(claude_env):
     task = h.task("Probe")
     result = h.run(task)
     assert result.exit_code == 0, result.failure_reason
-    assert {"host": "example.com"} in h.of("egress.refused")
+    assert {"host": "example.com", "reason": "not_listed"} in h.of("egress.refused")
     env_dump = (h.workdir() / "env.txt").read_text()
     assert "ANTHROPIC_API_KEY=sk-ant-placeholder" in env_dump  # the probe did run
     assert API_KEY not in env_dump and "REALSECRET" not in env_dump

@@ -114,14 +114,27 @@ class ClaudeAgent(Agent):
 
     @staticmethod
     def _proxy(egress_dir: Path, cred, conf: AgentSettings, emit: _Emitter) -> EgressProxy:
+        """This task's egress proxy, started; it also holds the task's spend (``spent_usd``).
+
+        The budget is enforced here, where every model reply passes, and again
+        by the CLI (``--max-budget-usd``), which runs inside the container.
+        """
+        from worker.egress import EgressLimits
+
         egress_dir.mkdir(parents=True, exist_ok=True)
         egress_dir.chmod(0o755)
-        port = get_settings().claude_bridge_port
+        s = get_settings()
+        port = s.claude_bridge_port
         return EgressProxy(
-            socket_path=egress_dir / "egress.sock", model_url=get_settings().anthropic_base_url,
+            socket_path=egress_dir / "egress.sock", model_url=s.anthropic_base_url,
             credential=ModelCredential(cred.kind, cred.secret),
             allow_hosts=list(conf.egress_allow_hosts or []),
-            on_refused=lambda host: emit("egress.refused", {"host": host}),
+            # {"host", "reason"} (+ "more" for a rate-limited summary).
+            on_refused=lambda event: emit("egress.refused", event),
+            budget_usd=conf.budget_usd or None,
+            on_budget=lambda spent, budget: emit("agent.budget_stopped", {
+                "spent_usd": round(spent, 6), "budget_usd": budget}),
+            limits=EgressLimits.from_settings(s),
             own_hosts=(f"127.0.0.1:{port}", f"localhost:{port}"),
         ).start()
 

@@ -1,45 +1,56 @@
 """The egress proxy: model API with the real credential injected, allow-list, refusals.
 
-Three kinds of request arrive on the socket:
+Three kinds of request arrive on the socket (parsed by ``worker.egress.target``):
 
-* origin-form (``POST /v1/messages``): the agent talking to ``ANTHROPIC_BASE_URL``.
-  Forwarded to the configured model endpoint; whatever key the container sent
-  (a placeholder) is dropped and the real credential added here, so the key
-  never enters the container.
-* ``CONNECT host:port``: HTTPS through ``HTTPS_PROXY``. Tunnelled only when
-  the host is allow-listed; the proxy never sees inside the TLS.
+* to the bridge itself (``POST /v1/messages``, origin-form or absolute-form to
+  ``own_hosts``): the agent talking to ``ANTHROPIC_BASE_URL``. Only the model
+  API's own paths are forwarded, to the configured model endpoint; whatever
+  key the container sent (a placeholder) is dropped and the real credential
+  added here, so the key never enters the container. Each reply's usage is
+  priced and summed; past the task's budget, model calls are refused.
+* ``CONNECT host:port``: HTTPS through ``HTTPS_PROXY``. Tunnelled only when the
+  host is allow-listed, to the address resolved and checked once; the proxy
+  never sees inside the TLS.
 * absolute-form (``GET http://host/...``): plain HTTP through ``HTTP_PROXY``.
-  Forwarded only to allow-listed hosts, without any credential.
+  Forwarded only to allow-listed hosts, to the checked address with the
+  original Host header, without any credential; redirects are passed back.
 
-Anything else gets a 403 and ``on_refused(host)``, which the agent turns into an
-``egress.refused`` event. Runs its own asyncio loop in a thread so the caller
-may be synchronous.
+Bodies stream both ways under the caps and deadlines of ``EgressLimits``.
+Anything refused gets a 4xx and an ``on_refused({"host", "reason"})`` call
+(rate-limited). Runs its own asyncio loop in a thread so the caller may be
+synchronous.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import h11
 import httpx
 
-from worker.egress.allow import host_allowed, split_host_port
+from worker.egress import dial, relay
+from worker.egress.allow import AllowList
+from worker.egress.http1 import Client, ClientGone
+from worker.egress.limits import EgressLimits
+from worker.egress.refusals import RefusalReporter
+from worker.egress.spend import SpendLedger
+from worker.egress.target import Refused, Target, parse_authority, parse_target
 
-# Headers that belong to one hop, or that carry a credential we replace.
-_DROP_HEADERS = frozenset({
-    "host", "connection", "keep-alive", "proxy-connection", "proxy-authorization",
-    "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade",
-    "content-length", "x-api-key", "authorization",
-})
+log = logging.getLogger(__name__)
+
+# The model API's paths the CLI calls (checked against the real CLI in
+# tests/worker/test_claude_run.py: POST /v1/messages?beta=true); nothing else on
+# the model host (files, batches, organizations, skills...) is forwarded.
+MODEL_PATHS = frozenset({"/v1/messages", "/v1/messages/count_tokens"})
+METERED_PATH = "/v1/messages"
 _OAUTH_BETA = "oauth-2025-04-20"
-_MAX_HEAD = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -61,26 +72,48 @@ class ModelCredential:
 
 
 class EgressProxy:
-    """One task's proxy. ``start()`` listens on ``socket_path``; ``stop()`` ends everything."""
+    """One task's proxy. ``start()`` listens on ``socket_path``; ``stop()`` ends everything.
+
+    Args:
+        budget_usd: refuse model calls once this much is spent (None: no limit).
+        on_budget: called once, ``(spent_usd, budget_usd)``, at the first refusal.
+        resolver: ``async (host, port) -> [ip, ...]``; default getaddrinfo.
+        allow_private_resolution: let names resolve to, and listed literals be,
+            loopback/private/link-local addresses. For tests with their own
+            resolver only; refused without one.
+        own_hosts: the bridge's address inside the container ("127.0.0.1:8377"):
+            requests to it mean the model endpoint.
+    """
 
     def __init__(self, *, socket_path: Path, model_url: str, credential: ModelCredential,
-                 allow_hosts: list[str] = (), on_refused: Callable[[str], None] = lambda h: None,
-                 read_timeout: float = 600.0, own_hosts: tuple[str, ...] = ()):
+                 allow_hosts: list[str] = (), on_refused: Callable[[dict], None] = lambda e: None,
+                 budget_usd: float | None = None,
+                 on_budget: Callable[[float, float], None] = lambda spent, budget: None,
+                 limits: EgressLimits = EgressLimits(), resolver: dial.Resolver | None = None,
+                 allow_private_resolution: bool = False, own_hosts: tuple[str, ...] = ()):
+        if allow_private_resolution and resolver is None:
+            raise ValueError("allow_private_resolution needs a test's own resolver")
         self.socket_path = Path(socket_path)
         self.model_url = model_url.rstrip("/")
         self.credential = credential
-        self.allow_hosts = list(allow_hosts)
-        self.on_refused = on_refused
-        self.read_timeout = read_timeout
-        # The bridge's address inside the container ("127.0.0.1:8377"): a client
-        # that sends even its model requests through HTTP(S)_PROXY addresses
-        # them to the bridge itself, and they mean the model endpoint.
-        self.own_hosts = {h.lower() for h in own_hosts}
+        self.allow = AllowList(allow_hosts)
+        self.limits = limits
+        self.ledger = SpendLedger(budget_usd, on_budget)
+        self.resolver = resolver or dial.system_resolver
+        self.allow_private = allow_private_resolution
+        self.own = {(a.host, a.port) for a in map(_authority, own_hosts) if a}
+        self._refusals = RefusalReporter(on_refused, limits.refusals_per_second)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: asyncio.AbstractServer | None = None
         self._conns: set[asyncio.Task] = set()
-        self._client: httpx.AsyncClient | None = None
+        self._http: httpx.AsyncClient | None = None
+        self._model_slots: asyncio.Semaphore | None = None
+
+    @property
+    def spent_usd(self) -> float:
+        """What this task's model calls have cost so far, priced by the proxy."""
+        return self.ledger.spent_usd
 
     def start(self) -> "EgressProxy":
         self.socket_path.parent.mkdir(parents=True, exist_ok=True)
@@ -102,9 +135,8 @@ class EgressProxy:
         asyncio.set_event_loop(self._loop)
 
         async def boot():
-            self._client = httpx.AsyncClient(
-                timeout=httpx.Timeout(30.0, read=self.read_timeout), follow_redirects=False,
-                trust_env=False)
+            self._http = httpx.AsyncClient(follow_redirects=False, trust_env=False)
+            self._model_slots = asyncio.Semaphore(max(1, self.limits.model_concurrency))
             self._server = await asyncio.start_unix_server(self._handle, path=str(self.socket_path))
 
         try:
@@ -132,16 +164,26 @@ class EgressProxy:
         for task in list(self._conns):
             task.cancel()
         await asyncio.gather(*self._conns, return_exceptions=True)
-        if self._client:
-            await self._client.aclose()
+        if self._http:
+            await self._http.aclose()
+        self._refusals.flush()
 
     # -- one client connection -------------------------------------------------
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         self._conns.add(task)
+        client = Client(reader, writer, self.limits.idle_timeout)
         try:
-            await self._serve(reader, writer)
-        except (ConnectionError, asyncio.IncompleteReadError, h11.ProtocolError):
+            await self._serve(client)
+        except h11.RemoteProtocolError as exc:
+            with contextlib.suppress(Exception):
+                await client.simple(exc.error_status_hint, "bad request\n")
+        except (ClientGone, ConnectionError, TimeoutError, asyncio.IncompleteReadError,
+                h11.LocalProtocolError):
+            pass
+        except asyncio.CancelledError:
+            # stop() cancels open connections; end quietly (asyncio's stream
+            # callback would log a cancelled handler as an error).
             pass
         finally:
             self._conns.discard(task)
@@ -149,123 +191,103 @@ class EgressProxy:
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
 
-    async def _serve(self, reader, writer) -> None:
-        conn = h11.Connection(h11.SERVER, max_incomplete_event_size=_MAX_HEAD)
-        while True:
-            request, body = await _read_request(conn, reader)
-            if request is None:
+    async def _serve(self, client: Client) -> None:
+        while (request := await client.next_request()) is not None:
+            if not await self._one(client, request):
                 return
-            target = request.target.decode("latin-1")
-            headers = [(k.decode().lower(), v.decode("latin-1")) for k, v in request.headers]
-            method = request.method.decode()
+            if h11.MUST_CLOSE in (client.conn.our_state, client.conn.their_state):
+                return
+            client.conn.start_next_cycle()
+
+    async def _one(self, client: Client, request: h11.Request) -> bool:
+        """Answer one request; False when the connection must close after it."""
+        method = request.method.decode("ascii", "replace")
+        raw_target = request.target.decode("latin-1")
+        headers = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in request.headers]
+        try:
+            target = parse_target(method, raw_target, [v for k, v in headers if k == "host"])
+            if (target.authority.host, target.authority.port) in self.own and method != "CONNECT":
+                return await self._model(client, method, target, headers)
+            if self.allow.match(target.authority) is None or target.form == "origin":
+                raise Refused("not_listed", target.authority.host)
+            addresses = await dial.addresses_for(
+                target.authority, resolver=self.resolver, allow_private=self.allow_private,
+                timeout=self.limits.connect_timeout)
             if method == "CONNECT":
-                return await self._tunnel(conn, reader, writer, target)
-            parts = urlsplit(target)
-            if target.startswith("/") or parts.netloc.lower() in self.own_hosts:
-                path = target if target.startswith("/") else _path_of(parts)
-                await self._forward(conn, writer, method, self.model_url + path, headers,
-                                    body, self.credential)
-            else:
-                host = parts.netloc
-                if not self._allowed(host):
-                    await _send_simple(conn, writer, 403, f"egress to {host} refused\n")
-                    self.on_refused(split_host_port(host)[0])
-                else:
-                    await self._forward(conn, writer, method, target, headers, body, None)
-            if conn.our_state is h11.MUST_CLOSE or conn.their_state is h11.MUST_CLOSE:
-                return
-            conn.start_next_cycle()
+                await relay.tunnel(client, target, addresses, self.limits)
+                return False
+            return await self._plain(client, method, target, headers, addresses[0])
+        except Refused as exc:
+            await self._refuse(client, exc, raw_target)
+            return False
 
-    def _allowed(self, hostport: str) -> bool:
-        return host_allowed(hostport, self.allow_hosts)
+    async def _refuse(self, client: Client, exc: Refused, raw_target: str) -> None:
+        if exc.reason == "unresolvable":
+            await relay.finish_body(client, self.limits.max_request_bytes)
+            return await client.simple(502, f"cannot resolve {exc.host}\n")
+        event = {"host": exc.host or _printable(raw_target), "reason": exc.reason}
+        if exc.reason == "model_path":
+            event["path"] = exc.detail
+        if self._refusals.note(event):
+            asyncio.get_running_loop().call_later(1.0, self._refusals.flush)
+        await relay.finish_body(client, self.limits.max_request_bytes)
+        if exc.reason == "model_path":
+            await client.json(404, _api_error("not_found_error",
+                                              "clawweb egress: this API path is not forwarded"))
+        else:
+            status = 400 if exc.reason == "bad_target" else 403
+            await client.simple(status, f"egress to {event['host']} refused ({exc.reason})\n")
 
-    async def _forward(self, conn, writer, method, url, headers, body, credential) -> None:
-        out = [(k, v) for k, v in headers if k not in _DROP_HEADERS]
-        if credential is not None:
-            out = credential.apply(out)
-        req = self._client.build_request(method, url, headers=out, content=body)
-        try:
-            resp = await self._client.send(req, stream=True)
-        except httpx.HTTPError as exc:
-            await _send_simple(conn, writer, 502, f"upstream unreachable: {type(exc).__name__}\n")
-            return
-        try:
-            resp_headers = [(k, v) for k, v in resp.headers.multi_items()
-                            if k.lower() not in _DROP_HEADERS]
-            writer.write(conn.send(h11.Response(status_code=resp.status_code,
-                                                headers=resp_headers)))
-            async for chunk in resp.aiter_raw():
-                writer.write(conn.send(h11.Data(data=chunk)))
-                await writer.drain()
-            writer.write(conn.send(h11.EndOfMessage()))
-            await writer.drain()
-        except httpx.HTTPError:
-            # The upstream broke mid-body: cut the client off so it sees a
-            # truncated response rather than a clean end.
-            raise ConnectionError("upstream broke mid-response")
-        finally:
-            await resp.aclose()
+    async def _model(self, client: Client, method: str, target: Target, headers) -> bool:
+        path = target.path.split("?", 1)[0]
+        if method != "POST" or path not in MODEL_PATHS:
+            raise Refused("model_path", httpx.URL(self.model_url).host, f"{method} {path}"[:200])
+        log.debug("egress: model %s %s", method, target.path)
+        metered = path == METERED_PATH
+        if metered and self.ledger.exhausted:
+            return await self._over_budget(client)
+        async with self._model_slots:
+            if metered and self.ledger.exhausted:  # spent while this call waited
+                return await self._over_budget(client)
+            out = [(k, v) for k, v in headers if k != "accept-encoding"]
+            # Uncompressed, so the meter can read the usage (an encoding httpx
+            # cannot decode would pass through unread, and unpriced).
+            out = self.credential.apply(relay.forwardable(out)) + [("accept-encoding", "identity")]
+            return await relay.forward(
+                client, self._http, method, self.model_url + target.path, out, self.limits,
+                model=True, on_reply=self.ledger.add if metered else None)
 
-    async def _tunnel(self, conn, reader, writer, target: str) -> None:
-        host, port = split_host_port(target, default_port=443)
-        if not self._allowed(target):
-            await _send_simple(conn, writer, 403, f"egress to {host} refused\n")
-            self.on_refused(host)
-            return
-        try:
-            up_reader, up_writer = await asyncio.open_connection(host, port)
-        except OSError:
-            await _send_simple(conn, writer, 502, "upstream unreachable\n")
-            return
-        writer.write(conn.send(h11.Response(status_code=200, headers=[])))
-        leftover, _ = conn.trailing_data
-        if leftover:
-            up_writer.write(leftover)
-        await asyncio.gather(_relay(reader, up_writer), _relay(up_reader, writer))
+    async def _over_budget(self, client: Client) -> bool:
+        self.ledger.refuse()
+        spent, budget = self.ledger.spent_usd, self.ledger.budget_usd or 0.0
+        await relay.finish_body(client, self.limits.max_request_bytes)
+        message = (f"clawweb: this task's budget of ${budget:.2f} is spent (${spent:.2f} so far); "
+                   "no further model calls.")
+        await client.json(402, _api_error("billing_error", message), [("x-should-retry", "false")])
+        return False
+
+    async def _plain(self, client, method, target: Target, headers, address: str) -> bool:
+        auth = target.authority
+        host = str(auth) if auth.port != 80 else str(auth).rpartition(":")[0]
+        url = f"http://{dial.url_host(address)}:{auth.port}{target.path}"
+        out = relay.forwardable(headers) + [("host", host)]
+        return await relay.forward(client, self._http, method, url, out, self.limits,
+                                   model=False)
 
 
-def _path_of(parts) -> str:
-    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-
-
-async def _read_request(conn: h11.Connection, reader: asyncio.StreamReader):
-    """The next request and its whole body, or (None, b"") when the client is done."""
-    request, body = None, bytearray()
-    while True:
-        event = conn.next_event()
-        if event is h11.NEED_DATA:
-            data = await reader.read(65536)
-            conn.receive_data(data)
-            continue
-        if isinstance(event, h11.Request):
-            request = event
-            if event.method == b"CONNECT":
-                return request, b""
-        elif isinstance(event, h11.Data):
-            body += event.data
-        elif isinstance(event, h11.EndOfMessage):
-            return request, bytes(body)
-        elif isinstance(event, h11.ConnectionClosed) or event is h11.PAUSED:
-            return None, b""
-
-
-async def _send_simple(conn, writer, status: int, text: str) -> None:
-    data = text.encode()
-    writer.write(conn.send(h11.Response(status_code=status, headers=[
-        ("content-type", "text/plain"), ("content-length", str(len(data))),
-        ("connection", "close")])))
-    writer.write(conn.send(h11.Data(data=data)))
-    writer.write(conn.send(h11.EndOfMessage()))
-    await writer.drain()
-
-
-async def _relay(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+def _authority(text: str):
     try:
-        while data := await reader.read(65536):
-            writer.write(data)
-            await writer.drain()
-    except ConnectionError:
-        pass
-    finally:
-        with contextlib.suppress(Exception):
-            writer.write_eof()
+        return parse_authority(text, default_port=80)
+    except Refused:
+        log.warning("egress: ignoring own host %r", text)
+        return None
+
+
+def _printable(text: str) -> str:
+    """Hostile text, safe and short for an event or a log line."""
+    return "".join(c if c.isascii() and c.isprintable() else "?" for c in text[:200])
+
+
+def _api_error(kind: str, message: str) -> dict:
+    """Anthropic's error shape, so the CLI shows the message as an API error."""
+    return {"type": "error", "error": {"type": kind, "message": message}}
