@@ -21,10 +21,12 @@ class Link(str):
 class RepoBuilder:
     """A bare project repository plus a scratch clone that commits and pushes into it."""
 
-    def __init__(self, root: Path, branch: str = "main"):
-        self.bare = root / "repos" / "proj.git"
-        git.init_empty(self.bare, branch=branch)
-        self.work = root / "scratch"
+    def __init__(self, root: Path, branch: str = "main", bare: Path | None = None):
+        """A new bare repository under ``root`` (or the existing ``bare`` one)."""
+        self.bare = bare or root / "repos" / "proj.git"
+        if bare is None:
+            git.init_empty(self.bare, branch=branch)
+        self.work = root / f"scratch-{self.bare.stem}"
         self._git_at(root, "clone", "-q", str(self.bare), str(self.work))
         self.default = branch
 
