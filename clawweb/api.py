@@ -7,6 +7,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from clawweb.http import downloads
+
 
 async def health(_request: Request) -> JSONResponse:
     """Liveness plus the two backing services; no secrets, no counts."""
@@ -30,4 +32,4 @@ async def health(_request: Request) -> JSONResponse:
 
 
 def router() -> Starlette:
-    return Starlette(routes=[Route("/api/health", health)])
+    return Starlette(routes=[Route("/api/health", health), *downloads.download_routes()])
