@@ -59,6 +59,11 @@ def header(target: review.Target, changes: list[diff.FileChange], cut: bool) -> 
         "finished": review.finished(target), "busy": target.busy,
         "may_act": target.can_ship and review.finished(target) and not target.busy
         and target.head is not None,
+        "task_url": routes.task(task.id),
+        "browse_url": routes.project_files(project.id, target.branch)
+        if target.head is not None else routes.project_files(project.id),
+        "patch_url": routes.task_export(task.id, "patch"),
+        "bundle_url": routes.task_export(task.id, "bundle"),
     }
 
 
