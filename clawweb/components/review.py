@@ -14,7 +14,7 @@ from clawweb.components.i18n import tr
 from clawweb.components.review_diff import WRAP, file_card
 from clawweb.live.diff_html import CSS
 from clawweb.state.review import ReviewState
-from clawweb.state.review_settings import ShipSettingsState
+from clawweb.state.review_settings import CommitEmailState, ShipSettingsState
 
 R = ReviewState.review
 STRATEGIES = ("ff", "merge", "squash")
@@ -59,11 +59,16 @@ def summary() -> rx.Component:
 
 
 def _strategy() -> rx.Component:
-    return rx.segmented_control.root(
-        *[rx.segmented_control.item(tr(f"review_ui.strategy.{s}"), value=s,
-                                    data_testid=f"strategy-{s}") for s in STRATEGIES],
+    """Radio choices that wrap on a narrow phone (a segmented control would not fit)."""
+    def one(value: str) -> rx.Component:
+        return rx.text(rx.flex(rx.radio_group.item(value=value, data_testid=f"strategy-{value}"),
+                               tr(f"review_ui.strategy.{value}"), gap="2", align="center"),
+                       as_="label", size="2", min_height="36px", display="inline-flex",
+                       align_items="center", padding_right="var(--space-3)")
+    return rx.radio_group.root(
+        rx.flex(*[one(s) for s in STRATEGIES], wrap="wrap", width="100%"),
         value=ReviewState.strategy, on_change=ReviewState.set_strategy, size="2",
-        width="100%", max_width="420px", data_testid="merge-strategy")
+        data_testid="merge-strategy")
 
 
 def _confirm(trigger: rx.Component, title_key: str, body_key: str, action_key: str,
@@ -255,3 +260,24 @@ def files_link(project_id) -> rx.Component:
     return rx.link(rx.button(rx.icon("folder-tree", size=16), tr("review_ui.files_title"),
                              variant="soft"),
                    href=routes.project_files(project_id), data_testid="files-link")
+
+
+def commit_email_card() -> rx.Component:
+    """Account page: the email commits made on your behalf carry."""
+    S = CommitEmailState
+    return rx.card(rx.form(
+        rx.vstack(
+            rx.heading(tr("review_ui.email_title"), size="4"),
+            rx.text(tr("review_ui.email_hint"), size="2", color_scheme="gray"),
+            rx.input(name="commit_email", type="email", size="3", width="100%",
+                     default_value=S.commit_email, key=S.commit_email, max_length=254,
+                     auto_capitalize="none", auto_complete="email",
+                     data_testid="input-commit_email"),
+            rx.cond(S.commit_email_error != "", rx.callout(
+                S.commit_email_error, icon="triangle-alert", color_scheme="red", width="100%",
+                data_testid="commit-email-error")),
+            rx.button(tr("review_ui.save"), type="submit", size="3",
+                      data_testid="save-commit-email"),
+            spacing="2", width="100%"),
+        on_submit=S.save_commit_email, reset_on_submit=False),
+        width="100%", on_mount=S.load_commit_email, data_testid="commit-email")

@@ -48,12 +48,12 @@ def _name(card) -> rx.Component:
 
 
 def _summary(card) -> rx.Component:
+    # The browser's own marker is hidden (CSS .cw-card); this chevron turns when open.
     return rx.el.summary(
-        rx.hstack(status_badge(card["status"].to(str)), _name(card), _counts(card),
-                  align="center", spacing="2", width="100%", min_width="0",
-                  display="inline-flex"),
-        cursor="pointer", padding="var(--space-2)", list_style_position="outside",
-        data_testid="file-summary")
+        rx.hstack(rx.icon("chevron-right", size=16, class_name="cw-chev", flex_shrink="0"),
+                  status_badge(card["status"].to(str)), _name(card), _counts(card),
+                  align="center", spacing="2", width="100%", min_width="0"),
+        cursor="pointer", padding="var(--space-2)", data_testid="file-summary")
 
 
 def _download(card) -> rx.Component:
@@ -113,8 +113,12 @@ def _body(card) -> rx.Component:
                 _note("review_ui.too_large", "file-warning", "file-too-large")),
         rx.match(
             kind,
-            ("text", rx.fragment(rx.html(card["html"].to(str), width="100%",
-                                         data_testid="file-diff"), _window_nav(card))),
+            ("text", rx.cond(
+                card["html"].to(str) != "",
+                rx.fragment(rx.html(card["html"].to(str), width="100%",
+                                    data_testid="file-diff"), _window_nav(card)),
+                rx.cond(~card["too_large"].to(bool),
+                        _note("review_ui.no_content_change", "equal", "file-unchanged")))),
             ("image", rx.flex(_image("review_ui.before", card["old_image"].to(str)),
                               _image("review_ui.after", card["new_image"].to(str)),
                               direction=rx.breakpoints(initial="column", sm="row"),
@@ -133,6 +137,6 @@ def file_card(card) -> rx.Component:
         _summary(card), _body(card),
         open=card["open"].to(bool), id=card["anchor"].to(str), key=card["anchor"].to(str),
         border=f"1px solid {rx.color('gray', 5)}", border_radius="8px", width="100%",
-        min_width="0", background=rx.color("gray", 1),
+        min_width="0", background=rx.color("gray", 1), class_name="cw-card",
         data_testid="file-card", data_path=card["path"].to(str),
         data_kind=card["kind"].to(str))

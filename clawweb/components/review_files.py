@@ -33,8 +33,9 @@ def breadcrumbs() -> rx.Component:
                        display="inline-flex", align_items="center", padding_x="6px",
                        style=WRAP, data_testid="crumb")
     return rx.flex(
-        rx.foreach(FilesState.crumbs, lambda c: rx.fragment(
-            crumb(c), rx.text("/", color_scheme="gray", size="3", aria_hidden="true"))),
+        rx.foreach(FilesState.crumbs, lambda c, i: rx.fragment(
+            rx.cond(i > 0, rx.text("/", color_scheme="gray", size="3", aria_hidden="true")),
+            crumb(c))),
         wrap="wrap", align="center", width="100%", gap="0",
         aria_label="Breadcrumb", data_testid="breadcrumbs")
 

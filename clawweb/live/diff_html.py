@@ -99,6 +99,8 @@ CSS = """
 .t-nb,.t-bp,.t-nd,.t-ne{color:var(--cyan-11)}
 .t-nt{color:var(--red-11)}.t-na{color:var(--amber-11)}
 .t-gi{color:var(--green-11)}.t-gd{color:var(--red-11)}.t-gh,.t-gu{color:var(--blue-11)}
+.cw-card>summary{list-style:none}.cw-card>summary::-webkit-details-marker{display:none}
+.cw-card .cw-chev{transition:transform .15s}.cw-card[open]>summary .cw-chev{transform:rotate(90deg)}
 .cw-md{overflow-wrap:anywhere;line-height:1.6;font-size:15px}
 .cw-md pre{overflow-x:auto;background:var(--gray-3);padding:8px;border-radius:6px;
  font-size:12px}

@@ -5,10 +5,10 @@ from __future__ import annotations
 import reflex as rx
 
 from clawweb.db import session_scope
-from clawweb.models import Project, ProjectRole
+from clawweb.models import Project, ProjectRole, User
 from clawweb.services import projects
 from clawweb.services.errors import ServiceError
-from clawweb.services.review import actions
+from clawweb.services.review import actions, commit_message
 from clawweb.state.access import signed_in
 from clawweb.state.base import AppState
 from clawweb.state.review import route_id
@@ -56,3 +56,32 @@ class ShipSettingsState(AppState):
             return None
         self.ship_error = ""
         return rx.toast.success(self.tr("review_ui.settings_saved"))
+
+
+class CommitEmailState(AppState):
+    """The account page's commit email (the author address of commits made for you)."""
+
+    commit_email: str = ""
+    commit_email_error: str = ""
+
+    @rx.event
+    @signed_in
+    def load_commit_email(self):
+        self.commit_email = self.require_user().email or ""
+        self.commit_email_error = ""
+
+    @rx.event
+    @signed_in
+    def save_commit_email(self, form: dict):
+        user = self.require_user()
+        try:
+            with session_scope() as s:
+                row = s.get(User, user.id)
+                self.commit_email = commit_message.set_commit_email(
+                    session=s, user=row, email=str(form.get("commit_email", ""))[:300],
+                    ip=self.client_ip)
+        except ServiceError as exc:
+            self.commit_email_error = self.tr(exc.key, **exc.params)
+            return None
+        self.commit_email_error = ""
+        return rx.toast.success(self.tr("review_ui.email_saved"))

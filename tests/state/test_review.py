@@ -204,3 +204,19 @@ def test_ship_settings_are_saved_by_owners_only(w):
     call(owner, "load_ship_settings")
     call(owner, "save_ship_settings", {"merge_strategy": "ff", "ship_role": "owner"})
     assert owner.ship_error == "" and (owner.ship_strategy, owner.ship_role) == ("ff", "owner")
+
+
+def test_the_commit_email_is_the_signed_in_users_own(w):
+    from clawweb.models import User
+    from clawweb.state.review_settings import CommitEmailState
+
+    _, state = state_for(CommitEmailState, w, w.editor)
+    call(state, "load_commit_email")
+    assert state.commit_email == "editor@example.invalid"
+    call(state, "save_commit_email", {"commit_email": "not an email"})
+    assert state.commit_email_error
+    result = call(state, "save_commit_email", {"commit_email": "ed@example.org"})
+    assert "success" in repr(result) and state.commit_email == "ed@example.org"
+    w.session.expire_all()
+    assert w.session.get(User, w.editor.id).email == "ed@example.org"
+    assert w.session.get(User, w.viewer.id).email == "viewer@example.invalid"

@@ -35,6 +35,8 @@ MESSAGES = {
                            "该分支现在可以干净地合并；无需解决冲突。"),
     "review.nothing_to_export": ("The branch adds nothing to download.",
                                  "该分支没有可下载的改动。"),
+    "review.email_invalid": ("Enter one email address, like name@example.org.",
+                             "请输入一个邮箱地址，例如 name@example.org。"),
     "review.resolve_prompt": (
         "Rebase this branch onto origin/{branch} and resolve the merge conflicts in: "
         "{files}. Keep the intent of both sides, make sure the project still builds and its "
@@ -107,6 +109,7 @@ MESSAGES = {
     "review_ui.too_large": ("Too large to show here; download it instead.",
                             "文件太大，无法在此显示；请下载查看。"),
     "review_ui.binary": ("Binary file", "二进制文件"),
+    "review_ui.no_content_change": ("Contents unchanged.", "内容未改变。"),
     "review_ui.submodule": ("Submodule", "子模块"),
     "review_ui.symlink": ("Symbolic link", "符号链接"),
     "review_ui.link_was": ("was →", "原为 →"),
@@ -131,5 +134,11 @@ MESSAGES = {
     "review_ui.ship_role.editor": ("Owners and editors", "所有者和编辑者"),
     "review_ui.ship_role.owner": ("Owners only", "仅所有者"),
     "review_ui.save": ("Save", "保存"),
+    "review_ui.email_title": ("Commit email", "提交邮箱"),
+    "review_ui.email_hint": (
+        "Commits clawweb makes for you (a task's work, merges) name you with this address. "
+        "Empty: an address that reaches nobody.",
+        "clawweb 代你创建的提交（任务成果、合并）会使用此地址署名。留空则使用一个不可送达的地址。"),
+    "review_ui.email_saved": ("Commit email saved.", "提交邮箱已保存。"),
     "review_ui.settings_saved": ("Shipping settings saved.", "交付设置已保存。"),
 }

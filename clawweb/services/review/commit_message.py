@@ -86,3 +86,27 @@ def task_author(session, task) -> tuple[str, str]:
     """
     user = session.get(User, task.created_by) if task.created_by else None
     return author_for(user)
+
+
+_EMAIL = re.compile(r"^[^@\s<>\"'\\,;]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
+
+
+def set_commit_email(*, session, user: User, email: str, ip: str = "") -> str:
+    """Set the user's own commit email ("" clears it: the placeholder is used).
+
+    Raises:
+        InvalidInput: ``review.email_invalid`` for anything but one plain address.
+    """
+    from clawweb.services import audit
+    from clawweb.services.errors import InvalidInput
+
+    email = (email or "").strip()
+    if email and (len(email) > 254 or not _EMAIL.match(email) or ".." in email):
+        raise InvalidInput("review.email_invalid")
+    before = {"email": user.email}
+    user.email = email
+    session.add(user)
+    audit.record(session=session, actor=user, action="user.email", object_type="user",
+                 object_id=user.id, before=before, after={"email": email}, ip=ip)
+    session.commit()
+    return email

@@ -40,6 +40,7 @@ class RepoBuilder:
     def commit(self, branch: str, files: dict, message: str = "change",
                start: str | None = None) -> str:
         """Commit ``files`` ({path: bytes | str | Link | None (delete)}) on ``branch``."""
+        self.git("fetch", "-q", "--prune", "origin")  # others (clawweb) may have moved it
         existing = self.git("branch", "-a", "--list", branch, f"origin/{branch}")
         if existing:
             self.git("checkout", "-q", "-B", branch, f"origin/{branch}")
@@ -66,6 +67,7 @@ class RepoBuilder:
         return self.git("rev-parse", "HEAD")
 
     def rename(self, branch: str, old: str, new: str, message: str = "rename") -> str:
+        self.git("fetch", "-q", "--prune", "origin")
         self.git("checkout", "-q", "-B", branch, f"origin/{branch}")
         self.git("mv", "--", old, new)
         self.git("commit", "-q", "-m", message)

@@ -52,3 +52,27 @@ def test_task_author_is_the_submitter(session):
     task = Task(project_id=1, created_by=user.id)
     assert cm.task_author(session, task) == ("Carol", "carol@example.org")
     assert cm.task_author(session, Task(project_id=1)) == ("clawweb", "clawweb@localhost")
+
+
+def test_users_set_their_own_commit_email_and_it_is_audited(session):
+    from sqlmodel import select
+
+    import pytest
+    from clawweb.models import AuditEvent
+    from clawweb.services.errors import InvalidInput
+
+    user = User(username="dora")
+    session.add(user)
+    session.commit()
+    assert cm.set_commit_email(session=session, user=user, email=" dora@example.org ") == \
+        "dora@example.org"
+    assert cm.author_for(user) == ("dora", "dora@example.org")
+    for bad in ("no-at-sign", "a b@example.org", "<x>@example.org", "x@-bad.org",
+                "x@example..org", "a@b@c", "x@" + "d" * 260, "evil\n@example.org"):
+        with pytest.raises(InvalidInput) as err:
+            cm.set_commit_email(session=session, user=user, email=bad)
+        assert err.value.key == "review.email_invalid", bad
+    cm.set_commit_email(session=session, user=user, email="")
+    assert cm.author_for(user)[1] == "dora@users.clawweb.invalid"
+    events = session.exec(select(AuditEvent).where(AuditEvent.action == "user.email")).all()
+    assert [e.after for e in events] == [{"email": "dora@example.org"}, {"email": ""}]
