@@ -42,6 +42,7 @@ def _state_badge() -> rx.Component:
 
 
 def summary() -> rx.Component:
+    """Title, branch → default branch, totals, merged/discarded badge."""
     return rx.vstack(
         rx.hstack(rx.heading(tr("review_ui.title"), size="6"), _state_badge(),
                   align="center", wrap="wrap", spacing="3"),
@@ -175,6 +176,7 @@ def _commit(c) -> rx.Component:
 
 
 def commits() -> rx.Component:
+    """The branch's commits, each expandable to its message."""
     return rx.cond(ReviewState.commits.length() > 0, rx.card(rx.vstack(
         rx.hstack(rx.icon("git-commit-horizontal", size=18),
                   rx.heading(tr("review_ui.commits"), size="3"),
@@ -198,6 +200,7 @@ def _pager() -> rx.Component:
 
 
 def files() -> rx.Component:
+    """The current page of file cards between two pagers."""
     return rx.vstack(
         rx.hstack(rx.heading(tr("review_ui.files"), size="4"), rx.spacer(), _pager(),
                   align="center", wrap="wrap", width="100%"),
@@ -212,12 +215,14 @@ def files() -> rx.Component:
 
 
 def back_link() -> rx.Component:
+    """Back to the task page."""
     return rx.link(rx.hstack(rx.icon("arrow-left", size=14),
                              tr("review_ui.back", id=R["task_id"].to(str)), align="center"),
                    href=R["task_url"].to(str), size="2", data_testid="review-back")
 
 
 def browse_link() -> rx.Component:
+    """The file browser on the task's branch."""
     return rx.link(rx.hstack(rx.icon("folder-tree", size=14), tr("review_ui.browse_branch"),
                              align="center"),
                    href=R["browse_url"].to(str), size="2", data_testid="review-browse")

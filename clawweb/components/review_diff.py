@@ -21,6 +21,7 @@ WRAP = {"overflow_wrap": "anywhere", "word_break": "break-word"}
 
 
 def status_badge(status: rx.Var) -> rx.Component:
+    """Added / modified / deleted / renamed …, with an icon so colour is not the only signal."""
     def one(value: str):
         colour, icon = STATUS[value]
         return (value, rx.badge(rx.icon(icon, size=12), tr(f"review_ui.status.{value}"),

@@ -20,6 +20,7 @@ TAP = "44px"
 
 
 def branch_picker() -> rx.Component:
+    """Any branch of the project; choosing one opens its root."""
     return rx.select.root(
         rx.select.trigger(aria_label="Branch", max_width="100%", data_testid="files-branch"),
         rx.select.content(rx.foreach(FilesState.branches,
@@ -28,6 +29,7 @@ def branch_picker() -> rx.Component:
 
 
 def breadcrumbs() -> rx.Component:
+    """Root, then each directory down to here: tall, wrapping links."""
     def crumb(c) -> rx.Component:
         return rx.link(c["name"], href=c["href"], size="3", min_height=TAP,
                        display="inline-flex", align_items="center", padding_x="6px",
@@ -57,6 +59,7 @@ def _entry(e) -> rx.Component:
 
 
 def directory() -> rx.Component:
+    """The entries of a directory, directories first."""
     return rx.card(rx.vstack(
         rx.cond(FilesState.entries.length() > 0,
                 rx.vstack(rx.foreach(FilesState.entries, _entry), spacing="0", width="100%"),
@@ -106,6 +109,7 @@ def _content() -> rx.Component:
 
 
 def file_view() -> rx.Component:
+    """A file: name, size, actions, then its content by kind."""
     return rx.vstack(
         rx.hstack(rx.heading(F["name"].to(str), size="4", style=WRAP, min_width="0"),
                   rx.text(F["size"].to(str), size="1", color_scheme="gray"),

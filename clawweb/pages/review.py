@@ -18,6 +18,7 @@ def _error(message) -> rx.Component:
 
 
 def review_page() -> rx.Component:
+    """/tasks/<id>/review: the task's change and what the caller may do with it."""
     return page(
         ui.styles(),
         rx.cond(
@@ -37,6 +38,7 @@ def review_page() -> rx.Component:
 
 
 def files_page() -> rx.Component:
+    """/projects/<id>/files: a directory or a file of any branch."""
     W = FilesState.where
     return page(
         ui.styles(),

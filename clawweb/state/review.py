@@ -144,6 +144,7 @@ class ReviewState(AppState):
     @rx.event
     @signed_in
     def set_strategy(self, value: str | list[str]):
+        """The merge's strategy: overrides the project default for this page."""
         self.require_user()
         if value in merge.STRATEGIES:
             self.strategy = value

@@ -109,6 +109,7 @@ class TaskPrefillState(AppState):
     @rx.event
     @signed_in
     def load_prefill(self):
+        """on_mount of the task form: read ``?path=`` from the URL."""
         self.require_user()
         path = _query(self, "path", MAX_PREFILL)
         self.prefill = f"{path}: " if path and "\n" not in path else ""

@@ -41,6 +41,7 @@ class ShipSettingsState(AppState):
     @rx.event
     @signed_in
     def save_ship_settings(self, form: dict):
+        """Owner: save the default strategy and who may ship (the service checks)."""
         user = self.require_user()
         if not self.ship_project:
             return None
@@ -67,12 +68,14 @@ class CommitEmailState(AppState):
     @rx.event
     @signed_in
     def load_commit_email(self):
+        """The signed-in user's own commit email."""
         self.commit_email = self.require_user().email or ""
         self.commit_email_error = ""
 
     @rx.event
     @signed_in
     def save_commit_email(self, form: dict):
+        """Change the signed-in user's own commit email."""
         user = self.require_user()
         try:
             with session_scope() as s:

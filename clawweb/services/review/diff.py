@@ -16,7 +16,7 @@ from clawweb.services.review import gitobj
 
 MAX_FILES = 5000
 WINDOW = 400
-MAX_PATCH_BLOB = 16 * 1024 * 1024
+MAX_PATCH_BLOB = 8 * 1024 * 1024
 MAX_COMMITS = 200
 MAX_MESSAGE = 4000
 IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg",
@@ -46,6 +46,7 @@ class FileChange:
     kind: str = "text"  # text | binary | image | symlink | submodule
 
     def as_dict(self) -> dict:
+        """A plain dict of the fields (for read models)."""
         return asdict(self)
 
 
