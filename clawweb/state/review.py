@@ -108,7 +108,7 @@ class ReviewState(AppState):
     @signed_in
     async def load_review(self):
         """/tasks/<id>/review: the change, its commits and what the caller may do."""
-        user = self.require_user()
+        user = await asyncio.to_thread(self.require_user)  # a DB read: off the loop
         self._task_id, self._head = route_id(self, "task_id"), ""
         self.review, self.cards, self.commits, self.conflict_files = {}, [], [], []
         self.review_loaded, self.resolve_key = False, new_key()
@@ -122,7 +122,7 @@ class ReviewState(AppState):
     @signed_in
     async def show_page(self, page: int):
         """Another page of files."""
-        user = self.require_user()
+        user = await asyncio.to_thread(self.require_user)  # a DB read: off the loop
         if self._task_id:
             await self._reload(user, int(page))
 
@@ -130,7 +130,7 @@ class ReviewState(AppState):
     @signed_in
     async def file_window(self, index: int, start: int):
         """Earlier or later lines of one file's patch."""
-        user = self.require_user()
+        user = await asyncio.to_thread(self.require_user)  # a DB read: off the loop
         if not self._task_id:
             return None
         found = await asyncio.to_thread(_window, user, self._task_id, self._head, int(index),
@@ -153,7 +153,7 @@ class ReviewState(AppState):
     @signed_in
     async def merge_task(self):
         """Merge the reviewed head into the default branch (the services check the right)."""
-        user = self.require_user()
+        user = await asyncio.to_thread(self.require_user)  # a DB read: off the loop
         if not self._task_id or self.acting:
             return None
         self.acting, self.conflict_files = True, []
@@ -172,7 +172,7 @@ class ReviewState(AppState):
     @signed_in
     async def discard_task(self):
         """Delete the task's branch."""
-        user = self.require_user()
+        user = await asyncio.to_thread(self.require_user)  # a DB read: off the loop
         if not self._task_id or self.acting:
             return None
         self.acting = True
@@ -187,7 +187,7 @@ class ReviewState(AppState):
     @signed_in
     async def resolve_conflicts(self, form: dict):
         """Ask the agent to rebase and resolve; the rendered key makes a double tap one task."""
-        user = self.require_user()
+        user = await asyncio.to_thread(self.require_user)  # a DB read: off the loop
         if not self._task_id:
             return None
         key = str(form.get("idempotency_key", ""))[:64]

@@ -65,7 +65,7 @@ class FilesState(AppState):
     @signed_in
     async def load_files(self):
         """/projects/<id>/files?ref=<branch>&path=<path>: a directory or a file."""
-        user = self.require_user()
+        user = await asyncio.to_thread(self.require_user)  # a DB read: off the loop
         self.files_loaded, self.files_error, self.show_source = False, "", False
         project_id = route_id(self, "project_id")
         if not project_id:
