@@ -5,12 +5,14 @@ from __future__ import annotations
 import reflex as rx
 
 from clawweb import api, routes
-from clawweb.pages import account, admin, auth, projects, tasks
+from clawweb.pages import account, admin, auth, projects, review, tasks
 from clawweb.state.account import AccountState
 from clawweb.state.admin import AdminState
 from clawweb.state.auth import InviteState, SetupState, SignInState
 from clawweb.state.base import AppState
 from clawweb.state.projects import ProjectsState
+from clawweb.state.review import ReviewState
+from clawweb.state.review_files import FilesState
 from clawweb.state.tasks import TasksState
 
 HEAD = [
@@ -51,6 +53,11 @@ app.add_page(tasks.tasks_page, route=routes.TASKS, title="clawweb",
              on_load=[protected, TasksState.load_tasks])
 app.add_page(tasks.task_page, route=routes.TASK, title="clawweb",
              on_load=[protected, TasksState.load_task])
+
+app.add_page(review.review_page, route=routes.TASK_REVIEW, title="clawweb",
+             on_load=[protected, ReviewState.load_review])
+app.add_page(review.files_page, route=routes.PROJECT_FILES, title="clawweb",
+             on_load=[protected, FilesState.load_files])
 
 app.add_page(admin.users_page, route=routes.ADMIN_USERS, title="clawweb",
              on_load=[protected, AdminState.load_users])

@@ -78,6 +78,8 @@ class User(SQLModel, table=True):
     disabled: bool = False
     must_change_password: bool = False
     language: str = ""  # "" = follow the browser
+    # Author email of the commits clawweb makes for this user ("" = a placeholder).
+    email: str = Field(default="", max_length=254)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -119,6 +121,10 @@ class Project(SQLModel, table=True):
     memory_mb: int = 1024
     cpus: float = 1.0
     pids_limit: int = 256
+    # Shipping a task's work: how "Merge" merges by default (ff | merge | squash)
+    # and who may merge, discard or download it (owner | editor).
+    merge_strategy: str = Field(default="merge", max_length=16)
+    ship_role: str = Field(default="editor", max_length=16)
     created_by: Optional[int] = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -177,6 +183,12 @@ class Task(SQLModel, table=True):
     insertions: int = 0
     deletions: int = 0
     commit_sha: str = ""
+    # Shipping: "" | merged | discarded; the default branch's tip the merge made,
+    # and the base the review diffed against (a merged branch keeps showing it).
+    merge_state: str = Field(default="", max_length=16)
+    merged_sha: str = ""
+    merge_base_sha: str = ""
+    merged_at: Optional[datetime] = None
     # Agent runs (Claude Code): session to resume, usage and cost.
     agent_session_id: str = ""
     model: str = ""

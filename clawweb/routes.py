@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 HOME = "/"
 LOGIN = "/login"
@@ -16,6 +16,8 @@ PROJECT = "/projects/[project_id]"
 PROJECT_SETTINGS = "/projects/[project_id]/settings"
 TASKS = "/tasks"
 TASK = "/tasks/[task_id]"
+TASK_REVIEW = "/tasks/[task_id]/review"
+PROJECT_FILES = "/projects/[project_id]/files"
 ADMIN_USERS = "/admin/users"
 ADMIN_AUDIT = "/admin/audit"
 
@@ -47,3 +49,38 @@ def task(task_id: int | str) -> str:
 
 def invite(token: str) -> str:
     return f"/invite/{token}"
+
+
+# -- review and ship (pages, and the HTTP download routes of clawweb/http/downloads.py) ---
+API_BLOB = "/api/projects/{project_id:int}/blob/{commit}"
+API_TASK_EXPORT = "/api/tasks/{task_id:int}/export/{kind}"
+
+
+def _query(**params: str) -> str:
+    kept = {k: v for k, v in params.items() if v}
+    return f"?{urlencode(kept)}" if kept else ""
+
+
+def task_review(task_id: int | str) -> str:
+    return f"/tasks/{task_id}/review"
+
+
+def project_files(project_id: int | str, ref: str = "", path: str = "") -> str:
+    """The file browser at ``path`` of branch ``ref`` ("" = the default branch, root)."""
+    return f"/projects/{project_id}/files" + _query(ref=ref, path=path)
+
+
+def project_submit(project_id: int | str, path: str = "") -> str:
+    """The project page with its task form prefilled with ``path`` ("open in task")."""
+    return f"/projects/{project_id}" + _query(path=path)
+
+
+def blob(project_id: int | str, commit: str, path: str, download: bool = False) -> str:
+    """A file of ``commit`` from the repository (images inline, anything else attached)."""
+    return f"/api/projects/{project_id}/blob/{commit}" + _query(
+        path=path, download="1" if download else "")
+
+
+def task_export(task_id: int | str, kind: str) -> str:
+    """The task's change as a ``patch`` or a ``bundle`` download."""
+    return f"/api/tasks/{task_id}/export/{kind}"

@@ -11,6 +11,7 @@ import reflex as rx
 from clawweb import routes
 from clawweb.components.i18n import tr
 from clawweb.components.tasks import status_filter, task_list
+from clawweb.state.review_files import TaskPrefillState
 from clawweb.state.tasks import PRIORITIES, TasksState
 
 MONO = "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace"
@@ -64,6 +65,7 @@ def submit_form() -> rx.Component:
                          spell_check=False, font_family=rx.cond(claude, "inherit", MONO),
                          resize="vertical", size="3",
                          style={"white_space": "pre-wrap", "overflow_wrap": "anywhere"},
+                         default_value=TaskPrefillState.prefill, key=TaskPrefillState.prefill,
                          data_testid="task-command"),
             rx.flex(
                 rx.vstack(
@@ -111,6 +113,7 @@ def project_tasks() -> rx.Component:
         rx.hstack(rx.text(tr("ui_tasks.filter"), size="2", color_scheme="gray"),
                   status_filter(), align="center"),
         task_list(show_project=False, empty_hint_key="ui_tasks.empty_project_hint"),
-        width="100%", spacing="3", on_mount=TasksState.load_project_tasks,
+        width="100%", spacing="3",
+        on_mount=[TasksState.load_project_tasks, TaskPrefillState.load_prefill],
         data_testid="project-tasks",
     )

@@ -11,6 +11,7 @@ from clawweb.components.account import (account_tabs, device_card, must_change_c
 from clawweb.components.credential import credential_card
 from clawweb.components.i18n import tr
 from clawweb.components.layout import empty_state, loading, page
+from clawweb.components.review import commit_email_card
 from clawweb.state.account import AccountState
 
 
@@ -22,7 +23,7 @@ def account_page() -> rx.Component:
             # Someone holding a one-time password has one job here: replace it.
             rx.cond(AccountState.must_change_password,
                     rx.fragment(password_form(), sign_out_section()),
-                    rx.fragment(profile_form(),
+                    rx.fragment(profile_form(), commit_email_card(),
                                credential_card(AccountState, "ui_agents.credential_intro"),
                                password_form(), sign_out_section())),
             spacing="4", width="100%", max_width="640px",

@@ -124,7 +124,10 @@ def _header() -> rx.Component:
                 rx.text.span("−", T["deletions"].to(str), color=rx.color("red", 11))),
                 "task-diffstat"),
             _fact("ui_tasks.branch", rx.code(T["branch"].to(str), variant="ghost")),
-            spacing="5", wrap="wrap", width="100%",
+            rx.link(rx.button(rx.icon("git-compare", size=14), tr("review_ui.open"),
+                              variant="soft", size="2"),
+                    href=routes.task_review(T["id"].to(str)), data_testid="task-review"),
+            spacing="5", wrap="wrap", width="100%", align="end",
         )),
         width="100%", spacing="3", data_testid="task-header",
     )
