@@ -41,5 +41,21 @@ async def health(_request: Request) -> JSONResponse:
 
 
 def router() -> Starlette:
-from clawweb.http import auth_routes, downloads
-from clawweb.http.security_headers import SecurityHeadersMiddleware
+    return Starlette(routes=[Route("/api/health", health), *auth_routes.routes(),
+                             *downloads.download_routes()])
+
+
+def built_frontend_dir() -> Path:
+    """Where ``reflex export``/``run --env prod`` puts the pages the backend serves."""
+    from reflex.utils import prerequisites
+    from reflex_base import constants
+    from reflex_base.config import get_config
+
+    return (prerequisites.get_web_dir() / constants.Dirs.STATIC
+            / get_config().frontend_path.strip("/")).resolve()
+
+
+def transformers() -> list:
+    """The routes, then the headers middleware wrapping everything the backend serves."""
+    return [router(),
+            functools.partial(SecurityHeadersMiddleware, static_dir=built_frontend_dir)]
