@@ -139,7 +139,10 @@ class SecurityHeadersMiddleware:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in extra:
-                    headers[name] = value
+                    # A route that set a stricter header of its own (downloads:
+                    # `default-src 'none'; sandbox`) keeps it.
+                    if name not in headers:
+                        headers[name] = value
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -142,3 +142,19 @@ def test_temporary_copies_are_removed_after_the_response(files, client, tmp_path
     res = _get(client, _blob(w, task, "logo.png"), _token(w.session, w.viewer))
     assert res.status_code == 200
     assert [p.name for p in scratch.iterdir()] == []
+
+
+def test_the_page_headers_middleware_keeps_a_downloads_stricter_policy(files, tmp_path):
+    from clawweb import api
+    from clawweb.http.security_headers import SecurityHeadersMiddleware
+
+    w, task = files
+    token = _token(w.session, w.viewer)
+    app = SecurityHeadersMiddleware(api.router(), static_dir=lambda: None)
+    with TestClient(app, base_url="http://127.0.0.1") as wrapped:
+        png = _get(wrapped, _blob(w, task, "logo.png"), token)
+        health = wrapped.get("/api/health")
+    assert png.status_code == 200
+    assert png.headers["content-security-policy"] == "default-src 'none'; sandbox"
+    assert png.headers["referrer-policy"] == "no-referrer"
+    assert "frame-ancestors 'none'" in health.headers["content-security-policy"]  # pages: the page policy
