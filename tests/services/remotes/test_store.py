@@ -164,3 +164,18 @@ def test_deleting_a_project_deletes_its_remote(world, session):
     projects.delete_project(session=session, user=alice, project_id=project.id,
                             confirm_name="P")
     assert session.get(ProjectRemote, project.id) is None
+
+
+def test_shipping_follows_the_projects_ship_role(world, session):
+    from clawweb.services.remotes.access import can_ship, require_ship
+
+    alice, bob, eve, project = world
+    assert can_ship(session=session, user=bob, project_id=project.id)  # default: editors too
+    project.ship_role = "owner"
+    session.add(project)
+    session.commit()
+    assert not can_ship(session=session, user=bob, project_id=project.id)
+    with pytest.raises(PermissionDenied):
+        require_ship(session=session, user=bob, project_id=project.id)
+    assert can_ship(session=session, user=alice, project_id=project.id)
+    assert not can_ship(session=session, user=eve, project_id=project.id)  # not a member
