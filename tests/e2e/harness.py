@@ -85,6 +85,9 @@ class AppServer:
         for name in ("clawweb", "worker", "assets"):
             shutil.copytree(ROOT / name, dest / name, ignore=ignore)
         shutil.copy2(ROOT / "rxconfig.py", dest / "rxconfig.py")
+        # The committed frontend lock: the same packages the suite was run with,
+        # not whatever the registry holds today.
+        shutil.copytree(ROOT / "reflex.lock", dest / "reflex.lock")
         return dest
 
     def start(self) -> "AppServer":
