@@ -5,8 +5,15 @@ one), start this task's egress proxy on a unix socket, start the CLI in the
 container behind the in-container bridge (``SandboxTransport``), send the
 prompt, and turn every SDK message into ``agent.*`` events
 (see ``claude_events``). Tool permission requests go to people through
-``claude_approvals``. Budget and max turns are enforced by the CLI itself
-(``--max-budget-usd``, ``--max-turns``) and reported with a clear reason.
+``claude_approvals``.
+
+Spend is measured and the budget enforced outside the container, by the
+task's egress proxy (:mod:`worker.egress.spend`): it prices every model reply
+that passes it and refuses model calls once the budget is spent
+(``agent.budget_stopped``). The CLI's ``--max-budget-usd`` stays as a second
+line (it stops the CLI's own loop with a clear reason), and ``--max-turns`` is
+the CLI's. The cost recorded on the task is the proxy's metered total, never
+the ``total_cost_usd`` the CLI reports from inside the container.
 
 The CLI's config dir is the ``claude/`` directory on the task's own disk
 (:mod:`worker.workspace`), fresh for every run and gone with it. Only the
@@ -99,17 +106,31 @@ class ClaudeAgent(Agent):
             emit("system", stored.note("workspace.session_missing"))
             resume = ""  # resuming a session the CLI cannot find would end the run
         egress_dir = get_settings().data_dir.resolve() / "egress" / f"task-{ctx.task.id}"
-        proxy = self._proxy(egress_dir, cred, conf, emit)
-        try:
-            result = asyncio.run(_Run(ctx, conf, emit, sdir, egress_dir, resume).main())
-        finally:
-            proxy.stop()
-            shutil.rmtree(egress_dir, ignore_errors=True)
+        result = self._metered_run(_Run(ctx, conf, emit, sdir, egress_dir, resume), cred, conf)
         # Only the transcript, through the hardened reader: nothing else the
         # container wrote is kept, and no link in it is followed.
         sid = result.usage.get("agent_session_id") or resume
         if (why := claude_session.save(ctx.task.id, sid, sdir)) is not None:
             emit("system", why)
+        return result
+
+    def _metered_run(self, run: "_Run", cred, conf: AgentSettings) -> AgentResult:
+        """The run behind this task's egress proxy; its usage has the proxy's cost (``_metered``)."""
+        proxy = self._proxy(run.egress_dir, cred, conf, run.emit)
+        result: AgentResult | None = None
+        try:
+            result = asyncio.run(run.main())
+        finally:
+            proxy.stop()
+            shutil.rmtree(run.egress_dir, ignore_errors=True)
+            # Read after stop(): a reply still streaming when the container went is
+            # metered up to where it was cut. Recorded even when the run raised.
+            usage = _metered(result.usage if result else run.tally.as_usage(), proxy.spent_usd)
+            _record_usage(run.ctx.task.id, usage)
+        result.usage = usage
+        # The live totals end on the recorded number, so the page agrees with the row.
+        run.emit("agent.usage", {k: usage[k] for k in ("input_tokens", "output_tokens",
+                                                       "cost_usd", "turns")})
         return result
 
     @staticmethod
@@ -248,8 +269,7 @@ class _Run:
                     await client.interrupt()
 
     def _outcome(self, error: BaseException | None) -> AgentResult:
-        usage = self.tally.as_usage()
-        _record_usage(self.ctx.task.id, usage)
+        usage = self.tally.as_usage()  # the cost in it is the CLI's; ``run`` replaces it
         reason, code = self._reason(error)
         if reason and not self.stopped:
             self.emit("agent.stopped", {"reason": reason})
@@ -280,6 +300,19 @@ def _take_flag(key: str) -> bool:
         return bool(redis_conn.get_redis().delete(key))
     except Exception:  # noqa: BLE001 - a Redis blip must not end the run
         return False
+
+
+def _metered(usage: dict[str, Any], spent_usd: float) -> dict[str, Any]:
+    """``usage`` with the proxy's metered cost in place of the one the CLI reported.
+
+    The CLI's ``total_cost_usd`` comes from inside the container: a hostile agent
+    can make it say anything, and spend behind the CLI's back (a ``curl`` to the
+    bridge) is not in it at all. The proxy prices every model reply that passes
+    it, with the same price table as the CLI, so for an honest run the two agree;
+    where they differ, the proxy's number is what was spent. Not the larger of
+    the two: the CLI's number cannot be trusted to be higher for a good reason.
+    """
+    return {**usage, "cost_usd": round(spent_usd, 6)}
 
 
 def _record_usage(task_id: int, usage: dict[str, Any]) -> None:
