@@ -37,8 +37,9 @@ TAIL = 1024 * 1024
 class Fleet:
     """`python -m worker` processes for one test; stopped and checked at teardown."""
 
-    def __init__(self, tmp: Path, redis_url: str, data_dir: Path):
+    def __init__(self, tmp: Path, redis_url: str, data_dir: Path, module: str = "worker"):
         self.tmp, self.redis_url, self.data_dir = tmp, redis_url, data_dir
+        self.module = module  # what `python -m` runs (tests.support.worker_no_dns for Claude)
         self.procs: dict[str, subprocess.Popen] = {}
         self.prefix = f"t{uuid.uuid4().hex[:6]}"
 
@@ -55,7 +56,7 @@ class Fleet:
             env.pop("CLAWWEB_DATABASE_URL", None)
             log = open(self.tmp / f"{name}.log", "wb")
             self.procs[name] = subprocess.Popen(
-                [sys.executable, "-m", "worker", "--name", name], cwd=ROOT, env=env,
+                [sys.executable, "-m", self.module, "--name", name], cwd=ROOT, env=env,
                 stdout=log, stderr=subprocess.STDOUT)
             names.append(name)
         r = redis_lib.Redis.from_url(self.redis_url)
