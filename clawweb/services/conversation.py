@@ -9,9 +9,15 @@ from the start with a larger window (``Conversation(limit=...)``).
 Item kinds: ``text`` (assistant markdown; ``streaming`` while deltas come in),
 ``thinking``, ``tool`` (one card per call: name, summary, status running /
 done / error / denied / waiting, input, result, diff lines, todos),
-``result`` (the final summary), ``notice`` (stopped, egress refused, approval
-answers, status changes, the worker's system notes). Texts are kept as text:
-the page renders markdown with raw HTML disabled, so nothing here needs escaping.
+``result`` (the final summary), ``notice`` (stopped, egress refused, the
+budget stop, approval answers, status changes, the worker's system notes).
+Texts are kept as text: the page renders markdown with raw HTML disabled, so
+nothing here needs escaping.
+
+Notices whose words come from the worker (system notes, the egress proxy's
+refusals and budget stop) are rendered here, from the catalog, in the reader's
+language (``lang``); the component shows their ``text`` (and, for a refusal,
+the reason in ``summary``) as it is.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import difflib
 import json
 from typing import Any, Iterable
 
-from clawweb.i18n import DEFAULT_LANGUAGE, stored
+from clawweb.i18n import DEFAULT_LANGUAGE, messages, stored, t
 
 MAX_ITEMS = 100
 PAGE_ITEMS = 100
@@ -264,8 +270,41 @@ class Conversation:
                            text=_cap(stored.render(data, self.lang), SUMMARY_CAP)[0]))
 
     def _egress(self, seq: int, data: dict) -> None:
-        self._append(_item("notice", seq, name="egress",
-                           text=_cap(data.get("host", ""), SUMMARY_CAP)[0]))
+        host = _cap(data.get("host") or "", SUMMARY_CAP)[0]
+        more = _count(data.get("more"))
+        text = (t("egress.refused_more", self.lang, text=host, count=more) if more
+                else t("ui_conv.notice.egress", self.lang, text=host))
+        self._append(_item("notice", seq, name="egress", text=text,
+                           summary=self._refusal_reason(data)))
+
+    def _refusal_reason(self, data: dict) -> str:
+        key = f"egress.reason.{data.get('reason')}"
+        if key not in messages():
+            return ""  # a reason this version has no words for: the host alone says enough
+        reason = t(key, self.lang)
+        path = data.get("path")
+        if isinstance(path, str) and path:
+            reason = f"{reason} ({_cap(path, 200)[0]})"
+        return reason
+
+    def _budget_stopped(self, seq: int, data: dict) -> None:
+        self._append(_item("notice", seq, name="budget", text=t(
+            "egress.budget_stopped", self.lang, spent=_dollars(data.get("spent_usd")),
+            budget=_dollars(data.get("budget_usd")))))
+
+
+def _count(value: Any) -> int:
+    try:
+        return max(0, int(value or 0))
+    except (TypeError, ValueError):
+        return 0
+
+
+def _dollars(value: Any) -> str:
+    try:
+        return f"{float(value or 0):.2f}"
+    except (TypeError, ValueError):
+        return "?"
 
 
 def _duration(ms: Any) -> str:
@@ -290,5 +329,6 @@ _HANDLERS = {
     "agent.result": Conversation._result,
     "agent.stopped": Conversation._stopped,
     "egress.refused": Conversation._egress,
+    "agent.budget_stopped": Conversation._budget_stopped,
     "system": Conversation._system,
 }
