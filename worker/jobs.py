@@ -135,7 +135,7 @@ def _execute(session: Session, task: Task, project: Project, pipe: OutputPipe,
                 limits=Limits(memory_mb=project.memory_mb, cpus=project.cpus,
                               pids=project.pids_limit),
                 worker_name=name, emit=pipe.emit, emit_output=pipe.emit_output,
-                should_stop=stop, mark_started=lambda: _mark_started(session, task),
+                should_stop=stop, mark_started=lambda: _mark_started(session, task, stop),
                 labels={"clawweb.attempt": str(task.attempt)})
             result = ADAPTERS[task.kind]().run(ctx)
         except Exception as exc:
@@ -160,12 +160,13 @@ def _sync_first(session: Session, task: Task, pipe: OutputPipe) -> None:
         pipe.emit("system", stored.note(synced["key"]))
 
 
-def _mark_started(session: Session, task: Task) -> None:
+def _mark_started(session: Session, task: Task, stop: StopFlag) -> None:
     # Durable before the sandbox starts: from here on, never retried.
     session.execute(update(Task).where(Task.id == task.id, Task.attempt == task.attempt)
                     .values(command_started=True))
     session.commit()
     task.command_started = True
+    stop.start_clock()  # the task's timeout is the command's time, not the preparation's
 
 
 def _describe(exc: Exception) -> str:

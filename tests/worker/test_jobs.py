@@ -136,6 +136,68 @@ def test_timeout_kills_and_says_so(session, world, sandbox):
     assert sandbox.handles[0].killed
 
 
+class _Clock:
+    """A monotonic clock the test moves by hand (for worker.control only)."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    from types import SimpleNamespace
+
+    from worker import control
+    fake = _Clock()
+    monkeypatch.setattr(control, "time", SimpleNamespace(monotonic=fake.monotonic,
+                                                         sleep=time.sleep))
+    return fake
+
+
+def test_the_timeout_counts_from_the_command_start_not_the_preparation(
+        session, world, sandbox, clock, monkeypatch):
+    """"Timeout 1 s" means the command may run 1 s: preparing its working copy (a task
+    disk, a clone, a sync) may take longer under load and must not use it up."""
+    from worker import workspace
+    alice, project = world
+    real_prepare = workspace.prepare
+
+    def slow_prepare(*args, **kwargs):
+        clock.now += 3600                   # the preparation took an hour
+        return real_prepare(*args, **kwargs)
+
+    started: list[float] = []
+
+    def handler(spec):
+        started.append(clock.now)
+        clock.now += 1.0                    # ... and then the command ran its full second
+        return FakeRun(hang=True)
+
+    monkeypatch.setattr(workspace, "prepare", slow_prepare)
+    sandbox.handler = handler
+    task = submit(session, alice, project, timeout_seconds=1)
+    assert jobs.run_task(task.id) == "timed_out"
+    assert started, "the command never started: the preparation used up its time"
+    assert sandbox.handles[0].killed and sandbox.handles[0].removed
+    assert reload(session, task).failure_reason == "timed out after 1 s"
+
+
+def test_stop_flag_counts_the_timeout_only_from_start_clock(fake_redis, clock):
+    from worker.control import StopFlag
+    stop = StopFlag(fake_redis, 1, timeout_seconds=10)
+    clock.now += 10_000
+    assert not stop() and not stop.timed_out            # before the command: no clock
+    stop.start_clock()
+    clock.now += 9.99
+    assert not stop()
+    stop.start_clock()                                  # once started, it stays started
+    clock.now += 0.01
+    assert stop() and stop.timed_out
+
+
 def test_a_second_run_of_the_same_task_does_nothing(session, world, sandbox):
     alice, project = world
     task = submit(session, alice, project)
