@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from clawweb import db, redis_conn, streams
 from clawweb.i18n import stored
-from clawweb.models import ACTIVE_STATUSES, Project, Task, TaskStatus, User, utcnow
+from clawweb.models import ACTIVE_STATUSES, Project, Task, TaskEvent, TaskStatus, User, utcnow
 from clawweb.services import task_output, task_queue
 from clawweb.services.remotes import sync as remote_sync
 from clawweb.services.errors import Unavailable
@@ -247,21 +247,43 @@ def _decide(session: Session, task: Task, stop: StopFlag, result: AgentResult | 
     return Ending(TaskStatus.failed, f"exited with code {code}", code, values)
 
 
+def _record_ending(session: Session, task: Task, pipe: OutputPipe, ending: Ending,
+                   values: dict) -> bool:
+    """The terminal status and its ``status`` event, committed together; False if superseded.
+
+    Readers stop at a terminal status. Committed before its event (as it once
+    was), a reader could see "succeeded", read the stored events and stop one
+    short. Stored before the status, the event of an attempt the reaper had
+    already decided would stand as a second ending. In one transaction, whoever
+    sees the status finds every event before it in the database (the output was
+    stored by ``pipe.close``), and a superseded attempt leaves no ending at all.
+    Redis gets the event right after the commit: it is the live copy, and
+    readers go to the database first (``task_output.read_after``).
+    """
+    ev = pipe.last_event("status", {"status": ending.status.value, "reason": ending.reason,
+                                    "exit_code": ending.exit_code, "attempt": task.attempt})
+    won = task_queue.transition(session=session, task_id=task.id,
+                                from_statuses=list(ACTIVE_STATUSES), to=ending.status,
+                                attempt=task.attempt, values=values, commit=False)
+    if won:
+        session.add(TaskEvent(task_id=task.id, seq=ev.seq, ts=ev.ts, type=ev.type,
+                              data=ev.data))
+    session.commit()
+    if won:
+        pipe.publish_last(ev)
+    return won
+
+
 def _finish(session: Session, task: Task, pipe: OutputPipe, ending: Ending, redis) -> str:
     """Close the output, then record the ending if this attempt still owns the task."""
     pipe.close()
     values = {**ending.values, "exit_code": ending.exit_code,
               "failure_reason": ending.reason, "finished_at": utcnow(),
               "output_bytes": pipe.total_bytes, "output_dropped_bytes": pipe.dropped_bytes}
-    won = task_queue.transition(session=session, task_id=task.id,
-                                from_statuses=list(ACTIVE_STATUSES), to=ending.status,
-                                attempt=task.attempt, values=values)
-    if not won:
+    if not _record_ending(session, task, pipe, ending, values):
         log.warning("task %s: attempt %s ended after the task was decided elsewhere",
                     task.id, task.attempt)
         return "superseded"
-    pipe.emit("status", {"status": ending.status.value, "reason": ending.reason,
-                         "exit_code": ending.exit_code})
     task_queue.announce(task, ending.status, redis=redis)
     try:
         redis.delete(streams.task_cancel_key(task.id))

@@ -198,6 +198,76 @@ def test_stop_flag_counts_the_timeout_only_from_start_clock(fake_redis, clock):
     assert stop() and stop.timed_out
 
 
+@pytest.fixture
+def every_commit(engine):
+    """Calls ``check(connection)`` after every commit of any session (then removed)."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session as OrmSession
+
+    checks = []
+
+    def after_commit(_session):
+        with engine.connect() as conn:   # another connection: what any reader sees now
+            for check in checks:
+                check(conn)
+
+    event.listen(OrmSession, "after_commit", after_commit)
+    yield checks.append
+    event.remove(OrmSession, "after_commit", after_commit)
+
+
+def test_a_reader_that_sees_the_ending_has_every_event_before_it(session, world, sandbox,
+                                                                  fake_redis, every_commit):
+    """A reader may stop once the task's status is terminal: at that moment the database
+    must already hold the whole stream, the final status event included."""
+    from sqlalchemy import text
+    alice, project = world
+    sandbox.handler = lambda spec: FakeRun(output=[("stdout", b"last words\n")], exit_code=0)
+    task = submit(session, alice, project)
+    seen: list[tuple[str, list[str]]] = []
+
+    def check(conn):
+        status = conn.execute(text("SELECT status FROM task WHERE id = :i"),
+                              {"i": task.id}).scalar()
+        if status not in ("succeeded", "SUCCEEDED"):
+            return
+        rows = conn.execute(text("SELECT type, data FROM taskevent WHERE task_id = :i "
+                                 "ORDER BY seq"), {"i": task.id}).all()
+        seen.append([(r.type, str(r.data)) for r in rows])  # asserted below, not in the job
+
+    every_commit(check)
+    assert jobs.run_task(task.id) == "succeeded"
+    assert seen, "the check never saw the task succeeded"        # it did look
+    first_sight = seen[0]
+    assert ("output", '{"stream": "stdout", "text": "last words\\n"}') in first_sight
+    assert first_sight[-1][0] == "status" and '"succeeded"' in first_sight[-1][1], first_sight
+    # Redis, the live copy, has the same events once the job is done.
+    live = streams.decode_entries(fake_redis.xrange(streams.task_events_key(task.id)))
+    assert [(e.seq, e.type) for e in live] == [(e.seq, e.type) for e in events(session, task)]
+    assert live[-1].data == {"status": "succeeded", "reason": "", "exit_code": 0, "attempt": 1}
+
+
+def test_a_superseded_attempt_leaves_no_ending_of_its_own(session, world, sandbox, fake_redis):
+    """The reaper decided while this attempt still ran: its own "succeeded" is never
+    written anywhere, so no reader sees two endings."""
+    alice, project = world
+
+    def handler(spec):
+        with Session(session.get_bind()) as s:
+            row = s.get(Task, spec.task_id)
+            assert recovery.recover(s, fake_redis, row, reaper="me") == "failed"
+        return FakeRun(exit_code=0)
+
+    sandbox.handler = handler
+    task = submit(session, alice, project)
+    assert jobs.run_task(task.id) == "superseded"
+    assert reload(session, task).status == TaskStatus.failed
+    live = streams.decode_entries(fake_redis.xrange(streams.task_events_key(task.id)))
+    for where in (events(session, task), live):
+        assert [e.data["status"] for e in where if e.type == "status"][-1] == "failed"
+        assert "succeeded" not in [e.data["status"] for e in where if e.type == "status"]
+
+
 def test_a_second_run_of_the_same_task_does_nothing(session, world, sandbox):
     alice, project = world
     task = submit(session, alice, project)
