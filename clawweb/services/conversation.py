@@ -26,7 +26,8 @@ import difflib
 import json
 from typing import Any, Iterable
 
-from clawweb.i18n import DEFAULT_LANGUAGE, messages, stored, t
+from clawweb.i18n import DEFAULT_LANGUAGE, stored
+from clawweb.services import egress_notices
 
 MAX_ITEMS = 100
 PAGE_ITEMS = 100
@@ -270,41 +271,12 @@ class Conversation:
                            text=_cap(stored.render(data, self.lang), SUMMARY_CAP)[0]))
 
     def _egress(self, seq: int, data: dict) -> None:
-        host = _cap(data.get("host") or "", SUMMARY_CAP)[0]
-        more = _count(data.get("more"))
-        text = (t("egress.refused_more", self.lang, text=host, count=more) if more
-                else t("ui_conv.notice.egress", self.lang, text=host))
-        self._append(_item("notice", seq, name="egress", text=text,
-                           summary=self._refusal_reason(data)))
-
-    def _refusal_reason(self, data: dict) -> str:
-        key = f"egress.reason.{data.get('reason')}"
-        if key not in messages():
-            return ""  # a reason this version has no words for: the host alone says enough
-        reason = t(key, self.lang)
-        path = data.get("path")
-        if isinstance(path, str) and path:
-            reason = f"{reason} ({_cap(path, 200)[0]})"
-        return reason
+        text, reason = egress_notices.refusal(data, self.lang)
+        self._append(_item("notice", seq, name="egress", text=text, summary=reason))
 
     def _budget_stopped(self, seq: int, data: dict) -> None:
-        self._append(_item("notice", seq, name="budget", text=t(
-            "egress.budget_stopped", self.lang, spent=_dollars(data.get("spent_usd")),
-            budget=_dollars(data.get("budget_usd")))))
-
-
-def _count(value: Any) -> int:
-    try:
-        return max(0, int(value or 0))
-    except (TypeError, ValueError):
-        return 0
-
-
-def _dollars(value: Any) -> str:
-    try:
-        return f"{float(value or 0):.2f}"
-    except (TypeError, ValueError):
-        return "?"
+        self._append(_item("notice", seq, name="budget",
+                           text=egress_notices.budget_stopped(data, self.lang)))
 
 
 def _duration(ms: Any) -> str:
