@@ -7,13 +7,11 @@ prompt, and turn every SDK message into ``agent.*`` events
 (see ``claude_events``). Tool permission requests go to people through
 ``claude_approvals``.
 
-Spend is measured and the budget enforced outside the container, by the
-task's egress proxy (:mod:`worker.egress.spend`): it prices every model reply
-that passes it and refuses model calls once the budget is spent
-(``agent.budget_stopped``). The CLI's ``--max-budget-usd`` stays as a second
-line (it stops the CLI's own loop with a clear reason), and ``--max-turns`` is
-the CLI's. The cost recorded on the task is the proxy's metered total, never
-the ``total_cost_usd`` the CLI reports from inside the container.
+Spend is metered and the budget enforced outside the container, by the
+task's egress proxy (:mod:`worker.egress.spend`), which refuses model calls
+once the budget is spent (``agent.budget_stopped``); the CLI's
+``--max-budget-usd`` is the second line, ``--max-turns`` the CLI's own. The
+task records the proxy's metered cost, never the CLI's own report.
 
 The CLI's config dir is the ``claude/`` directory on the task's own disk
 (:mod:`worker.workspace`), fresh for every run and gone with it. Only the
@@ -44,7 +42,7 @@ from clawweb.services import agent_settings, credentials
 from clawweb.services.crypto import SecretUnreadable
 from clawweb.settings import get_settings
 from worker import workspace
-from worker.agents import claude_session
+from worker.agents import claude_session, claude_usage
 from worker.agents.base import Agent, AgentContext, AgentResult
 from worker.agents.claude_approvals import make_can_use_tool
 from worker.agents.claude_events import Tally, events_for
@@ -115,7 +113,7 @@ class ClaudeAgent(Agent):
         return result
 
     def _metered_run(self, run: "_Run", cred, conf: AgentSettings) -> AgentResult:
-        """The run behind this task's egress proxy; its usage has the proxy's cost (``_metered``)."""
+        """The run behind this task's egress proxy; its usage has the proxy's cost (``claude_usage.metered``)."""
         proxy = self._proxy(run.egress_dir, cred, conf, run.emit)
         result: AgentResult | None = None
         try:
@@ -125,8 +123,9 @@ class ClaudeAgent(Agent):
             shutil.rmtree(run.egress_dir, ignore_errors=True)
             # Read after stop(): a reply still streaming when the container went is
             # metered up to where it was cut. Recorded even when the run raised.
-            usage = _metered(result.usage if result else run.tally.as_usage(), proxy.spent_usd)
-            _record_usage(run.ctx.task.id, usage)
+            usage = claude_usage.metered(result.usage if result else run.tally.as_usage(),
+                                         proxy.spent_usd)
+            claude_usage.record(run.ctx.task.id, usage)
         result.usage = usage
         # The live totals end on the recorded number, so the page agrees with the row.
         run.emit("agent.usage", {k: usage[k] for k in ("input_tokens", "output_tokens",
@@ -300,34 +299,6 @@ def _take_flag(key: str) -> bool:
         return bool(redis_conn.get_redis().delete(key))
     except Exception:  # noqa: BLE001 - a Redis blip must not end the run
         return False
-
-
-def _metered(usage: dict[str, Any], spent_usd: float) -> dict[str, Any]:
-    """``usage`` with the proxy's metered cost in place of the one the CLI reported.
-
-    The CLI's ``total_cost_usd`` comes from inside the container: a hostile agent
-    can make it say anything, and spend behind the CLI's back (a ``curl`` to the
-    bridge) is not in it at all. The proxy prices every model reply that passes
-    it, with the same price table as the CLI, so for an honest run the two agree;
-    where they differ, the proxy's number is what was spent. Not the larger of
-    the two: the CLI's number cannot be trusted to be higher for a good reason.
-    """
-    return {**usage, "cost_usd": round(spent_usd, 6)}
-
-
-def _record_usage(task_id: int, usage: dict[str, Any]) -> None:
-    """Usage straight onto the task row, so a follow-up finds the session to resume."""
-    with session_scope() as session:
-        task = session.get(Task, task_id)
-        if task is None:
-            return
-        task.input_tokens = usage["input_tokens"]
-        task.output_tokens = usage["output_tokens"]
-        task.cost_usd = usage["cost_usd"]
-        task.turns = usage["turns"]
-        task.model = usage["model"] or task.model
-        task.agent_session_id = usage["agent_session_id"] or task.agent_session_id
-        session.add(task)
 
 
 def _sdk_version() -> str:
