@@ -266,8 +266,10 @@ def _record_ending(session: Session, task: Task, pipe: OutputPipe, ending: Endin
                                 from_statuses=list(ACTIVE_STATUSES), to=ending.status,
                                 attempt=task.attempt, values=values, commit=False)
     if won:
-        session.add(TaskEvent(task_id=task.id, seq=ev.seq, ts=ev.ts, type=ev.type,
-                              data=ev.data))
+        # With any output close() could not store (the database blinked): then it
+        # lands with the ending, or neither does.
+        session.add_all([TaskEvent(task_id=task.id, seq=e.seq, ts=e.ts, type=e.type,
+                                   data=e.data) for e in [*pipe.take_unstored(), ev]])
     session.commit()
     if won:
         pipe.publish_last(ev)

@@ -218,6 +218,12 @@ class OutputPipe:
         with self._lock:
             return self._new_event(kind, data)
 
+    def take_unstored(self) -> list[streams.Event]:
+        """Events ``close`` could not store (a database blip), handed to the caller to store."""
+        with self._lock:
+            events, self._unstored = self._unstored, []
+            return events
+
     def publish_last(self, ev: streams.Event) -> None:
         """Publish ``last_event``'s event to the live stream only (it is stored already)."""
         with self._lock:

@@ -247,6 +247,35 @@ def test_a_reader_that_sees_the_ending_has_every_event_before_it(session, world,
     assert live[-1].data == {"status": "succeeded", "reason": "", "exit_code": 0, "attempt": 1}
 
 
+def test_output_the_pipe_could_not_store_lands_with_the_ending(session, world, sandbox,
+                                                              monkeypatch):
+    """The database blinked for every batch of the run: the ending's transaction
+    stores what is left, so the stored stream has no hole before its end."""
+    import functools
+
+    from worker import output
+    alice, project = world
+    failed: list[int] = []
+
+    def flaky_store(task_id, evs):
+        if sandbox.handles:                 # from the command's start on: always fails
+            failed.append(len(evs))
+            raise RuntimeError("database is locked")
+        output.store_events(task_id, evs)
+
+    monkeypatch.setattr(jobs, "OutputPipe", functools.partial(output.OutputPipe,
+                                                              store=flaky_store))
+    sandbox.handler = lambda spec: FakeRun(output=[("stdout", b"one\n"), 0.6,
+                                                   ("stdout", b"two\n")], exit_code=0)
+    task = submit(session, alice, project)
+    assert jobs.run_task(task.id) == "succeeded"
+    assert failed, "the store never failed: the test proves nothing"
+    evs = events(session, task)
+    assert [e.seq for e in evs] == list(range(1, len(evs) + 1))
+    assert "".join(e.data["text"] for e in evs if e.type == "output") == "one\ntwo\n"
+    assert evs[-1].type == "status" and evs[-1].data["status"] == "succeeded"
+
+
 def test_a_superseded_attempt_leaves_no_ending_of_its_own(session, world, sandbox, fake_redis):
     """The reaper decided while this attempt still ran: its own "succeeded" is never
     written anywhere, so no reader sees two endings."""
