@@ -255,8 +255,9 @@ def _record_ending(session: Session, task: Task, pipe: OutputPipe, ending: Endin
     was), a reader could see "succeeded", read the stored events and stop one
     short. Stored before the status, the event of an attempt the reaper had
     already decided would stand as a second ending. In one transaction, whoever
-    sees the status finds every event before it in the database (the output was
-    stored by ``pipe.close``), and a superseded attempt leaves no ending at all.
+    sees the status finds every event before it in the database (the output is
+    stored by ``pipe.close``, or here if it could not be), and a superseded
+    attempt leaves no ending at all.
     Redis gets the event right after the commit: it is the live copy, and
     readers go to the database first (``task_output.read_after``).
     """
