@@ -113,7 +113,7 @@ class ClaudeAgent(Agent):
         return result
 
     def _metered_run(self, run: "_Run", cred, conf: AgentSettings) -> AgentResult:
-        """The run behind this task's egress proxy; its usage has the proxy's cost (``claude_usage.metered``)."""
+        """The run behind this task's egress proxy; its usage carries the proxy's cost."""
         proxy = self._proxy(run.egress_dir, cred, conf, run.emit)
         result: AgentResult | None = None
         try:
