@@ -2,9 +2,17 @@
 
 The lock is a Redis key set NX with a TTL that a thread keeps refreshing while
 the run lasts; if the worker dies, the key expires and another attempt may
-start. If it expired only because Redis was away, the run takes it back. The stop flag polls the cancel signal in Redis every ~150 ms and the
-database flag every second (so a cancel made while Redis blinked still lands),
-and turns true when the task's time is up.
+start. If it expired only because Redis was away, the run takes it back.
+
+The stop flag polls the cancel signal in Redis every ~150 ms and the database
+flag every second (so a cancel made while Redis blinked still lands), and
+turns true when the task's time is up. That time counts from the moment the
+command is handed to the sandbox (``StopFlag.start_clock``), not from when the
+job began: "timeout N s" means the command may run N seconds, and preparing
+its working copy (a task disk, a clone, a fetch) has bounds of its own (every
+git call has a timeout; RQ's job timeout is the backstop), so a slow
+preparation under load must not eat the command's time or end a task whose
+command never ran.
 """
 
 from __future__ import annotations
@@ -89,24 +97,34 @@ class TaskLock:
 
 
 class StopFlag:
-    """``should_stop`` for an agent: a cancel was asked for, or time is up."""
+    """``should_stop`` for an agent: a cancel was asked for, or the command's time is up.
+
+    The timeout runs only once ``start_clock()`` was called (see the module docstring).
+    """
 
     def __init__(self, redis, task_id: int, timeout_seconds: float):
         self.redis = redis
         self.task_id = task_id
-        self.deadline = time.monotonic() + timeout_seconds
+        self.timeout_seconds = timeout_seconds
+        self.deadline: float | None = None
         self.cancelled_by: int | None = None
         self.timed_out = False
         self._lock = threading.Lock()
         self._redis_at = 0.0
         self._db_at = 0.0
 
+    def start_clock(self) -> None:
+        """The command starts now: its timeout counts from here (later calls change nothing)."""
+        with self._lock:
+            if self.deadline is None:
+                self.deadline = time.monotonic() + self.timeout_seconds
+
     def __call__(self) -> bool:
         with self._lock:
             if self.cancelled_by is not None or self.timed_out:
                 return True
             now = time.monotonic()
-            if now >= self.deadline:
+            if self.deadline is not None and now >= self.deadline:
                 self.timed_out = True
                 return True
             if now - self._redis_at >= REDIS_POLL_SECONDS:

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from clawweb import db, redis_conn, streams
 from clawweb.i18n import stored
-from clawweb.models import ACTIVE_STATUSES, Project, Task, TaskStatus, User, utcnow
+from clawweb.models import ACTIVE_STATUSES, Project, Task, TaskEvent, TaskStatus, User, utcnow
 from clawweb.services import task_output, task_queue
 from clawweb.services.remotes import sync as remote_sync
 from clawweb.services.errors import Unavailable
@@ -135,7 +135,7 @@ def _execute(session: Session, task: Task, project: Project, pipe: OutputPipe,
                 limits=Limits(memory_mb=project.memory_mb, cpus=project.cpus,
                               pids=project.pids_limit),
                 worker_name=name, emit=pipe.emit, emit_output=pipe.emit_output,
-                should_stop=stop, mark_started=lambda: _mark_started(session, task),
+                should_stop=stop, mark_started=lambda: _mark_started(session, task, stop),
                 labels={"clawweb.attempt": str(task.attempt)})
             result = ADAPTERS[task.kind]().run(ctx)
         except Exception as exc:
@@ -160,12 +160,13 @@ def _sync_first(session: Session, task: Task, pipe: OutputPipe) -> None:
         pipe.emit("system", stored.note(synced["key"]))
 
 
-def _mark_started(session: Session, task: Task) -> None:
+def _mark_started(session: Session, task: Task, stop: StopFlag) -> None:
     # Durable before the sandbox starts: from here on, never retried.
     session.execute(update(Task).where(Task.id == task.id, Task.attempt == task.attempt)
                     .values(command_started=True))
     session.commit()
     task.command_started = True
+    stop.start_clock()  # the task's timeout is the command's time, not the preparation's
 
 
 def _describe(exc: Exception) -> str:
@@ -246,21 +247,46 @@ def _decide(session: Session, task: Task, stop: StopFlag, result: AgentResult | 
     return Ending(TaskStatus.failed, f"exited with code {code}", code, values)
 
 
+def _record_ending(session: Session, task: Task, pipe: OutputPipe, ending: Ending,
+                   values: dict) -> bool:
+    """The terminal status and its ``status`` event, committed together; False if superseded.
+
+    Readers stop at a terminal status. Committed before its event (as it once
+    was), a reader could see "succeeded", read the stored events and stop one
+    short. Stored before the status, the event of an attempt the reaper had
+    already decided would stand as a second ending. In one transaction, whoever
+    sees the status finds every event before it in the database (the output is
+    stored by ``pipe.close``, or here if it could not be), and a superseded
+    attempt leaves no ending at all.
+    Redis gets the event right after the commit: it is the live copy, and
+    readers go to the database first (``task_output.read_after``).
+    """
+    ev = pipe.last_event("status", {"status": ending.status.value, "reason": ending.reason,
+                                    "exit_code": ending.exit_code, "attempt": task.attempt})
+    won = task_queue.transition(session=session, task_id=task.id,
+                                from_statuses=list(ACTIVE_STATUSES), to=ending.status,
+                                attempt=task.attempt, values=values, commit=False)
+    if won:
+        # With any output close() could not store (the database blinked): then it
+        # lands with the ending, or neither does.
+        session.add_all([TaskEvent(task_id=task.id, seq=e.seq, ts=e.ts, type=e.type,
+                                   data=e.data) for e in [*pipe.take_unstored(), ev]])
+    session.commit()
+    if won:
+        pipe.publish_last(ev)
+    return won
+
+
 def _finish(session: Session, task: Task, pipe: OutputPipe, ending: Ending, redis) -> str:
     """Close the output, then record the ending if this attempt still owns the task."""
     pipe.close()
     values = {**ending.values, "exit_code": ending.exit_code,
               "failure_reason": ending.reason, "finished_at": utcnow(),
               "output_bytes": pipe.total_bytes, "output_dropped_bytes": pipe.dropped_bytes}
-    won = task_queue.transition(session=session, task_id=task.id,
-                                from_statuses=list(ACTIVE_STATUSES), to=ending.status,
-                                attempt=task.attempt, values=values)
-    if not won:
+    if not _record_ending(session, task, pipe, ending, values):
         log.warning("task %s: attempt %s ended after the task was decided elsewhere",
                     task.id, task.attempt)
         return "superseded"
-    pipe.emit("status", {"status": ending.status.value, "reason": ending.reason,
-                         "exit_code": ending.exit_code})
     task_queue.announce(task, ending.status, redis=redis)
     try:
         redis.delete(streams.task_cancel_key(task.id))

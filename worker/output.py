@@ -211,6 +211,28 @@ class OutputPipe:
             self._add_output(stream, data)
         self._flush_pending(final=True)
 
+    def last_event(self, kind: str, data: dict) -> streams.Event:
+        """The run's last event, numbered after everything else but neither stored nor
+        published: the caller stores it in its own transaction (the job: with the
+        task's terminal status), then hands it to ``publish_last`` if that committed."""
+        with self._lock:
+            return self._new_event(kind, data)
+
+    def take_unstored(self) -> list[streams.Event]:
+        """Events ``close`` could not store (a database blip), handed to the caller to store."""
+        with self._lock:
+            events, self._unstored = self._unstored, []
+            return events
+
+    def publish_last(self, ev: streams.Event) -> None:
+        """Publish ``last_event``'s event to the live stream only (it is stored already)."""
+        with self._lock:
+            try:
+                streams.publish(self.redis, self.task_id, [ev])
+            except redis_lib.RedisError:
+                log.warning("task %s: Redis publish of the last event failed; it is stored",
+                            self.task_id)
+
     def close(self) -> None:
         """Flush everything (and the truncation marker + tail); store it all. Idempotent."""
         with self._lock:

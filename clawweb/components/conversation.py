@@ -18,6 +18,9 @@ TOOL_STATUS = {"running": ("blue", "loader"), "done": ("green", "check"),
                "error": ("red", "circle-x"), "denied": ("orange", "ban"),
                "waiting": ("amber", "hand")}
 TODO_ICONS = {"completed": "square-check", "in_progress": "square-dot", "pending": "square"}
+# Notices with a look of their own (others get "info"): the egress proxy's refusals
+# and its budget stop, whose texts come folded in the reader's language.
+NOTICE_ICONS = {"egress": "shield-ban", "budget": "wallet"}
 
 
 def _image_as_link(*_children, **_props) -> rx.Component:
@@ -130,21 +133,34 @@ def _tool(item) -> rx.Component:
 
 def _notice(item) -> rx.Component:
     name, text = item["name"].to(str), item["text"].to(str)
+    reason = item["summary"].to(str)
+    # egress and budget notices (and system notes) arrive as finished sentences.
     label = rx.match(
         name,
         ("stopped", tr("ui_conv.notice.stopped", text=text)),
-        ("egress", tr("ui_conv.notice.egress", text=text)),
         *[(f"approval.{d}", tr(f"ui_conv.notice.approval.{d}"))
           for d in ("allow", "allow_always", "deny", "expired")],
         text)
+    icon = rx.match(name, *[(n, rx.icon(i, size=14, flex_shrink="0"))
+                            for n, i in NOTICE_ICONS.items()],
+                    rx.icon("info", size=14, flex_shrink="0"))
     return rx.hstack(
-        rx.icon("info", size=14, flex_shrink="0"),
-        rx.text(label, size="1"),
-        rx.cond(name.contains("approval") & (text != ""),
-                rx.text("“", text, "”", size="1", color_scheme="gray",
-                        overflow_wrap="anywhere")),
-        spacing="2", align="center", wrap="wrap", color=rx.color("gray", 11),
-        data_testid="conv-notice", width="100%")
+        icon,
+        rx.vstack(
+            rx.hstack(
+                rx.text(label, size="1", overflow_wrap="anywhere"),
+                rx.cond(name.contains("approval") & (text != ""),
+                        rx.text("“", text, "”", size="1", color_scheme="gray",
+                                overflow_wrap="anywhere")),
+                spacing="2", align="center", wrap="wrap"),
+            # Why a refusal happened, on a line of its own (phones have no hover).
+            rx.cond((name == "egress") & (reason != ""),
+                    rx.text(reason, size="1", color_scheme="gray", overflow_wrap="anywhere",
+                            data_testid="conv-egress-reason")),
+            spacing="0", min_width="0"),
+        spacing="2", align="start",
+        color=rx.cond(name == "budget", rx.color("amber", 11), rx.color("gray", 11)),
+        data_testid="conv-notice", data_notice=name, width="100%")
 
 
 def _result(item) -> rx.Component:

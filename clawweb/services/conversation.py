@@ -9,9 +9,15 @@ from the start with a larger window (``Conversation(limit=...)``).
 Item kinds: ``text`` (assistant markdown; ``streaming`` while deltas come in),
 ``thinking``, ``tool`` (one card per call: name, summary, status running /
 done / error / denied / waiting, input, result, diff lines, todos),
-``result`` (the final summary), ``notice`` (stopped, egress refused, approval
-answers, status changes, the worker's system notes). Texts are kept as text:
-the page renders markdown with raw HTML disabled, so nothing here needs escaping.
+``result`` (the final summary), ``notice`` (stopped, egress refused, the
+budget stop, approval answers, status changes, the worker's system notes).
+Texts are kept as text: the page renders markdown with raw HTML disabled, so
+nothing here needs escaping.
+
+Notices whose words come from the worker (system notes, the egress proxy's
+refusals and budget stop) are rendered here, from the catalog, in the reader's
+language (``lang``); the component shows their ``text`` (and, for a refusal,
+the reason in ``summary``) as it is.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import json
 from typing import Any, Iterable
 
 from clawweb.i18n import DEFAULT_LANGUAGE, stored
+from clawweb.services import egress_notices
 
 MAX_ITEMS = 100
 PAGE_ITEMS = 100
@@ -264,8 +271,12 @@ class Conversation:
                            text=_cap(stored.render(data, self.lang), SUMMARY_CAP)[0]))
 
     def _egress(self, seq: int, data: dict) -> None:
-        self._append(_item("notice", seq, name="egress",
-                           text=_cap(data.get("host", ""), SUMMARY_CAP)[0]))
+        text, reason = egress_notices.refusal(data, self.lang)
+        self._append(_item("notice", seq, name="egress", text=text, summary=reason))
+
+    def _budget_stopped(self, seq: int, data: dict) -> None:
+        self._append(_item("notice", seq, name="budget",
+                           text=egress_notices.budget_stopped(data, self.lang)))
 
 
 def _duration(ms: Any) -> str:
@@ -290,5 +301,6 @@ _HANDLERS = {
     "agent.result": Conversation._result,
     "agent.stopped": Conversation._stopped,
     "egress.refused": Conversation._egress,
+    "agent.budget_stopped": Conversation._budget_stopped,
     "system": Conversation._system,
 }

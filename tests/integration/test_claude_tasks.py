@@ -40,13 +40,18 @@ def api(monkeypatch):
 
 
 @pytest.fixture
-def fleet(tmp_path, redis_url, settings, engine, api):
+def fleet(tmp_path, redis_url, settings, engine, api, monkeypatch):
     need_docker()
-    f = Fleet(tmp_path, redis_url, settings.data_dir)
+    # The workers' egress proxies resolve no name (no project here lists a host):
+    # each name one was asked lands in this file, which must stay empty.
+    asked = tmp_path / "resolver-asked.txt"
+    monkeypatch.setenv("TEST_EGRESS_RESOLVER_LOG", str(asked))
+    f = Fleet(tmp_path, redis_url, settings.data_dir, module="tests.support.worker_no_dns")
     yield f
     api.stop()  # releases hung replies so nothing waits on them
     f.stop()
     assert f.containers() == [], "containers left behind"
+    assert not asked.exists(), f"a proxy resolved {asked.read_text()!r}"
     ws = settings.workspaces_dir
     assert not ws.exists() or list(ws.iterdir()) == [], "working copies left behind"
 

@@ -123,3 +123,78 @@ def test_result_repeating_the_last_message_is_shown_once():
     c = _fold(("agent.text", {"text": "All done."}),
               ("agent.result", {"subtype": "success", "result": "All done.\n"}))
     assert [(i["kind"], i["text"]) for i in c.items] == [("text", "All done."), ("result", "")]
+
+
+# -- what the egress proxy reports ---------------------------------------------------
+
+def _notices(c):
+    return [(i["name"], i["text"], i["summary"]) for i in c.items if i["kind"] == "notice"]
+
+
+def _fold_in(lang, *pairs):
+    c = conv.Conversation(lang=lang)
+    c.add_all(_events(*pairs))
+    return c
+
+
+def test_a_refusal_says_the_host_and_why_in_the_readers_language():
+    pairs = (("egress.refused", {"host": "evil.test", "reason": "not_listed"}),
+             ("egress.refused", {"host": "api.example.test", "reason": "model_path",
+                                 "path": "GET /v1/files"}))
+    assert _notices(_fold_in("en", *pairs)) == [
+        ("egress", "Blocked network access to evil.test", "not on the project's allowed hosts"),
+        ("egress", "Blocked network access to api.example.test",
+         "not a model API path (GET /v1/files)")]
+    assert _notices(_fold_in("zh", *pairs)) == [
+        ("egress", "已阻止访问 evil.test", "不在项目允许访问的主机列表中"),
+        ("egress", "已阻止访问 api.example.test", "不是模型 API 路径 (GET /v1/files)")]
+
+
+def test_every_refusal_reason_the_proxy_sends_has_a_text():
+    for reason in ("not_listed", "bad_target", "host_mismatch", "private_address",
+                   "model_path"):
+        for lang in ("en", "zh"):
+            (notice,) = _notices(_fold_in(lang, ("egress.refused", {"host": "h.test",
+                                                                    "reason": reason})))
+            assert notice[2] and not notice[2].startswith("egress."), (reason, lang)
+
+
+def test_a_rate_limited_summary_says_how_many_more():
+    pair = ("egress.refused", {"host": "h9.evil.test", "reason": "not_listed", "more": 295})
+    assert _notices(_fold_in("en", pair)) == [
+        ("egress", "Blocked network access to h9.evil.test and 295 more",
+         "not on the project's allowed hosts")]
+    assert _notices(_fold_in("zh", pair))[0][1] == "已阻止访问 h9.evil.test，另有 295 次"
+
+
+def test_an_unknown_reason_or_odd_values_show_no_detail_and_no_key():
+    c = _fold_in("en", ("egress.refused", {"host": "h.test", "reason": "{bogus}", "more": "x"}),
+                 ("egress.refused", {"host": None}))
+    assert _notices(c) == [("egress", "Blocked network access to h.test", ""),
+                           ("egress", "Blocked network access to ", "")]
+
+
+def test_the_budget_stop_says_what_was_spent_of_what():
+    pair = ("agent.budget_stopped", {"spent_usd": 3.004917, "budget_usd": 2.0})
+    assert _notices(_fold_in("en", pair)) == [
+        ("budget", "Model calls stopped: $3.00 spent of the $2.00 budget.", "")]
+    assert _notices(_fold_in("zh", pair)) == [
+        ("budget", "已停止调用模型：已花费 $3.00，预算为 $2.00。", "")]
+
+
+def test_egress_and_budget_notices_have_their_own_look():
+    import reflex as rx
+
+    from clawweb.components.conversation import _item
+    from clawweb.state.task_live import TaskLiveState
+
+    js = str(rx.foreach(TaskLiveState.conv_items, _item))
+    notice = js[js.index('"conv-notice"'):]
+    assert 'case JSON.stringify("egress"):\n      return jsx(LucideShieldBan' in notice
+    assert 'case JSON.stringify("budget"):\n      return jsx(LucideWallet' in notice
+    # Both texts come folded in the reader's language and are shown as they are; a
+    # refusal's reason gets a line of its own, only on egress notices.
+    assert 'default:  return (item_rx_state_?.["text"])' in notice
+    reason = notice[:notice.index('"conv-egress-reason"')]
+    assert reason[reason.rindex("pyAnd("):].startswith(
+        'pyAnd((item_rx_state_?.["name"]?.valueOf?.() === "egress"?.valueOf?.())')

@@ -121,12 +121,15 @@ def assert_nothing_left(parent: Path, dest: Path) -> None:
     ("https://[::1]/x.git", "git.url_not_public"),
 ])
 def test_clone_refuses_urls_before_running_git(url, key, tmp_path, monkeypatch):
+    from tests.support.no_dns import refuse_dns
+
     def no_git(*a, **kw):
         raise AssertionError("git must not run for a refused URL")
     monkeypatch.setattr(git, "run_git", no_git)
+    asked = refuse_dns(monkeypatch)  # nor is any of these names looked up
     with pytest.raises(GitError) as err:
         git.clone_into(url, tmp_path / "dest.git")
-    assert err.value.key == key
+    assert err.value.key == key and asked == []
     assert_nothing_left(tmp_path, tmp_path / "dest.git")
 
 

@@ -134,10 +134,12 @@ def assert_nothing_left(session, settings) -> None:
     ("https://u:p@example.com/x.git", "git.url_credentials"),
     ("https://127.0.0.1/x.git", "git.url_not_public"),
 ])
-def test_refused_urls_leave_nothing(session, settings, admin, url, key):
+def test_refused_urls_leave_nothing(session, settings, admin, url, key, monkeypatch):
+    from tests.support.no_dns import refuse_dns
+    asked = refuse_dns(monkeypatch)  # a check that broke would clone for real
     with pytest.raises(GitError) as err:
         projects.create_project(session=session, user=admin, name="X", source_url=url)
-    assert err.value.key == key
+    assert err.value.key == key and asked == []
     assert_nothing_left(session, settings)
 
 

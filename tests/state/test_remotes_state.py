@@ -98,9 +98,11 @@ def test_bad_url_is_shown_and_nothing_stored(world, engine):
 
 
 @pytest.mark.parametrize("who", ["vic", "sam"])
-def test_viewers_and_strangers_change_and_see_nothing(world, engine, who):
+def test_viewers_and_strangers_change_and_see_nothing(world, engine, who, monkeypatch):
     from clawweb.state.remotes import RemoteSettingsState as S
+    from tests.support.no_dns import refuse_dns
 
+    asked = refuse_dns(monkeypatch)  # an access check that broke would fetch github.com
     tokens, project_id, _ = world
     owner_root, owner = _state(S, tokens["olive"], f"/projects/{project_id}/settings")
     _call(S, owner, "save_remote", {"url": "https://github.com/o/r.git", "forge": "auto"})
@@ -119,6 +121,7 @@ def test_viewers_and_strangers_change_and_see_nothing(world, engine, who):
         assert s.get(ProjectRemote, project_id).model_dump() == before
     dumped = json.dumps(root.dict(), default=str)
     assert "github.com/o/r" not in dumped and state.remote == {}
+    assert asked == []
 
 
 @pytest.fixture

@@ -1,6 +1,13 @@
 """Harness for Claude adapter tests: the real CLI in the real runner container,
 reaching the scripted API (tests/fixtures/fake_anthropic.py) only through the
 egress bridge and proxy. Builds the AgentContext the job would build.
+
+The proxy never asks the system's DNS here: ``claude_env`` replaces its default
+resolver with a ``MapResolver`` that maps the real-looking names a test's agent
+may try (``REAL_LOOKING``) to a loopback ``CountingServer``. A broken allow-list
+check shows as a resolver call (``h.resolver.calls``) and, if the private-address
+check broke too, as a counted connection (``h.counter.connections``); nothing
+ever leaves the machine.
 """
 
 from __future__ import annotations
@@ -17,12 +24,16 @@ import pytest
 from clawweb.models import AgentSettings, Project, ProjectMember, ProjectRole, Task, TaskStatus, User
 from clawweb.services import credentials
 from tests.fixtures.fake_anthropic import FakeAnthropic
+from tests.worker.egress_support import CountingServer, MapResolver
 from tests.worker.sandbox_support import docker_sandbox, make_workdir  # noqa: F401
 from worker.agents.base import AgentContext, AgentResult
 from worker.agents.claude import ClaudeAgent
 from worker.sandbox.base import Limits
 
 API_KEY = "sk-ant-api03-REALSECRET-" + "x9" * 20
+# Names an agent in these tests may try to reach (or the CLI on its own).
+REAL_LOOKING = ("example.com", "example.org", "evil.test", "github.com", "pypi.org",
+                "api.anthropic.com", "statsig.anthropic.com", "sentry.io")
 
 
 @dataclass
@@ -33,6 +44,8 @@ class Harness:
     user: User
     project: Project
     root: Path
+    resolver: MapResolver
+    counter: CountingServer
     events: list[tuple[str, dict]] = field(default_factory=list)
     output: list[tuple[str, bytes]] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
@@ -80,8 +93,15 @@ class Harness:
 
 @pytest.fixture
 def claude_env(tmp_path, monkeypatch, settings, engine, session, redis_url, docker_sandbox):
-    """Settings, DB, Redis, a user with a key, a project, the fake API, the real sandbox."""
+    """Settings, DB, Redis, a user with a key, a project, the fake API, the real sandbox,
+    and the proxy's resolver (see the module docstring)."""
+    from worker.egress import dial
+
     api = FakeAnthropic().start()
+    counter = CountingServer().start()
+    resolver = MapResolver({name: ["127.0.0.1"] for name in REAL_LOOKING})
+    # ClaudeAgent builds its proxy with the default resolver, read at construction.
+    monkeypatch.setattr(dial, "system_resolver", resolver)
     monkeypatch.setenv("CLAWWEB_ANTHROPIC_BASE_URL", api.url)
     monkeypatch.setenv("CLAWWEB_CLAUDE_API_MAX_RETRIES", "0")
     monkeypatch.setenv("CLAWWEB_CLAUDE_API_TIMEOUT_MS", "8000")
@@ -97,12 +117,16 @@ def claude_env(tmp_path, monkeypatch, settings, engine, session, redis_url, dock
     session.commit()
     credentials.set_user_credential(session=session, user=user, kind="api_key", secret=API_KEY)
     h = Harness(session=session, sandbox=docker_sandbox, api=api, user=user, project=project,
-                root=tmp_path / "work")
+                root=tmp_path / "work", resolver=resolver, counter=counter)
     # A test that forgets to answer must not wait the default half hour.
     h.settings(approval_timeout_seconds=20)
     yield h
     h.stop.set()
     api.stop()
+    counter.stop()
+    # No test here lists a host: a name the proxy resolved means its allow-list let
+    # one through.
+    assert resolver.calls == [] and counter.connections == 0, (resolver.calls, counter.connections)
 
 
 

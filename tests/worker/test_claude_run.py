@@ -61,8 +61,11 @@ def test_writes_and_edits_files_with_cards_and_usage(claude_env):
 def test_refused_host_is_shown_and_key_never_in_container(claude_env):
     h = claude_env
     h.settings(allowed_tools=["Bash"])
+    # example.com resolves (in the test's resolver) to a counting server on this port:
+    # a broken allow-list check shows as a resolver call, never as a real lookup.
+    target = f"https://example.com:{h.counter.port}/"
     h.api.push(
-        tool_use("Bash", {"command": "curl -sS -m 5 https://example.com/ ; echo curl=$?",
+        tool_use("Bash", {"command": f"curl -sS -m 5 {target} ; echo curl=$?",
                           "description": "fetch"}),
         tool_use("Bash", {"command": "env > /workspace/env.txt; cat /proc/1/environ "
                           "| tr '\\0' '\\n' >> /workspace/env.txt; grep -rl sk-ant "
@@ -73,7 +76,9 @@ def test_refused_host_is_shown_and_key_never_in_container(claude_env):
     task = h.task("Probe")
     result = h.run(task)
     assert result.exit_code == 0, result.failure_reason
+    assert h.resolver.calls == [] and h.counter.connections == 0
     assert {"host": "example.com", "reason": "not_listed"} in h.of("egress.refused")
+    assert "curl=56" in h.api.main_requests[1].text()  # curl ran and its CONNECT was refused
     env_dump = (h.workdir() / "env.txt").read_text()
     assert "ANTHROPIC_API_KEY=sk-ant-placeholder" in env_dump  # the probe did run
     assert API_KEY not in env_dump and "REALSECRET" not in env_dump
@@ -84,6 +89,48 @@ def test_refused_host_is_shown_and_key_never_in_container(claude_env):
         if path.is_file():
             assert b"REALSECRET" not in path.read_bytes(), path
     assert all(r.headers.get("x-api-key") == API_KEY for r in h.api.main_requests)
+
+
+def test_the_task_records_the_proxys_metered_cost_not_the_clis(claude_env, monkeypatch):
+    """The CLI reports its cost from inside the container; the proxy meters every reply.
+
+    Here the agent spends behind the CLI's back (a curl to the bridge, priced by the
+    proxy, unseen by the CLI), so the two totals differ, and the task row must show
+    the proxy's.
+    """
+    import json
+
+    from worker.agents.claude import ClaudeAgent
+
+    h = claude_env
+    proxies = []
+    real_proxy = ClaudeAgent._proxy
+
+    def keep(*args):
+        proxies.append(real_proxy(*args))
+        return proxies[-1]
+
+    monkeypatch.setattr(ClaudeAgent, "_proxy", staticmethod(keep))
+    burn = json.dumps({"model": "claude-opus-4-1", "max_tokens": 5, "tools": [{"name": "t"}],
+                       "messages": [{"role": "user", "content": "x"}]})
+    curl = ("curl -s -o /dev/null -w '%{http_code}' -H 'content-type: application/json' "
+            f"-d '{burn}' http://127.0.0.1:8377/v1/messages > /workspace/code.txt")
+    h.settings(allowed_tools=["Bash"])
+    h.api.push(tool_use("Bash", {"command": curl, "description": "spend"}),
+               text("what the curl gets", input_tokens=100_000),   # $1.50 on Opus 4.1
+               text("Done."))
+    task = h.task("Do something cheap")
+    result = h.run(task)
+    assert result.exit_code == 0, result.failure_reason
+    assert (h.workdir() / "code.txt").read_text() == "200"      # the spend really happened
+    (cli,) = h.of("agent.result")
+    (proxy,) = proxies
+    assert cli["cost_usd"] < 0.5 and proxy.spent_usd > cli["cost_usd"] + 1.4
+    task = h.reload(task)
+    assert task.cost_usd == pytest.approx(proxy.spent_usd, abs=1e-6)
+    assert result.usage["cost_usd"] == task.cost_usd
+    # The live totals end on the same number, so the page agrees with the row.
+    assert h.of("agent.usage")[-1]["cost_usd"] == task.cost_usd
 
 
 def test_no_credential_fails_at_once(claude_env):

@@ -30,15 +30,29 @@ def api():
     server.stop()
 
 
-def _proxy(tmp_path, api, port, *, model_url: str = "", **limits):
+def _proxy(tmp_path, api, port, *, model_url: str = "", resolver: MapResolver | None = None,
+           **limits):
     refused: list[dict] = []
     proxy = EgressProxy(
         socket_path=tmp_path / "e.sock", model_url=model_url or api.url,
         credential=ModelCredential("api_key", "real-key"), on_refused=refused.append,
         own_hosts=("127.0.0.1:8377",), allow_hosts=[f"up.test:{port}"],
-        resolver=MapResolver({"up.test": ["127.0.0.1"]}), allow_private_resolution=True,
-        limits=EgressLimits(**limits)).start()
+        resolver=resolver or MapResolver({"up.test": ["127.0.0.1"]}),
+        allow_private_resolution=True, limits=EgressLimits(**limits)).start()
     return proxy, refused
+
+
+@pytest.fixture
+def counter():
+    """Where every refused name points: a connection to it means a check broke."""
+    server = CountingServer().start()
+    yield server
+    server.stop()
+
+
+def _refused_names(*names: str) -> MapResolver:
+    """up.test plus ``names``, all on loopback (where ``counter`` listens)."""
+    return MapResolver({name: ["127.0.0.1"] for name in ("up.test", *names)})
 
 
 class Upload:
@@ -328,29 +342,35 @@ def test_expect_100_continue_is_answered_and_the_body_streamed(tmp_path, api):
         sink.stop()
 
 
-def test_a_refused_upload_is_not_invited(tmp_path, api):
-    proxy, refused = _proxy(tmp_path, api, 1)
+def test_a_refused_upload_is_not_invited(tmp_path, api, counter):
+    resolver = _refused_names("evil.test")
+    proxy, refused = _proxy(tmp_path, api, 1, resolver=resolver)
+    evil = f"evil.test:{counter.port}"
     try:
-        got = raw(tmp_path / "e.sock", "PUT http://evil.test/ HTTP/1.1\r\nHost: evil.test\r\n"
+        got = raw(tmp_path / "e.sock", f"PUT http://{evil}/ HTTP/1.1\r\nHost: {evil}\r\n"
                                        "Content-Length: 3000000\r\nExpect: 100-continue\r\n\r\n",
                   timeout=5)
+        assert counter.connections == 0 and resolver.calls == []
         assert got.startswith(b"HTTP/1.1 403") and b" 100 " not in got
         assert [r["host"] for r in refused] == ["evil.test"]
     finally:
         proxy.stop()
 
 
-def test_refusal_events_are_rate_limited_with_a_summary(tmp_path, api):
-    proxy, refused = _proxy(tmp_path, api, 1, refusals_per_second=5)
+def test_refusal_events_are_rate_limited_with_a_summary(tmp_path, api, counter):
+    resolver = _refused_names(*(f"h{i}.evil.test" for i in range(300)))
+    proxy, refused = _proxy(tmp_path, api, 1, resolver=resolver, refusals_per_second=5)
+    p = counter.port
     try:
         start = time.monotonic()
         for i in range(300):
-            got = raw(tmp_path / "e.sock", f"CONNECT h{i}.evil.test:443 HTTP/1.1\r\n"
-                                           f"Host: h{i}.evil.test:443\r\n\r\n")
+            got = raw(tmp_path / "e.sock", f"CONNECT h{i}.evil.test:{p} HTTP/1.1\r\n"
+                                           f"Host: h{i}.evil.test:{p}\r\n\r\n")
             assert got.startswith(b"HTTP/1.1 403")
         elapsed = time.monotonic() - start
     finally:
         proxy.stop()  # flushes the last summary
+    assert counter.connections == 0 and resolver.calls == []
     singles = [r for r in refused if not r.get("more")]
     summaries = [r for r in refused if r.get("more")]
     windows = int(elapsed) + 2

@@ -136,6 +136,167 @@ def test_timeout_kills_and_says_so(session, world, sandbox):
     assert sandbox.handles[0].killed
 
 
+class _Clock:
+    """A monotonic clock the test moves by hand (for worker.control only)."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    from types import SimpleNamespace
+
+    from worker import control
+    fake = _Clock()
+    monkeypatch.setattr(control, "time", SimpleNamespace(monotonic=fake.monotonic,
+                                                         sleep=time.sleep))
+    return fake
+
+
+def test_the_timeout_counts_from_the_command_start_not_the_preparation(
+        session, world, sandbox, clock, monkeypatch):
+    """"Timeout 1 s" means the command may run 1 s: preparing its working copy (a task
+    disk, a clone, a sync) may take longer under load and must not use it up."""
+    from worker import workspace
+    alice, project = world
+    real_prepare = workspace.prepare
+
+    def slow_prepare(*args, **kwargs):
+        clock.now += 3600                   # the preparation took an hour
+        return real_prepare(*args, **kwargs)
+
+    started: list[float] = []
+
+    def handler(spec):
+        started.append(clock.now)
+        clock.now += 1.0                    # ... and then the command ran its full second
+        return FakeRun(hang=True)
+
+    monkeypatch.setattr(workspace, "prepare", slow_prepare)
+    sandbox.handler = handler
+    task = submit(session, alice, project, timeout_seconds=1)
+    assert jobs.run_task(task.id) == "timed_out"
+    assert started, "the command never started: the preparation used up its time"
+    assert sandbox.handles[0].killed and sandbox.handles[0].removed
+    assert reload(session, task).failure_reason == "timed out after 1 s"
+
+
+def test_stop_flag_counts_the_timeout_only_from_start_clock(fake_redis, clock):
+    from worker.control import StopFlag
+    stop = StopFlag(fake_redis, 1, timeout_seconds=10)
+    clock.now += 10_000
+    assert not stop() and not stop.timed_out            # before the command: no clock
+    stop.start_clock()
+    clock.now += 9.99
+    assert not stop()
+    stop.start_clock()                                  # once started, it stays started
+    clock.now += 0.01
+    assert stop() and stop.timed_out
+
+
+@pytest.fixture
+def every_commit(engine):
+    """Calls ``check(connection)`` after every commit of any session (then removed)."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session as OrmSession
+
+    checks = []
+
+    def after_commit(_session):
+        with engine.connect() as conn:   # another connection: what any reader sees now
+            for check in checks:
+                check(conn)
+
+    event.listen(OrmSession, "after_commit", after_commit)
+    yield checks.append
+    event.remove(OrmSession, "after_commit", after_commit)
+
+
+def test_a_reader_that_sees_the_ending_has_every_event_before_it(session, world, sandbox,
+                                                                  fake_redis, every_commit):
+    """A reader may stop once the task's status is terminal: at that moment the database
+    must already hold the whole stream, the final status event included."""
+    from sqlalchemy import text
+    alice, project = world
+    sandbox.handler = lambda spec: FakeRun(output=[("stdout", b"last words\n")], exit_code=0)
+    task = submit(session, alice, project)
+    seen: list[tuple[str, list[str]]] = []
+
+    def check(conn):
+        status = conn.execute(text("SELECT status FROM task WHERE id = :i"),
+                              {"i": task.id}).scalar()
+        if status not in ("succeeded", "SUCCEEDED"):
+            return
+        rows = conn.execute(text("SELECT type, data FROM taskevent WHERE task_id = :i "
+                                 "ORDER BY seq"), {"i": task.id}).all()
+        seen.append([(r.type, str(r.data)) for r in rows])  # asserted below, not in the job
+
+    every_commit(check)
+    assert jobs.run_task(task.id) == "succeeded"
+    assert seen, "the check never saw the task succeeded"        # it did look
+    first_sight = seen[0]
+    assert ("output", '{"stream": "stdout", "text": "last words\\n"}') in first_sight
+    assert first_sight[-1][0] == "status" and '"succeeded"' in first_sight[-1][1], first_sight
+    # Redis, the live copy, has the same events once the job is done.
+    live = streams.decode_entries(fake_redis.xrange(streams.task_events_key(task.id)))
+    assert [(e.seq, e.type) for e in live] == [(e.seq, e.type) for e in events(session, task)]
+    assert live[-1].data == {"status": "succeeded", "reason": "", "exit_code": 0, "attempt": 1}
+
+
+def test_output_the_pipe_could_not_store_lands_with_the_ending(session, world, sandbox,
+                                                              monkeypatch):
+    """The database blinked for every batch of the run: the ending's transaction
+    stores what is left, so the stored stream has no hole before its end."""
+    import functools
+
+    from worker import output
+    alice, project = world
+    failed: list[int] = []
+
+    def flaky_store(task_id, evs):
+        if sandbox.handles:                 # from the command's start on: always fails
+            failed.append(len(evs))
+            raise RuntimeError("database is locked")
+        output.store_events(task_id, evs)
+
+    monkeypatch.setattr(jobs, "OutputPipe", functools.partial(output.OutputPipe,
+                                                              store=flaky_store))
+    sandbox.handler = lambda spec: FakeRun(output=[("stdout", b"one\n"), 0.6,
+                                                   ("stdout", b"two\n")], exit_code=0)
+    task = submit(session, alice, project)
+    assert jobs.run_task(task.id) == "succeeded"
+    assert failed, "the store never failed: the test proves nothing"
+    evs = events(session, task)
+    assert [e.seq for e in evs] == list(range(1, len(evs) + 1))
+    assert "".join(e.data["text"] for e in evs if e.type == "output") == "one\ntwo\n"
+    assert evs[-1].type == "status" and evs[-1].data["status"] == "succeeded"
+
+
+def test_a_superseded_attempt_leaves_no_ending_of_its_own(session, world, sandbox, fake_redis):
+    """The reaper decided while this attempt still ran: its own "succeeded" is never
+    written anywhere, so no reader sees two endings."""
+    alice, project = world
+
+    def handler(spec):
+        with Session(session.get_bind()) as s:
+            row = s.get(Task, spec.task_id)
+            assert recovery.recover(s, fake_redis, row, reaper="me") == "failed"
+        return FakeRun(exit_code=0)
+
+    sandbox.handler = handler
+    task = submit(session, alice, project)
+    assert jobs.run_task(task.id) == "superseded"
+    assert reload(session, task).status == TaskStatus.failed
+    live = streams.decode_entries(fake_redis.xrange(streams.task_events_key(task.id)))
+    for where in (events(session, task), live):
+        assert [e.data["status"] for e in where if e.type == "status"][-1] == "failed"
+        assert "succeeded" not in [e.data["status"] for e in where if e.type == "status"]
+
+
 def test_a_second_run_of_the_same_task_does_nothing(session, world, sandbox):
     alice, project = world
     task = submit(session, alice, project)

@@ -33,7 +33,8 @@ class AgentContext:
     # True once a cancel was asked for or the task's timeout passed.
     should_stop: Callable[[], bool]
     # Called right before the command is handed to the sandbox: from then on
-    # an infrastructure failure is not retried automatically.
+    # an infrastructure failure is not retried automatically, and the task's
+    # timeout counts from this moment (preparation before it does not).
     mark_started: Callable[[], None]
     labels: dict[str, str] = field(default_factory=dict)
 

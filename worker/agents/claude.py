@@ -5,8 +5,13 @@ one), start this task's egress proxy on a unix socket, start the CLI in the
 container behind the in-container bridge (``SandboxTransport``), send the
 prompt, and turn every SDK message into ``agent.*`` events
 (see ``claude_events``). Tool permission requests go to people through
-``claude_approvals``. Budget and max turns are enforced by the CLI itself
-(``--max-budget-usd``, ``--max-turns``) and reported with a clear reason.
+``claude_approvals``.
+
+Spend is metered and the budget enforced outside the container, by the
+task's egress proxy (:mod:`worker.egress.spend`), which refuses model calls
+once the budget is spent (``agent.budget_stopped``); the CLI's
+``--max-budget-usd`` is the second line, ``--max-turns`` the CLI's own. The
+task records the proxy's metered cost, never the CLI's own report.
 
 The CLI's config dir is the ``claude/`` directory on the task's own disk
 (:mod:`worker.workspace`), fresh for every run and gone with it. Only the
@@ -37,7 +42,7 @@ from clawweb.services import agent_settings, credentials
 from clawweb.services.crypto import SecretUnreadable
 from clawweb.settings import get_settings
 from worker import workspace
-from worker.agents import claude_session
+from worker.agents import claude_session, claude_usage
 from worker.agents.base import Agent, AgentContext, AgentResult
 from worker.agents.claude_approvals import make_can_use_tool
 from worker.agents.claude_events import Tally, events_for
@@ -99,17 +104,32 @@ class ClaudeAgent(Agent):
             emit("system", stored.note("workspace.session_missing"))
             resume = ""  # resuming a session the CLI cannot find would end the run
         egress_dir = get_settings().data_dir.resolve() / "egress" / f"task-{ctx.task.id}"
-        proxy = self._proxy(egress_dir, cred, conf, emit)
-        try:
-            result = asyncio.run(_Run(ctx, conf, emit, sdir, egress_dir, resume).main())
-        finally:
-            proxy.stop()
-            shutil.rmtree(egress_dir, ignore_errors=True)
+        result = self._metered_run(_Run(ctx, conf, emit, sdir, egress_dir, resume), cred, conf)
         # Only the transcript, through the hardened reader: nothing else the
         # container wrote is kept, and no link in it is followed.
         sid = result.usage.get("agent_session_id") or resume
         if (why := claude_session.save(ctx.task.id, sid, sdir)) is not None:
             emit("system", why)
+        return result
+
+    def _metered_run(self, run: "_Run", cred, conf: AgentSettings) -> AgentResult:
+        """The run behind this task's egress proxy; its usage carries the proxy's cost."""
+        proxy = self._proxy(run.egress_dir, cred, conf, run.emit)
+        result: AgentResult | None = None
+        try:
+            result = asyncio.run(run.main())
+        finally:
+            proxy.stop()
+            shutil.rmtree(run.egress_dir, ignore_errors=True)
+            # Read after stop(): a reply still streaming when the container went is
+            # metered up to where it was cut. Recorded even when the run raised.
+            usage = claude_usage.metered(result.usage if result else run.tally.as_usage(),
+                                         proxy.spent_usd)
+            claude_usage.record(run.ctx.task.id, usage)
+        result.usage = usage
+        # The live totals end on the recorded number, so the page agrees with the row.
+        run.emit("agent.usage", {k: usage[k] for k in ("input_tokens", "output_tokens",
+                                                       "cost_usd", "turns")})
         return result
 
     @staticmethod
@@ -248,8 +268,7 @@ class _Run:
                     await client.interrupt()
 
     def _outcome(self, error: BaseException | None) -> AgentResult:
-        usage = self.tally.as_usage()
-        _record_usage(self.ctx.task.id, usage)
+        usage = self.tally.as_usage()  # the cost in it is the CLI's; ``run`` replaces it
         reason, code = self._reason(error)
         if reason and not self.stopped:
             self.emit("agent.stopped", {"reason": reason})
@@ -280,21 +299,6 @@ def _take_flag(key: str) -> bool:
         return bool(redis_conn.get_redis().delete(key))
     except Exception:  # noqa: BLE001 - a Redis blip must not end the run
         return False
-
-
-def _record_usage(task_id: int, usage: dict[str, Any]) -> None:
-    """Usage straight onto the task row, so a follow-up finds the session to resume."""
-    with session_scope() as session:
-        task = session.get(Task, task_id)
-        if task is None:
-            return
-        task.input_tokens = usage["input_tokens"]
-        task.output_tokens = usage["output_tokens"]
-        task.cost_usd = usage["cost_usd"]
-        task.turns = usage["turns"]
-        task.model = usage["model"] or task.model
-        task.agent_session_id = usage["agent_session_id"] or task.agent_session_id
-        session.add(task)
 
 
 def _sdk_version() -> str:

@@ -9,12 +9,23 @@ Event types and payloads (all JSON):
 * ``agent.tool_use`` {id, name, input}: ``input`` strings capped at 20 kB
 * ``agent.todo`` {id, todos: [{content, status, activeForm}]}: from TodoWrite
 * ``agent.tool_result`` {id, is_error, content, truncated}: content capped at 20 kB
-* ``agent.usage`` {input_tokens, output_tokens, cost_usd, turns}: running totals
-* ``agent.result`` {subtype, is_error, turns, cost_usd, usage, duration_ms, session_id, result}
+* ``agent.usage`` {input_tokens, output_tokens, cost_usd, turns}: running totals; the
+  cost in these is the CLI's own report, except in the last one of a run, which
+  ``ClaudeAgent`` emits with the egress proxy's metered cost (what the task records)
+* ``agent.result`` {subtype, is_error, turns, cost_usd, usage, duration_ms, session_id, result,
+  terminal_reason, api_error_status}: ``cost_usd`` as the CLI reported it
 * ``agent.approval`` {approval_id, tool_use_id, tool, input, expires_at}
 * ``agent.approval_answer`` {approval_id, decision, message}
 * ``agent.stopped`` {reason}: budget, max turns, interrupt, API failure
-* ``egress.refused`` {host}
+
+Emitted by the task's egress proxy (``worker.egress``), not from SDK messages:
+
+* ``egress.refused`` {host, reason[, path][, more]}: ``reason`` is one of
+  ``not_listed``, ``bad_target``, ``host_mismatch``, ``private_address``,
+  ``model_path`` (with ``path``, "METHOD /path"); ``more`` (K > 0) marks a
+  rate-limited summary: K further refusals, the last of them to ``host``
+* ``agent.budget_stopped`` {spent_usd, budget_usd}: the proxy refused a model call
+  because the task's budget is spent (once per run)
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from clawweb.services.remotes import urls
 from clawweb.services.remotes.errors import RemoteError
 from tests.support.fake_forges import FakeForge
 from tests.support.git_servers import allow_loopback_remotes
+from tests.support.no_dns import refuse_dns
 
 TOKEN = "forge-token-unit-secret-42"
 REPOS = {"github": "octo/app", "gitlab": "group/sub/app", "gitea": "team/app"}
@@ -111,7 +112,8 @@ def test_redirects_are_never_followed(loopback):
         target.stop()
 
 
-def test_kind_is_guessed_from_the_host_or_must_be_set(settings):
+def test_kind_is_guessed_from_the_host_or_must_be_set(settings, monkeypatch):
+    asked = refuse_dns(monkeypatch)  # a check that broke must not reach a real forge
     assert forges.guess_kind("github.com") == "github"
     assert forges.guess_kind("gitlab.com") == "gitlab"
     assert forges.guess_kind("codeberg.org") == "gitea"
@@ -123,7 +125,7 @@ def test_kind_is_guessed_from_the_host_or_must_be_set(settings):
     with pytest.raises(ForgeError) as err:
         forges.for_remote(remote=urls.parse("https://github.com/o/r.git"), kind="",
                           token="")
-    assert err.value.key == "forges.token_required"
+    assert err.value.key == "forges.token_required" and asked == []
 
 
 def test_api_roots(settings):
@@ -139,7 +141,8 @@ def test_api_roots(settings):
         "https://codeberg.org/api/v1"
 
 
-def test_api_override_is_checked_like_a_remote(settings):
+def test_api_override_is_checked_like_a_remote(settings, monkeypatch):
+    asked = refuse_dns(monkeypatch)
     for bad, key in (("http://127.0.0.1:3000/api/v1", "remotes.url_not_public"),
                      ("http://codeberg.org/api/v1", "remotes.url_http_not_allowed"),
                      ("https://u:p@codeberg.org/api/v1", "remotes.url_credentials"),
@@ -147,11 +150,13 @@ def test_api_override_is_checked_like_a_remote(settings):
         with pytest.raises(RemoteError) as err:
             forges.check_api_url(bad)
         assert err.value.key == key, bad
+    assert asked == []
 
 
-def test_github_and_gitea_need_owner_and_name(loopback):
+def test_github_and_gitea_need_owner_and_name(loopback, monkeypatch):
+    asked = refuse_dns(monkeypatch)  # a path check that broke must not call GitHub
     remote = urls.parse("https://github.com/a/b/c.git")
     adapter = forges.for_remote(remote=remote, kind="github", token=TOKEN)
     with pytest.raises(ForgeError) as err:
         adapter.open_request(head="x", base="main", title="t", body="")
-    assert err.value.key == "forges.repo_path_invalid"
+    assert err.value.key == "forges.repo_path_invalid" and asked == []
