@@ -143,7 +143,9 @@ def _execute(session: Session, task: Task, project: Project, pipe: OutputPipe,
             error = _describe(exc)
         values: dict = {}
         if prepared is not None:
-            values, reason, decisive = _after_run(task, project, prepared, sandbox, pipe)
+            summary = result.summary if result is not None else ""
+            values, reason, decisive = _after_run(task, project, prepared, sandbox, pipe,
+                                                  summary)
             error = reason if decisive else (error or reason)
         return _decide(session, task, stop, result, error, values)
     finally:
@@ -184,7 +186,8 @@ def _detail(exc: Exception) -> dict | str:
 
 
 def _after_run(task: Task, project: Project, prepared: workspace.Prepared,
-               sandbox: GuardedSandbox, pipe: OutputPipe) -> tuple[dict, str, bool]:
+               sandbox: GuardedSandbox, pipe: OutputPipe,
+               summary: str = "") -> tuple[dict, str, bool]:
     """Save the task's work once its containers are gone.
 
     Returns:
@@ -196,7 +199,7 @@ def _after_run(task: Task, project: Project, prepared: workspace.Prepared,
         pipe.emit("system", stored.note("workspace.sandbox_not_removed"))
         return {}, stored.encode("workspace.sandbox_not_removed"), True
     full = workspace.disk_full(prepared)
-    values, save_error = _save_work(task, project, prepared, pipe)
+    values, save_error = _save_work(task, project, prepared, pipe, summary)
     if full:
         limit = get_settings().task_disk_mb
         pipe.emit("system", stored.note("workspace.disk_full", limit_mb=limit))
@@ -205,9 +208,10 @@ def _after_run(task: Task, project: Project, prepared: workspace.Prepared,
 
 
 def _save_work(task: Task, project: Project, prepared: workspace.Prepared,
-               pipe: OutputPipe) -> tuple[dict, str]:
+               pipe: OutputPipe, summary: str = "") -> tuple[dict, str]:
     try:
-        out = workspace.finish(task, project, prepared.workdir, prepared.base_sha)
+        out = workspace.finish(task, project, prepared.workdir, prepared.base_sha,
+                               summary=summary)
     except Exception as exc:
         log.exception("task %s: saving the working copy failed", task.id)
         pipe.emit("system", stored.note("workspace.save_failed", detail=_detail(exc)))

@@ -16,8 +16,10 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from clawweb.db import session_scope
 from clawweb.models import Project, Task
 from clawweb.services import git, git_workdir
+from clawweb.services.review.commit_message import task_author, task_commit_message
 from clawweb.settings import get_settings
 from worker import taskfs
 
@@ -124,7 +126,8 @@ def _fchmod_at(dir_fd: int, name: str, mode: int, seen: os.stat_result, flags: i
         os.close(fd)
 
 
-def finish(task: Task, project: Project, workdir: Path, base_sha: str | None) -> Outcome:
+def finish(task: Task, project: Project, workdir: Path, base_sha: str | None, *,
+           summary: str = "") -> Outcome:
     """Commit what the task left, measure against the base, and publish the task branch.
 
     Publishes whenever HEAD differs from the base: an agent that committed its
@@ -132,8 +135,12 @@ def finish(task: Task, project: Project, workdir: Path, base_sha: str | None) ->
     nothing for :func:`git_workdir.commit_all` to do, but its commits count.
     Call only once the task's container is gone.
     """
-    message = f"clawweb task {task.id}: {task.title or 'task'}"
-    git_workdir.commit_all(workdir, message)
+    # Says what was done (the prompt, the agent's summary); authored by whoever
+    # asked for it, committed by clawweb.
+    message = task_commit_message(task_id=task.id, prompt=task.command, summary=summary)
+    with session_scope() as session:
+        name, email = task_author(session, task)
+    git_workdir.commit_all(workdir, message, author_name=name, author_email=email)
     head = git_workdir.head(workdir)
     if head is None or head == base_sha:
         return Outcome(unpublished="workspace.nothing_changed")

@@ -172,8 +172,8 @@ def commit_all(workdir: Path, message: str, *, author_name: str = DEFAULT_AUTHOR
         return None
     if not head_sha and tree == _git_out(wt + ["mktree"], input=b""):
         return None
-    ident = {"GIT_AUTHOR_NAME": author_name, "GIT_AUTHOR_EMAIL": author_email,
-             "GIT_COMMITTER_NAME": author_name, "GIT_COMMITTER_EMAIL": author_email}
+    # The committer stays run_git's own identity (clawweb).
+    ident = {"GIT_AUTHOR_NAME": author_name, "GIT_AUTHOR_EMAIL": author_email}
     parents = ["-p", head_sha] if head_sha else []
     sha = _git_out(wt + ["commit-tree", tree, *parents, "-F", "-"],
                    input=message.encode(), env=ident)

@@ -15,6 +15,7 @@ def test_text_only_prompt_through_the_bridge(claude_env):
     result = h.run(task)
     assert result.exit_code == 0, (result.failure_reason, h.output[-5:])
     assert "Hello from the fake model." in "".join(d["text"] for d in h.of("agent.text"))
+    assert result.summary == "Hello from the fake model."  # for the commit message
     # The real key reached the API, injected by the proxy; the container only had a placeholder.
     main = h.api.main_requests
     assert main and all(r.headers.get("x-api-key") == API_KEY for r in main)

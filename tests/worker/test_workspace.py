@@ -28,7 +28,7 @@ def project(session) -> Project:
 
 
 def make_task(session, project, **kw) -> Task:
-    task = Task(project_id=project.id, command="run", **kw)
+    task = Task(project_id=project.id, **{"command": "run", **kw})
     session.add(task)
     session.commit()
     task.branch = task.branch or f"clawweb/task-{task.id}"
@@ -98,7 +98,34 @@ def test_leftovers_are_committed_on_top_and_counted_against_the_base(session, pr
     repo = projects.project_repo_path(project)
     assert (out.files_changed, out.insertions) == (2, 4)
     subjects = [c["subject"] for c in git.recent_commits(repo, task.branch)]
-    assert subjects[1] == "agent commit" and subjects[0].startswith(f"clawweb task {task.id}")
+    assert subjects[1] == "agent commit" and subjects[0] == "run"  # the task's command
+
+
+def test_the_auto_commit_says_what_was_done_by_whom(session, project):
+    from clawweb.models import User
+
+    alice = User(username="alice", display_name="Alice Liddell", email="alice@example.test")
+    session.add(alice)
+    session.commit()
+    task = make_task(session, project, created_by=alice.id,
+                     command="Add a greeting\n\nto the readme, please")
+    prep = workspace.prepare(task, project)
+    try:
+        (prep.workdir / "README.md").write_text("hello\n")
+        out = workspace.finish(task, project, prep.workdir, prep.base_sha,
+                               summary="I added a greeting to README.md.")
+    finally:
+        release(prep)
+    repo = projects.project_repo_path(project)
+    shown = subprocess.run(["git", "--git-dir", str(repo), "log", "-1",
+                            "--format=%an <%ae>%n%cn <%ce>%n%B", out.commit_sha],
+                           capture_output=True, text=True, check=True).stdout.splitlines()
+    assert shown[0] == "Alice Liddell <alice@example.test>"  # the author asked for it
+    assert shown[1] == "clawweb <clawweb@localhost>"  # clawweb committed it
+    assert shown[2] == "Add a greeting"
+    body = "\n".join(shown[3:])
+    assert "to the readme, please" in body and "I added a greeting to README.md." in body
+    assert f"Clawweb-Task: {task.id}" in body
 
 
 def test_nothing_changed_says_so(session, project):

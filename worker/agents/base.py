@@ -48,6 +48,9 @@ class AgentResult:
     oom_killed: bool = False
     # Agent runs report usage; shell leaves these empty.
     usage: dict[str, Any] = field(default_factory=dict)
+    # The agent's own account of what it did (Claude's final result text), for
+    # the commit message; shell leaves it empty.
+    summary: str = ""
 
 
 class Agent(abc.ABC):

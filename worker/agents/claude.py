@@ -272,7 +272,9 @@ class _Run:
         reason, code = self._reason(error)
         if reason and not self.stopped:
             self.emit("agent.stopped", {"reason": reason})
-        return AgentResult(exit_code=code, failure_reason=reason, usage=usage)
+        summary = (self.result.result or "") if self.result is not None else ""
+        return AgentResult(exit_code=code, failure_reason=reason, usage=usage,
+                           summary=summary if isinstance(summary, str) else "")
 
     def _reason(self, error: BaseException | None) -> tuple[str, int | None]:
         res = self.result
