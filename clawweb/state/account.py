@@ -137,7 +137,8 @@ class AccountState(AppState):
             with session_scope() as s:
                 user, row = self._me(s)
                 accounts.change_own_password(session=s, user=user, current=current, new=new,
-                                             ip=self.client_ip, keep_session_id=row.id)
+                                             ip=self.client_ip, keep_session_id=row.id,
+                                             ip_trusted=self.client_ip_trusted)
         except InvalidInput as exc:
             self.password_error = self.tr(exc.key, **exc.params)
             return None
