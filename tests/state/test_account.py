@@ -1,8 +1,9 @@
-"""The account page's password change is throttled like sign-in."""
+"""The account page's password change: throttled like sign-in, argon2 in the password pool."""
 
 from __future__ import annotations
 
 import dataclasses
+import threading
 
 import pytest
 from sqlmodel import Session
@@ -10,7 +11,7 @@ from sqlmodel import Session
 from clawweb import streams
 from clawweb.models import User
 
-from tests.support.reflex_state import new_state
+from tests.support.reflex_state import new_state, run_handler
 
 PW = "violet-tractor-sings"
 NEW_PW = "orange-submarine-hums"
@@ -77,3 +78,24 @@ def test_wrong_passwords_behind_a_proxy_do_not_lock_the_proxy_for_everyone(
     change_password(dan, current=PW)
     assert dan.password_error == ""
 
+
+@pytest.mark.asyncio
+async def test_the_password_change_runs_argon2_in_the_password_pool(users, monkeypatch):
+    """argon2 (64 MiB, a core's worth of time) never takes a thread page loads need."""
+    from clawweb.services import accounts
+    from clawweb.state.account import AccountState
+
+    threads = []
+    real_change = accounts.change_own_password
+
+    def recording_change(**kwargs):
+        threads.append(threading.current_thread().name)
+        return real_change(**kwargs)
+
+    monkeypatch.setattr(accounts, "change_own_password", recording_change)
+    _, state = new_state(AccountState, users("eve"))
+    await run_handler(AccountState.event_handlers["change_password"], state,
+                      {"current_password": PW, "new_password": NEW_PW,
+                       "repeat_password": NEW_PW})
+    assert state.password_error == ""
+    assert len(threads) == 1 and threads[0].startswith("clawweb-passwords"), threads
