@@ -22,6 +22,14 @@ config = rx.Config(
     # Behind N reverse proxies, router.session.client_ip is the real client's
     # (the N-th address from the right of X-Forwarded-For), not the proxy's.
     trusted_proxy_hops=_s.trusted_proxy_hops,
+    # Tab states live in this one process's memory, never on disk. Reflex's
+    # default (disk) pickles every tab's state into .states/, router headers
+    # included, so live session cookies would sit in files; and it pickles on
+    # the event loop, unlocked, while a handler thread may be writing that
+    # state (state/offload.py). The state is a cache that a reconnecting page
+    # rebuilds (Reflex re-hydrates and re-runs on_load). Without a Reflex
+    # redis_url, `reflex run` starts one backend process, which memory needs.
+    state_manager_mode=rx.constants.StateManagerMode.MEMORY,
     disable_plugins=[SitemapPlugin],
     plugins=[rx.plugins.RadixThemesPlugin(
         theme=rx.theme(accent_color="teal", radius="medium", appearance="inherit"))],

@@ -9,7 +9,10 @@ WebSocket's handshake carries the cookie.
 Every route first checks Origin against CLAWWEB_PUBLIC_URL (a cross-site page
 cannot sign a browser in or out), answers ``{"ok": true, "next": path}`` or
 ``{"ok": false, "error": catalog key, "params": {...}}``, and runs argon2 and
-the database off the event loop.
+the database off the event loop, in the web process's password pool
+(``clawweb.state.offload.PASSWORDS``, three threads): not in Starlette's pool of
+40, where a flood of sign-ins would run 40 argon2 hashes at once (64 MiB each)
+and hold every database connection the event handlers need.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from clawweb.http import session_cookie
 from clawweb.http.client import request_address, same_origin
 from clawweb.services import accounts, auth_sessions, setup, throttle
 from clawweb.services.errors import InvalidInput, ServiceError
+from clawweb.state import offload  # plain thread pools, no Reflex
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +85,9 @@ async def _read_form(request: Request) -> dict[str, str] | None:
 
 
 def _handle(work, *, paced: bool):
-    """A route running ``work(caller) -> (next, token)`` in a thread, with the
-    Origin check first, and (``paced``) the throttle's back-off before it."""
+    """A route running ``work(caller) -> (next, token)`` in the password pool, with
+    the Origin check first, and (``paced``) the throttle's back-off before it
+    (a Redis call in Starlette's pool, then a wait that holds no thread)."""
 
     async def endpoint(request: Request) -> JSONResponse:
         if not same_origin(request.headers):
@@ -96,7 +101,7 @@ def _handle(work, *, paced: bool):
                 # An async wait: a slowed attempt holds no thread and no lock.
                 await asyncio.sleep(await run_in_threadpool(
                     throttle.pace, caller.ip, ip_trusted=caller.ip_trusted))
-            next_path, token = await run_in_threadpool(work, caller)
+            next_path, token = await offload.run(offload.PASSWORDS, work, caller)
         except ServiceError as exc:
             return _error(exc, status=503 if exc.key.endswith("unavailable") else 400)
         except Exception:  # noqa: BLE001 - a JSON answer the page can show

@@ -236,21 +236,23 @@ def reset_password(*, session: Session, actor: User, user_id: int, ip: str = "")
 
 
 def change_own_password(*, session: Session, user: User, current: str, new: str,
-                        ip: str = "", keep_session_id: int | None = None) -> None:
+                        ip: str = "", keep_session_id: int | None = None,
+                        ip_trusted: bool = True) -> None:
     """Change the signed-in user's password after checking the current one.
 
     A wrong current password counts as a failed sign-in (so a stolen session
-    cannot guess the password). With ``keep_session_id`` every other session
-    of the user ends.
+    cannot guess the password), with the address's trust as at sign-in
+    (``throttle``: an address that may be a shared proxy's is never locked).
+    With ``keep_session_id`` every other session of the user ends.
 
     Raises:
         InvalidInput: ``accounts.current_password_wrong``, ``auth.locked``,
             ``accounts.password_unchanged`` or a password-policy key.
         Unavailable: Redis (the throttle) cannot be reached.
     """
-    throttle.check(user.username, ip)
+    throttle.check(user.username, ip, ip_trusted=ip_trusted)
     if not passwords.verify_password(current, user.password_hash):
-        throttle.record_failure(user.username, ip)
+        throttle.record_failure(user.username, ip, ip_trusted=ip_trusted)
         raise InvalidInput("accounts.current_password_wrong")
     if passwords.verify_password(new, user.password_hash):
         raise InvalidInput("accounts.password_unchanged")

@@ -25,7 +25,8 @@ Off the loop: Reflex calls a plain ``def`` handler on its one event loop, so a
 blocking body (argon2, git, a SQLite busy wait, a Redis ping) would stall every
 browser. The wrappers run the check and the body of a plain handler in a
 small named thread pool (:mod:`clawweb.state.offload`) while the loop awaits it,
-still inside Reflex's per-tab state lock, so a tab's events keep their order.
+still inside Reflex's per-tab state lock, so a tab's events keep their order;
+a handler marked ``hashes_passwords`` (argon2) uses the password pool.
 An ``async def`` handler is awaited on the loop as before, but its check runs
 in the pool; its body must push its own blocking calls off the loop.
 """
@@ -40,10 +41,7 @@ from clawweb.state import offload
 
 ACCESS_ATTR = "_clawweb_access"
 PASSWORD_CHANGE_ATTR = "_clawweb_password_change_ok"
-# Public handlers that run argon2 for anyone who asks (sign-in, first-run setup,
-# accepting an invite): they get their own small pool (see offload.py). Named
-# here because they live in auth.py.
-PASSWORD_HANDLERS = frozenset({"sign_in", "create_admin", "accept"})
+PASSWORD_POOL_ATTR = "_clawweb_hashes_passwords"
 
 
 class server_only:  # noqa: N801 - reads as a decorator
@@ -95,26 +93,41 @@ def allowed_during_password_change(fn):
     return fn
 
 
-def password_change_allowed(fn) -> bool:
-    """Whether ``fn`` (a handler, wrapped or not) carries the allowance."""
+def hashes_passwords(fn):
+    """Mark a plain guarded handler whose body runs argon2: it runs in the password pool.
+
+    argon2 takes 64 MiB and a core's worth of time on purpose; in the handler
+    pool a few such calls would hold the threads every page load needs (see
+    :mod:`clawweb.state.offload`). Works above or below ``signed_in``.
+    """
+    setattr(fn, PASSWORD_POOL_ATTR, True)
+    return fn
+
+
+def _marked(fn, attr: str) -> bool:
+    """Whether ``fn`` or a function it wraps carries ``attr``."""
     while fn is not None:
-        if getattr(fn, PASSWORD_CHANGE_ATTR, False):
+        if getattr(fn, attr, False):
             return True
         fn = getattr(fn, "__wrapped__", None)
     return False
 
 
+def password_change_allowed(fn) -> bool:
+    """Whether ``fn`` (a handler, wrapped or not) carries the allowance."""
+    return _marked(fn, PASSWORD_CHANGE_ATTR)
+
+
 def _wrap(fn, level: str | None):
     if inspect.isasyncgenfunction(fn) or inspect.isgeneratorfunction(fn):
         raise TypeError(f"{fn.__qualname__}: guarded handlers must not be generators")
-    pool = offload.PASSWORDS if level is None and fn.__name__ in PASSWORD_HANDLERS \
-        else offload.HANDLERS
 
     if inspect.iscoroutinefunction(fn):
         @functools.wraps(fn)
         async def async_wrapper(self, *args, **kwargs):
             try:
-                denied = await offload.run(pool, _check, self, level, async_wrapper)
+                denied = await offload.run(offload.HANDLERS, _check, self, level,
+                                           async_wrapper)
                 if denied is not None:
                     return denied
                 return await fn(self, *args, **kwargs)
@@ -138,6 +151,8 @@ def _wrap(fn, level: str | None):
         # (a handler calling another handler, already on a pool thread, or a
         # plain test) run it right here.
         if offload.on_event_loop():
+            pool = offload.PASSWORDS if _marked(wrapper, PASSWORD_POOL_ATTR) \
+                else offload.HANDLERS
             return offload.run_as_events(pool, guarded, self, *args, **kwargs)
         return guarded(self, *args, **kwargs)
     return wrapper

@@ -19,7 +19,8 @@ from clawweb.models import iso_utc
 from clawweb.services import accounts, auth_sessions, credentials
 from clawweb.services.errors import InvalidInput
 from clawweb.state import credential_form
-from clawweb.state.access import allowed_during_password_change, signed_in, streaming
+from clawweb.state.access import (allowed_during_password_change, hashes_passwords, signed_in,
+                                  streaming)
 from clawweb.state.base import AppState
 from clawweb.state.live_access import Caller
 
@@ -127,6 +128,7 @@ class AccountState(AppState):
     @rx.event
     @signed_in
     @allowed_during_password_change
+    @hashes_passwords
     def change_password(self, form: dict):
         current = str(form.get("current_password", ""))[:_MAX_PASSWORD]
         new = str(form.get("new_password", ""))[:_MAX_PASSWORD]
@@ -137,7 +139,8 @@ class AccountState(AppState):
             with session_scope() as s:
                 user, row = self._me(s)
                 accounts.change_own_password(session=s, user=user, current=current, new=new,
-                                             ip=self.client_ip, keep_session_id=row.id)
+                                             ip=self.client_ip, keep_session_id=row.id,
+                                             ip_trusted=self.client_ip_trusted)
         except InvalidInput as exc:
             self.password_error = self.tr(exc.key, **exc.params)
             return None

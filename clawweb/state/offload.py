@@ -1,16 +1,25 @@
-"""Blocking handler work runs in small named thread pools, never on the event loop.
+"""Blocking work of the web process runs in small named thread pools, never on the loop.
 
 Reflex runs every browser's events on one asyncio loop. A handler that blocks
-it (argon2 at sign-in, a git subprocess, ``rmtree``, a Redis ping, a SQLite
-busy wait) freezes every connected page for as long as it blocks, so the
-access wrappers (:mod:`clawweb.state.access`) hand handler bodies to these
-pools and await them.
+it (argon2, a git subprocess, ``rmtree``, a Redis ping, a SQLite busy wait)
+freezes every connected page for as long as it blocks, so the access wrappers
+(:mod:`clawweb.state.access`) hand handler bodies to these pools and await
+them. Nothing here imports Reflex: the HTTP routes use the pools too.
 
-Two pools, so that a flood of anonymous password checks (sign-in, first-run
-setup, invites: argon2 is slow and takes 64 MiB each) cannot take the threads
-everybody else's events need, page loads and heartbeats included. Their sizes
-stay, together with the loops' ``asyncio.to_thread`` calls (the default
-executor), within the database connection pool (SQLAlchemy's 5 + 10 overflow).
+Two pools, so that password work cannot take the threads everybody else's
+events need, page loads and heartbeats included:
+
+- ``PASSWORDS`` runs argon2 (slow, 64 MiB each): the HTTP auth routes of
+  :mod:`clawweb.http.auth_routes` (sign-in, first-run setup, invites, and
+  sign-out with them, so that no anonymous request holds a database connection
+  outside this pool) and the handlers marked ``hashes_passwords`` (the
+  account page's password change). A flood of sign-ins queues here, three at
+  a time, instead of in Starlette's 40 threads.
+- ``HANDLERS`` runs the bodies of every other plain handler.
+
+Their sizes stay, together with the loops' ``asyncio.to_thread`` calls (the
+default executor: cores + 4 threads), within the database connection pool
+(SQLAlchemy's 5 + 10 overflow) on a two-core host.
 
 Reflex is fine with a pool thread setting state vars: the handler still runs
 inside Reflex's per-tab state lock (the loop awaits it there), a tab's events
@@ -28,8 +37,11 @@ import functools
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, AsyncIterator, Callable
 
-PASSWORDS = ThreadPoolExecutor(max_workers=3, thread_name_prefix="clawweb-passwords")
-HANDLERS = ThreadPoolExecutor(max_workers=6, thread_name_prefix="clawweb-handler")
+PASSWORD_THREADS = 3
+HANDLER_THREADS = 6
+PASSWORDS = ThreadPoolExecutor(max_workers=PASSWORD_THREADS,
+                               thread_name_prefix="clawweb-passwords")
+HANDLERS = ThreadPoolExecutor(max_workers=HANDLER_THREADS, thread_name_prefix="clawweb-handler")
 
 
 def on_event_loop() -> bool:

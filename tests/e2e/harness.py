@@ -177,8 +177,9 @@ class EventSocket:
     (``40/_event,{"event": ...}``), events go out as ``42/_event,["event", {...}]``
     and state updates come back as ``42/_event,["event", {"delta": ..., "events": [...]}]``. Unlike a browser it sends
     no heartbeat and no watchdog ticks: whatever it keeps receiving, the server
-    alone decided to send. Received updates are kept in ``updates`` as
-    ``(time.monotonic(), update)``.
+    alone decided to send. A ``session_token`` travels as a browser's would: the
+    session cookie in the handshake's Cookie header. Received updates are kept
+    in ``updates`` as ``(time.monotonic(), update)``.
     """
 
     def __init__(self, server: AppServer, path: str, session_token: str = ""):
@@ -197,9 +198,7 @@ class EventSocket:
         opening = self.ws.recv(timeout=10)
         if not str(opening).startswith("0{"):
             raise RuntimeError(f"not an Engine.IO open packet: {opening!r}")
-        boot = self._event(_names()["hydrate"],
-                           {"vars": {_names()["token_var"]: session_token}} if session_token
-                           else {})
+        boot = self._event(_names()["hydrate"], {})
         self.ws.send(f"40{NAMESPACE}," + json.dumps({"event": boot}))
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -265,15 +264,13 @@ def state_delta(update: dict, state_cls) -> dict:
 
 
 def _names() -> dict[str, str]:
-    """Names the frontend uses on the wire, from the app's own State classes."""
+    """Names the frontend uses on the wire, from the app's own code."""
     import reflex as rx
-    from reflex_base.constants.state import FIELD_MARKER
 
-    from clawweb.state.base import SESSION_COOKIE, AppState
+    from clawweb.http import session_cookie
 
     return {"hydrate": f"{rx.State.get_full_name()}.hydrate_and_load",
-            "token_var": f"{AppState.get_full_name()}.session_token{FIELD_MARKER}",
-            "cookie": SESSION_COOKIE}
+            "cookie": session_cookie.cookie_name()}
 
 
 class TaskFeeder:

@@ -3,8 +3,9 @@ setup code, an admin creating a member who must change the one-time password,
 wrong passwords, lockout, revoking a session, disabling a user, the language
 switch, the audit log, and no horizontal scroll on a phone.
 
-test_01 must stay first: it claims the fresh install through the UI, so the
-``admin_account`` fixture that later tests use finds setup already done.
+test_01 runs before every other browser test (``first_run``, see tests/conftest.py):
+it claims the fresh install through the UI, so the ``admin_account`` fixture that
+later tests use finds setup already done.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 import time
 import uuid
 
+import pytest
 from playwright.sync_api import expect
 from sqlmodel import func, select
 
@@ -64,6 +66,7 @@ def _user_action(page, username: str, action: str, confirm: bool) -> None:
         page.get_by_test_id("confirm-yes").click()
 
 
+@pytest.mark.first_run
 def test_01_first_run_setup_requires_code(app_server, new_context):
     phone = new_context("phone").new_page()
     phone.goto("/")

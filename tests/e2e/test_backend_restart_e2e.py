@@ -58,7 +58,10 @@ def _status(task_id: int) -> str:
 
 
 def _lines(page) -> list[str]:
-    text = page.locator("#task-term-out").evaluate("el => el.textContent")
+    """What the command printed: the terminal minus the app's own notes (stream "sys")."""
+    text = page.locator("#task-term-out").evaluate(
+        "el => [...el.children].filter(c => c.dataset.stream !== 'sys')"
+        ".map(c => c.textContent).join('')")
     return text.splitlines()
 
 

@@ -5,6 +5,7 @@ stolen earlier is refused; the forms keep working on a phone (errors, next=)."""
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -105,3 +106,30 @@ def test_sign_in_route_refuses_other_origins(app_server, admin_account):
     status, body, cookie = _post(url, app_server.url, {"username": name, "password": PASSWORD})
     assert status == 200 and body["ok"] is True
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
+
+
+def _files_holding(needle: bytes, roots) -> list[str]:
+    """Files under ``roots`` whose bytes contain ``needle`` (node_modules skipped)."""
+    hits = []
+    for root in roots:
+        for path in root.rglob("*"):
+            if "node_modules" in path.parts or not path.is_file() or path.is_symlink():
+                continue
+            if path.stat().st_size < 64 * 1024 * 1024 and needle in path.read_bytes():
+                hits.append(str(path.relative_to(root.parent)))
+    return hits
+
+
+def test_the_backend_writes_no_session_token_to_disk(app_env, admin_account, new_context):
+    """Reflex keeps the socket handshake's headers, the session cookie among them, in
+    each tab's state: a state manager that saves states (Reflex's default, to disk)
+    would leave live tokens in files for whoever reads the app's directory or backups."""
+    name = _member()
+    ctx = new_context("desktop")
+    page = ctx.new_page()
+    sign_in(page, name, PASSWORD)
+    page.goto("/account/")
+    expect(page.get_by_test_id("input-display_name")).to_be_visible()  # state was loaded
+    token = _session_cookie(ctx)["value"]
+    time.sleep(5)  # Reflex's disk manager writes a changed state 2 s after the change
+    assert _files_holding(token.encode(), [app_env.cwd, app_env.data_dir]) == []

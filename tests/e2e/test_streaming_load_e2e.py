@@ -95,7 +95,7 @@ def _round_trips(app_env, token: str, seconds: float) -> list[float]:
 
 @pytest.mark.timeout(1500)
 def test_ten_pages_on_three_live_tasks(app_env, live_tasks, new_context):
-    from clawweb.state.base import SESSION_COOKIE
+    from clawweb.http import session_cookie
 
     token, task_ids = live_tasks
     log_start = app_env.log_path.stat().st_size
@@ -103,7 +103,8 @@ def test_ten_pages_on_three_live_tasks(app_env, live_tasks, new_context):
                       text=lambda n: f"line-{n} t={int(time.time() * 1000)}\n")
     try:
         ctx = new_context("desktop")
-        ctx.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": app_env.url}])
+        ctx.add_cookies([{"name": session_cookie.cookie_name(), "value": token,
+                          "url": app_env.url, "httpOnly": True, "sameSite": "Strict"}])
         pages = [ctx.new_page() for _ in range(PAGES)]
         for i, page in enumerate(pages):  # all ten load at once
             page.goto(f"/tasks/{task_ids[i % TASKS]}/", wait_until="commit")

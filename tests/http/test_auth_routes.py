@@ -201,3 +201,48 @@ def test_a_body_that_is_not_a_json_object_is_refused(client):
     resp = client.post("/api/auth/sign-in", content=b"username=alice",
                        headers={"Origin": ORIGIN, "Content-Type": "text/plain"})
     assert resp.status_code == 400 and resp.json()["error"] == "errors.unexpected"
+
+
+@pytest.mark.asyncio
+async def test_a_sign_in_flood_stays_in_the_password_pool_and_leaves_handler_threads_free(
+        app, monkeypatch):
+    """argon2 behind the routes runs a few at a time (64 MiB and a core each, and a
+    database connection held throughout) on threads no event handler needs."""
+    import asyncio
+    import threading
+    import time
+
+    import httpx
+
+    from clawweb.services.errors import InvalidInput
+    from clawweb.state import offload
+
+    lock, running, seen = threading.Lock(), [0], {"peak": 0, "threads": set()}
+
+    def blocking_sign_in(**_kwargs):
+        with lock:
+            running[0] += 1
+            seen["peak"] = max(seen["peak"], running[0])
+            seen["threads"].add(threading.current_thread().name)
+        time.sleep(0.3)  # as argon2's C code blocks its thread
+        with lock:
+            running[0] -= 1
+        raise InvalidInput("auth.invalid_credentials")
+
+    monkeypatch.setattr(auth_sessions, "sign_in", blocking_sign_in)
+    flood = 4 * offload.PASSWORD_THREADS
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url=ORIGIN) as http:
+        attempts = [asyncio.create_task(http.post(
+            "/api/auth/sign-in", json={"username": f"u{i}", "password": "nope nope 1"},
+            headers={"Origin": ORIGIN})) for i in range(flood)]
+        await asyncio.sleep(0.1)  # the flood holds every thread it is allowed
+        started = time.monotonic()
+        await asyncio.gather(*(offload.run(offload.HANDLERS, time.sleep, 0)
+                               for _ in range(offload.HANDLER_THREADS)))
+        handler_wait = time.monotonic() - started
+        replies = await asyncio.gather(*attempts)
+    assert [r.json()["error"] for r in replies] == ["auth.invalid_credentials"] * flood
+    assert seen["peak"] == offload.PASSWORD_THREADS, seen
+    assert all(name.startswith("clawweb-passwords") for name in seen["threads"]), seen
+    assert handler_wait < 0.1, f"handler threads were busy for {handler_wait:.2f}s"

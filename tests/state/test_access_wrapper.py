@@ -45,54 +45,57 @@ class Ticker:
 
 
 @pytest.fixture
-def slow_sign_in(monkeypatch, engine, fake_redis):
-    """``auth_sessions.sign_in`` that blocks like argon2 does, then refuses."""
-    from clawweb.services import auth_sessions
-    from clawweb.services.errors import InvalidInput
+def slow_setup_check(monkeypatch, engine, fake_redis):
+    """``setup.needs_setup`` (what the sign-in page's loader asks) blocks, then says yes.
+
+    ``SignInState.load_sign_in`` is a plain public handler; its one service call
+    stands in for any blocking body (argon2, git, a SQLite busy wait).
+    """
+    from clawweb.services import setup
 
     seen = {"threads": [], "finished": 0}
 
-    def blocking_sign_in(**_kwargs):
+    def blocking_needs_setup(**_kwargs):
         seen["threads"].append(threading.current_thread())
         time.sleep(SLOW_SECONDS)  # a blocking call, as argon2's C code is
         seen["finished"] += 1
-        raise InvalidInput("auth.invalid_credentials")
+        return True
 
-    monkeypatch.setattr(auth_sessions, "sign_in", blocking_sign_in)
+    monkeypatch.setattr(setup, "needs_setup", blocking_needs_setup)
     return seen
 
 
 @pytest.mark.asyncio
-async def test_a_blocking_handler_body_does_not_stall_the_event_loop(slow_sign_in):
+async def test_a_blocking_handler_body_does_not_stall_the_event_loop(slow_setup_check):
     from clawweb.state.auth import SignInState
 
     _, state = new_state(SignInState)
+    state.error = "left over"
     ticker = Ticker()
-    await run_handler(SignInState.event_handlers["sign_in"], state,
-                      {"username": "nobody", "password": "wrong password 1"})
+    result = await run_handler(SignInState.event_handlers["load_sign_in"], state)
     worst = await ticker.stop()
-    assert slow_sign_in["finished"] == 1  # the body really ran (and blocked its thread)
-    assert state.error == "Wrong username or password."  # its result reached the state
-    thread = slow_sign_in["threads"][0]
+    assert slow_setup_check["finished"] == 1  # the body really ran (and blocked its thread)
+    assert state.error == ""  # what it set reached the state
+    assert "/setup" in repr(result)  # and what it returned reached Reflex
+    thread = slow_setup_check["threads"][0]
     assert thread is not threading.main_thread()
-    assert thread.name.startswith("clawweb-")  # a named, bounded pool, not a stray thread
+    assert thread.name.startswith("clawweb-handler")  # the named, bounded pool
     assert worst < SLOW_SECONDS / 4, f"the event loop stalled for {worst:.3f}s"
 
 
 @pytest.mark.asyncio
-async def test_a_cancelled_event_waits_for_its_body_before_letting_go(slow_sign_in):
+async def test_a_cancelled_event_waits_for_its_body_before_letting_go(slow_setup_check):
     """Reflex cancels superseded events; the state lock must outlive the body's thread."""
     from clawweb.state.auth import SignInState
 
     _, state = new_state(SignInState)
-    task = asyncio.create_task(run_handler(
-        SignInState.event_handlers["sign_in"], state,
-        {"username": "nobody", "password": "wrong password 1"}))
+    task = asyncio.create_task(run_handler(SignInState.event_handlers["load_sign_in"], state))
     await asyncio.sleep(0.05)
+    assert slow_setup_check["threads"], "the body had not started: nothing to wait for"
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert slow_sign_in["finished"] == 1, "the event ended while its body still ran"
+    assert slow_setup_check["finished"] == 1, "the event ended while its body still ran"
 
 
 @pytest.mark.asyncio
