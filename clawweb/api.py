@@ -7,6 +7,7 @@ them), then the security-headers middleware around all of it.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from pathlib import Path
 
@@ -24,10 +25,14 @@ async def health(_request: Request) -> JSONResponse:
     from clawweb import redis_conn
     from clawweb.db import get_engine
 
-    checks = {}
-    try:
+    def ping_database() -> None:
         with get_engine().connect() as conn:
             conn.exec_driver_sql("SELECT 1")
+
+    checks = {}
+    try:
+        # A database waiting on a lock must not stall every browser's socket.
+        await asyncio.to_thread(ping_database)
         checks["database"] = "ok"
     except Exception:  # noqa: BLE001
         checks["database"] = "down"
