@@ -20,6 +20,7 @@ from clawweb.i18n import stored
 from clawweb.models import ACTIVE_STATUSES, Project, Task, TaskStatus, User, utcnow
 from clawweb.services import task_output, task_queue
 from clawweb.services.errors import Unavailable
+from clawweb.services.notify import hooks as notify
 from clawweb.settings import get_settings
 from worker import worker_name, workspace
 from worker.agents import ADAPTERS, AgentContext, AgentResult
@@ -252,6 +253,7 @@ def _finish(session: Session, task: Task, pipe: OutputPipe, ending: Ending, redi
     pipe.emit("status", {"status": ending.status.value, "reason": ending.reason,
                          "exit_code": ending.exit_code})
     task_queue.announce(task, ending.status, redis=redis)
+    notify.task_ended(task.id)
     try:
         redis.delete(streams.task_cancel_key(task.id))
     except Exception:
