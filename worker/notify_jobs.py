@@ -140,8 +140,18 @@ class DeliveryThread(threading.Thread):
         self.join(timeout)
 
 
+_started: list[DeliveryThread] = []
+
+
 def start(worker_name: str) -> DeliveryThread:
     """Start the notification thread of the worker process ``worker_name``."""
     thread = DeliveryThread(worker_name)
     thread.start()
+    _started.append(thread)
     return thread
+
+
+def stop_all(timeout: float = 5.0) -> None:
+    """Stop the threads ``start`` made (the worker process is exiting)."""
+    while _started:
+        _started.pop().stop(timeout)

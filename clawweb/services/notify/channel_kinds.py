@@ -3,7 +3,8 @@
 People paste what the platform gives them (DingTalk's, Feishu's, WeCom's or
 Slack's webhook URL; a Telegram bot token and chat id; SMTP settings; an ntfy
 server and topic; any JSON webhook URL). Each kind checks it strictly and
-builds the apprise URL (apprise's own syntax, e.g. ``dingtalk://SECRET@TOKEN/``)
+builds the apprise URL (apprise's syntax, e.g. ``cwdingtalk://SECRET@TOKEN/``, see
+``apprise_fixes``)
 plus a masked hint for the list. The URL holds the secrets: it is only ever
 stored encrypted (``channels``).
 """
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, quote, urlsplit
 
 from clawweb.services.errors import InvalidInput
+from clawweb.services.notify import apprise_fixes
 
 MAX_FIELD = 500
 
@@ -91,14 +93,14 @@ def dingtalk(v: dict[str, str]) -> tuple[str, str]:
     secret = v.get("secret", "")
     if secret:
         _token(secret, "secret", r"[A-Za-z0-9]+")
-        return f"dingtalk://{secret}@{token}/", _mask(token)
-    return f"dingtalk://{token}/", _mask(token)
+        return f"{apprise_fixes.DINGTALK}://{secret}@{token}/", _mask(token)
+    return f"{apprise_fixes.DINGTALK}://{token}/", _mask(token)
 
 
 def feishu(v: dict[str, str]) -> tuple[str, str]:
     token = _path_token(v["webhook"], "open.feishu.cn", "/open-apis/bot/v2/hook/",
                         r"[A-Za-z0-9_-]+")
-    return f"feishu://{token}", _mask(token)
+    return f"{apprise_fixes.FEISHU}://{token}", _mask(token)
 
 
 def lark(v: dict[str, str]) -> tuple[str, str]:

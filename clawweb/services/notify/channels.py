@@ -174,8 +174,11 @@ def send(row: NotifyChannel, message: text.Message) -> tuple[bool, str]:
         url = crypto.decrypt(row.ciphertext, aad=_aad(row))
     except crypto.SecretUnreadable:
         return False, "channel unreadable"
+    # No icons: apprise would otherwise hand every service a URL of its own
+    # (an image on github.com) for the receiving app to fetch.
     asset = apprise.AppriseAsset(storage_mode="memory", app_id="clawweb",
-                                 app_desc="clawweb", app_url=get_settings().origin)
+                                 app_desc="clawweb", app_url=get_settings().origin,
+                                 image_url_mask="", image_url_logo="", image_path_mask="")
     target = apprise.Apprise(asset=asset)
     if not target.add(url):
         return False, "channel invalid"
