@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from clawweb.http import auth_routes
+from clawweb.http import auth_routes, push
 from clawweb.http.security_headers import SecurityHeadersMiddleware
 
 
@@ -41,7 +41,7 @@ async def health(_request: Request) -> JSONResponse:
 
 
 def router() -> Starlette:
-    return Starlette(routes=[Route("/api/health", health), *auth_routes.routes()])
+    return Starlette(routes=[Route("/api/health", health), *auth_routes.routes(), *push.routes()])
 
 
 def built_frontend_dir() -> Path:

@@ -50,6 +50,8 @@ MESSAGES = {
                                "免打扰的开始和结束时间不能相同。"),
     "notify.push.bad_subscription": ("This browser's push subscription was not accepted.",
                                      "此浏览器的推送订阅未被接受。"),
+    "notify.push.signed_out": ("Sign in to get notifications on this device.",
+                               "请先登录，才能在此设备上接收通知。"),
     "notify.push.too_many": ("At most {max} devices can receive notifications.",
                              "最多 {max} 台设备可以接收通知。"),
     "notify.action.invalid": ("This notification's action is not valid.", "此通知的操作无效。"),
