@@ -368,6 +368,7 @@ class Delivery(SQLModel, table=True):
     group_id: Optional[int] = None  # the delivery whose message carried this one
     reason: str = ""
     created_at: datetime = Field(default_factory=utcnow, index=True)
+    updated_at: datetime = Field(default_factory=utcnow)  # last change of status
     sent_at: Optional[datetime] = None
 
 

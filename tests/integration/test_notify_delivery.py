@@ -171,12 +171,16 @@ def test_a_burst_is_one_message_per_channel(session, world, thread, receiver):
 
 def test_the_same_event_reaches_a_channel_once(session, world, thread, receiver):
     alice, _, project = world
-    channels.add(session=session, user=alice, kind="webhook", values={"url": receiver.url})
+    channels.add(session=session, user=alice, kind="webhook",
+                 values={"url": receiver.url + "/mine"})
+    channels.add(session=session, user=alice, kind="webhook", project_id=project.id,
+                 values={"url": receiver.url + "/team"})
     task = _failed(session, project, alice)
     hooks.task_ended(task.id)  # reported again (a replay)
     hooks.task_ended(task.id)
-    receiver.wait_for(1)
+    receiver.wait_for(2)
     assert receiver.quiet_for(4) == 0
+    assert sorted(r.path for r in receiver.requests) == ["/mine", "/team"]
 
 
 def test_quiet_hours_hold_back_everything_but_approvals(session, world, thread, receiver):

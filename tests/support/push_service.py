@@ -58,7 +58,8 @@ class PushService:
 
     def __post_init__(self):
         self._subs: dict[str, _Sub] = {}
-        self._lock = threading.Lock()
+        # Re-entrant: a wait_for predicate may call for_sub while the lock is held.
+        self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
         self._changed = threading.Condition(self._lock)
 

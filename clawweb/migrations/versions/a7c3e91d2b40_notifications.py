@@ -2,7 +2,7 @@
 
 Revision ID: a7c3e91d2b40
 Revises: 8f8376074d0b
-Create Date: 2026-12-01 09:29:18.170767
+Create Date: 2026-12-01 10:00:00
 """
 from alembic import op
 import sqlalchemy as sa
@@ -40,6 +40,7 @@ def upgrade() -> None:
     sa.Column('group_id', sa.Integer(), nullable=True),
     sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('sent_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('channel_key', 'event_key')

@@ -133,7 +133,7 @@ def claim(session: Session, delivery_id: int) -> Delivery | None:
     """Take a row for sending; None when another job has it or it is done."""
     won = session.execute(update(Delivery).where(
         Delivery.id == delivery_id, Delivery.status.in_(OPEN), Delivery.group_id.is_(None))
-        .values(status="sending")).rowcount == 1
+        .values(status="sending", updated_at=utcnow())).rowcount == 1
     session.commit()
     return session.get(Delivery, delivery_id) if won else None
 
@@ -147,7 +147,7 @@ def gather(session: Session, leader: Delivery) -> list[Delivery]:
             Delivery.channel_key == leader.channel_key, Delivery.status == "queued",
             Delivery.id != leader.id, Delivery.group_id.is_(None),
             Delivery.event.not_in(approval_events))
-            .values(status="sending", group_id=leader.id))
+            .values(status="sending", group_id=leader.id, updated_at=utcnow()))
         session.commit()
     members = session.exec(select(Delivery).where(Delivery.group_id == leader.id)
                            .order_by(Delivery.id)).all()
@@ -157,7 +157,7 @@ def gather(session: Session, leader: Delivery) -> list[Delivery]:
 def finish(session: Session, rows: list[Delivery], status: str, reason: str = "") -> None:
     now = utcnow()
     for row in rows:
-        row.status, row.reason = status, reason[:300]
+        row.status, row.reason, row.updated_at = status, reason[:300], now
         if status == "sent":
             row.sent_at = now
         session.add(row)
@@ -203,20 +203,25 @@ def retry_later(row: Delivery, *, redis=None) -> None:
 
 
 def sweep(*, session: Session, redis=None) -> int:
-    """Re-enqueue rows whose job was lost (Redis blip, dead worker); returns how many."""
-    cutoff = utcnow() - timedelta(seconds=STUCK_SECONDS + get_settings().notify_group_seconds)
+    """Re-enqueue rows whose job was lost (Redis blip, dead worker); returns how many.
+
+    A row counts as lost when it has been waiting (or sending) for well over
+    the group window plus the longest back-off since its last change.
+    """
+    settings = get_settings()
+    steps = [float(x) for x in settings.notify_retry_seconds.split(",") if x.strip()] or [0.0]
+    cutoff = utcnow() - timedelta(seconds=STUCK_SECONDS + settings.notify_group_seconds
+                                  + max(steps))
     stale = session.exec(select(Delivery).where(
-        Delivery.group_id.is_(None), Delivery.created_at < cutoff,
-        or_(Delivery.status.in_(OPEN),
-            (Delivery.status == "sending") & (Delivery.created_at < cutoff - timedelta(
-                seconds=STUCK_SECONDS))))
-        .order_by(Delivery.id).limit(200)).all()
+        Delivery.group_id.is_(None), Delivery.updated_at < cutoff,
+        Delivery.status.in_([*OPEN, "sending"])).order_by(Delivery.id).limit(200)).all()
     if not stale:
         return 0
     for row in stale:
         if row.status == "sending":  # its job died mid-send: try once more
             row.status = "retrying"
-            session.add(row)
+        row.updated_at = utcnow()
+        session.add(row)
     session.commit()
     try:
         queue = rq_queue(redis)

@@ -93,7 +93,7 @@ def test_the_sweep_picks_up_rows_whose_job_was_lost(session, world, fake_redis):
     fake_redis.flushall()  # the jobs are gone
     assert delivery.sweep(session=session, redis=fake_redis) == 0  # too young to call lost
     for row in session.exec(select(Delivery)):
-        row.created_at = utcnow() - timedelta(minutes=10)
+        row.updated_at = utcnow() - timedelta(minutes=10)
         session.add(row)
     session.commit()
     assert delivery.sweep(session=session, redis=fake_redis) == 2

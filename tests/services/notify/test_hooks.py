@@ -75,3 +75,32 @@ def test_an_expired_request_tells_who_could_have_answered(session, world):
     expired = _notes(session, events.APPROVAL_EXPIRED)
     assert [n.user_id for n in expired] == [world["owner"].id, world["editor"].id]
     assert f"notify-close-{row.id}" in delivery.rq_queue(world["redis"]).get_job_ids()
+
+
+def test_the_expiring_check_speaks_only_while_the_request_waits(session, world):
+    from clawweb.services.notify import hooks
+
+    row = _request(session, world)
+    hooks.approval_expiring(row.id)
+    notes = _notes(session, events.APPROVAL_EXPIRING)
+    assert [n.user_id for n in notes] == [world["owner"].id, world["editor"].id]
+    assert notes[0].params["minutes"] == 5
+    other = approvals.create_request(session=session, task=world["task"], tool_use_id="toolu_2",
+                                     tool_name="Read", tool_input={"file_path": "/a"},
+                                     timeout_seconds=1800)
+    approvals.decide(session=session, user=world["owner"], approval_id=other.id,
+                     decision="deny")
+    hooks.approval_expiring(other.id)
+    assert [n.approval_id for n in _notes(session, events.APPROVAL_EXPIRING)] == [row.id, row.id]
+
+
+def test_a_broken_notification_never_fails_the_approval(session, world, monkeypatch):
+    from clawweb.services.notify import centre
+
+    def broken(**_kw):
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(centre, "add", broken)
+    row = _request(session, world)
+    assert row.id and approvals.decide(session=session, user=world["owner"], approval_id=row.id,
+                                       decision="allow").decision == "allow"
