@@ -114,7 +114,7 @@ def _worker_of(ctx):
     return ctx.service_workers[0]
 
 
-def _shown(sw, count: int, timeout: float = 10.0) -> list[dict]:
+def _shown(sw, count: int, timeout: float = 20.0) -> list[dict]:
     deadline = time.monotonic() + timeout
     while True:
         shown = sw.evaluate(NOTIFICATIONS_JS)
@@ -126,6 +126,21 @@ def _shown(sw, count: int, timeout: float = 10.0) -> list[dict]:
 def _pushes_for(service, sub, pred, timeout=120.0) -> list:
     service.wait_for(lambda _: any(pred(r.payload) for r in service.for_sub(sub)), timeout)
     return [r.payload for r in service.for_sub(sub) if pred(r.payload)]
+
+
+def _ask_for_successes_and_subscribe(page, service: PushService) -> dict:
+    """Success is not pushed unless asked for: ask on the settings page, then subscribe."""
+    page.goto("/notifications/settings/")
+    card = page.locator("[data-testid=pref-card][data-channel=push]")
+    card.get_by_test_id("pref-task.succeeded").click()
+    card.get_by_test_id("pref-save").click()
+    expect(page.get_by_text("Saved.")).to_be_visible()
+    no_hscroll(page)
+    sub = _subscribe(page, service)
+    page.goto("/notifications/devices/")
+    expect(page.get_by_test_id("push-device")).to_have_count(1)
+    screenshot(page, "notify-phone-devices")
+    return sub
 
 
 def _submit(user_id: int, project_id: int, prompt: str) -> int:
@@ -173,17 +188,7 @@ def test_approve_from_the_notification_with_no_page_open(app_env, owner, fake_an
 
     username, user_id, project_id = owner
     phone, page, errors = _browser(new_context, app_env, "phone", username)
-    # Success is not pushed unless asked for: ask for it on the settings page.
-    page.goto("/notifications/settings/")
-    card = page.locator("[data-testid=pref-card][data-channel=push]")
-    card.get_by_test_id("pref-task.succeeded").click()
-    card.get_by_test_id("pref-save").click()
-    expect(page.get_by_text("Saved.")).to_be_visible()
-    no_hscroll(page)
-    phone_sub = _subscribe(page, push_service)
-    page.goto("/notifications/devices/")
-    expect(page.get_by_test_id("push-device")).to_have_count(1)
-    screenshot(page, "notify-phone-devices")
+    phone_sub = _ask_for_successes_and_subscribe(page, push_service)
 
     desktop, desk_page, desk_errors = _browser(new_context, app_env, "desktop", username)
     desk_sub = _subscribe(desk_page, push_service)
@@ -243,16 +248,9 @@ def test_approve_from_the_notification_with_no_page_open(app_env, owner, fake_an
     assert _shown(desk_sw, 0) == []
 
     # The same token again is refused, and so is one that expired with its approval.
-    replay = sw.evaluate("""token => fetch('/api/push/action', {method: 'POST',
-        headers: {'Content-Type': 'application/json'},
-        body: JSON.stringify({token: token, action: 'allow'})}).then(r => r.json())""",
-                         asked["token"])
-    assert replay == {"ok": False, "error": "notify.action.used"}
-    stale = sw.evaluate("""token => fetch('/api/push/action', {method: 'POST',
-        headers: {'Content-Type': 'application/json'},
-        body: JSON.stringify({token: token, action: 'allow'})}).then(r => r.json())""",
-                        _stale_token(user_id, task_id))
-    assert stale == {"ok": False, "error": "notify.action.expired"}
+    assert _act(sw, asked["token"]) == {"ok": False, "error": "notify.action.used"}
+    assert _act(sw, _stale_token(user_id, task_id)) == {"ok": False,
+                                                         "error": "notify.action.expired"}
 
     # Done: the phone hears about it again (it asked for successes).
     done = _pushes_for(push_service, phone_sub,
@@ -263,6 +261,13 @@ def test_approve_from_the_notification_with_no_page_open(app_env, owner, fake_an
     assert push_service.rejected == []
     assert not [e for e in errors + desk_errors if "Content Security Policy" in e]
     screenshot(desk_page, "notify-desktop-after-approval")
+
+
+def _act(sw, token: str) -> dict:
+    """Post an Approve from the service worker, as its click handler would."""
+    return sw.evaluate("""token => fetch('/api/push/action', {method: 'POST',
+        headers: {'Content-Type': 'application/json'},
+        body: JSON.stringify({token: token, action: 'allow'})}).then(r => r.json())""", token)
 
 
 def _stale_token(user_id: int, task_id: int) -> str:

@@ -12,7 +12,7 @@ from aiosmtpd.controller import Controller
 from sqlmodel import select
 
 from clawweb.models import Delivery, ProjectRole, TaskStatus
-from clawweb.services.notify import channels, delivery, events, hooks, prefs, push
+from clawweb.services.notify import channels, delivery, hooks, prefs, push
 from tests.services.agent_fixtures import add_member, make_project, make_task, make_user
 from tests.support.http_receiver import Receiver
 from tests.support.push_service import PushService

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from clawweb import streams
-from clawweb.models import Notification, utcnow
+from clawweb.models import utcnow
 from clawweb.services.errors import NotFound
 from clawweb.services.notify import centre, events, text
 from tests.services.agent_fixtures import make_user
