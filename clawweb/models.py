@@ -298,6 +298,7 @@ class ProjectRemote(SQLModel, table=True):
     last_sync_params: dict = Field(default_factory=dict, sa_column=Column(JSON))
     # The default branch's commit on the remote as last seen (cloned, synced or pushed).
     default_pushed_sha: str = ""
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 # -- Notifications (clawweb/services/notify) -------------------------------------------
