@@ -55,10 +55,13 @@ class TaskStatus(str, enum.Enum):
     failed = "failed"
     cancelled = "cancelled"
     timed_out = "timed_out"
+    # The user stopped the agent's turn: its own outcome, ready for a follow-up.
+    interrupted = "interrupted"
 
 
 TERMINAL_STATUSES = frozenset(
-    {TaskStatus.succeeded, TaskStatus.failed, TaskStatus.cancelled, TaskStatus.timed_out}
+    {TaskStatus.succeeded, TaskStatus.failed, TaskStatus.cancelled, TaskStatus.timed_out,
+     TaskStatus.interrupted}
 )
 ACTIVE_STATUSES = frozenset({TaskStatus.running, TaskStatus.awaiting_approval})
 
@@ -268,7 +271,7 @@ class Approval(SQLModel, table=True):
     requested_by: Optional[int] = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
-    decision: str = ""  # "" pending | allow | deny | allow_always | expired
+    decision: str = ""  # "" pending | allow | deny | allow_always | expired | withdrawn
     message: str = ""
     decided_by: Optional[int] = Field(default=None, foreign_key="user.id")
     decided_at: Optional[datetime] = None

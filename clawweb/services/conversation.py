@@ -27,6 +27,7 @@ import json
 from typing import Any, Iterable
 
 from clawweb.i18n import DEFAULT_LANGUAGE, stored
+from clawweb.models import TERMINAL_STATUSES
 from clawweb.services import egress_notices
 
 MAX_ITEMS = 100
@@ -238,7 +239,8 @@ class Conversation:
         approval_id = int(data.get("approval_id") or 0)
         for item in self._tools.values():
             if item.get("approval_id") == approval_id and item["status"] == "waiting":
-                item["status"] = "running" if decision.startswith("allow") else "denied"
+                item["status"] = ("running" if decision.startswith("allow")
+                                  else "withdrawn" if decision == "withdrawn" else "denied")
         self._append(_item("notice", seq, name=f"approval.{decision or 'deny'}",
                            text=_cap(data.get("message", ""), SUMMARY_CAP)[0]))
 
@@ -261,6 +263,22 @@ class Conversation:
                            is_error=bool(data.get("is_error")),
                            name=str(data.get("subtype", "")),
                            summary=_duration(data.get("duration_ms"))))
+
+    def _status(self, seq: int, data: dict) -> bool:
+        status = str(data.get("status", ""))
+        if status not in _ENDED:
+            return False
+        # The run is over: a request still waiting was withdrawn with it.
+        for item in self._tools.values():
+            if item["status"] == "waiting":
+                item["status"] = "withdrawn"
+        if status == "interrupted":
+            # The CLI reports an interrupted turn as an error; it is its own outcome.
+            for item in reversed(self.items):
+                if item["kind"] == "result":
+                    item.update(is_error=False, name="interrupted")
+                    break
+        return True
 
     def _stopped(self, seq: int, data: dict) -> None:
         self._append(_item("notice", seq, name="stopped",
@@ -303,4 +321,6 @@ _HANDLERS = {
     "egress.refused": Conversation._egress,
     "agent.budget_stopped": Conversation._budget_stopped,
     "system": Conversation._system,
+    "status": Conversation._status,
 }
+_ENDED = frozenset(s.value for s in TERMINAL_STATUSES)

@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import select
 
 from clawweb import redis_conn
-from clawweb.i18n import t
+from clawweb.i18n import stored, t
 from clawweb.models import (
     AgentSettings, Project, ProjectMember, ProjectRole, Task, TaskEvent, TaskStatus, User,
 )
@@ -158,7 +158,8 @@ def test_interrupt_mid_turn_then_follow_up(session, fleet, world, api):
     until_model_asked(api)
     agent_tasks.interrupt(session=session, user=alice, task_id=task.id)
     done = finished(session, task.id, timeout=60)
-    assert done.status == TaskStatus.failed and "Interrupted" in done.failure_reason
+    assert done.status == TaskStatus.interrupted
+    assert "Interrupted" in stored.render(done.failure_reason, "en")
     assert done.exit_code == 130 and done.agent_session_id
     assert fleet.containers(task.id) == []
     with pytest.raises(InvalidInput):  # nothing to interrupt any more

@@ -198,3 +198,22 @@ def test_egress_and_budget_notices_have_their_own_look():
     reason = notice[:notice.index('"conv-egress-reason"')]
     assert reason[reason.rindex("pyAnd("):].startswith(
         'pyAnd((item_rx_state_?.["name"]?.valueOf?.() === "egress"?.valueOf?.())')
+
+
+def test_a_request_that_ended_with_its_task_leaves_no_waiting_card():
+    ask = ("agent.approval", {"approval_id": 7, "tool_use_id": "t1", "tool": "Bash"})
+    use = ("agent.tool_use", {"id": "t1", "name": "Bash", "input": {"command": "ls"}})
+    withdrawn = _fold(use, ask, ("agent.approval_answer",
+                                 {"approval_id": 7, "decision": "withdrawn", "message": ""}))
+    assert withdrawn.items[0]["status"] == "withdrawn"
+    assert withdrawn.items[-1]["name"] == "approval.withdrawn"
+    ended = _fold(use, ask, ("status", {"status": "cancelled", "reason": "", "exit_code": None}))
+    assert ended.items[0]["status"] == "withdrawn"
+
+
+def test_an_interrupted_turn_does_not_read_as_an_error():
+    c = _fold(("agent.result", {"subtype": "error_during_execution", "is_error": True,
+                                "turns": 1, "cost_usd": 0.01}),
+              ("status", {"status": "interrupted", "reason": "", "exit_code": 130}))
+    (result,) = [i for i in c.items if i["kind"] == "result"]
+    assert (result["is_error"], result["name"]) == (False, "interrupted")

@@ -200,9 +200,37 @@ def test_adapter_matcher_agrees_with_the_narrow_rule(adapter):
 def test_adapter_never_hands_the_cli_a_rule_wider_than_the_call(adapter):
     """Even an answer that names a blanket rule (a bug or a forged Redis entry) adds none."""
     def forged(s, row):
+        _decide("allow")(s, row)  # the person allowed it once
         key = streams.approval_answer_key(row.id)
         adapter["redis"].rpush(key, json.dumps({"decision": "allow_always", "message": "",
                                                 "rule": "Bash"}))
     result = _ask(adapter, "Bash", {"command": "make && make install"}, forged)
     assert isinstance(result, PermissionResultAllow)  # allowed this once, as answered
     assert not result.updated_permissions
+
+
+def test_interrupt_while_a_request_waits_withdraws_it_and_ends_the_turn(claude_env):
+    """The waiting request is closed (withdrawn, with why) and the turn ends well before expiry."""
+    from clawweb import redis_conn
+    from clawweb.i18n import stored
+
+    h = claude_env
+    h.api.push(tool_use("Bash", CMD), text("never reached"))
+    task = h.task("write it")
+
+    def interrupt_when_asked():
+        deadline = time.time() + 60
+        while time.time() < deadline and not _approvals(h):
+            time.sleep(0.1)
+        redis_conn.get_redis().set(streams.task_interrupt_key(task.id), 1)
+
+    threading.Thread(target=interrupt_when_asked, daemon=True).start()
+    started = time.monotonic()
+    result = h.run(task)
+    assert result.interrupted and result.exit_code == 130
+    assert time.monotonic() - started < 18  # not the 20 s approval timeout
+    assert not (h.workdir() / "out.txt").exists()
+    (row,) = _approvals(h)
+    assert row.decision == "withdrawn"
+    assert stored.decode(row.message)["key"] == "approvals.withdrawn.interrupted"
+    assert [a["decision"] for a in h.of("agent.approval_answer")] == ["withdrawn"]

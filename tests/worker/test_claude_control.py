@@ -8,6 +8,7 @@ import time
 import pytest
 
 from clawweb import redis_conn, streams
+from clawweb.i18n import stored
 from tests.fixtures.fake_anthropic import error, hang, malformed, text, tool_use
 from tests.worker.claude_support import claude_env, docker_sandbox, task_containers  # noqa: F401
 
@@ -44,7 +45,8 @@ def test_interrupt_keeps_session_then_follow_up(claude_env):
     task = h.task("Work forever")
     _when_request(h, 1, lambda: redis_conn.get_redis().set(streams.task_interrupt_key(task.id), 1))
     result = h.run(task)
-    assert result.exit_code == 130 and "Interrupted" in result.failure_reason
+    assert result.exit_code == 130 and result.interrupted
+    assert "Interrupted" in stored.render(result.failure_reason, "en")
     assert task_containers(h, task.id) == []
     task = h.reload(task)
     assert task.agent_session_id

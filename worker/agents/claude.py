@@ -38,7 +38,7 @@ from clawweb import redis_conn, streams
 from clawweb.db import session_scope
 from clawweb.i18n import stored, t
 from clawweb.models import AgentSettings, Task
-from clawweb.services import agent_settings, credentials
+from clawweb.services import agent_settings, approvals, credentials
 from clawweb.services.crypto import SecretUnreadable
 from clawweb.settings import get_settings
 from worker import workspace
@@ -264,6 +264,13 @@ class _Run:
                 return
             if not self.interrupted and await asyncio.to_thread(_take_flag, key):
                 self.interrupted = True
+                # A request waiting for a person ends with the turn: withdrawn in
+                # the database, which also ends the worker's wait for it.
+                with contextlib.suppress(Exception):
+                    for approval_id in await asyncio.to_thread(_withdraw_open, self.ctx.task.id):
+                        self.emit("agent.approval_answer", {
+                            "approval_id": approval_id, "decision": approvals.WITHDRAWN,
+                            "message": ""})
                 with contextlib.suppress(Exception):
                     await client.interrupt()
 
@@ -274,14 +281,15 @@ class _Run:
             self.emit("agent.stopped", {"reason": reason})
         summary = (self.result.result or "") if self.result is not None else ""
         return AgentResult(exit_code=code, failure_reason=reason, usage=usage,
-                           summary=summary if isinstance(summary, str) else "")
+                           summary=summary if isinstance(summary, str) else "",
+                           interrupted=self.interrupted and not self.stopped)
 
     def _reason(self, error: BaseException | None) -> tuple[str, int | None]:
         res = self.result
         if self.stopped:
             return "", 137
         if self.interrupted:
-            return t("agents.interrupted"), 130
+            return stored.encode("agents.interrupted"), 130
         if res is None:
             detail = str(error) if error else "no result"
             tail = self.emit.stderr_tail.decode(errors="replace").strip().splitlines()[-1:]
@@ -294,6 +302,12 @@ class _Run:
             detail = (res.result or ", ".join(res.errors or []) or res.subtype)[:500]
             return t("agents.api_error", detail=detail), 1
         return "", 0
+
+
+def _withdraw_open(task_id: int) -> list[int]:
+    with session_scope() as session:
+        return approvals.withdraw_open(session=session, task_id=task_id,
+                                       reason="approvals.withdrawn.interrupted")
 
 
 def _take_flag(key: str) -> bool:
