@@ -259,6 +259,8 @@ class AgentSettings(SQLModel, table=True):
     system_prompt: str = Field(default="", sa_column=Column(Text))
     approval_timeout_seconds: int = 1800
     egress_allow_hosts: list = Field(default_factory=list, sa_column=Column(JSON))
+    # In "ask" mode, let calls that only read run without a request (off: every call asks).
+    allow_read_only: bool = False
 
 
 class Approval(SQLModel, table=True):

@@ -110,6 +110,10 @@ def _tool(item) -> rx.Component:
                 rx.text(item["name"].to(str), weight="bold", size="2"),
                 _status_badge(item["status"].to(str)),
                 align="center", spacing="2", wrap="wrap", width="100%"),
+            # Why it ran without asking anyone (a rule, the read-only allowance).
+            rx.cond(item["why"].to(str) != "", rx.text(
+                item["why"].to(str), size="1", color_scheme="gray", overflow_wrap="anywhere",
+                data_testid="tool-why")),
             rx.cond(item["summary"].to(str) != "", rx.code(
                 item["summary"].to(str), variant="ghost", size="2", white_space="pre-wrap",
                 overflow_wrap="anywhere", word_break="break-word", display="block",

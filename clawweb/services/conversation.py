@@ -114,7 +114,7 @@ def _item(kind: str, seq: int, **fields: Any) -> dict[str, Any]:
     base = {"key": f"{kind}-{seq}", "kind": kind, "seq": seq, "text": "", "streaming": False,
             "name": "", "summary": "", "status": "", "input": "", "result": "",
             "truncated": False, "diff": [], "todos": [], "is_error": False, "tool_id": "",
-            "approval_id": 0}
+            "approval_id": 0, "why": ""}
     base.update(fields)
     return base
 
@@ -138,6 +138,7 @@ class Conversation:
         self.version = 0  # bumped on every change, so the loop knows when to flush
         self._tools: dict[str, dict[str, Any]] = {}
         self._streams: dict[Any, dict[str, Any]] = {}
+        self._whys: dict[str, str] = {}  # why a call ran unasked, before its card arrived
 
     @property
     def has_earlier(self) -> bool:
@@ -207,6 +208,18 @@ class Conversation:
             else []))
         if tool_id:
             self._tools[tool_id] = item
+            item["why"] = self._whys.pop(tool_id, "")
+
+    def _tool_why(self, seq: int, data: dict) -> bool:
+        tool_id = str(data.get("tool_use_id", ""))
+        why = _cap(stored.render(data.get("why") or "", self.lang), SUMMARY_CAP)[0]
+        item = self._tools.get(tool_id)
+        if item is None:
+            if tool_id and len(self._whys) < 100:
+                self._whys[tool_id] = why
+            return False
+        item["why"] = why
+        return True
 
     def _todo(self, seq: int, data: dict) -> bool:
         item = self._tools.get(str(data.get("id", "")))
@@ -222,7 +235,7 @@ class Conversation:
         text, cut = _cap(data.get("content", ""), RESULT_CAP)
         item["result"], item["truncated"] = text, cut or bool(data.get("truncated"))
         item["is_error"] = bool(data.get("is_error"))
-        if item["status"] != "denied":
+        if item["status"] not in ("denied", "withdrawn"):
             item["status"] = "error" if item["is_error"] else "done"
         return True
 
@@ -313,6 +326,7 @@ _HANDLERS = {
     "agent.todo": Conversation._todo,
     "agent.tool_result": Conversation._tool_result,
     "agent.approval": Conversation._approval,
+    "agent.tool_why": Conversation._tool_why,
     "agent.approval_answer": Conversation._approval_answer,
     "agent.usage": Conversation._usage,
     "agent.init": Conversation._init,

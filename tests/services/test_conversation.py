@@ -204,9 +204,11 @@ def test_a_request_that_ended_with_its_task_leaves_no_waiting_card():
     ask = ("agent.approval", {"approval_id": 7, "tool_use_id": "t1", "tool": "Bash"})
     use = ("agent.tool_use", {"id": "t1", "name": "Bash", "input": {"command": "ls"}})
     withdrawn = _fold(use, ask, ("agent.approval_answer",
-                                 {"approval_id": 7, "decision": "withdrawn", "message": ""}))
+                                 {"approval_id": 7, "decision": "withdrawn", "message": ""}),
+                      # the CLI's own "interrupted" result for the call it never ran
+                      ("agent.tool_result", {"id": "t1", "is_error": True, "content": "x"}))
     assert withdrawn.items[0]["status"] == "withdrawn"
-    assert withdrawn.items[-1]["name"] == "approval.withdrawn"
+    assert [i["name"] for i in withdrawn.items if i["kind"] == "notice"] == ["approval.withdrawn"]
     ended = _fold(use, ask, ("status", {"status": "cancelled", "reason": "", "exit_code": None}))
     assert ended.items[0]["status"] == "withdrawn"
 
@@ -217,3 +219,16 @@ def test_an_interrupted_turn_does_not_read_as_an_error():
               ("status", {"status": "interrupted", "reason": "", "exit_code": 130}))
     (result,) = [i for i in c.items if i["kind"] == "result"]
     assert (result["is_error"], result["name"]) == (False, "interrupted")
+
+
+def test_a_call_that_ran_without_asking_says_why_in_the_readers_language():
+    why = ("agent.tool_why", {"tool_use_id": "t1",
+                              "why": {"key": "approvals.why.rule", "params": {"rule": "Bash(ls)"}}})
+    use = ("agent.tool_use", {"id": "t1", "name": "Bash", "input": {"command": "ls"}})
+    for order in ((why, use), (use, why)):  # the hook may run before the card exists
+        c = _fold(*order)
+        assert "Bash(ls)" in c.items[0]["why"] and "rule" in c.items[0]["why"]
+    zh = conv.Conversation(lang="zh")
+    zh.add_all(_events(use, ("agent.tool_why", {"tool_use_id": "t1", "why": {
+        "key": "approvals.why.read_only", "params": {}}})))
+    assert zh.items[0]["why"] and "read-only" not in zh.items[0]["why"]

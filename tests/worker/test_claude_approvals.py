@@ -234,3 +234,31 @@ def test_interrupt_while_a_request_waits_withdraws_it_and_ends_the_turn(claude_e
     assert row.decision == "withdrawn"
     assert stored.decode(row.message)["key"] == "approvals.withdrawn.interrupted"
     assert [a["decision"] for a in h.of("agent.approval_answer")] == ["withdrawn"]
+
+
+READ_ONLY_CMD = {"command": "ls -la && git log --oneline | head -3", "description": "look"}
+
+
+def test_ask_mode_asks_even_for_what_the_cli_counts_as_read_only(claude_env):
+    """No rules, "ask before tools": the CLI's own read-only allowance does not skip the person."""
+    h = claude_env
+    h.settings(permission_mode="default", allowed_tools=[])
+    h.api.push(tool_use("Bash", READ_ONLY_CMD), text("looked"))
+    answer_approvals(h, [("allow", "")])
+    result = h.run(h.task("look around"))
+    assert result.exit_code == 0, result.failure_reason
+    (ask,) = h.of("agent.approval")
+    assert ask["input"]["command"] == READ_ONLY_CMD["command"]
+    assert h.of("agent.tool_why") == []
+
+
+def test_read_only_allowance_lets_it_through_and_says_why(claude_env):
+    h = claude_env
+    h.settings(permission_mode="default", allowed_tools=[], allow_read_only=True)
+    h.api.push(tool_use("Bash", READ_ONLY_CMD, tool_id="toolu_ro"), text("looked"))
+    result = h.run(h.task("look around"))
+    assert result.exit_code == 0, result.failure_reason
+    assert h.of("agent.approval") == []
+    (why,) = h.of("agent.tool_why")
+    assert why["tool_use_id"] == "toolu_ro"
+    assert why["why"] == {"key": "approvals.why.read_only", "params": {}}

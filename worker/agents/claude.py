@@ -45,6 +45,7 @@ from worker import workspace
 from worker.agents import claude_session, claude_usage
 from worker.agents.base import Agent, AgentContext, AgentResult
 from worker.agents.claude_approvals import make_can_use_tool
+from worker.agents.claude_hooks import make_hooks
 from worker.agents.claude_events import Tally, events_for
 from worker.agents.claude_transport import MAX_BUFFER_SIZE, SandboxTransport
 from worker.egress import EgressProxy, ModelCredential
@@ -192,6 +193,8 @@ class _Run:
                 task_id=self.ctx.task.id, project_id=self.ctx.project.id,
                 timeout_seconds=conf.approval_timeout_seconds, emit=self.emit,
                 should_stop=self.ctx.should_stop),
+            hooks=make_hooks(project_id=self.ctx.project.id,
+                             permission_mode=conf.permission_mode or "default", emit=self.emit),
         )
 
     def env(self) -> dict[str, str]:

@@ -24,6 +24,7 @@ from clawweb.db import session_scope
 from clawweb.i18n import t
 from clawweb.models import AgentSettings, Task, TaskStatus, utcnow
 from clawweb.services import approval_rules, approvals
+from worker.agents.claude_hooks import why_unasked
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
@@ -116,7 +117,9 @@ def make_can_use_tool(*, task_id: int, project_id: int, timeout_seconds: int,
         # "Always allow" is also handed to the CLI as a session rule, but the
         # project's stored rules are the truth: they cover a rule added by
         # another task a moment ago, and a CLI that asks before applying ours.
-        if await anyio.to_thread.run_sync(_project_allows, project_id, tool_name, tool_input):
+        why = await anyio.to_thread.run_sync(why_unasked, project_id, tool_name, tool_input)
+        if why is not None:
+            emit("agent.tool_why", {"tool_use_id": context.tool_use_id or "", "why": why})
             return PermissionResultAllow()
         tool_use_id = context.tool_use_id or f"anon-{time.time_ns()}"
         row = await anyio.to_thread.run_sync(lambda: _create(task_id, tool_use_id, tool_name,

@@ -55,6 +55,11 @@ MESSAGES = {
                             "该请求已撤回：其任务已不在运行。"),
     "approvals.task_ended": ("The task has ended; this request can no longer be answered.",
                              "任务已结束，无法再处理此请求。"),
+    "approvals.why.rule": ("Ran without asking: pre-approved by the project rule {rule}",
+                           "未经询问即运行：已由项目规则 {rule} 预先批准"),
+    "approvals.why.read_only": (
+        "Ran without asking: a read-only call, and this project lets those through",
+        "未经询问即运行：只读调用，本项目允许此类调用直接运行"),
     "approvals.withdrawn.finished": ("The task finished.", "任务已结束。"),
     "approvals.withdrawn.cancelled": ("The task was cancelled.", "任务已取消。"),
     "approvals.withdrawn.interrupted": ("The turn was interrupted.", "本轮已被中断。"),
