@@ -18,7 +18,7 @@ import reflex as rx
 from clawweb import routes
 from clawweb.db import session_scope
 from clawweb.i18n import DEFAULT_LANGUAGE
-from clawweb.services import task_output
+from clawweb.services import task_output, turn_usage
 from clawweb.services.conversation import PAGE_ITEMS, Conversation
 from clawweb.state.approvals import pending_rows
 from clawweb.state.tasks import new_key
@@ -31,7 +31,7 @@ AGENT_EVENTS = ("agent.approval", "agent.approval_answer")
 
 def _thread_row(task, current: int) -> dict:
     return {"id": task.id, "prompt": (task.command or "")[:2000], "status": task.status.value,
-            "current": task.id == current}
+            "current": task.id == current, **turn_usage.of_row(task)}
 
 
 def _claude_extra(user, task_id: int) -> dict:
@@ -43,7 +43,7 @@ def _claude_extra(user, task_id: int) -> dict:
         rows = [_thread_row(t, task_id) for t in chain]
     at = next((i for i, r in enumerate(rows) if r["current"]), len(rows))
     return {"approvals": pending_rows(user, task_id), "before": rows[:at],
-            "after": rows[at + 1:]}
+            "after": rows[at + 1:], "usage": rows}
 
 
 async def fetch_extra(user, task_id: int) -> dict | None:
@@ -97,13 +97,21 @@ async def page_earlier(task_id: int, state: dict, *, batch: int) -> None:
 
 
 def show_stats(live, stats: dict, detail: dict) -> None:
-    """Model, turns, tokens and cost: live totals from the events, else the task row's."""
-    def pick(key):
-        return stats.get(key) or detail.get(key) or 0
+    """Model and turns, then tokens and cost of this turn and (with follow-ups) the conversation.
+
+    A finished turn shows its row (the metered cost), never the CLI's own
+    report, which counts the whole resumed session (see ``turn_usage``).
+    """
     live.conv_model = str(stats.get("model") or detail.get("model") or "")
-    live.conv_turns = int(pick("turns"))
-    live.conv_tokens = f"{int(pick('input_tokens')):,} / {int(pick('output_tokens')):,}"
-    live.conv_cost = f"${float(pick('cost_usd')):.4f}"
+    live.conv_turns = int(stats.get("turns") or detail.get("turns") or 0)
+    this = turn_usage.turn(live=stats, row=detail, finished=bool(detail.get("finished")))
+    live.conv_tokens, live.conv_cost = turn_usage.labels(this)
+    chain = list(getattr(live, "_chain_usage", None) or [])
+    if len(chain) > 1:
+        total = turn_usage.conversation(turns=chain, current_id=live._task_id, this_turn=this)
+        live.conv_total_tokens, live.conv_total_cost = turn_usage.labels(total)
+    else:
+        live.conv_total_tokens = live.conv_total_cost = ""
 
 
 def _show_conv(live, conv: Conversation, detail: dict) -> None:
@@ -118,6 +126,7 @@ def _show_extra(live, extra: dict | None) -> None:
     if extra is not None:
         live.approvals = extra["approvals"]
         live.thread_before, live.thread_after = extra["before"], extra["after"]
+        live._chain_usage = extra.get("usage") or []
 
 
 def apply_conv(live, state: dict) -> None:

@@ -52,7 +52,7 @@ def load_detail(user, task_id: int) -> dict:
     """The header read model, with the Claude totals; raises ServiceError without access."""
     with session_scope() as s:
         task = task_service.get_task(session=s, user=user, task_id=task_id)
-        detail = task_views.task_detail(s, task)
+        detail = task_views.task_detail(s, task, user=user)
         detail.update(model=task.model, turns=task.turns, input_tokens=task.input_tokens,
                       output_tokens=task.output_tokens, cost_usd=task.cost_usd,
                       has_session=bool(task.agent_session_id))

@@ -79,6 +79,9 @@ class TaskLiveState(AppState):
     conv_turns: int = 0
     conv_tokens: str = ""
     conv_cost: str = ""
+    conv_total_tokens: str = ""  # the whole conversation ("" for a single turn)
+    conv_total_cost: str = ""
+    _chain_usage: list[dict[str, Any]] = []
     approvals: list[dict[str, Any]] = []
     waiting_approval: bool = False
     thread_before: list[dict[str, Any]] = []
@@ -99,6 +102,7 @@ class TaskLiveState(AppState):
         self.approvals, self.waiting_approval = [], False
         self.thread_before, self.thread_after = [], []
         self.conv_model, self.conv_turns, self.conv_tokens, self.conv_cost = "", 0, "", ""
+        self.conv_total_tokens, self.conv_total_cost, self._chain_usage = "", "", []
         self._task_id = 0
         self._gen += 1  # any loop of the previous page stops at its next step
 
@@ -280,7 +284,7 @@ class TaskLiveState(AppState):
         with session_scope() as s:
             task = task_service.cancel_task(session=s, user=user, task_id=self._task_id,
                                             ip=self.client_ip)
-            self._show(task.id, task_views.task_detail(s, task))
+            self._show(task.id, task_views.task_detail(s, task, user=user))
         return rx.toast.info(self.tr("ui_tasks.cancel_sent"))
 
     @rx.event

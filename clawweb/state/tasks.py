@@ -259,7 +259,7 @@ class TasksState(AppState):
         user = self.require_user()
         with session_scope() as s:
             return task_views.task_detail(
-                s, task_service.get_task(session=s, user=user, task_id=task_id))
+                s, task_service.get_task(session=s, user=user, task_id=task_id), user=user)
 
     @rx.event
     @signed_in
