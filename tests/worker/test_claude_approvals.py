@@ -99,11 +99,13 @@ def test_always_allow_on_a_file_covers_that_file_only_in_the_cli(claude_env):
                tool_use("Write", _write("/workspace/sub/a.txt", "s")),  # same name, other dir
                tool_use("Write", _write("/workspace/b.txt", "b")),
                text("done"))
-    answer_approvals(h, [("allow_always", ""), ("allow", ""), ("allow", "")])
+    # In "ask" mode the Read is asked too (no read-only allowance unless the project sets it).
+    answer_approvals(h, [("allow_always", ""), ("allow", ""), ("allow", ""), ("allow", "")])
     result = h.run(h.task("write files"))
     assert result.exit_code == 0, result.failure_reason
-    asked = [a["input"]["file_path"] for a in h.of("agent.approval")]
-    assert asked == ["/workspace/a.txt", "/workspace/sub/a.txt", "/workspace/b.txt"]
+    asked = [(a["tool"], a["input"]["file_path"]) for a in h.of("agent.approval")]
+    assert asked == [("Write", "/workspace/a.txt"), ("Read", "/workspace/a.txt"),
+                     ("Write", "/workspace/sub/a.txt"), ("Write", "/workspace/b.txt")]
     assert (h.workdir() / "a.txt").read_text() == "v2"  # the covered call really ran
     h.session.expire_all()
     rules = h.session.get(AgentSettings, h.project.id).allowed_tools
