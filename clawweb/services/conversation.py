@@ -243,6 +243,7 @@ class Conversation:
         item = self._tools.get(str(data.get("tool_use_id", "")))
         if item is not None:
             item["status"] = "waiting"
+            item["why"] = ""  # it was asked after all
             item["approval_id"] = int(data.get("approval_id") or 0)
             return True
         return False

@@ -232,3 +232,11 @@ def test_a_call_that_ran_without_asking_says_why_in_the_readers_language():
     zh.add_all(_events(use, ("agent.tool_why", {"tool_use_id": "t1", "why": {
         "key": "approvals.why.read_only", "params": {}}})))
     assert zh.items[0]["why"] and "read-only" not in zh.items[0]["why"]
+
+
+def test_a_mode_note_gives_way_to_a_request_raised_anyway():
+    c = _fold(("agent.tool_use", {"id": "t1", "name": "Bash", "input": {"command": "rm x"}}),
+              ("agent.tool_why", {"tool_use_id": "t1", "why": {
+                  "key": "approvals.why.mode", "params": {"mode": "acceptEdits"}}}),
+              ("agent.approval", {"approval_id": 1, "tool_use_id": "t1", "tool": "Bash"}))
+    assert (c.items[0]["status"], c.items[0]["why"]) == ("waiting", "")

@@ -8,7 +8,8 @@ when clawweb itself would let the call through: a project rule that covers it
 exactly, or the project's "let read-only commands through" for a call
 :mod:`clawweb.services.read_only` counts as reading only. Then an
 ``agent.tool_why`` event says why it ran without asking (a stored message). The
-hook never answers "allow": that could pass over the project's deny rules.
+hook never answers "allow": that could pass over the project's deny rules. In
+the other modes a hook only notes the mode on the card.
 """
 
 from __future__ import annotations
@@ -42,12 +43,7 @@ def why_unasked(project_id: int, tool_name: str, tool_input: dict[str, Any]) -> 
     return None
 
 
-def make_hooks(*, project_id: int, permission_mode: str,
-               emit: Callable[[str, dict[str, Any]], None]) -> dict | None:
-    """The SDK ``hooks`` option for a task: the ask hook in "default" mode, else None."""
-    if permission_mode != "default":
-        return None
-
+def _ask_or_why(project_id: int, emit: Callable[[str, dict[str, Any]], None]):
     async def pre_tool_use(hook_input: dict[str, Any], tool_use_id: str | None, _context):
         name = str(hook_input.get("tool_name") or "")
         tool_input = hook_input.get("tool_input") or {}
@@ -59,6 +55,25 @@ def make_hooks(*, project_id: int, permission_mode: str,
         emit("agent.tool_why", {"tool_use_id": tool_use_id or hook_input.get("tool_use_id", ""),
                                 "why": why})
         return {}
+    return pre_tool_use
 
-    # "block": a hook that fails stops the call rather than letting it run unasked.
-    return {"PreToolUse": [HookMatcher(matcher=None, hooks=[pre_tool_use], on_failure="block")]}
+
+def _mode_note(permission_mode: str, emit: Callable[[str, dict[str, Any]], None]):
+    # Other modes decide in the CLI; the card says which mode let the call pass
+    # (a request the CLI raises anyway replaces the note, see Conversation).
+    async def pre_tool_use(hook_input: dict[str, Any], tool_use_id: str | None, _context):
+        emit("agent.tool_why", {"tool_use_id": tool_use_id or hook_input.get("tool_use_id", ""),
+                                "why": stored.note("approvals.why.mode", mode=permission_mode)})
+        return {}
+    return pre_tool_use
+
+
+def make_hooks(*, project_id: int, permission_mode: str,
+               emit: Callable[[str, dict[str, Any]], None]) -> dict:
+    """The SDK ``hooks`` option for a task: the ask hook in "default" mode, else the mode note."""
+    if permission_mode == "default":
+        hook, on_failure = _ask_or_why(project_id, emit), "block"
+    else:
+        hook, on_failure = _mode_note(permission_mode, emit), "continue"
+    # "block": an ask hook that fails stops the call rather than letting it run unasked.
+    return {"PreToolUse": [HookMatcher(matcher=None, hooks=[hook], on_failure=on_failure)]}

@@ -60,6 +60,8 @@ MESSAGES = {
     "approvals.why.read_only": (
         "Ran without asking: a read-only call, and this project lets those through",
         "未经询问即运行：只读调用，本项目允许此类调用直接运行"),
+    "approvals.why.mode": ("Not asked: the project's permission mode is {mode}",
+                           "未询问：项目的权限模式为 {mode}"),
     "approvals.withdrawn.finished": ("The task finished.", "任务已结束。"),
     "approvals.withdrawn.cancelled": ("The task was cancelled.", "任务已取消。"),
     "approvals.withdrawn.interrupted": ("The turn was interrupted.", "本轮已被中断。"),
