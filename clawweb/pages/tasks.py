@@ -104,7 +104,9 @@ def _header() -> rx.Component:
             icon="clock", size="1", width="100%", data_testid="task-waiting")),
         rx.cond(T["failure_reason"].to(str) != "", rx.callout(
             T["failure_reason"].to(str), icon="info", size="1", width="100%",
-            color_scheme=rx.cond(T["status"].to(str) == "succeeded", "gray", "red"),
+            # An interrupted turn is no failure: its "send a follow-up" note is neutral.
+            color_scheme=rx.cond((T["status"].to(str) == "succeeded")
+                                 | (T["status"].to(str) == "interrupted"), "gray", "red"),
             data_testid="task-reason")),
         rx.grid(
             _fact("ui_tasks.project", rx.link(T["project_name"].to(str),
