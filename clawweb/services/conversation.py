@@ -295,8 +295,9 @@ class Conversation:
         return True
 
     def _stopped(self, seq: int, data: dict) -> None:
-        self._append(_item("notice", seq, name="stopped",
-                           text=_cap(data.get("reason", ""), SUMMARY_CAP)[0]))
+        # The worker may store the reason as a message key (stored.encode).
+        reason = stored.render(data.get("reason", "") or "", self.lang)
+        self._append(_item("notice", seq, name="stopped", text=_cap(reason, SUMMARY_CAP)[0]))
 
     def _system(self, seq: int, data: dict) -> None:
         self._append(_item("notice", seq, name="system",

@@ -240,3 +240,10 @@ def test_a_mode_note_gives_way_to_a_request_raised_anyway():
                   "key": "approvals.why.mode", "params": {"mode": "acceptEdits"}}}),
               ("agent.approval", {"approval_id": 1, "tool_use_id": "t1", "tool": "Bash"}))
     assert (c.items[0]["status"], c.items[0]["why"]) == ("waiting", "")
+
+
+def test_a_stored_stop_reason_is_shown_in_words():
+    c = conv.Conversation(lang="en")
+    c.add_all(_events(("agent.stopped", {"reason": '{"key": "agents.interrupted", "params": {}}'})))
+    (notice,) = c.items
+    assert "Interrupted" in notice["text"] and "agents.interrupted" not in notice["text"]
