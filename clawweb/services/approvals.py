@@ -154,7 +154,8 @@ def decide(*, session: Session, user: User, approval_id: int, decision: str, mes
     now = utcnow()
     if row.decision == WITHDRAWN:
         raise InvalidInput("approvals.withdrawn")
-    if task.status in TERMINAL_STATUSES:
+    if task.status in TERMINAL_STATUSES or task.cancel_requested_by is not None:
+        # Ended, or being stopped: nothing would act on the answer.
         raise InvalidInput("approvals.task_ended")
     if row.decision:
         raise InvalidInput("approvals.not_pending")
@@ -273,9 +274,11 @@ def decision_of(*, session: Session, approval_id: int) -> Approval | None:
 
 
 def pending_for(*, session: Session, user: User, task_id: int | None = None) -> list[Approval]:
-    """Pending, unexpired requests this user may answer (optionally for one task)."""
+    """Pending, unexpired requests of running tasks (not being cancelled) this user may answer."""
     q = (select(Approval, Task).join(Task, Task.id == Approval.task_id)
-         .where(Approval.decision == "", Approval.expires_at > utcnow())
+         .where(Approval.decision == "", Approval.expires_at > utcnow(),
+                # a task that ended or is being stopped asks nothing
+                Task.cancel_requested_by.is_(None), Task.status.not_in(list(TERMINAL_STATUSES)))
          .order_by(Approval.id))
     if task_id is not None:
         q = q.where(Approval.task_id == task_id)

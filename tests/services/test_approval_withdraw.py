@@ -68,6 +68,7 @@ def test_a_decision_after_the_task_ended_is_refused_even_if_still_open(session, 
         approvals.decide(session=session, user=world["owner"],
                          approval_id=world["rows"][0].id, decision="allow")
     assert err.value.key == "approvals.task_ended"
+    assert approvals.pending_for(session=session, user=world["editor"]) == []  # off the banner
     assert session.get(Approval, world["rows"][0].id).decision == ""
 
 
@@ -77,3 +78,15 @@ def test_withdraw_of_a_task_with_nothing_open_does_nothing(session, world):
                          decision="allow")
     assert approvals.withdraw_open(session=session, task_id=world["task"].id,
                                    reason="approvals.withdrawn.finished") == []
+
+
+def test_a_decision_after_a_cancel_was_asked_for_is_refused(session, world):
+    task = world["task"]
+    task.cancel_requested_by = world["owner"].id  # the worker is stopping the run
+    session.add(task)
+    session.commit()
+    with pytest.raises(InvalidInput) as err:
+        approvals.decide(session=session, user=world["editor"],
+                         approval_id=world["rows"][0].id, decision="allow")
+    assert err.value.key == "approvals.task_ended"
+    assert approvals.pending_for(session=session, user=world["editor"]) == []  # off the banner
