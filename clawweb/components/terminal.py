@@ -3,7 +3,7 @@
 Output never goes through Reflex vars (every change would resend the whole
 list). The loop sends small ops with ``rx.call_script``; ``TERM_JS`` applies
 them to ``#task-term-out``, which React renders empty and never touches. The
-HTML inside each op comes from ``clawweb.services.ansi`` (escaped, inert).
+HTML inside each op comes from ``clawweb.live.ansi`` (escaped, inert).
 """
 
 from __future__ import annotations

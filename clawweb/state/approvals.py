@@ -15,7 +15,7 @@ import reflex as rx
 from clawweb import routes
 from clawweb.db import session_scope
 from clawweb.services import approvals as approval_service
-from clawweb.services.conversation import input_text, summary_of
+from clawweb.live.conversation import input_text, summary_of
 from clawweb.state import offload
 from clawweb.state.access import signed_in
 from clawweb.state.base import AppState

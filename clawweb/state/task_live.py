@@ -31,9 +31,9 @@ from clawweb.components.terminal import TERM_JS
 from clawweb.db import session_scope
 from clawweb.i18n import stored
 from clawweb.services import task_views
-from clawweb.services.conversation import Conversation
+from clawweb.live.conversation import Conversation
 from clawweb.services import tasks as task_service
-from clawweb.services.term_window import TermWindow
+from clawweb.live.term_window import TermWindow
 from clawweb.state import task_conversation as claude
 from clawweb.state import task_feed as feed
 from clawweb.state.access import signed_in, streaming

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from clawweb import streams
 from clawweb.i18n import messages, stored
-from clawweb.services.conversation import Conversation
-from clawweb.services.term_window import TermWindow
+from clawweb.live.conversation import Conversation
+from clawweb.live.term_window import TermWindow
 
 ROOT = Path(__file__).resolve().parents[2]
 

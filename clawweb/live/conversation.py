@@ -27,7 +27,7 @@ import json
 from typing import Any, Iterable
 
 from clawweb.i18n import DEFAULT_LANGUAGE, stored
-from clawweb.services import egress_notices
+from clawweb.live import egress_notices
 
 MAX_ITEMS = 100
 PAGE_ITEMS = 100

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from clawweb import streams
 from clawweb.i18n import DEFAULT_LANGUAGE, stored
-from clawweb.services.ansi import AnsiRenderer, normalize, plain_lines
+from clawweb.live.ansi import AnsiRenderer, normalize, plain_lines
 
 MAX_LINES = 5000
 MAX_CHARS = 1_000_000

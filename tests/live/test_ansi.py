@@ -7,7 +7,7 @@ import re
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from clawweb.services.ansi import AnsiRenderer, plain_lines, to_html
+from clawweb.live.ansi import AnsiRenderer, plain_lines, to_html
 
 TAG = re.compile(r"<[^>]*>")
 

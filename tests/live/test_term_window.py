@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from clawweb.streams import Event
-from clawweb.services.term_window import TermWindow
+from clawweb.live.term_window import TermWindow
 
 
 def _out(seq, text, stream="stdout"):

@@ -1,8 +1,8 @@
-"""Folding agent.* events into bounded view items (clawweb.services.conversation)."""
+"""Folding agent.* events into bounded view items (clawweb.live.conversation)."""
 
 from __future__ import annotations
 
-from clawweb.services import conversation as conv
+from clawweb.live import conversation as conv
 from clawweb.streams import Event
 
 
