@@ -20,6 +20,8 @@ HEAD = [
     rx.el.link(rel="apple-touch-icon", href="/icon-192.png"),
     rx.el.meta(name="theme-color", content="#0b0d10"),
     rx.el.meta(name="viewport", content="width=device-width, initial-scale=1, viewport-fit=cover"),
+    # The task terminal's op applier (assets/term.js): a file, as the CSP wants scripts.
+    rx.el.script(src="/term.js", defer=True),
 ]
 
 app = rx.App(

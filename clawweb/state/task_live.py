@@ -27,7 +27,6 @@ from typing import Any
 import reflex as rx
 
 from clawweb import routes
-from clawweb.components.terminal import TERM_JS
 from clawweb.db import session_scope
 from clawweb.i18n import stored
 from clawweb.services import task_views
@@ -47,9 +46,9 @@ GONE_AFTER_SECONDS = 60.0  # a client away this long stops its loop (the watchdo
 LOOP_STALE_SECONDS = 12.0
 
 
-def _script(gen: int, op: dict, install: bool = False):
-    call = f"window.clawwebTerm&&window.clawwebTerm.apply({gen},{json.dumps(op)})"
-    return rx.call_script((TERM_JS + ";" + call) if install else call)
+def _script(gen: int, op: dict):
+    """One op for the page's terminal (``assets/term.js``, loaded by every page's head)."""
+    return rx.call_script(f"window.clawwebTerm&&window.clawwebTerm.apply({gen},{json.dumps(op)})")
 
 
 def _elapsed(detail: dict) -> str:
@@ -139,7 +138,7 @@ class TaskLiveState(AppState):
             self._show(task_id, detail)
             self.line_count, self.has_earlier = 0, False
             self._beat, self._gone_since = time.time(), 0.0
-            yield _script(gen, {"reset": 1, "prev": 0, "cursor": 0}, install=True)
+            yield _script(gen, {"reset": 1, "prev": 0, "cursor": 0})
         conv = Conversation(lang=lang) if detail.get("kind") == "claude" else None
         state = {"detail": detail, "checked": time.monotonic(), "flushed": 0.0,
                  "conv_v": -1, "conv_at": 0.0, "conv": conv, "extra": None}

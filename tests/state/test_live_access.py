@@ -138,7 +138,7 @@ async def test_task_output_loop_stops_within_2s_of_losing_access(world, engine, 
     from clawweb.state import task_live
     from clawweb.state.task_live import TaskLiveState
 
-    monkeypatch.setattr(task_live, "_script", lambda gen, op, install=False: ("op", gen, op))
+    monkeypatch.setattr(task_live, "_script", lambda gen, op: ("op", gen, op))
     _, state = new_state(TaskLiveState, world["token"])
     stop = asyncio.Event()
     publisher = asyncio.create_task(_publish_output(world["task_id"], stop))

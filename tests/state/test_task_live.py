@@ -83,7 +83,7 @@ async def test_history_then_live_then_status_reaches_the_header(world, engine, m
     from clawweb.state import task_live
 
     token, task_id = world
-    monkeypatch.setattr(task_live, "_script", lambda gen, op, install=False: ("op", gen, op))
+    monkeypatch.setattr(task_live, "_script", lambda gen, op: ("op", gen, op))
     with Session(engine) as s:
         s.add_all([TaskEvent(task_id=task_id, seq=i, ts=0.0, type="output",
                              data={"stream": "stdout", "text": f"line-{i}\n"})
