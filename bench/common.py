@@ -60,7 +60,7 @@ class Deployment:
     def _world(self) -> None:
         from clawweb.db import session_scope
         from clawweb.models import Project, User
-        from clawweb.services import projects
+        from clawweb.services.projects import service as projects
 
         with session_scope() as s:
             user = User(username="bench", password_hash="!")

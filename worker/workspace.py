@@ -58,7 +58,7 @@ def claude_dir(workdir: Path) -> Path:
 
 
 def _repo(project: Project) -> Path:
-    from clawweb.services import projects  # late: keeps import order loose
+    from clawweb.services.projects import service as projects
 
     return Path(projects.project_repo_path(project))
 

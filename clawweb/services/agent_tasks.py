@@ -17,7 +17,8 @@ from clawweb import redis_conn, streams
 from clawweb.models import (
     ACTIVE_STATUSES, TERMINAL_STATUSES, ProjectRole, Task, TaskStatus, User,
 )
-from clawweb.services import audit, credentials, projects, tasks
+from clawweb.services import audit, credentials, tasks
+from clawweb.services import access
 from clawweb.services.crypto import SecretUnreadable
 from clawweb.services.errors import InvalidInput, Unavailable
 
@@ -28,7 +29,7 @@ BUSY_STATUSES = (TaskStatus.queued, *ACTIVE_STATUSES)
 
 
 def _require(session: Session, user: User, project_id: int, role: ProjectRole) -> None:
-    projects.require_role(session=session, user=user, project_id=project_id, at_least=role)
+    access.require_role(session=session, user=user, project_id=project_id, at_least=role)
 
 
 def _check_credential(session: Session, user: User, project_id: int) -> None:

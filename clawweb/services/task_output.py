@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 
 from clawweb import db, redis_conn, streams
 from clawweb.models import ProjectRole, Task, TaskEvent, User
+from clawweb.services import access
 from clawweb.services.errors import NotFound
 
 log = logging.getLogger(__name__)
@@ -45,13 +46,11 @@ def history(*, session: Session, user: User, task_id: int, after_seq: int = 0,
     Raises:
         NotFound: no such task. PermissionDenied: the user may not see it.
     """
-    from clawweb.services import projects  # late: projects may import task services
-
     task = session.get(Task, task_id)
     if task is None:
         raise NotFound()
-    projects.require_role(session=session, user=user, project_id=task.project_id,
-                          at_least=ProjectRole.viewer)
+    access.require_role(session=session, user=user, project_id=task.project_id,
+                        at_least=ProjectRole.viewer)
     return db_events(session, task_id, after_seq, min(max(limit, 1), 5000))
 
 

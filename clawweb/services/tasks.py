@@ -17,7 +17,7 @@ from clawweb.models import (
     ACTIVE_STATUSES, TERMINAL_STATUSES, Priority, Project, ProjectMember, ProjectRole, Role,
     Task, TaskStatus, User, utcnow,
 )
-from clawweb.services import audit, task_queue
+from clawweb.services import access, audit, task_queue
 from clawweb.services.errors import InvalidInput, NotFound, PermissionDenied, Unavailable
 
 log = logging.getLogger(__name__)
@@ -29,10 +29,8 @@ CANCEL_SIGNAL_TTL = 7 * 86400
 
 
 def _require(session: Session, user: User, project_id: int, role: ProjectRole):
-    from clawweb.services import projects  # late: projects may import task services
-
-    return projects.require_role(session=session, user=user, project_id=project_id,
-                                 at_least=role)
+    return access.require_role(session=session, user=user, project_id=project_id,
+                               at_least=role)
 
 
 def _ping_redis():

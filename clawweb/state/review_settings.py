@@ -6,7 +6,7 @@ import reflex as rx
 
 from clawweb.db import session_scope
 from clawweb.models import Project, ProjectRole, User
-from clawweb.services import projects
+from clawweb.services import access
 from clawweb.services.errors import ServiceError
 from clawweb.services.review import actions, commit_message
 from clawweb.state.access import signed_in
@@ -31,8 +31,8 @@ class ShipSettingsState(AppState):
         if not project_id:
             return
         with session_scope() as s:
-            role = projects.require_role(session=s, user=user, project_id=project_id,
-                                         at_least=ProjectRole.viewer)
+            role = access.require_role(session=s, user=user, project_id=project_id,
+                                       at_least=ProjectRole.viewer)
             project = s.get(Project, project_id)
             self.ship_project = project.id
             self.ship_strategy, self.ship_role = project.merge_strategy, project.ship_role

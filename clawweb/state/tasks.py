@@ -20,7 +20,7 @@ import reflex as rx
 from clawweb import routes
 from clawweb.db import session_scope
 from clawweb.models import ProjectRole, TaskStatus
-from clawweb.services import agent_tasks, projects, task_output, task_views
+from clawweb.services import access, agent_tasks, task_output, task_views
 from clawweb.services import tasks as task_service
 from clawweb.services.errors import InvalidInput, ServiceError
 from clawweb.state import offload
@@ -73,8 +73,8 @@ def _path(state: rx.State) -> str:
 def _list_scope(project_id: int, session, user):
     """The live-access check of a task list: its project's role, or the visible projects."""
     if project_id:
-        return projects.require_role(session=session, user=user, project_id=project_id,
-                                     at_least=ProjectRole.viewer).value
+        return access.require_role(session=session, user=user, project_id=project_id,
+                                   at_least=ProjectRole.viewer).value
     return task_service.visible_project_ids(session, user)
 
 

@@ -32,7 +32,8 @@ def owner(app_env, admin_account, worker):
     """A member with a model key who owns a fresh project."""
     from clawweb.db import session_scope
     from clawweb.models import User
-    from clawweb.services import credentials, projects
+    from clawweb.services import credentials
+    from clawweb.services.projects import service as projects
 
     username = f"claude-{uuid.uuid4().hex[:6]}"
     user_id = make_user(username, PASSWORD)

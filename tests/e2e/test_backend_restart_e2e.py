@@ -30,7 +30,7 @@ def owner(app_env, admin_account):
     app_env.start_worker(name)
     from clawweb.db import session_scope
     from clawweb.models import User
-    from clawweb.services import projects
+    from clawweb.services.projects import service as projects
 
     user_id = make_user(name, PASSWORD)
     with session_scope() as s:

@@ -96,7 +96,8 @@ def worker(app_env):
 def owner(app_env, admin_account, worker):
     from clawweb.db import session_scope
     from clawweb.models import User
-    from clawweb.services import credentials, projects
+    from clawweb.services import credentials
+    from clawweb.services.projects import service as projects
 
     username = f"csp-{uuid.uuid4().hex[:6]}"
     user_id = make_user(username, PASSWORD)

@@ -31,7 +31,7 @@ def finished_task(session: Session, project: Project, user: User, files: dict[st
                   prompt: str = "add a greeting") -> Task:
     """A succeeded task whose branch was published like worker/workspace.py does it."""
     from clawweb.services import git_workdir
-    from clawweb.services.projects import project_repo_path
+    from clawweb.services.projects.service import project_repo_path
 
     task = Task(project_id=project.id, created_by=user.id, kind="shell", command=prompt,
                 status=TaskStatus.succeeded)

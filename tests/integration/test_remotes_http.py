@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from clawweb.i18n import t
 from clawweb.models import AuditEvent, ProjectRemote, ProjectRole, Task, TaskEvent
-from clawweb.services import projects
+from clawweb.services.projects import service as projects
 from clawweb.services.errors import NotFound, PermissionDenied
 from clawweb.services.remotes import push, store, sync
 from clawweb.services.remotes.errors import RemoteError

@@ -16,7 +16,8 @@ from sqlmodel import select
 
 from clawweb.i18n import t
 from clawweb.models import AuditEvent, ProjectRemote, ProjectRole
-from clawweb.services import crypto, projects
+from clawweb.services import crypto
+from clawweb.services.projects import service as projects
 from clawweb.services.remotes import keys, push, store, sync
 from clawweb.services.remotes.errors import RemoteError
 from tests.integration.remotes_support import (PopenRecorder, add_member, finished_task,

@@ -137,7 +137,9 @@ async def test_project_deletion_is_a_background_event_that_shows_progress(engine
                                                                           monkeypatch):
     """Deleting removes a repository from disk: no tab lock held, progress on the page."""
     from clawweb.models import Project
-    from clawweb.services import auth_sessions, passwords, projects
+    from clawweb.services import auth_sessions, passwords
+    from clawweb.services.projects import service as projects
+    from clawweb.services.projects import deletion
     from clawweb.state.projects import ProjectsState
 
     from tests.support.reflex_state import BackgroundProxy
@@ -160,14 +162,14 @@ async def test_project_deletion_is_a_background_event_that_shows_progress(engine
         state.router, url=type(state.router.url)(f"http://127.0.0.1/projects/{project.id}/settings"))
     state.delete_confirm = "Doomed"
     seen = []
-    real_delete = projects.delete_project
+    real_delete = deletion.delete_project
 
     def slow_delete(**kwargs):
         seen.append(state.deleting)
         time.sleep(SLOW_SECONDS)
         return real_delete(**kwargs)
 
-    monkeypatch.setattr(projects, "delete_project", slow_delete)
+    monkeypatch.setattr(deletion, "delete_project", slow_delete)
     ticker = Ticker()
     result = await handler.fn(BackgroundProxy(state))
     worst = await ticker.stop()

@@ -31,7 +31,8 @@ def _sign_in(s, name: str) -> str:
 
 @pytest.fixture
 def world(engine, fake_redis, fast_hashing):
-    from clawweb.services import git, passwords, projects
+    from clawweb.services import git, passwords
+    from clawweb.services.projects import service as projects
 
     with Session(engine) as s:
         people = {n: User(username=n, password_hash=passwords.hash_password(f"{n} pw 123456"))
@@ -127,7 +128,8 @@ def test_viewers_and_strangers_change_and_see_nothing(world, engine, who, monkey
 @pytest.fixture
 def pushed_world(world, engine, tmp_path, monkeypatch):
     """The project's remote is a real smart-HTTP server; a finished task has a branch."""
-    from clawweb.services import git_workdir, projects
+    from clawweb.services import git_workdir
+    from clawweb.services.projects import service as projects
     from clawweb.services.remotes import store
     from tests.support.git_servers import GitHttpServer, allow_loopback_remotes, \
         make_bare_repo

@@ -14,7 +14,8 @@ from sqlmodel import Session, select
 
 from clawweb.i18n import t
 from clawweb.models import Project, ProjectRole, Task, User, utcnow
-from clawweb.services import agent_tasks, audit, credentials, projects
+from clawweb.services import agent_tasks, audit, credentials
+from clawweb.services.projects import service as projects
 from clawweb.services.crypto import SecretUnreadable
 from clawweb.services import tasks as task_service
 from clawweb.services.errors import InvalidInput, NotFound

@@ -11,7 +11,12 @@ from sqlmodel import select
 from clawweb.models import (
     AuditEvent, Project, ProjectMember, ProjectRole, Role, Task, TaskEvent, TaskStatus, User,
 )
-from clawweb.services import git, projects
+from clawweb.services import git
+from clawweb.services import access
+from clawweb.services.projects import service as projects
+from clawweb.services.projects import deletion
+from clawweb.services.projects import members
+from clawweb.services.projects import settings as project_settings
 from clawweb.services.errors import InvalidInput, NotFound, PermissionDenied
 from clawweb.services.git import GitError
 
@@ -73,8 +78,8 @@ def test_create_empty_project(session, settings, alice, project):
     assert repo == settings.repos_dir / "my-app.git" and repo.is_dir()
     assert [c["subject"] for c in projects.recent_commits_for(
         session=session, user=alice, project_id=project.id)] == ["Initial commit"]
-    assert projects.require_role(session=session, user=alice, project_id=project.id,
-                                 at_least=ProjectRole.owner) == ProjectRole.owner
+    assert access.require_role(session=session, user=alice, project_id=project.id,
+                               at_least=ProjectRole.owner) == ProjectRole.owner
     [ev] = audits(session, "project.create")
     assert ev.actor_id == alice.id and ev.ip == "10.0.0.9" and ev.after["slug"] == "my-app"
 
@@ -191,11 +196,11 @@ def test_stranger_gets_not_found_like_a_missing_project(session, make_user, proj
         for call in (
             lambda: projects.get_project(session=session, user=mallory, project_id=pid),
             lambda: projects.recent_commits_for(session=session, user=mallory, project_id=pid),
-            lambda: projects.update_project(session=session, user=mallory, project_id=pid,
-                                            name="pwned"),
-            lambda: projects.add_member(session=session, user=mallory, project_id=pid,
-                                        username="mallory", role="owner"),
-            lambda: projects.delete_project(session=session, user=mallory, project_id=pid,
+            lambda: project_settings.update_project(session=session, user=mallory, project_id=pid,
+                                                    name="pwned"),
+            lambda: members.add_member(session=session, user=mallory, project_id=pid,
+                                       username="mallory", role="owner"),
+            lambda: deletion.delete_project(session=session, user=mallory, project_id=pid,
                                             confirm_name="My App"),
         ):
             with pytest.raises(NotFound) as err:
@@ -207,17 +212,17 @@ def test_stranger_gets_not_found_like_a_missing_project(session, make_user, proj
 def test_viewer_and_editor_cannot_change_project(session, alice, make_user, project):
     for name, role in (("vera", "viewer"), ("ed", "editor")):
         u = make_user(name)
-        projects.add_member(session=session, user=alice, project_id=project.id,
-                            username=name, role=role)
+        members.add_member(session=session, user=alice, project_id=project.id,
+                           username=name, role=role)
         assert projects.get_project(session=session, user=u, project_id=project.id)
         with pytest.raises(PermissionDenied):
-            projects.update_project(session=session, user=u, project_id=project.id,
-                                    name="changed")
+            project_settings.update_project(session=session, user=u, project_id=project.id,
+                                            name="changed")
         with pytest.raises(PermissionDenied):
-            projects.add_member(session=session, user=u, project_id=project.id,
-                                username="alice", role="owner")
+            members.add_member(session=session, user=u, project_id=project.id,
+                               username="alice", role="owner")
         with pytest.raises(PermissionDenied):
-            projects.delete_project(session=session, user=u, project_id=project.id,
+            deletion.delete_project(session=session, user=u, project_id=project.id,
                                     confirm_name="My App")
     assert session.get(Project, project.id).name == "My App"
 
@@ -232,19 +237,19 @@ def test_disabled_or_anonymous_user_is_refused(session, make_user, project):
 
 
 def test_admin_counts_as_owner(session, admin, project):
-    assert projects.require_role(session=session, user=admin, project_id=project.id,
-                                 at_least=ProjectRole.owner) == ProjectRole.owner
-    projects.update_project(session=session, user=admin, project_id=project.id,
-                            description="by admin")
+    assert access.require_role(session=session, user=admin, project_id=project.id,
+                               at_least=ProjectRole.owner) == ProjectRole.owner
+    project_settings.update_project(session=session, user=admin, project_id=project.id,
+                                    description="by admin")
     assert session.get(Project, project.id).description == "by admin"
 
 
 # --- update ---------------------------------------------------------------------------
 
 def test_update_project_validates_and_audits(session, alice, project):
-    p = projects.update_project(session=session, user=alice, project_id=project.id,
-                                name="Renamed", max_concurrent_tasks=5,
-                                task_timeout_seconds=600, ip="1.2.3.4")
+    p = project_settings.update_project(session=session, user=alice, project_id=project.id,
+                                        name="Renamed", max_concurrent_tasks=5,
+                                        task_timeout_seconds=600, ip="1.2.3.4")
     assert (p.name, p.max_concurrent_tasks, p.task_timeout_seconds) == ("Renamed", 5, 600)
     [ev] = audits(session, "project.update")
     assert ev.before["name"] == "My App" and ev.after["name"] == "Renamed"
@@ -253,21 +258,23 @@ def test_update_project_validates_and_audits(session, alice, project):
                {"task_timeout_seconds": 5}, {"task_timeout_seconds": "600"},
                {"max_concurrent_tasks": True}):
         with pytest.raises(InvalidInput) as err:
-            projects.update_project(session=session, user=alice, project_id=project.id, **kw)
+            project_settings.update_project(session=session, user=alice,
+                                            project_id=project.id, **kw)
         assert err.value.key == "projects.limit_invalid"
     with pytest.raises(InvalidInput):
-        projects.update_project(session=session, user=alice, project_id=project.id, name=" ")
+        project_settings.update_project(session=session, user=alice, project_id=project.id,
+                                        name=" ")
 
 
 def test_update_default_branch_must_exist(session, alice, project):
     with pytest.raises(InvalidInput) as err:
-        projects.update_project(session=session, user=alice, project_id=project.id,
-                                default_branch="nope")
+        project_settings.update_project(session=session, user=alice, project_id=project.id,
+                                        default_branch="nope")
     assert err.value.key == "git.branch_missing"
     repo = projects.project_repo_path(project)
     git.run_git(["--git-dir", str(repo), "branch", "dev", "main"])
-    p = projects.update_project(session=session, user=alice, project_id=project.id,
-                                default_branch="dev")
+    p = project_settings.update_project(session=session, user=alice, project_id=project.id,
+                                        default_branch="dev")
     assert p.default_branch == "dev"
 
 
@@ -282,11 +289,11 @@ def test_delete_needs_exact_name_then_removes_everything(session, settings, alic
     session.commit()
     for wrong in ("my app", "My App ", ""):
         with pytest.raises(InvalidInput) as err:
-            projects.delete_project(session=session, user=alice, project_id=project.id,
+            deletion.delete_project(session=session, user=alice, project_id=project.id,
                                     confirm_name=wrong)
         assert err.value.key == "projects.confirm_mismatch"
     assert repo.is_dir()
-    projects.delete_project(session=session, user=alice, project_id=project.id,
+    deletion.delete_project(session=session, user=alice, project_id=project.id,
                             confirm_name="My App", ip="5.6.7.8")
     assert session.get(Project, project.id) is None
     assert session.exec(select(Task)).all() == [] and session.exec(select(TaskEvent)).all() == []
@@ -299,7 +306,7 @@ def test_delete_refused_while_a_task_is_active(session, alice, project):
     session.add(Task(project_id=project.id, command="sleep 1", status=TaskStatus.running))
     session.commit()
     with pytest.raises(InvalidInput) as err:
-        projects.delete_project(session=session, user=alice, project_id=project.id,
+        deletion.delete_project(session=session, user=alice, project_id=project.id,
                                 confirm_name="My App")
     assert err.value.key == "projects.has_active_tasks"
     assert projects.project_repo_path(project).is_dir()
@@ -308,9 +315,9 @@ def test_delete_refused_while_a_task_is_active(session, alice, project):
 def test_delete_failure_keeps_repository(session, alice, project, monkeypatch):
     def boom(*a, **kw):
         raise RuntimeError("db down")
-    monkeypatch.setattr(projects, "_delete_rows", boom)
+    monkeypatch.setattr(deletion, "_delete_rows", boom)
     with pytest.raises(RuntimeError):
-        projects.delete_project(session=session, user=alice, project_id=project.id,
+        deletion.delete_project(session=session, user=alice, project_id=project.id,
                                 confirm_name="My App")
     assert projects.project_repo_path(project).is_dir()
     assert session.get(Project, project.id) is not None
@@ -320,16 +327,16 @@ def test_delete_failure_keeps_repository(session, alice, project, monkeypatch):
 
 def test_members_add_change_remove_are_audited(session, alice, make_user, project):
     bob = make_user("bob")
-    projects.add_member(session=session, user=alice, project_id=project.id,
-                        username="BOB", role="editor")
-    assert projects.require_role(session=session, user=bob, project_id=project.id,
-                                 at_least=ProjectRole.editor) == ProjectRole.editor
-    projects.set_member_role(session=session, user=alice, project_id=project.id,
-                             user_id=bob.id, role=ProjectRole.viewer)
-    assert [(m["username"], m["role"]) for m in projects.list_members(
+    members.add_member(session=session, user=alice, project_id=project.id,
+                       username="BOB", role="editor")
+    assert access.require_role(session=session, user=bob, project_id=project.id,
+                               at_least=ProjectRole.editor) == ProjectRole.editor
+    members.set_member_role(session=session, user=alice, project_id=project.id,
+                            user_id=bob.id, role=ProjectRole.viewer)
+    assert [(m["username"], m["role"]) for m in members.list_members(
         session=session, user=bob, project_id=project.id)] == [("alice", "owner"),
                                                               ("bob", "viewer")]
-    projects.remove_member(session=session, user=alice, project_id=project.id, user_id=bob.id)
+    members.remove_member(session=session, user=alice, project_id=project.id, user_id=bob.id)
     with pytest.raises(NotFound):
         projects.get_project(session=session, user=bob, project_id=project.id)
     add, upd, rem = (audits(session, a)[0] for a in ("member.add", "member.update",
@@ -346,41 +353,41 @@ def test_add_member_errors(session, alice, make_user, project):
                                 ("alice", "viewer", "projects.already_member"),
                                 ("alice", "superuser", "projects.role_invalid")):
         with pytest.raises(InvalidInput) as err:
-            projects.add_member(session=session, user=alice, project_id=project.id,
-                                username=username, role=role)
+            members.add_member(session=session, user=alice, project_id=project.id,
+                               username=username, role=role)
         assert err.value.key == key
 
 
 def test_last_owner_cannot_be_removed_or_demoted(session, alice, make_user, project):
     for call in (
-        lambda: projects.remove_member(session=session, user=alice, project_id=project.id,
-                                       user_id=alice.id),
-        lambda: projects.set_member_role(session=session, user=alice, project_id=project.id,
-                                         user_id=alice.id, role="editor"),
+        lambda: members.remove_member(session=session, user=alice, project_id=project.id,
+                                      user_id=alice.id),
+        lambda: members.set_member_role(session=session, user=alice, project_id=project.id,
+                                        user_id=alice.id, role="editor"),
     ):
         with pytest.raises(InvalidInput) as err:
             call()
         assert err.value.key == "projects.last_owner"
     carol = make_user("carol")
-    projects.add_member(session=session, user=alice, project_id=project.id,
-                        username="carol", role="owner")
-    projects.set_member_role(session=session, user=alice, project_id=project.id,
-                             user_id=alice.id, role="viewer")
+    members.add_member(session=session, user=alice, project_id=project.id,
+                       username="carol", role="owner")
+    members.set_member_role(session=session, user=alice, project_id=project.id,
+                            user_id=alice.id, role="viewer")
     with pytest.raises(InvalidInput):
-        projects.remove_member(session=session, user=carol, project_id=project.id,
-                               user_id=carol.id)
+        members.remove_member(session=session, user=carol, project_id=project.id,
+                              user_id=carol.id)
 
 
 def test_member_may_leave_but_not_remove_others(session, alice, make_user, project):
     bob, vera = make_user("bob"), make_user("vera")
     for name in ("bob", "vera"):
-        projects.add_member(session=session, user=alice, project_id=project.id,
-                            username=name, role="editor")
+        members.add_member(session=session, user=alice, project_id=project.id,
+                           username=name, role="editor")
     with pytest.raises(PermissionDenied):
-        projects.remove_member(session=session, user=bob, project_id=project.id,
-                               user_id=vera.id)
-    projects.remove_member(session=session, user=bob, project_id=project.id, user_id=bob.id)
-    assert [m["username"] for m in projects.list_members(
+        members.remove_member(session=session, user=bob, project_id=project.id,
+                              user_id=vera.id)
+    members.remove_member(session=session, user=bob, project_id=project.id, user_id=bob.id)
+    assert [m["username"] for m in members.list_members(
         session=session, user=alice, project_id=project.id)] == ["alice", "vera"]
 
 
@@ -391,7 +398,10 @@ def test_member_clones_local_path_only_under_allowed_roots(session, settings, tm
 
     from clawweb import settings as settings_mod
     from clawweb.models import Role, User
-    from clawweb.services import projects
+    from clawweb.services.projects import service as projects
+    from clawweb.services.projects import deletion
+    from clawweb.services.projects import members
+    from clawweb.services.projects import settings as project_settings
     from clawweb.services.errors import PermissionDenied
 
     allowed = tmp_path / "shared-repos"

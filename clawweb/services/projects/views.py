@@ -10,7 +10,8 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from clawweb.models import Project, ProjectRole, User
-from clawweb.services import projects
+from clawweb.services import access
+from clawweb.services.projects import service as projects
 
 
 def _summary(project: Project, role: ProjectRole) -> dict[str, str]:
@@ -28,8 +29,8 @@ def project_summaries(*, session: Session, user: User | None) -> list[dict[str, 
     """The caller's projects with their role on each, sorted by name."""
     out = []
     for project in projects.list_projects(session=session, user=user):
-        role = projects.require_role(session=session, user=user, project_id=project.id,
-                                     at_least=ProjectRole.viewer)
+        role = access.require_role(session=session, user=user, project_id=project.id,
+                                   at_least=ProjectRole.viewer)
         out.append(_summary(project, role))
     return out
 
@@ -40,8 +41,8 @@ def project_detail(*, session: Session, user: User | None, project_id: int) -> d
     Raises:
         NotFound: no such project or the caller is not a member.
     """
-    role = projects.require_role(session=session, user=user, project_id=project_id,
-                                 at_least=ProjectRole.viewer)
+    role = access.require_role(session=session, user=user, project_id=project_id,
+                               at_least=ProjectRole.viewer)
     project = session.get(Project, project_id)
     view = _summary(project, role)
     view.update({

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from clawweb.models import ProjectRole, Role, User
-from clawweb.services import project_views, projects
+from clawweb.services.projects import views as project_views
+from clawweb.services.projects import service as projects
+from clawweb.services.projects import members
+from clawweb.services.projects import settings as project_settings
 from clawweb.services.errors import NotFound
 
 
@@ -23,8 +26,8 @@ def users(session):
 def project(session, users):
     project = projects.create_project(session=session, user=users["alice"], name="Zeta App",
                                       description="the app")
-    projects.add_member(session=session, user=users["alice"], project_id=project.id,
-                        username="bob", role=ProjectRole.viewer)
+    members.add_member(session=session, user=users["alice"], project_id=project.id,
+                       username="bob", role=ProjectRole.viewer)
     return project
 
 
@@ -42,8 +45,8 @@ def test_summaries_carry_each_callers_role(session, users, project):
 
 
 def test_detail_is_strings_and_minutes(session, users, project):
-    projects.update_project(session=session, user=users["alice"], project_id=project.id,
-                            task_timeout_seconds=5400, max_concurrent_tasks=7)
+    project_settings.update_project(session=session, user=users["alice"], project_id=project.id,
+                                    task_timeout_seconds=5400, max_concurrent_tasks=7)
     view = project_views.project_detail(session=session, user=users["bob"],
                                         project_id=project.id)
     assert view["role"] == "viewer"
