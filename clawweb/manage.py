@@ -84,7 +84,7 @@ def redis_warnings(url: str) -> list[str]:
 
 def proxy_warning() -> str | None:
     """A warning when sign-ins came through a proxy that clawweb was not told about."""
-    from clawweb.services import throttle
+    from clawweb.services.accounts import throttle
     from clawweb.services.errors import Unavailable
 
     if get_settings().trusted_proxy_hops:
@@ -110,7 +110,7 @@ def check() -> int:
 
 def print_setup_code() -> None:
     from clawweb.db import session_scope
-    from clawweb.services import setup
+    from clawweb.services.accounts import setup
 
     with session_scope() as s:
         code = setup.ensure_setup_code(session=s)

@@ -25,7 +25,7 @@ from clawweb.http import session_cookie
 from clawweb.http.client import client_address
 from clawweb.i18n import LANGUAGES, pick_language, t
 from clawweb.models import User
-from clawweb.services import auth_sessions
+from clawweb.services.accounts import auth_sessions
 from clawweb.services.errors import ServiceError
 from clawweb.settings import get_settings
 from clawweb.state.access import public, server_only

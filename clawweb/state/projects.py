@@ -15,11 +15,8 @@ import reflex as rx
 from clawweb import routes
 from clawweb.db import session_scope
 from clawweb.models import ProjectRole, User
-from clawweb.services.projects import views as project_views
-from clawweb.services.projects import service as projects
-from clawweb.services.projects import deletion
-from clawweb.services.projects import members
-from clawweb.services.projects import settings as project_settings
+from clawweb.services.projects import deletion, service as projects, views as project_views
+from clawweb.services.projects import members, settings as project_settings
 from clawweb.services.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
 from clawweb.state.access import signed_in, streaming
 from clawweb.state.base import AppState

@@ -33,8 +33,7 @@ from clawweb.services import task_views
 from clawweb.live.conversation import Conversation
 from clawweb.services import tasks as task_service
 from clawweb.live.term_window import TermWindow
-from clawweb.state import task_conversation as claude
-from clawweb.state import task_feed as feed
+from clawweb.state import task_conversation as claude, task_feed as feed
 from clawweb.state.access import signed_in, streaming
 from clawweb.state.base import AppState
 from clawweb.state.live_access import SIGNED_OUT, Caller

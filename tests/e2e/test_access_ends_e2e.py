@@ -29,9 +29,8 @@ def member(app_env, admin_account):
     """A member with a signed-in session, an editor of a project with a running task."""
     from clawweb.db import session_scope
     from clawweb.models import ProjectMember, ProjectRole, Task, TaskStatus, User, utcnow
-    from clawweb.services import auth_sessions
-    from clawweb.services.projects import service as projects
-    from clawweb.services.projects import members
+    from clawweb.services.accounts import auth_sessions
+    from clawweb.services.projects import members, service as projects
     from sqlmodel import select
 
     name = f"gone-{uuid.uuid4().hex[:6]}"
@@ -56,9 +55,8 @@ def _take_access(member: dict, how: str) -> None:
     """The real service calls an admin or the user would make."""
     from clawweb.db import session_scope
     from clawweb.models import AuthSession, User
-    from clawweb.services import accounts, auth_sessions
-    from clawweb.services.projects import service as projects
-    from clawweb.services.projects import members
+    from clawweb.services.accounts import auth_sessions, users as accounts
+    from clawweb.services.projects import members, service as projects
     from sqlmodel import select
 
     with session_scope() as s:

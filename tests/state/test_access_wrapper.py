@@ -51,7 +51,7 @@ def slow_setup_check(monkeypatch, engine, fake_redis):
     ``SignInState.load_sign_in`` is a plain public handler; its one service call
     stands in for any blocking body (argon2, git, a SQLite busy wait).
     """
-    from clawweb.services import setup
+    from clawweb.services.accounts import setup
 
     seen = {"threads": [], "finished": 0}
 
@@ -137,9 +137,8 @@ async def test_project_deletion_is_a_background_event_that_shows_progress(engine
                                                                           monkeypatch):
     """Deleting removes a repository from disk: no tab lock held, progress on the page."""
     from clawweb.models import Project
-    from clawweb.services import auth_sessions, passwords
-    from clawweb.services.projects import service as projects
-    from clawweb.services.projects import deletion
+    from clawweb.services.accounts import auth_sessions, passwords
+    from clawweb.services.projects import deletion, service as projects
     from clawweb.state.projects import ProjectsState
 
     from tests.support.reflex_state import BackgroundProxy

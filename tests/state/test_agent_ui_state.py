@@ -22,7 +22,7 @@ SECRET = "sk-ant-api03-" + "Z9" * 20 + "wxyz"
 
 @pytest.fixture
 def world(engine, fake_redis, fast_hashing):
-    from clawweb.services import auth_sessions, passwords
+    from clawweb.services.accounts import auth_sessions, passwords
 
     with Session(engine) as s:
         user = User(username="olive", password_hash=passwords.hash_password("olive pw 12345"))

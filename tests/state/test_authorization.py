@@ -148,7 +148,7 @@ def world(engine, fake_redis, fast_hashing):
     """A victim with a project, a task and its output; a member with no rights."""
     from sqlmodel import Session
 
-    from clawweb.services import auth_sessions, passwords
+    from clawweb.services.accounts import auth_sessions, passwords
 
     with Session(engine) as s:
         for i in range(1, VICTIM_ID):  # make the victim's ids all equal VICTIM_ID
@@ -274,7 +274,7 @@ def must_change(world, engine):
     """
     from sqlmodel import Session
 
-    from clawweb.services import auth_sessions, passwords
+    from clawweb.services.accounts import auth_sessions, passwords
 
     with Session(engine) as s:
         s.add(User(id=CAROL_ID, username="carol", role=Role.admin,

@@ -30,7 +30,7 @@ BOUND_SECONDS = 2.0
 @pytest.fixture
 def world(engine, redis_url, fast_hashing):
     """alice (member, editor of P) with a running task in P; her session token."""
-    from clawweb.services import auth_sessions, passwords
+    from clawweb.services.accounts import auth_sessions, passwords
 
     with Session(engine) as s:
         user = User(username="alice", password_hash=passwords.hash_password("alice pw 12345"))

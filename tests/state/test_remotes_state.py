@@ -21,7 +21,7 @@ TOKEN = "ghp_stateTestSecretToken00000001"
 
 
 def _sign_in(s, name: str) -> str:
-    from clawweb.services import auth_sessions
+    from clawweb.services.accounts import auth_sessions
 
     _, token = auth_sessions.sign_in(session=s, username=name, password=f"{name} pw 123456",
                                      ip="", user_agent="")
@@ -31,7 +31,8 @@ def _sign_in(s, name: str) -> str:
 
 @pytest.fixture
 def world(engine, fake_redis, fast_hashing):
-    from clawweb.services import git, passwords
+    from clawweb.services import git
+    from clawweb.services.accounts import passwords
     from clawweb.services.projects import service as projects
 
     with Session(engine) as s:

@@ -23,7 +23,7 @@ def w(session, tmp_path, settings):
 
 
 def _token(w, user) -> str:
-    from clawweb.services import auth_sessions
+    from clawweb.services.accounts import auth_sessions
 
     token = secrets.token_urlsafe(32)
     w.session.add(AuthSession(user_id=user.id, token_hash=auth_sessions.hash_token(token),

@@ -22,7 +22,7 @@ from tests.support.reflex_state import BackgroundProxy, new_state
 
 @pytest.fixture
 def world(engine, redis_url, fast_hashing):
-    from clawweb.services import auth_sessions, passwords
+    from clawweb.services.accounts import auth_sessions, passwords
 
     with Session(engine) as s:
         user = User(username="alice", password_hash=passwords.hash_password("alice pw 12345"))

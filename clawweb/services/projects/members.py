@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from clawweb.models import ProjectMember, ProjectRole, User
 from clawweb.services import audit
 from clawweb.services.access import active_user, require_role
-from clawweb.services.auth_sessions import find_user  # case-insensitive lookup
+from clawweb.services.accounts.auth_sessions import find_user  # case-insensitive lookup
 from clawweb.services.errors import InvalidInput, NotFound
 
 

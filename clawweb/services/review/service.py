@@ -15,8 +15,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from clawweb.models import TERMINAL_STATUSES, Project, ProjectRole, Task, TaskStatus, User
-from clawweb.services import git
-from clawweb.services import access
+from clawweb.services import access, git
 from clawweb.services.projects import service as projects
 from clawweb.services import tasks as task_service
 from clawweb.services.errors import InvalidInput, NotFound

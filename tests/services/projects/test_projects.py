@@ -11,11 +11,8 @@ from sqlmodel import select
 from clawweb.models import (
     AuditEvent, Project, ProjectMember, ProjectRole, Role, Task, TaskEvent, TaskStatus, User,
 )
-from clawweb.services import git
-from clawweb.services import access
-from clawweb.services.projects import service as projects
-from clawweb.services.projects import deletion
-from clawweb.services.projects import members
+from clawweb.services import access, git
+from clawweb.services.projects import deletion, members, service as projects
 from clawweb.services.projects import settings as project_settings
 from clawweb.services.errors import InvalidInput, NotFound, PermissionDenied
 from clawweb.services.git import GitError
@@ -398,9 +395,7 @@ def test_member_clones_local_path_only_under_allowed_roots(session, settings, tm
 
     from clawweb import settings as settings_mod
     from clawweb.models import Role, User
-    from clawweb.services.projects import service as projects
-    from clawweb.services.projects import deletion
-    from clawweb.services.projects import members
+    from clawweb.services.projects import deletion, members, service as projects
     from clawweb.services.projects import settings as project_settings
     from clawweb.services.errors import PermissionDenied
 

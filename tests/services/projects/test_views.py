@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 
 from clawweb.models import ProjectRole, Role, User
-from clawweb.services.projects import views as project_views
-from clawweb.services.projects import service as projects
-from clawweb.services.projects import members
+from clawweb.services.projects import members, service as projects, views as project_views
 from clawweb.services.projects import settings as project_settings
 from clawweb.services.errors import NotFound
 

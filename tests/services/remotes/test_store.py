@@ -20,8 +20,7 @@ TOKEN = "glpat-store-unit-secret-token-1"
 @pytest.fixture
 def world(session):
     from clawweb.services import git
-    from clawweb.services.projects import service as projects
-    from clawweb.services.projects import deletion
+    from clawweb.services.projects import deletion, service as projects
 
     alice, bob, eve = (User(username=n, password_hash="!") for n in ("alice", "bob", "eve"))
     session.add_all([alice, bob, eve])
@@ -159,8 +158,7 @@ def test_before_task_sync_is_off_by_default_and_never_raises(world, session, mon
 
 
 def test_deleting_a_project_deletes_its_remote(world, session):
-    from clawweb.services.projects import service as projects
-    from clawweb.services.projects import deletion
+    from clawweb.services.projects import deletion, service as projects
 
     alice, _, _, project = world
     store.set_token(session=session, user=alice, project_id=project.id, token=TOKEN)

@@ -19,7 +19,8 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from clawweb.models import Role, User
-from clawweb.services import accounts, audit, passwords, throttle
+from clawweb.services import audit
+from clawweb.services.accounts import passwords, throttle, users as accounts
 from clawweb.services.errors import InvalidInput
 from clawweb.settings import get_settings
 

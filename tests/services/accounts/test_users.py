@@ -1,4 +1,4 @@
-"""User accounts (clawweb/services/accounts.py)."""
+"""User accounts (clawweb/services/accounts/users.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from clawweb.i18n import messages
 from clawweb.models import AuditEvent, Invite, Role, User, utcnow
-from clawweb.services import accounts, auth_sessions, passwords, throttle
+from clawweb.services.accounts import auth_sessions, passwords, throttle, users as accounts
 from clawweb.services.errors import InvalidInput, PermissionDenied
 
 pytestmark = pytest.mark.usefixtures("fast_hashing", "fake_redis")
@@ -261,7 +261,7 @@ def test_audit_never_holds_a_hash(session, admin, member):
     assert "$argon2" not in dump and member.password_hash not in dump
 
 
-SERVICES = ["passwords", "accounts", "auth_sessions", "throttle", "setup"]
+SERVICES = ["passwords", "users", "auth_sessions", "throttle", "setup"]
 
 
 def test_every_key_these_services_raise_is_in_the_catalog():

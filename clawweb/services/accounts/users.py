@@ -17,7 +17,8 @@ from sqlmodel import Session, select
 
 from clawweb.i18n import LANGUAGES
 from clawweb.models import AuthSession, Invite, Role, User, utcnow
-from clawweb.services import audit, auth_sessions, passwords, throttle
+from clawweb.services import audit
+from clawweb.services.accounts import auth_sessions, passwords, throttle
 from clawweb.services.errors import InvalidInput, NotFound, PermissionDenied, Unavailable
 
 USERNAME_RE = re.compile(r"[A-Za-z0-9._-]{3,64}")

@@ -1,4 +1,4 @@
-"""Brute-force throttle (clawweb/services/throttle.py) against fakeredis."""
+"""Brute-force throttle (clawweb/services/accounts/throttle.py) against fakeredis."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from clawweb import streams
 from clawweb.models import AuditEvent, Role, User
-from clawweb.services import throttle
+from clawweb.services.accounts import throttle
 from clawweb.services.errors import InvalidInput, PermissionDenied, Unavailable
 
 
@@ -234,8 +234,7 @@ def test_forwarded_header_is_remembered_for_doctor(fake_redis, settings):
 
 
 def test_doctor_warns_about_a_proxy_with_no_trusted_hops(fake_redis, monkeypatch, settings):
-    from clawweb import manage
-    from clawweb import settings as settings_mod
+    from clawweb import manage, settings as settings_mod
 
     assert manage.proxy_warning() is None
     throttle.note_forwarded_header()
@@ -267,7 +266,7 @@ def test_real_redis_one_attacker_behind_a_proxy_cannot_lock_out_everyone(redis_u
     """Sign-in through the services as the HTTP route does: pace, wait, sign in."""
     import time
 
-    from clawweb.services import auth_sessions, passwords
+    from clawweb.services.accounts import auth_sessions, passwords
 
     pw = "violet-tractor-sings"
     session.add(User(username="alice", role=Role.member, password_hash=passwords.hash_password(pw)))

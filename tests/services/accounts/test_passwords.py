@@ -1,4 +1,4 @@
-"""Password hashing and policy (clawweb/services/passwords.py)."""
+"""Password hashing and policy (clawweb/services/accounts/passwords.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 from passlib.context import CryptContext
 
-from clawweb.services import passwords
+from clawweb.services.accounts import passwords
 from clawweb.services.errors import InvalidInput
 
 pytestmark = pytest.mark.usefixtures("fast_hashing")

@@ -1,4 +1,4 @@
-"""Sign-in sessions (clawweb/services/auth_sessions.py)."""
+"""Sign-in sessions (clawweb/services/accounts/auth_sessions.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from passlib.context import CryptContext
 from sqlmodel import select
 
 from clawweb.models import AuditEvent, AuthSession, Role, User, utcnow
-from clawweb.services import auth_sessions, passwords
+from clawweb.services.accounts import auth_sessions, passwords
 from clawweb.services.errors import InvalidInput, NotFound, PermissionDenied, Unavailable
 
 pytestmark = pytest.mark.usefixtures("fast_hashing", "fake_redis")

@@ -1,4 +1,4 @@
-"""First-run setup (clawweb/services/setup.py)."""
+"""First-run setup (clawweb/services/accounts/setup.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from clawweb.models import AuditEvent, Role, User
-from clawweb.services import auth_sessions, passwords, setup
+from clawweb.services.accounts import auth_sessions, passwords, setup
 from clawweb.services.errors import InvalidInput, Unavailable
 
 pytestmark = pytest.mark.usefixtures("fast_hashing", "fake_redis")

@@ -15,7 +15,8 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from clawweb.models import AuthSession, Role, User, utcnow
-from clawweb.services import audit, passwords, throttle
+from clawweb.services import audit
+from clawweb.services.accounts import passwords, throttle
 from clawweb.services.errors import InvalidInput, NotFound, PermissionDenied
 from clawweb.settings import get_settings
 
