@@ -18,7 +18,7 @@ from sqlmodel import Session
 from clawweb import db, redis_conn, streams
 from clawweb.i18n import stored
 from clawweb.models import ACTIVE_STATUSES, Project, Task, TaskEvent, TaskStatus, User, utcnow
-from clawweb.services import task_output, task_queue
+from clawweb.services.tasks import output as task_output, queue as task_queue
 from clawweb.services.remotes import sync as remote_sync
 from clawweb.services.errors import Unavailable
 from clawweb.settings import get_settings

@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 
 from clawweb import db, streams
 from clawweb.models import ACTIVE_STATUSES, Task, TaskStatus, utcnow
-from clawweb.services import task_queue
+from clawweb.services.tasks import queue as task_queue
 from clawweb.services.errors import Unavailable
 from worker import workspace
 # beat stays importable from here for older callers (recovery.beat).

@@ -18,7 +18,7 @@ import reflex as rx
 from clawweb import routes
 from clawweb.db import session_scope
 from clawweb.i18n import DEFAULT_LANGUAGE
-from clawweb.services import task_output
+from clawweb.services.tasks import output as task_output
 from clawweb.live.conversation import PAGE_ITEMS, Conversation
 from clawweb.state.approvals import pending_rows
 from clawweb.state.tasks import new_key

@@ -16,8 +16,8 @@ import time
 import reflex as rx
 
 from clawweb.db import session_scope
-from clawweb.services import task_output, task_views
-from clawweb.services import tasks as task_service
+from clawweb.services.tasks import output as task_output, views as task_views
+from clawweb.services.tasks import service as task_service
 from clawweb.services.errors import ServiceError
 
 log = logging.getLogger(__name__)

@@ -29,9 +29,9 @@ import reflex as rx
 from clawweb import routes
 from clawweb.db import session_scope
 from clawweb.i18n import stored
-from clawweb.services import task_views
+from clawweb.services.tasks import views as task_views
 from clawweb.live.conversation import Conversation
-from clawweb.services import tasks as task_service
+from clawweb.services.tasks import service as task_service
 from clawweb.live.term_window import TermWindow
 from clawweb.state import task_conversation as claude, task_feed as feed
 from clawweb.state.access import signed_in, streaming

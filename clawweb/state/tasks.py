@@ -20,7 +20,9 @@ import reflex as rx
 from clawweb import routes
 from clawweb.db import session_scope
 from clawweb.models import ProjectRole, TaskStatus
-from clawweb.services import access, agent_tasks, task_output, task_views, tasks as task_service
+from clawweb.services import access, agent_tasks
+from clawweb.services.tasks import output as task_output, views as task_views
+from clawweb.services.tasks import service as task_service
 from clawweb.services.errors import InvalidInput, ServiceError
 from clawweb.state import offload
 from clawweb.state.access import signed_in, streaming

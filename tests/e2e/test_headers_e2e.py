@@ -122,7 +122,8 @@ def _watch_csp(context) -> list[str]:
 def _task(user_id: int, project_id: int, *, command: str = "", prompt: str = "") -> int:
     from clawweb.db import session_scope
     from clawweb.models import User
-    from clawweb.services import agent_tasks, tasks
+    from clawweb.services import agent_tasks
+    from clawweb.services.tasks import service as tasks
 
     with session_scope() as s:
         user = s.get(User, user_id)

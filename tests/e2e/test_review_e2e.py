@@ -68,7 +68,7 @@ def team(app_env, admin_account, worker, tmp_path_factory):
 def _run_shell(team, command: str, timeout: float = 120) -> int:
     from clawweb.db import session_scope
     from clawweb.models import Task, TERMINAL_STATUSES, User
-    from clawweb.services import tasks
+    from clawweb.services.tasks import service as tasks
 
     with session_scope() as s:
         task = tasks.submit_task(session=s, user=s.get(User, team["owner_id"]),

@@ -18,7 +18,8 @@ from clawweb.i18n import t
 from clawweb.models import (
     AgentSettings, Project, ProjectMember, ProjectRole, Task, TaskEvent, TaskStatus, User,
 )
-from clawweb.services import agent_tasks, approvals, credentials, git, tasks
+from clawweb.services import agent_tasks, approvals, credentials, git
+from clawweb.services.tasks import service as tasks
 from clawweb.services.projects import service as projects
 from clawweb.services.errors import InvalidInput
 from tests.fixtures.fake_anthropic import FakeAnthropic, hang, text, tool_use

@@ -181,7 +181,7 @@ def test_a_task_of_a_project_that_syncs_first_starts_from_the_remotes_latest(
         world, session, server, fake_redis, monkeypatch):
     from worker import jobs
     from worker.sandbox import FakeRun, FakeSandbox
-    from clawweb.services import tasks
+    from clawweb.services.tasks import service as tasks
 
     people, project = world
     seen: list[str] = []

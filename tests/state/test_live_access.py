@@ -229,7 +229,8 @@ async def test_list_of_every_project_drops_a_lost_project_within_2s(world, engin
 
 def test_lists_across_projects_honour_disabled(world, engine):
     """A disabled user's (even an admin's) cross-project lists are refused."""
-    from clawweb.services import approvals, tasks
+    from clawweb.services import approvals
+    from clawweb.services.tasks import service as tasks
     from clawweb.services.errors import ServiceError
 
     with Session(engine, expire_on_commit=False) as s:

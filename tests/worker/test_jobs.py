@@ -10,7 +10,8 @@ from sqlmodel import Session, select
 
 from clawweb import streams
 from clawweb.models import Project, ProjectMember, ProjectRole, Task, TaskEvent, TaskStatus, User
-from clawweb.services import git, task_queue, tasks
+from clawweb.services import git
+from clawweb.services.tasks import queue as task_queue, service as tasks
 from clawweb.services.projects import service as projects
 from worker import jobs, recovery
 from worker.sandbox import FakeRun, FakeSandbox

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from clawweb.models import TERMINAL_STATUSES, Project, ProjectRole, Task, TaskStatus, User
 from clawweb.services import access, git
 from clawweb.services.projects import service as projects
-from clawweb.services import tasks as task_service
+from clawweb.services.tasks import service as task_service
 from clawweb.services.errors import InvalidInput, NotFound
 from clawweb.services.git import GitError
 from clawweb.services.review import diff, gitobj, tree

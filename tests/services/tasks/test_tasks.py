@@ -11,7 +11,7 @@ from clawweb import streams
 from clawweb.models import (
     AuditEvent, Project, ProjectMember, ProjectRole, Task, TaskEvent, TaskStatus, User,
 )
-from clawweb.services import task_queue, tasks
+from clawweb.services.tasks import queue as task_queue, service as tasks
 from clawweb.services.errors import InvalidInput, NotFound, PermissionDenied, Unavailable
 
 

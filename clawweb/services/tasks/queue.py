@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 
 from clawweb import redis_conn, streams
 from clawweb.models import ACTIVE_STATUSES, Project, Task, TaskStatus, utcnow
-from clawweb.services import task_output
+from clawweb.services.tasks import output as task_output
 from clawweb.services.errors import Unavailable
 
 log = logging.getLogger(__name__)

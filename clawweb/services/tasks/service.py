@@ -17,7 +17,8 @@ from clawweb.models import (
     ACTIVE_STATUSES, TERMINAL_STATUSES, Priority, Project, ProjectMember, ProjectRole, Role,
     Task, TaskStatus, User, utcnow,
 )
-from clawweb.services import access, audit, task_queue
+from clawweb.services import access, audit
+from clawweb.services.tasks import queue as task_queue
 from clawweb.services.errors import InvalidInput, NotFound, PermissionDenied, Unavailable
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from clawweb import streams
 from clawweb.models import (TERMINAL_STATUSES, Project, Task, TaskEvent, TaskStatus, User,
                             iso_utc)
-from clawweb.services import tasks as task_service
+from clawweb.services.tasks import service as task_service
 
 COMMAND_PREVIEW_CHARS = 300
 
