@@ -6,7 +6,7 @@ import reflex as rx
 
 from clawweb.components.credential import credential_card
 from clawweb.components.i18n import tr
-from clawweb.services.agent_settings import PERMISSION_MODES
+from clawweb.services.agents.settings import PERMISSION_MODES
 from clawweb.state.project_agent import ProjectAgentState as S
 
 MONO = "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace"

@@ -14,7 +14,7 @@ import reflex as rx
 
 from clawweb.db import session_scope
 from clawweb.models import ProjectRole
-from clawweb.services import agent_settings, credentials
+from clawweb.services.agents import credentials, settings as agent_settings
 from clawweb.services.projects import service as projects
 from clawweb.services.errors import InvalidInput, ServiceError
 from clawweb.state import credential_form

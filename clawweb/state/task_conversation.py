@@ -36,7 +36,7 @@ def _thread_row(task, current: int) -> dict:
 
 def _claude_extra(user, task_id: int) -> dict:
     """Pending approvals the user may answer, and the conversation thread around the task."""
-    from clawweb.services import agent_tasks
+    from clawweb.services.agents import tasks as agent_tasks
 
     with session_scope() as s:
         chain = agent_tasks.thread(session=s, user=user, task_id=task_id)
@@ -136,7 +136,7 @@ def apply_conv(live, state: dict) -> None:
 
 def interrupt(live) -> Any:
     """Body of ``TaskLiveState.interrupt_task`` (the guard has run)."""
-    from clawweb.services import agent_tasks
+    from clawweb.services.agents import tasks as agent_tasks
 
     user = live.require_user()
     if not live._task_id:
@@ -148,7 +148,7 @@ def interrupt(live) -> Any:
 
 def follow_up(live, form: dict) -> Any:
     """Body of ``TaskLiveState.follow_up`` (the guard has run)."""
-    from clawweb.services import agent_tasks
+    from clawweb.services.agents import tasks as agent_tasks
 
     user = live.require_user()
     if not live._task_id:

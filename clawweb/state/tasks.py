@@ -20,7 +20,8 @@ import reflex as rx
 from clawweb import routes
 from clawweb.db import session_scope
 from clawweb.models import ProjectRole, TaskStatus
-from clawweb.services import access, agent_tasks
+from clawweb.services import access
+from clawweb.services.agents import tasks as agent_tasks
 from clawweb.services.tasks import output as task_output, views as task_views
 from clawweb.services.tasks import service as task_service
 from clawweb.services.errors import InvalidInput, ServiceError

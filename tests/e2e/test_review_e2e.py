@@ -45,7 +45,7 @@ def team(app_env, admin_account, worker, tmp_path_factory):
     """An owner (with a model key) and a viewer on a project whose main has MAIN_FILES."""
     from clawweb.db import session_scope
     from clawweb.models import ProjectMember, ProjectRole, User
-    from clawweb.services import credentials
+    from clawweb.services.agents import credentials
     from clawweb.services.projects import service as projects
 
     suffix = uuid.uuid4().hex[:6]

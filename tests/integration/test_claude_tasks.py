@@ -18,7 +18,8 @@ from clawweb.i18n import t
 from clawweb.models import (
     AgentSettings, Project, ProjectMember, ProjectRole, Task, TaskEvent, TaskStatus, User,
 )
-from clawweb.services import agent_tasks, approvals, credentials, git
+from clawweb.services import approvals, git
+from clawweb.services.agents import credentials, tasks as agent_tasks
 from clawweb.services.tasks import service as tasks
 from clawweb.services.projects import service as projects
 from clawweb.services.errors import InvalidInput

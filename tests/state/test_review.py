@@ -103,7 +103,7 @@ def test_a_branch_that_moved_after_loading_is_not_merged(w):
 
 
 def test_a_conflict_lists_the_files_and_the_follow_up_is_offered(w, fake_redis):
-    from clawweb.services import credentials
+    from clawweb.services.agents import credentials
 
     task = w.task({"a.txt": "one\nTASK\nthree\n"})
     w.builder.commit("main", {"a.txt": "one\nMAIN\nthree\n"})

@@ -136,7 +136,7 @@ def test_the_task_records_the_proxys_metered_cost_not_the_clis(claude_env, monke
 
 def test_no_credential_fails_at_once(claude_env):
     h = claude_env
-    from clawweb.services import credentials
+    from clawweb.services.agents import credentials
     credentials.delete_user_credential(session=h.session, user=h.user)
     result = h.run(h.task("anything"))
     assert result.exit_code is None and "Account" in result.failure_reason

@@ -38,7 +38,7 @@ from clawweb import redis_conn, streams
 from clawweb.db import session_scope
 from clawweb.i18n import stored, t
 from clawweb.models import AgentSettings, Task
-from clawweb.services import agent_settings, credentials
+from clawweb.services.agents import credentials, settings as agent_settings
 from clawweb.services.crypto import SecretUnreadable
 from clawweb.settings import get_settings
 from worker import workspace

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from clawweb import streams
 from clawweb.models import AuditEvent, Project, ProjectMember, ProjectRole, Task, TaskStatus, User
-from clawweb.services import agent_tasks, credentials
+from clawweb.services.agents import credentials, tasks as agent_tasks
 from clawweb.services.errors import InvalidInput, NotFound, PermissionDenied
 
 SECRET = "sk-ant-api03-unit-" + "z" * 30

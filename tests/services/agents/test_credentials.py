@@ -2,7 +2,8 @@ import pytest
 from sqlmodel import select
 
 from clawweb.models import AuditEvent, Credential, ProjectRole
-from clawweb.services import credentials, crypto
+from clawweb.services import crypto
+from clawweb.services.agents import credentials
 from clawweb.services.errors import InvalidInput, PermissionDenied
 from tests.fixtures.fake_anthropic import FakeAnthropic
 from tests.services.agent_fixtures import add_member, make_project, make_task, make_user

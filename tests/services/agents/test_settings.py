@@ -1,7 +1,7 @@
 import pytest
 
 from clawweb.models import ProjectRole
-from clawweb.services import agent_settings
+from clawweb.services.agents import settings as agent_settings
 from clawweb.services.errors import InvalidInput, PermissionDenied
 from tests.services.agent_fixtures import add_member, make_project, make_user
 

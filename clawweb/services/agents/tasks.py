@@ -17,7 +17,8 @@ from clawweb import redis_conn, streams
 from clawweb.models import (
     ACTIVE_STATUSES, TERMINAL_STATUSES, ProjectRole, Task, TaskStatus, User,
 )
-from clawweb.services import access, audit, credentials
+from clawweb.services import access, audit
+from clawweb.services.agents import credentials
 from clawweb.services.tasks import service as tasks
 from clawweb.services.crypto import SecretUnreadable
 from clawweb.services.errors import InvalidInput, Unavailable
