@@ -18,7 +18,8 @@ from pathlib import Path
 
 from clawweb.db import session_scope
 from clawweb.models import Project, Task
-from clawweb.services import git, git_workdir
+from clawweb.services import git
+from worker import git_workdir
 from clawweb.services.review.commit_message import task_author, task_commit_message
 from clawweb.settings import get_settings
 from worker import taskfs

@@ -167,7 +167,7 @@ def test_the_token_never_reaches_a_tasks_working_copy(world, session):
     from pathlib import Path
     import tempfile
 
-    from clawweb.services import git_workdir
+    from worker import git_workdir
 
     people, project = world
     work = Path(tempfile.mkdtemp()) / "w"

@@ -129,7 +129,7 @@ def test_viewers_and_strangers_change_and_see_nothing(world, engine, who, monkey
 @pytest.fixture
 def pushed_world(world, engine, tmp_path, monkeypatch):
     """The project's remote is a real smart-HTTP server; a finished task has a branch."""
-    from clawweb.services import git_workdir
+    from worker import git_workdir
     from clawweb.services.projects import service as projects
     from clawweb.services.remotes import store
     from tests.support.git_servers import GitHttpServer, allow_loopback_remotes, \

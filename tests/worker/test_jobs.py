@@ -439,7 +439,7 @@ class _StuckHandle:
 
 def test_host_git_never_runs_while_the_container_may_still_exist(session, world, sandbox,
                                                                  monkeypatch):
-    from clawweb.services import git_workdir
+    from worker import git_workdir
     alice, project = world
     stuck: list[_StuckHandle] = []
     real_start = sandbox.start

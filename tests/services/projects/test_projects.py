@@ -157,7 +157,9 @@ def test_not_a_repo_leaves_nothing(session, settings, admin, tmp_path):
 def test_unreachable_source_leaves_nothing(session, settings, admin, monkeypatch):
     from tests.support.services import free_port
 
-    monkeypatch.setattr(git, "check_url", lambda url: url)  # allow a loopback http URL
+    # Allow a loopback http URL: the project's own check, and the clone's.
+    monkeypatch.setattr(git, "check_url", lambda url: url)
+    monkeypatch.setattr(git.repos, "check_url", lambda url: url)
     with pytest.raises(GitError) as err:
         projects.create_project(session=session, user=admin, name="X",
                                 source_url=f"http://127.0.0.1:{free_port()}/x.git")

@@ -1,5 +1,8 @@
 """Task working copies (the worker's side of host git), hardened against hostility.
 
+Only the worker touches working copies (``worker/workspace.py``); the web
+side reads a task's result from the project's bare repository.
+
 A task's container can write anything into its working copy, ``.git`` included.
 Before host git touches one, :func:`neutralize` resets its ``.git`` to a
 trusted state; git then runs through :func:`clawweb.services.git.run_git` with
@@ -14,20 +17,10 @@ import shutil
 import uuid
 from pathlib import Path
 
-# The private helpers are shared on purpose: one spelling of the hardened
-# invocation for bare repositories and working copies alike.
-from clawweb.services.git import (
-    DEFAULT_AUTHOR,
-    GitError,
-    _bare,
-    _git_out,
-    branch_exists,
-    branches,
-    check_branch_name,
-    default_branch,
-    resolve,
-    run_git,
-)
+# One spelling of the hardened invocation for bare repositories and working
+# copies alike: the runner's helpers, not a copy of them.
+from clawweb.services.git import (DEFAULT_AUTHOR, GitError, bare, branch_exists, branches,
+                                  check_branch_name, default_branch, git_out, resolve, run_git)
 
 # The whole .git/config of a working copy after neutralize(): nothing that names
 # a program, a path or a remote survives. The identity lets the task's own
@@ -167,15 +160,15 @@ def commit_all(workdir: Path, message: str, *, author_name: str = DEFAULT_AUTHOR
     if head_sha:
         run_git(wt + ["read-tree", head_sha], cwd=workdir)
     run_git(wt + ["add", "--all", "--", "."], cwd=workdir, timeout=600)
-    tree = _git_out(wt + ["write-tree"], cwd=workdir)
-    if head_sha and tree == _git_out(wt + ["rev-parse", f"{head_sha}^{{tree}}"]):
+    tree = git_out(wt + ["write-tree"], cwd=workdir)
+    if head_sha and tree == git_out(wt + ["rev-parse", f"{head_sha}^{{tree}}"]):
         return None
-    if not head_sha and tree == _git_out(wt + ["mktree"], input=b""):
+    if not head_sha and tree == git_out(wt + ["mktree"], input=b""):
         return None
     # The committer stays run_git's own identity (clawweb).
     ident = {"GIT_AUTHOR_NAME": author_name, "GIT_AUTHOR_EMAIL": author_email}
     parents = ["-p", head_sha] if head_sha else []
-    sha = _git_out(wt + ["commit-tree", tree, *parents, "-F", "-"],
+    sha = git_out(wt + ["commit-tree", tree, *parents, "-F", "-"],
                    input=message.encode(), env=ident)
     # Moves whatever branch HEAD names (or HEAD itself when detached).
     run_git(wt + ["update-ref", "-m", "clawweb commit", "HEAD", sha])
@@ -191,10 +184,10 @@ def diff_stat(workdir: Path, base: str | None, head: str = "HEAD") -> tuple[int,
     workdir = Path(workdir)
     neutralize(workdir)
     if base is None:
-        base = _git_out(_wt(workdir) + ["mktree"], input=b"")
+        base = git_out(_wt(workdir) + ["mktree"], input=b"")
     if not base or base.startswith("-") or head.startswith("-"):
         raise GitError("git.failed")
-    out = _git_out(_wt(workdir) + ["diff", "--numstat", "--no-ext-diff", "--no-textconv",
+    out = git_out(_wt(workdir) + ["diff", "--numstat", "--no-ext-diff", "--no-textconv",
                                    "--ignore-submodules=all", "--no-renames",
                                    base, head, "--"], cwd=workdir)
     files = ins = dels = 0
@@ -239,8 +232,8 @@ def publish_branch(workdir: Path, repo: Path, branch: str) -> str:
         raise GitError("git.branch_protected", branch=branch)
     workdir = Path(workdir)
     neutralize(workdir)
-    sha = _git_out(_wt(workdir) + ["rev-parse", "--verify", "HEAD^{commit}"])
-    run_git(_bare(repo) + ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head",
+    sha = git_out(_wt(workdir) + ["rev-parse", "--verify", "HEAD^{commit}"])
+    run_git(bare(repo) + ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head",
                            "--", str(workdir.absolute()), f"+{sha}:refs/heads/{branch}"],
             timeout=600)
     return sha

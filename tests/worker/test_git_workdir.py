@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from clawweb.services import git, git_workdir
+from clawweb.services import git
+from worker import git_workdir
 from clawweb.services.git import GitError
 
 TASK = "clawweb/task-1"

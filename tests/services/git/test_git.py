@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from clawweb.services import git, git_workdir
+from clawweb.services import git
+from worker import git_workdir
 from clawweb.services.git import GitError
 from tests.support.services import free_port
 
@@ -125,7 +126,7 @@ def test_clone_refuses_urls_before_running_git(url, key, tmp_path, monkeypatch):
 
     def no_git(*a, **kw):
         raise AssertionError("git must not run for a refused URL")
-    monkeypatch.setattr(git, "run_git", no_git)
+    monkeypatch.setattr(git.repos, "run_git", no_git)  # what clone_into runs
     asked = refuse_dns(monkeypatch)  # nor is any of these names looked up
     with pytest.raises(GitError) as err:
         git.clone_into(url, tmp_path / "dest.git")
@@ -175,7 +176,7 @@ class _Answer401(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def loopback_urls_allowed(monkeypatch):
     """Let clone_into reach http://127.0.0.1 test servers (production refuses them)."""
-    monkeypatch.setattr(git, "check_url", lambda url: url)
+    monkeypatch.setattr(git.repos, "check_url", lambda url: url)
 
 
 def test_clone_auth_required_leaves_nothing(tmp_path, loopback_urls_allowed):
@@ -241,7 +242,7 @@ def fake_resolver(monkeypatch, addrs: list[str]) -> None:
     def getaddrinfo(host, port, *a, **kw):
         return [(socket.AF_INET6 if ":" in a_ else socket.AF_INET, socket.SOCK_STREAM, 6, "",
                  (a_, port)) for a_ in addrs]
-    monkeypatch.setattr(git.socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(git.urls.socket, "getaddrinfo", getaddrinfo)
 
 
 @pytest.mark.parametrize("addrs", [["127.0.0.1"], ["10.0.0.5"], ["93.184.215.14", "::1"],
