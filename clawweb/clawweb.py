@@ -13,7 +13,8 @@ from clawweb.state.base import AppState
 from clawweb.state.projects import ProjectsState
 from clawweb.state.review import ReviewState
 from clawweb.state.review_files import FilesState
-from clawweb.state.tasks import TasksState
+from clawweb.state.task_list import TasksState
+from clawweb.state.task_page import TaskPageState
 
 HEAD = [
     rx.el.link(rel="manifest", href="/manifest.webmanifest"),
@@ -54,7 +55,7 @@ app.add_page(projects.project_settings_page, route=routes.PROJECT_SETTINGS, titl
 app.add_page(tasks.tasks_page, route=routes.TASKS, title="clawweb",
              on_load=[protected, TasksState.load_tasks])
 app.add_page(tasks.task_page, route=routes.TASK, title="clawweb",
-             on_load=[protected, TasksState.load_task])
+             on_load=[protected, TaskPageState.load_task])
 
 app.add_page(review.review_page, route=routes.TASK_REVIEW, title="clawweb",
              on_load=[protected, ReviewState.load_review])

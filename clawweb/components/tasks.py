@@ -7,7 +7,7 @@ from reflex_components_moment import moment
 
 from clawweb.components.i18n import tr
 from clawweb.components.layout import empty_state
-from clawweb.state.tasks import STATUS_FILTERS, TasksState
+from clawweb.state.task_list import STATUS_FILTERS, TasksState
 
 STATUS_COLOURS = {
     "queued": "gray", "running": "blue", "awaiting_approval": "amber",

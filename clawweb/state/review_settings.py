@@ -10,8 +10,7 @@ from clawweb.services import access
 from clawweb.services.errors import ServiceError
 from clawweb.services.review import actions, commit_message
 from clawweb.state.access import signed_in
-from clawweb.state.base import AppState
-from clawweb.state.review import route_id
+from clawweb.state.base import AppState, route_id
 
 
 class ShipSettingsState(AppState):

@@ -80,7 +80,7 @@ def signed_in(engine, fake_redis, fast_hashing):
 
 
 def test_rows_carry_the_rule_or_nothing(signed_in):
-    from clawweb.state.approvals import pending_rows
+    from clawweb.live.approval_rows import pending_rows
 
     rows = {r["id"]: r["rule"] for r in pending_rows(signed_in["user"], signed_in["task"].id)}
     assert rows == {signed_in["wide"]: "", signed_in["narrow"]: "Bash(npm test)"}

@@ -112,7 +112,7 @@ def test_task_list_stops_within_2s_for_a_client_that_sends_no_heartbeat(app_env,
     from clawweb import redis_conn, streams
     from clawweb.db import session_scope
     from clawweb.models import Task, TaskStatus
-    from clawweb.state.tasks import TasksState
+    from clawweb.state.task_list import TasksState
 
     redis = redis_conn.get_redis()
     stop = threading.Event()

@@ -10,7 +10,6 @@ must-change) and the loop must clear what it put in state and stop within 2 s.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import inspect
 import time
 
@@ -21,7 +20,7 @@ from clawweb import streams
 from clawweb.models import (AuthSession, Project, ProjectMember, ProjectRole, Role, Task,
                             TaskStatus, User, utcnow)
 
-from tests.support.reflex_state import BackgroundProxy, new_state, run_handler
+from tests.support.reflex_state import BackgroundProxy, new_state, run_handler, visit
 
 LOSSES = ["session_revoked", "user_disabled", "membership_removed", "must_change_password"]
 BOUND_SECONDS = 2.0
@@ -127,8 +126,7 @@ class Loop:
 
 
 def _with_path(state, path: str):
-    state.router = dataclasses.replace(state.router,
-                                       url=type(state.router.url)(f"http://127.0.0.1{path}"))
+    visit(state, path)
 
 
 @pytest.mark.asyncio
@@ -168,7 +166,7 @@ async def test_task_output_loop_stops_within_2s_of_losing_access(world, engine, 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("loss", LOSSES)
 async def test_project_task_list_loop_stops_within_2s_of_losing_access(world, engine, loss):
-    from clawweb.state.tasks import TasksState
+    from clawweb.state.task_list import TasksState
 
     _, state = new_state(TasksState, world["token"])
     _with_path(state, f"/projects/{world['project_id']}")
@@ -196,7 +194,7 @@ async def test_project_task_list_loop_stops_within_2s_of_losing_access(world, en
 @pytest.mark.asyncio
 async def test_list_of_every_project_drops_a_lost_project_within_2s(world, engine):
     """/tasks: losing one project shrinks the list at once (other projects stay)."""
-    from clawweb.state.tasks import TasksState
+    from clawweb.state.task_list import TasksState
 
     with Session(engine) as s:
         other = Project(name="Q", slug="q")

@@ -62,12 +62,17 @@ async def _run(state, task_id: int, until, timeout: float = 10):
     async def drain():
         async for item in gen:
             yielded.append(item)
-            if until(state, yielded):
-                return
 
+    # The loop sets vars under the lock and yields only browser ops: watch both.
+    loop = asyncio.create_task(drain())
     try:
-        await asyncio.wait_for(drain(), timeout)
+        async with asyncio.timeout(timeout):
+            while not until(state, yielded):
+                assert not loop.done() or loop.exception() is None, loop.exception()
+                await asyncio.sleep(0.02)
     finally:
+        loop.cancel()
+        await asyncio.gather(loop, return_exceptions=True)
         await gen.aclose()
     return yielded
 

@@ -1,4 +1,4 @@
-"""Tasks: the submit form, task lists (per project and across projects), live statuses.
+"""Task lists (per project and across projects) with live statuses, and the submit form.
 
 Lists are small read models (``task_views.task_row``) reloaded through
 ``tasks.list_tasks``, which checks the caller's project roles every time; a
@@ -11,23 +11,20 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import re
 import time
-import uuid
 
 import reflex as rx
 
 from clawweb import routes
 from clawweb.db import session_scope
-from clawweb.models import ProjectRole, TaskStatus
+from clawweb.models import Project, ProjectRole, TaskStatus
 from clawweb.services import access
 from clawweb.services.agents import tasks as agent_tasks
 from clawweb.services.tasks import output as task_output, views as task_views
 from clawweb.services.tasks import service as task_service
 from clawweb.services.errors import InvalidInput, ServiceError
-from clawweb.state import offload
 from clawweb.state.access import signed_in, streaming
-from clawweb.state.base import AppState
+from clawweb.state.base import AppState, new_key, route_id
 from clawweb.state.live_access import SIGNED_OUT, Caller
 
 log = logging.getLogger(__name__)
@@ -38,21 +35,6 @@ SUBMIT_MODES = ["claude", "shell"]
 LIST_LIMIT = 100
 RELOAD_MIN_SECONDS = 0.3
 RECHECK_SECONDS = 5.0  # reload the rows at least this often, changes or not
-
-
-def new_key() -> str:
-    """A fresh idempotency key for the next form render."""
-    return uuid.uuid4().hex
-
-
-_ROUTE_IDS = {"project_id": re.compile(r"^/projects/(\d+)"),
-              "task_id": re.compile(r"^/tasks/(\d+)")}
-
-
-def _route_param(state: rx.State, name: str) -> int:
-    """The id in the page's path (``/projects/<id>``, ``/tasks/<id>``), 0 if none."""
-    match = _ROUTE_IDS[name].match(state.router.url.path or "")
-    return int(match.group(1)) if match else 0
 
 
 def _statuses(filter_value: str) -> list[str] | None:
@@ -135,14 +117,13 @@ class TasksState(AppState):
     def load_project_tasks(self):
         """The project page's task panel: the form and this project's tasks."""
         user = self.require_user()
-        project_id = _route_param(self, "project_id")
+        project_id = route_id(self, "project_id")
         if not project_id:
             return None
         self.rows, self.submit_error, self.form_key = [], "", new_key()
         self.needs_credential = False
         chained = self._start_list(user, project_id)  # raises if the user may not see it
         with session_scope() as s:
-            from clawweb.models import Project
             project = s.get(Project, project_id)
             if project is not None:
                 self.default_timeout_minutes = max(1, project.task_timeout_seconds // 60)
@@ -254,31 +235,3 @@ class TasksState(AppState):
                 return None
             self.rows = []
             return self.deny_anonymous() if caller.lost == SIGNED_OUT else None
-
-    # -- the task page (its live state is TaskLiveState) ---------------------------
-    def _task_detail(self, task_id: int) -> dict:
-        """Runs in the handler pool; raises ServiceError without access."""
-        user = self.require_user()
-        with session_scope() as s:
-            return task_views.task_detail(
-                s, task_service.get_task(session=s, user=user, task_id=task_id))
-
-    @rx.event
-    @signed_in
-    async def load_task(self):
-        """/tasks/<id>: check access, show the header at once, then follow the output."""
-        from clawweb.state.task_live import TaskLiveState
-
-        task_id = _route_param(self, "task_id")
-        live = await self.get_state(TaskLiveState)
-        live._reset_page()
-        if not task_id:
-            live.task_error = self.tr("errors.not_found")
-            return None
-        try:
-            detail = await offload.run(offload.HANDLERS, self._task_detail, task_id)
-        except ServiceError as exc:
-            live.task_error = self.tr(exc.key, **exc.params)
-            return None
-        live._show(task_id, detail)
-        return TaskLiveState.start_live(task_id)
