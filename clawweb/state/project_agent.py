@@ -19,10 +19,9 @@ from clawweb.services.projects import service as projects
 from clawweb.services.errors import InvalidInput, ServiceError
 from clawweb.state import credential_form
 from clawweb.state.access import signed_in, streaming
-from clawweb.state.base import AppState
+from clawweb.state.base import AppState, route_id
 from clawweb.state.live_access import Caller
 
-_PROJECT_PATH = re.compile(r"^/projects/(\d{1,12})(?:/|$)")
 _MAX_FIELD = 50_000
 
 
@@ -71,8 +70,7 @@ class ProjectAgentState(AppState):
     cred_delete_open: bool = False
 
     def _project_id(self) -> int:
-        match = _PROJECT_PATH.match(self.router.url.path or "")
-        return int(match.group(1)) if match else 0
+        return route_id(self, "project_id")
 
     def _clear(self) -> None:
         self.agent_loaded, self.agent, self.allowed_rules = False, {}, []

@@ -8,7 +8,6 @@ The project id always comes from the page's URL and is checked by the service.
 from __future__ import annotations
 
 import asyncio
-import re
 
 import reflex as rx
 
@@ -19,13 +18,12 @@ from clawweb.services.projects import deletion, service as projects, views as pr
 from clawweb.services.projects import members, settings as project_settings
 from clawweb.services.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
 from clawweb.state.access import signed_in, streaming
-from clawweb.state.base import AppState
+from clawweb.state.base import AppState, route_id
 from clawweb.state.live_access import Caller
 
 COMMITS_SHOWN = 20
 SOURCES = ("empty", "clone")
 ROLES = tuple(r.value for r in ProjectRole)
-_PROJECT_PATH = re.compile(r"^/projects/(\d{1,12})(?:/|$)")
 
 
 def _create_sync(user_id: int, name: str, description: str, source_url: str, ip: str,
@@ -84,8 +82,7 @@ class ProjectsState(AppState):
 
     # -- helpers -------------------------------------------------------------
     def _route_project_id(self) -> int:
-        match = _PROJECT_PATH.match(self.router.url.path or "")
-        return int(match.group(1)) if match else 0
+        return route_id(self, "project_id")
 
     def _clear_project(self) -> None:
         self.project, self.commits, self.members, self.branches = {}, [], [], []

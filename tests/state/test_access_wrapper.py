@@ -9,16 +9,16 @@ ticker measures how long the loop was kept from running.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import threading
 import time
 
 import pytest
 from sqlmodel import Session
 
+from clawweb import routes
 from clawweb.models import User
 
-from tests.support.reflex_state import new_state, run_handler
+from tests.support.reflex_state import new_state, run_handler, visit
 
 SLOW_SECONDS = 0.4
 
@@ -157,8 +157,7 @@ async def test_project_deletion_is_a_background_event_that_shows_progress(engine
     assert handler.is_background, "deletion holds the tab's state lock while it runs"
 
     _, state = new_state(ProjectsState, token)
-    state.router = dataclasses.replace(
-        state.router, url=type(state.router.url)(f"http://127.0.0.1/projects/{project.id}/settings"))
+    visit(state, routes.project_settings(project.id))
     state.delete_confirm = "Doomed"
     seen = []
     real_delete = deletion.delete_project

@@ -5,7 +5,6 @@ change nothing and see nothing; Push from the task page reaches a real remote.""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 
 import pytest
@@ -13,7 +12,7 @@ from sqlmodel import Session, select
 
 from clawweb.models import (AuditEvent, Project, ProjectMember, ProjectRemote, ProjectRole,
                             Task, User)
-from tests.support.reflex_state import BackgroundProxy, new_state
+from tests.support.reflex_state import BackgroundProxy, new_state, visit
 
 rx = pytest.importorskip("reflex")
 
@@ -54,8 +53,7 @@ def world(engine, fake_redis, fast_hashing):
 
 def _state(cls, token: str, path: str):
     root, state = new_state(cls, token)
-    state.router = dataclasses.replace(state.router,
-                                       url=type(state.router.url)(f"http://127.0.0.1{path}"))
+    visit(state, path)
     return root, state
 
 
