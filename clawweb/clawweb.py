@@ -5,11 +5,12 @@ from __future__ import annotations
 import reflex as rx
 
 from clawweb import api, routes
-from clawweb.pages import account, admin, auth, projects, review, tasks
+from clawweb.pages import account, admin, auth, notifications, projects, review, tasks
 from clawweb.state.account import AccountState
 from clawweb.state.admin import AdminState
 from clawweb.state.auth import InviteState, SetupState, SignInState
 from clawweb.state.base import AppState
+from clawweb.state.notify import NotifyState
 from clawweb.state.projects import ProjectsState
 from clawweb.state.review import ReviewState
 from clawweb.state.review_files import FilesState
@@ -23,6 +24,9 @@ HEAD = [
     rx.el.meta(name="viewport", content="width=device-width, initial-scale=1, viewport-fit=cover"),
     # The task terminal's op applier (assets/term.js): a file, as the CSP wants scripts.
     rx.el.script(src="/term.js", defer=True),
+    # Registers the service worker (/sw.js) and offers clawwebPush.enable(); a file, as
+    # the CSP allows no inline script.
+    rx.el.script(src="/clawweb-push.js", defer=True),
 ]
 
 app = rx.App(
@@ -71,3 +75,14 @@ app.add_page(account.account_page, route=routes.ACCOUNT, title="clawweb",
              on_load=[protected, AccountState.load_account])
 app.add_page(account.devices_page, route=routes.DEVICES, title="clawweb",
              on_load=[protected, AccountState.load_devices])
+
+app.add_page(notifications.centre_page, route=routes.NOTIFICATIONS, title="clawweb",
+             on_load=[protected, NotifyState.load_centre])
+app.add_page(notifications.settings_page, route=routes.NOTIFY_SETTINGS, title="clawweb",
+             on_load=[protected, NotifyState.load_settings])
+app.add_page(notifications.channels_page, route=routes.NOTIFY_CHANNELS, title="clawweb",
+             on_load=[protected, NotifyState.load_channels])
+app.add_page(notifications.devices_page, route=routes.NOTIFY_DEVICES, title="clawweb",
+             on_load=[protected, NotifyState.load_devices])
+app.add_page(notifications.log_page, route=routes.NOTIFY_LOG, title="clawweb",
+             on_load=[protected, NotifyState.load_log])

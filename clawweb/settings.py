@@ -105,6 +105,21 @@ class Settings(BaseSettings):
     # Refusal events per second per task; the rest become one "and N more".
     egress_refusals_per_second: int = 5
 
+    # -- Notifications (notify-g) -----------------------------------------------------
+    # The VAPID "sub" claim push services may use to reach the operator (mailto: or
+    # https:). Empty: the https public URL, else mailto:clawweb@localhost.
+    vapid_subject: str = ""
+    # Events other than approvals wait this long, so a burst to one channel is sent
+    # as one grouped message.
+    notify_group_seconds: int = 10
+    # Back-off before the second and third attempt of a failed delivery.
+    notify_retry_seconds: str = "5,30"
+    # Consecutive failed attempts after which a channel is paused (circuit breaker).
+    notify_breaker_failures: int = 5
+    # How long before an approval expires its "about to expire" notice goes out.
+    notify_expiring_seconds: int = 300
+    notify_retention_days: int = 30
+
     @property
     def sqlalchemy_url(self) -> str:
         if self.database_url:

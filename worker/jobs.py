@@ -21,6 +21,7 @@ from clawweb.models import ACTIVE_STATUSES, Project, Task, TaskEvent, TaskStatus
 from clawweb.services.tasks import output as task_output, queue as task_queue
 from clawweb.services.remotes import sync as remote_sync
 from clawweb.services.errors import Unavailable
+from clawweb.services.notify import hooks as notify
 from clawweb.settings import get_settings
 from worker import worker_name, workspace
 from worker.agents import ADAPTERS, AgentContext, AgentResult
@@ -292,6 +293,7 @@ def _finish(session: Session, task: Task, pipe: OutputPipe, ending: Ending, redi
                     task.id, task.attempt)
         return "superseded"
     task_queue.announce(task, ending.status, redis=redis)
+    notify.task_ended(task.id)
     try:
         redis.delete(streams.task_cancel_key(task.id))
     except Exception:

@@ -8,11 +8,14 @@ from reflex_components_moment import moment
 from clawweb import routes
 from clawweb.components.i18n import tr
 from clawweb.components.approvals import pending_banner
+from clawweb.components.notify import bell, bell_nav_item
 from clawweb.state.approvals import ApprovalsState
 from clawweb.state.auth import SignInState
 from clawweb.state.base import AppState
+from clawweb.state.notify_bell import NotifyBellState
 
 HEARTBEAT_MS = 3000
+BELL_WATCHDOG_MS = 10000
 
 NAV = [
     ("nav.projects", routes.PROJECTS, "folder-git-2", False),
@@ -104,6 +107,7 @@ def top_bar() -> rx.Component:
                 href=routes.PROJECTS, underline="none", color_scheme="gray",
                 high_contrast=True),
         rx.spacer(),
+        bell(),
         language_menu(),
         rx.color_mode.button(size="1", variant="ghost", aria_label="Theme"),
         rx.box(account_menu(), display=["none", "none", "block"]),
@@ -129,6 +133,7 @@ def sidebar() -> rx.Component:
 def bottom_bar() -> rx.Component:
     return rx.hstack(
         *_nav_items(vertical=True),
+        bell_nav_item(),
         position="fixed", bottom="0", left="0", right="0", z_index="10",
         padding_x="var(--space-2)", padding_top="var(--space-1)",
         padding_bottom="calc(env(safe-area-inset-bottom) + 4px)",
@@ -158,6 +163,8 @@ def page(*children: rx.Component, title_key: str = "") -> rx.Component:
         moment(interval=HEARTBEAT_MS, on_change=AppState.heartbeat, display="none"),
         # Pending approvals ride the same 3 s tick: one small query per tab.
         moment(interval=HEARTBEAT_MS, on_change=ApprovalsState.poll_pending, display="none"),
+        # Restarts the bell's live count if its loop stopped while the socket was away.
+        moment(interval=BELL_WATCHDOG_MS, on_change=NotifyBellState.ensure_watch, display="none"),
         width="100%", min_height="100vh", overflow_x="hidden",
     )
 

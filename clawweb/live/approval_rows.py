@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from clawweb.db import session_scope
-from clawweb.live.conversation import input_text, summary_of
+from clawweb.live.conversation import input_text
 from clawweb.services import approvals as approval_service
+from clawweb.services.agents.tool_summary import summary_of
 
 
 def pending_rows(user, task_id: int | None = None) -> list[dict]:

@@ -28,6 +28,7 @@ from typing import Any, Iterable
 
 from clawweb.i18n import DEFAULT_LANGUAGE, stored
 from clawweb.live import egress_notices
+from clawweb.services.agents.tool_summary import SUMMARY_CAP, cap, summary_of
 
 MAX_ITEMS = 100
 PAGE_ITEMS = 100
@@ -35,30 +36,8 @@ MAX_LIMIT = 1200
 TEXT_CAP = 20_000
 RESULT_CAP = 4_000
 INPUT_CAP = 2_000
-SUMMARY_CAP = 500
 DIFF_LINES = 120
 TODO_CAP = 50
-
-_SUMMARY_FIELDS = ("command", "file_path", "path", "pattern", "url", "query", "notebook_path",
-                   "description", "prompt")
-
-
-def _cap(text: Any, limit: int) -> tuple[str, bool]:
-    text = text if isinstance(text, str) else ("" if text is None else str(text))
-    if len(text) <= limit:
-        return text, False
-    return text[:limit] + f"\n… [{len(text) - limit} more characters]", True
-
-
-def summary_of(name: str, tool_input: Any) -> str:
-    """The one line a tool card shows: the command, file path or pattern."""
-    if not isinstance(tool_input, dict):
-        return ""
-    for key in _SUMMARY_FIELDS:
-        value = tool_input.get(key)
-        if isinstance(value, str) and value.strip():
-            return _cap(value.strip(), SUMMARY_CAP)[0]
-    return ""
 
 
 def diff_lines(name: str, tool_input: Any) -> list[dict[str, str]]:
@@ -96,7 +75,7 @@ def _todos(raw: Any) -> list[dict[str, str]]:
         if isinstance(todo, dict):
             status = todo.get("status") if todo.get("status") in (
                 "pending", "in_progress", "completed") else "pending"
-            out.append({"content": _cap(todo.get("content") or "", SUMMARY_CAP)[0],
+            out.append({"content": cap(todo.get("content") or "", SUMMARY_CAP)[0],
                         "status": status})
     return out
 
@@ -106,7 +85,7 @@ def input_text(tool_input: Any) -> str:
         text = json.dumps(tool_input, indent=2, ensure_ascii=False, default=str)
     except (TypeError, ValueError):
         text = str(tool_input)
-    return _cap(text, INPUT_CAP)[0]
+    return cap(text, INPUT_CAP)[0]
 
 
 def _item(kind: str, seq: int, **fields: Any) -> dict[str, Any]:
@@ -175,10 +154,10 @@ class Conversation:
         item = self._streams.get(key)
         if item is None:
             item = self._streams[key] = self._append(_item("text", seq, streaming=True))
-        item["text"] = _cap(item["text"] + str(data.get("text", "")), TEXT_CAP)[0]
+        item["text"] = cap(item["text"] + str(data.get("text", "")), TEXT_CAP)[0]
 
     def _text(self, seq: int, data: dict) -> None:
-        text = _cap(data.get("text", ""), TEXT_CAP)[0]
+        text = cap(data.get("text", ""), TEXT_CAP)[0]
         # The finished block supersedes its deltas: the oldest still-streaming item.
         for key, item in list(self._streams.items()):
             self._streams.pop(key)
@@ -187,7 +166,7 @@ class Conversation:
         self._append(_item("text", seq, text=text))
 
     def _thinking(self, seq: int, data: dict) -> None:
-        self._append(_item("thinking", seq, text=_cap(data.get("text", ""), TEXT_CAP)[0]))
+        self._append(_item("thinking", seq, text=cap(data.get("text", ""), TEXT_CAP)[0]))
 
     def _close_streams(self) -> None:
         # A turn that never sent its finished text (interrupted): stop "typing".
@@ -218,7 +197,7 @@ class Conversation:
         item = self._tools.get(str(data.get("id", "")))
         if item is None:
             return False  # its card was paged out
-        text, cut = _cap(data.get("content", ""), RESULT_CAP)
+        text, cut = cap(data.get("content", ""), RESULT_CAP)
         item["result"], item["truncated"] = text, cut or bool(data.get("truncated"))
         item["is_error"] = bool(data.get("is_error"))
         if item["status"] != "denied":
@@ -240,7 +219,7 @@ class Conversation:
             if item.get("approval_id") == approval_id and item["status"] == "waiting":
                 item["status"] = "running" if decision.startswith("allow") else "denied"
         self._append(_item("notice", seq, name=f"approval.{decision or 'deny'}",
-                           text=_cap(data.get("message", ""), SUMMARY_CAP)[0]))
+                           text=cap(data.get("message", ""), SUMMARY_CAP)[0]))
 
     def _usage(self, seq: int, data: dict) -> None:
         for key in ("turns", "input_tokens", "output_tokens"):
@@ -253,7 +232,7 @@ class Conversation:
     def _result(self, seq: int, data: dict) -> None:
         self._close_streams()
         self._usage(seq, {k: data.get(k) for k in ("turns", "cost_usd")})
-        text = _cap(data.get("result", ""), TEXT_CAP)[0]
+        text = cap(data.get("result", ""), TEXT_CAP)[0]
         last = next((i for i in reversed(self.items) if i["kind"] == "text"), None)
         if last is not None and last["text"].strip() == text.strip():
             text = ""  # the summary repeats the last message: show it once
@@ -264,11 +243,11 @@ class Conversation:
 
     def _stopped(self, seq: int, data: dict) -> None:
         self._append(_item("notice", seq, name="stopped",
-                           text=_cap(data.get("reason", ""), SUMMARY_CAP)[0]))
+                           text=cap(data.get("reason", ""), SUMMARY_CAP)[0]))
 
     def _system(self, seq: int, data: dict) -> None:
         self._append(_item("notice", seq, name="system",
-                           text=_cap(stored.render(data, self.lang), SUMMARY_CAP)[0]))
+                           text=cap(stored.render(data, self.lang), SUMMARY_CAP)[0]))
 
     def _egress(self, seq: int, data: dict) -> None:
         text, reason = egress_notices.refusal(data, self.lang)

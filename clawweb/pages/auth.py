@@ -22,7 +22,7 @@ from clawweb.state.auth import InviteState, SetupState, SignInState
 
 FORM_ID = "cw-auth-form"
 
-# Run by Reflex's call_script (an eval; see docs/notes/hard-c2.md on the CSP).
+# Run by Reflex's call_script (an eval; see docs/architecture.md on the CSP).
 _POST_FORM_JS = """(async () => {
   const data = Object.fromEntries(new FormData(document.getElementById(%(form)s)));
   data.next = new URLSearchParams(window.location.search).get("next") || "";

@@ -49,6 +49,17 @@ def route_id(state: rx.State, name: str) -> int:
     return int(value) if value.isdigit() and len(value) <= 12 else 0
 
 
+def client_connected(state: rx.State) -> bool:
+    """Whether this state's browser tab still has a socket (True when unknown)."""
+    try:
+        from reflex.utils import prerequisites
+
+        app = prerequisites.get_and_validate_app().app
+        return state.router.session.client_token in app.event_namespace.token_to_sid
+    except Exception:  # noqa: BLE001 - no app (tests) or an internal change: assume yes
+        return True
+
+
 class AppState(rx.State):
     lang_choice: str = rx.LocalStorage("", name="clawweb_lang", sync=True)
 

@@ -34,7 +34,7 @@ from clawweb.live import feed, task_view
 from clawweb.live.feed import READ_LIMIT, LiveCursor
 from clawweb.live.term_window import TermWindow
 from clawweb.state.access import signed_in, streaming
-from clawweb.state.base import AppState
+from clawweb.state.base import AppState, client_connected
 from clawweb.state.live_access import SIGNED_OUT, Caller
 
 FLUSH_SECONDS = 0.05  # ≤ 20 browser updates per second
@@ -47,17 +47,6 @@ RESET = {"reset": 1, "prev": 0, "cursor": 0}
 def _script(gen: int, op: dict):
     """One op for the page's terminal (``assets/term.js``, loaded by every page's head)."""
     return rx.call_script(f"window.clawwebTerm&&window.clawwebTerm.apply({gen},{json.dumps(op)})")
-
-
-def client_connected(state: rx.State) -> bool:
-    """Whether this state's browser tab still has a socket (True when unknown)."""
-    try:
-        from reflex.utils import prerequisites
-
-        app = prerequisites.get_and_validate_app().app
-        return state.router.session.client_token in app.event_namespace.token_to_sid
-    except Exception:  # noqa: BLE001 - no app (tests) or an internal change: assume yes
-        return True
 
 
 class TaskLiveState(AppState):
