@@ -116,8 +116,8 @@ def _run_locked(session: Session, redis, task_id: int, name: str) -> str:
 def _interrupted(session: Session, task: Task) -> Ending:
     session.refresh(task)
     if not task.command_started:
-        return Ending(TaskStatus.failed, "the worker stopped before the command started")
-    return Ending(TaskStatus.failed, "the worker was stopped while the task was running")
+        return Ending(TaskStatus.failed, stored.encode("tasks.ended.worker_stopped_early"))
+    return Ending(TaskStatus.failed, stored.encode("tasks.ended.worker_stopped"))
 
 
 def _execute(session: Session, task: Task, project: Project, pipe: OutputPipe,
@@ -238,10 +238,12 @@ def _decide(session: Session, task: Task, stop: StopFlag, result: AgentResult | 
     if stop.cancelled_by is not None:
         user = session.get(User, stop.cancelled_by) if stop.cancelled_by else None
         values["cancelled_by"] = user.id if user else None
-        who = user.username if user else "a user"
-        return Ending(TaskStatus.cancelled, f"cancelled by {who}", code, values)
+        reason = (stored.encode("tasks.ended.cancelled_by", user=user.username) if user
+                  else stored.encode("tasks.ended.cancelled"))
+        return Ending(TaskStatus.cancelled, reason, code, values)
     if stop.timed_out:
-        return Ending(TaskStatus.timed_out, f"timed out after {task.timeout_seconds} s",
+        return Ending(TaskStatus.timed_out,
+                      stored.encode("tasks.ended.timed_out", seconds=task.timeout_seconds),
                       code, values)
     if error:
         return Ending(TaskStatus.failed, error, code, values)
@@ -249,7 +251,8 @@ def _decide(session: Session, task: Task, stop: StopFlag, result: AgentResult | 
         return Ending(TaskStatus.failed, result.failure_reason, code, values)
     if code == 0:
         return Ending(TaskStatus.succeeded, "", 0, values)
-    return Ending(TaskStatus.failed, f"exited with code {code}", code, values)
+    return Ending(TaskStatus.failed, stored.encode("tasks.ended.exit_code", code=code), code,
+                  values)
 
 
 def _record_ending(session: Session, task: Task, pipe: OutputPipe, ending: Ending,

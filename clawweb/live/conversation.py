@@ -243,7 +243,8 @@ class Conversation:
 
     def _stopped(self, seq: int, data: dict) -> None:
         self._append(_item("notice", seq, name="stopped",
-                           text=cap(data.get("reason", ""), SUMMARY_CAP)[0]))
+                           text=cap(stored.render(data.get("reason", ""), self.lang),
+                                    SUMMARY_CAP)[0]))
 
     def _system(self, seq: int, data: dict) -> None:
         self._append(_item("notice", seq, name="system",

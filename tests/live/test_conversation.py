@@ -198,3 +198,16 @@ def test_egress_and_budget_notices_have_their_own_look():
     reason = notice[:notice.index('"conv-egress-reason"')]
     assert reason[reason.rindex("pyAnd("):].startswith(
         'pyAnd((item_rx_state_?.["name"]?.valueOf?.() === "egress"?.valueOf?.())')
+
+
+def test_the_agents_stop_reason_is_shown_in_the_readers_language():
+    from clawweb.i18n import stored
+
+    pair = ("agent.stopped", {"reason": stored.encode("agents.max_turns_reached", turns=3)})
+    assert _notices(_fold_in("en", pair)) == [
+        ("stopped", "Stopped: the agent reached the limit of 3 turns.", "")]
+    (zh,) = _notices(_fold_in("zh", pair))
+    assert zh[0] == "stopped" and "3" in zh[1] and "Stopped" not in zh[1]
+    # A reason written as text before reasons were keys shows as it was.
+    assert _notices(_fold_in("zh", ("agent.stopped", {"reason": "old words"}))) == [
+        ("stopped", "old words", "")]

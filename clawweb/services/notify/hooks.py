@@ -63,7 +63,7 @@ def _after(user_ids, rows) -> None:
 
 @functools.lru_cache(maxsize=1)
 def _budget_prefix() -> str:
-    # The Claude adapter stores this reason as English text, not as a key.
+    # Rows written before the Claude adapter stored a key hold the English text.
     return messages()["agents.budget_reached"][0].split("{")[0]
 
 

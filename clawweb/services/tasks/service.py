@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from clawweb import redis_conn, streams
+from clawweb.i18n import stored
 from clawweb.models import (
     ACTIVE_STATUSES, TERMINAL_STATUSES, Priority, Project, ProjectMember, ProjectRole, Role,
     Task, TaskStatus, User, utcnow,
@@ -180,7 +181,7 @@ def cancel_task(*, session: Session, user: User, task_id: int, ip: str = "") -> 
     _require(session, user, task.project_id, ProjectRole.editor)
     if task.status in TERMINAL_STATUSES:
         return task
-    reason = f"cancelled by {user.username}"
+    reason = stored.encode("tasks.ended.cancelled_by", user=user.username)
     if task_queue.transition(
             session=session, task_id=task.id, from_statuses=[TaskStatus.queued],
             to=TaskStatus.cancelled, commit=False,

@@ -14,6 +14,8 @@ from clawweb.models import (
 from clawweb.services.tasks import queue as task_queue, service as tasks
 from clawweb.services.errors import InvalidInput, NotFound, PermissionDenied, Unavailable
 
+from tests.support.said import said
+
 
 @pytest.fixture
 def world(session, fake_redis):
@@ -159,7 +161,8 @@ def test_cancel_queued_is_immediate_and_frees_the_slot(session, fake_redis, worl
         tasks.cancel_task(session=session, user=users["vera"], task_id=first.id)
     done = tasks.cancel_task(session=session, user=users["alice"], task_id=first.id)
     assert done.status == TaskStatus.cancelled and done.cancelled_by == users["alice"].id
-    assert done.failure_reason == "cancelled by alice"
+    assert said(done.failure_reason, "tasks.ended.cancelled_by") == (
+        "cancelled by alice", "已被 alice 取消")
     assert tasks.get_task(session=session, user=users["alice"],
                           task_id=second.id).dispatched_at is not None
 
