@@ -8,7 +8,6 @@ worker was presumed dead) therefore always wins over a late finish.
 
 from __future__ import annotations
 
-import inspect
 import logging
 from dataclasses import dataclass, field
 
@@ -27,21 +26,25 @@ from worker import worker_name, workspace
 from worker.agents import ADAPTERS, AgentContext, AgentResult
 from worker.control import StopFlag, TaskLock
 from worker.output import OutputPipe
-from worker.sandbox import BACKENDS, Limits, Sandbox
+from worker.sandbox import DockerSandbox, FakeSandbox, Limits, Sandbox
 from worker.sandbox_guard import GuardedSandbox
 
 log = logging.getLogger(__name__)
 
 # Which sandbox backend runs tasks (tests use "fake").
-SANDBOX_BACKEND = "docker"
 USAGE_FIELDS = ("agent_session_id", "model", "turns", "input_tokens", "output_tokens",
                 "cost_usd")
 
 
 def make_sandbox(name: str) -> Sandbox:
-    cls = BACKENDS[SANDBOX_BACKEND]
-    params = inspect.signature(cls).parameters
-    return cls(worker_name=name) if "worker_name" in params else cls()
+    """The sandbox backend ``CLAWWEB_SANDBOX_BACKEND`` names, for the worker ``name``.
+
+    Docker labels each container with its worker's name, so a restarted worker
+    finds and removes what it left behind; the fake runs nothing at all.
+    """
+    if get_settings().sandbox_backend == "fake":
+        return FakeSandbox()
+    return DockerSandbox(worker_name=name)
 
 
 @dataclass

@@ -485,3 +485,14 @@ def test_host_git_never_runs_while_the_container_may_still_exist(session, world,
     assert stored.decode(done.failure_reason)["key"] == "workspace.sandbox_not_removed"
     assert any(n.get("key") == "workspace.sandbox_not_removed"
                for n in _system_notes(session, task))
+
+
+def test_the_sandbox_is_the_backend_the_setting_names(settings, monkeypatch):
+    from clawweb import settings as settings_mod
+    from worker.sandbox import DockerSandbox
+
+    box = jobs.make_sandbox("host-1")  # the default: Docker, named for its worker
+    assert isinstance(box, DockerSandbox) and box.worker_name == "host-1"
+    monkeypatch.setenv("CLAWWEB_SANDBOX_BACKEND", "fake")
+    settings_mod.get_settings.cache_clear()
+    assert isinstance(jobs.make_sandbox("host-1"), FakeSandbox)
