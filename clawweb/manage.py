@@ -24,6 +24,7 @@ from alembic.config import Config
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from clawweb import routes
 from clawweb.settings import get_settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -116,7 +117,7 @@ def print_setup_code() -> None:
         code = setup.ensure_setup_code(session=s)
     if code:
         bar = "=" * 64
-        print(f"\n{bar}\n  First run: open {get_settings().origin}/setup and enter\n"
+        print(f"\n{bar}\n  First run: open {get_settings().origin}{routes.SETUP} and enter\n"
               f"  the one-time setup code:  {code}\n{bar}\n", flush=True)
 
 

@@ -103,7 +103,7 @@ def _header() -> rx.Component:
             data_testid="task-reason")),
         rx.grid(
             _fact("ui_tasks.project", rx.link(T["project_name"].to(str),
-                                              href="/projects/" + T["project_id"].to(str))),
+                                              href=routes.project(T["project_id"].to(str)))),
             _fact("ui_tasks.col.priority", tr_priority(T["priority"].to(str))),
             _fact("ui_tasks.created_by", rx.text(T["created_by"].to(str))),
             _fact("ui_tasks.queued_at", _time(T["queued_at"])),
@@ -192,7 +192,7 @@ def _thread_turn(row) -> rx.Component:
             rx.text(row["prompt"].to(str), size="2", white_space="pre-wrap",
                     overflow_wrap="anywhere"),
             rx.link(tr("ui_conv.thread_open", id=row["id"].to(str)),
-                    href="/tasks/" + row["id"].to(str), size="2"),
+                    href=routes.task(row["id"].to(str)), size="2"),
             spacing="1", padding_y="var(--space-2)", min_width="0"),
         width="100%", data_testid="thread-turn")
 
@@ -230,7 +230,7 @@ def _claude_body() -> rx.Component:
                      on_load_earlier=L.load_conv_earlier, prompt=T["command"].to(str)),
         approval_cards(L.approvals, L.waiting_approval),
         rx.foreach(L.thread_after, lambda r: rx.link(
-            tr("ui_conv.thread_later", id=r["id"].to(str)), href="/tasks/" + r["id"].to(str),
+            tr("ui_conv.thread_later", id=r["id"].to(str)), href=routes.task(r["id"].to(str)),
             size="2", data_testid="thread-later")),
         rx.cond(T["finished"].to(bool) & (L.thread_after.length() == 0), _follow_up()),
         spacing="4", width="100%", min_width="0")

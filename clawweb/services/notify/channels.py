@@ -15,6 +15,7 @@ from typing import Any
 import apprise
 from sqlmodel import Session, select
 
+from clawweb import routes
 from clawweb.i18n import LANGUAGES, t
 from clawweb.models import (ChannelHealth, NotifyChannel, NotifyPref, ProjectRole, User,
                             iso_utc)
@@ -194,4 +195,4 @@ def send(row: NotifyChannel, message: text.Message) -> tuple[bool, str]:
 def test_message(lang: str) -> text.Message:
     lang = text.language(lang)
     return text.Message(title=t("notify.test.title", lang), body=t("notify.test.body", lang),
-                        link="/notifications")
+                        link=routes.NOTIFICATIONS)
