@@ -3,7 +3,8 @@
 - ``services/``, ``live/``, ``models``, ``settings``, ``streams`` never import Reflex;
 - nothing in ``clawweb/`` imports ``worker/``;
 - ``live/`` imports neither state nor components, services never import live/;
-- state modules never import components, and never each other in a circle.
+- state modules never import components, and never each other in a circle;
+- components and pages never import services (they go through state).
 """
 
 from __future__ import annotations
@@ -70,6 +71,11 @@ def test_services_never_import_live():
 def test_state_modules_never_import_components():
     assert _offenders(_files("clawweb/state"), lambda n: n.startswith(
         ("clawweb.components", "clawweb.pages"))) == []
+
+
+def test_components_and_pages_reach_services_only_through_state():
+    assert _offenders(_files("clawweb/components", "clawweb/pages"),
+                      lambda n: n.startswith("clawweb.services")) == []
 
 
 def _state_graph() -> dict[str, set[str]]:

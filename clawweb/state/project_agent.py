@@ -23,6 +23,8 @@ from clawweb.state.base import AppState, route_id
 from clawweb.state.live_access import Caller
 
 _MAX_FIELD = 50_000
+# The modes the settings form offers, in the order the service knows them.
+PERMISSION_MODES = agent_settings.PERMISSION_MODES
 
 
 def _owned_project(s, user, project_id: int):
