@@ -86,3 +86,6 @@ app.add_page(notifications.devices_page, route=routes.NOTIFY_DEVICES, title="cla
              on_load=[protected, NotifyState.load_devices])
 app.add_page(notifications.log_page, route=routes.NOTIFY_LOG, title="clawweb",
              on_load=[protected, NotifyState.load_log])
+
+# Reflex's own 404 is an unstyled line of English with no way back.
+app.add_page(auth.not_found_page, route="404", title="clawweb", on_load=AppState.init_language)

@@ -33,7 +33,9 @@ def app_server(tmp_path_factory, fake_anthropic):
     extra = {"CLAWWEB_ANTHROPIC_BASE_URL": fake_anthropic.url,
              "CLAWWEB_CLAUDE_API_MAX_RETRIES": "0", "CLAWWEB_CLAUDE_API_TIMEOUT_MS": "8000",
              # Project remotes and forge APIs may be the tests' loopback servers.
-             "CLAWWEB_REMOTE_PRIVATE_HOSTS": "127.0.0.1"}
+             "CLAWWEB_REMOTE_PRIVATE_HOSTS": "127.0.0.1",
+             # Notification channels may send to the tests' loopback receivers.
+             "CLAWWEB_NOTIFY_PRIVATE_HOSTS": "127.0.0.1"}
     # Its own redis-server: the app's workers listen on the queues until the
     # session ends, and must never take jobs queued by other tests' Redis fixtures.
     base = tmp_path_factory.mktemp("e2e")
