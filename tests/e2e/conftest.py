@@ -116,7 +116,7 @@ def make_user(username: str, password: str, role: str = "member"):
     (for tests whose subject is not account creation)."""
     from clawweb.db import session_scope
     from clawweb.models import Role, User
-    from clawweb.services import passwords
+    from clawweb.services.accounts import passwords
     from sqlmodel import select
 
     with session_scope() as s:
@@ -134,7 +134,7 @@ def make_user(username: str, password: str, role: str = "member"):
 def admin_account(app_env):
     """The first admin, created through setup unless a test already did it in the UI."""
     from clawweb.db import session_scope
-    from clawweb.services import setup
+    from clawweb.services.accounts import setup
 
     with session_scope() as s:
         if setup.needs_setup(session=s):
