@@ -21,7 +21,8 @@ PASSWORD = "task truth e2e password 1"
 def owner(app_env, admin_account):
     from clawweb.db import session_scope
     from clawweb.models import User
-    from clawweb.services import credentials, projects
+    from clawweb.services.agents import credentials
+    from clawweb.services.projects import service as projects
 
     need_docker()
     app_env.start_worker(f"truth-e2e-{uuid.uuid4().hex[:6]}")
@@ -38,7 +39,7 @@ def owner(app_env, admin_account):
 def _submit(user_id: int, project_id: int, prompt: str) -> int:
     from clawweb.db import session_scope
     from clawweb.models import User
-    from clawweb.services import agent_tasks
+    from clawweb.services.agents import tasks as agent_tasks
 
     with session_scope() as s:
         return agent_tasks.submit_prompt(session=s, user=s.get(User, user_id),

@@ -25,7 +25,8 @@ def _toast_code(result) -> str:
 
 @pytest.mark.asyncio
 async def test_allow_once_after_the_task_ended_says_so(engine, fake_redis, fast_hashing):
-    from clawweb.services import approvals, auth_sessions, passwords
+    from clawweb.services import approvals
+    from clawweb.services.accounts import auth_sessions, passwords
     from clawweb.state.approvals import ApprovalsState
 
     with Session(engine, expire_on_commit=False) as s:

@@ -12,7 +12,9 @@ from sqlmodel import Session, select
 from clawweb import db, redis_conn, streams
 from clawweb.i18n import stored
 from clawweb.models import Approval, Project, ProjectMember, ProjectRole, Task, TaskStatus, User
-from clawweb.services import approvals, git, projects, tasks
+from clawweb.services import approvals, git
+from clawweb.services.projects import service as projects
+from clawweb.services.tasks import service as tasks
 from worker import jobs, recovery
 from worker.agents import claude_approvals
 from worker.sandbox import FakeRun, FakeSandbox
