@@ -8,6 +8,7 @@ import time
 import pytest
 
 from clawweb import redis_conn, streams
+from clawweb.i18n import stored
 from tests.fixtures.fake_anthropic import error, hang, malformed, text, tool_use
 from tests.support.said import said
 from tests.worker.claude_support import claude_env, docker_sandbox, task_containers  # noqa: F401
