@@ -169,3 +169,14 @@ def revoke(*, session: Session, actor: User, token_id: int, ip: str = "") -> Non
                  object_type="api_token", object_id=row.id, ip=ip,
                  before={"user_id": row.user_id, "name": row.name})
 
+
+
+def active_by_id(*, session: Session, token_id: int) -> tuple[User, ApiToken] | None:
+    """The token and its user while both still hold (for long streams re-checking)."""
+    row = session.get(ApiToken, token_id)
+    if not _active(row):
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or user.disabled:
+        return None
+    return user, row
