@@ -51,6 +51,7 @@ def _described(description: str, **extra: Any) -> dict[str, Any]:
 
 # Pass as ``responses=`` on a router: every route may answer these.
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _described("The request body could not be read (not UTF-8 JSON)."),
     401: _described("No token, or an unknown, expired or revoked one."),
     403: _described("The token lacks the scope, or the user lacks the right."),
     404: _described("No such object, or not one the caller may see."),
@@ -114,8 +115,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "api.not_found", 405: "api.method_not_allowed"}.get(exc.status_code,
-                                                                        "api.http_error")
+        code = {400: "api.body_unreadable", 404: "api.not_found",
+                405: "api.method_not_allowed"}.get(exc.status_code, "api.http_error")
         return error_response(request, exc.status_code, code, {"status": exc.status_code},
                               getattr(exc, "headers", None))
 

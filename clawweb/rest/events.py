@@ -122,10 +122,16 @@ async def _follow(caller: Caller, task_id: int, after: int,
                 return
 
 
+# Each message of the stream, as OpenAPI 3.2 describes an SSE item; `data` is an
+# EventOut as JSON, or an ErrorBody for the final `error` message.
+_MESSAGE = {"type": "object", "required": ["data"],
+            "properties": {"id": {"type": "string"}, "event": {"type": "string"},
+                           "data": {"type": "string", "contentMediaType": "application/json"},
+                           "retry": {"type": "integer", "minimum": 0}}}
 _STREAM_DOC = {200: {"description": "One SSE message per event: `id` = seq, `event` = type, "
                                     "`data` = the event as JSON. Ends after the terminal "
                                     "status event.",
-                     "content": {"text/event-stream": {"schema": {"type": "string"}}}}}
+                     "content": {"text/event-stream": {"schema": _MESSAGE}}}}
 
 
 @router.get("/tasks/{task_id}/events/stream", operation_id="streamTaskEvents",

@@ -32,6 +32,8 @@ MESSAGES = {
     "api.request_invalid": ("The request is not valid: {detail}", "请求无效：{detail}"),
     "api.cursor_invalid": ("The cursor is not valid; start from the first page.",
                            "游标无效，请从第一页开始。"),
+    "api.body_unreadable": ("The request body could not be read: send UTF-8 JSON.",
+                            "无法读取请求正文：请发送 UTF-8 编码的 JSON。"),
     "api.not_found": ("No such API route.", "没有这个 API 路由。"),
     "api.method_not_allowed": ("This method is not allowed here.", "此处不允许该方法。"),
     "api.http_error": ("The request failed (HTTP {status}).", "请求失败（HTTP {status}）。"),
