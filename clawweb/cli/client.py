@@ -123,11 +123,19 @@ class StreamEnded(Exception):
     """The server ended the stream with an error event (access lost)."""
 
 
-def _stream_once(api: Api, task_id: int, after: int,
-                 on_event: Callable[[dict], None]) -> tuple[int, bool, int]:
-    """One connection: (last seq seen, whether the terminal status came, events seen)."""
+class _Progress:
+    """How far a follow got; kept outside a connection so a reset loses nothing."""
+
+    def __init__(self, after: int):
+        self.after, self.seen = after, 0
+
+
+def _stream_once(api: Api, task_id: int, progress: _Progress,
+                 on_event: Callable[[dict], None]) -> bool:
+    """One connection; whether the terminal status came. ``progress`` moves with
+    every event shown, also when the connection then breaks off."""
+    after = progress.after
     headers = {"Last-Event-ID": str(after)} if after else {}
-    seen = 0
     with api.http.stream("GET", f"/tasks/{task_id}/events/stream", headers=headers) as resp:
         if resp.status_code >= 400:
             resp.read()
@@ -136,13 +144,13 @@ def _stream_once(api: Api, task_id: int, after: int,
             if message.get("event") == "error":
                 raise StreamEnded(json.loads(message["data"])["error"]["message"])
             event = json.loads(message["data"])
-            if event["seq"] <= after:
+            if event["seq"] <= progress.after:
                 continue  # never shown twice, whatever the server sends
-            after, seen = event["seq"], seen + 1
             on_event(event)
+            progress.after, progress.seen = event["seq"], progress.seen + 1
             if event["type"] == "status" and event["data"].get("status") in _TERMINAL:
-                return after, True, seen
-    return after, False, seen
+                return True
+    return False
 
 
 def follow(api: Api, task_id: int, on_event: Callable[[dict], None], *, after: int = 0,
@@ -156,15 +164,17 @@ def follow(api: Api, task_id: int, on_event: Callable[[dict], None], *, after: i
         StreamEnded: the server ended the stream (access lost).
     """
     failing_since, delay = None, 0.5
+    progress = _Progress(after)
     while True:
+        progress.seen = 0
         try:
-            after, ended, seen = _stream_once(api, task_id, after, on_event)
+            ended = _stream_once(api, task_id, progress, on_event)
         except (httpx.TransportError, Unreachable) as exc:
             failing_since = failing_since or time.monotonic()
             if time.monotonic() - failing_since > retry_for:
                 raise Unreachable(f"lost {api.url} for {retry_for:.0f} s: {exc}") from exc
             on_retry(f"connection lost ({exc.__class__.__name__}); resuming after event "
-                     f"{after}")
+                     f"{progress.after}")
             sleep(delay)
             delay = min(delay * 2, 5.0)
             continue
@@ -173,9 +183,9 @@ def follow(api: Api, task_id: int, on_event: Callable[[dict], None], *, after: i
             break
         # The stream closed without the end: a restart, or nothing left to send.
         task = api.call_patiently("GET", f"/tasks/{task_id}", retry_for=retry_for, sleep=sleep)
-        if task["finished"] and not seen:
+        if task["finished"] and not progress.seen:
             return task
-        if seen:
+        if progress.seen:
             delay = 0.5
         else:  # closed again at once: do not hammer a server that is going down
             sleep(delay)

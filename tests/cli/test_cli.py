@@ -136,12 +136,24 @@ def _event(seq, kind="output", **data):
             "data": data or {"stream": "stdout", "text": f"line-{seq}\n"}}
 
 
-class FlakyServer:
-    """Streams seqs 1..n in pieces: the connection drops after every ``cut`` events,
-    and the first reconnect finds the server down (a restart)."""
+class Broken(httpx.SyncByteStream):
+    """A body that breaks off after ``data`` (the server was killed mid-stream)."""
 
-    def __init__(self, n=12, cut=5):
-        self.n, self.cut, self.asked_after, self.calls = n, cut, [], 0
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def __iter__(self):
+        yield self.data
+        raise httpx.ReadError("connection reset by peer")
+
+
+class FlakyServer:
+    """Streams seqs 1..n in pieces of ``cut`` events: a piece ends with a clean close,
+    or (``broken``) with the connection reset mid-stream; the first reconnect finds
+    the server down (a restart)."""
+
+    def __init__(self, n=12, cut=5, broken=False):
+        self.n, self.cut, self.broken, self.asked_after, self.calls = n, cut, broken, [], 0
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/events/stream"):
@@ -157,20 +169,23 @@ class FlakyServer:
             # Some servers send an old event again after a reconnect: never shown twice.
             if after:
                 events.insert(0, _event(after))
-            return httpx.Response(200, content=_sse(events),
-                                  headers={"content-type": "text/event-stream"})
+            headers = {"content-type": "text/event-stream"}
+            if self.broken and events[-1]["type"] != "status":
+                return httpx.Response(200, stream=Broken(_sse(events)), headers=headers)
+            return httpx.Response(200, content=_sse(events), headers=headers)
         return httpx.Response(200, json={"id": 9, "status": "failed", "exit_code": 4,
                                          "finished": True})
 
 
-def test_follow_resumes_after_drops_and_shows_every_event_once():
-    server = FlakyServer()
+@pytest.mark.parametrize("broken", [False, True], ids=["closed", "reset"])
+def test_follow_resumes_after_drops_and_shows_every_event_once(broken):
+    server = FlakyServer(broken=broken)
     api = Api("http://127.0.0.1:1", "cwt_x", transport=httpx.MockTransport(server))
     seen, retries = [], []
     final = follow(api, 9, seen.append, on_retry=retries.append, sleep=lambda _s: None)
     assert [e["seq"] for e in seen] == list(range(1, 14))
     assert server.asked_after == [0, 5, 10]
-    assert len(retries) == 1 and exit_code(final) == 4
+    assert len(retries) == (3 if broken else 1) and exit_code(final) == 4
 
 
 def test_follow_gives_up_after_its_retry_window():
