@@ -6,7 +6,10 @@ Objects are made through the services, straight into the server's database
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -76,6 +79,19 @@ def world(api_server) -> World:
               victim_claude_task=claude, victim_approval=approval, mallory=mallory,
               root=root, root_project=make_project(root))
     # Every path or query parameter an operation may name, as the victim's object.
-    # A new kind of id (e.g. schedule_id) needs its victim object here.
+    # A new kind of id (e.g. schedule_id) needs its victim object: here, or from a
+    # module tests/rest/victims_<area>.py (see more_victim_ids).
     w.ids = {"project_id": project, "task_id": task, "approval_id": approval}
+    w.ids.update(more_victim_ids(w))
     return w
+
+
+def more_victim_ids(world: World) -> dict[str, int]:
+    """Victim objects of other areas' routes: every module ``tests/rest/victims_*.py``
+    defines ``victim_ids(world: World) -> dict[str, int]`` (e.g. ``{"schedule_id": …}``),
+    objects of ``world.victim`` in ``world.victim_project``."""
+    found: dict[str, int] = {}
+    for mod in sorted(pkgutil.iter_modules([str(Path(__file__).parent)]), key=lambda m: m.name):
+        if mod.name.startswith("victims_"):
+            found.update(importlib.import_module(f"tests.rest.{mod.name}").victim_ids(world))
+    return found
