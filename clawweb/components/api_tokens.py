@@ -8,8 +8,8 @@ from clawweb.components.account import section
 from clawweb.components.admin import when
 from clawweb.components.forms import error_callout, field
 from clawweb.components.i18n import tr
-from clawweb.services.api_tokens import EXPIRY_DAYS, SCOPES
-from clawweb.state.api_tokens import ANY_PROJECT, NEVER, ApiTokensState, TokenRow
+from clawweb.state.api_tokens import (ANY_PROJECT, EXPIRY_DAYS, NEVER, SCOPES, ApiTokensState,
+                                     TokenRow)
 
 S = ApiTokensState
 

@@ -22,6 +22,9 @@ from clawweb.state.base import AppState
 
 NEVER = "never"  # the expiry choice for a token that does not expire
 ANY_PROJECT = "all"
+# For the form (components reach services only through state).
+SCOPES = api_tokens.SCOPES
+EXPIRY_DAYS = api_tokens.EXPIRY_DAYS
 
 
 @dataclasses.dataclass
