@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
-from clawweb.http import auth_routes, downloads
+from clawweb.http import auth_routes, downloads, push
 from clawweb.http.security_headers import SecurityHeadersMiddleware
 from clawweb.rest.app import API_PREFIX, build_app
 
@@ -50,7 +50,7 @@ async def health(_request: Request) -> JSONResponse:
 
 def router() -> Starlette:
     return Starlette(routes=[Route("/api/health", health), *auth_routes.routes(),
-                             *downloads.download_routes(),
+                             *downloads.download_routes(), *push.routes(),
                              Mount(API_PREFIX, app=build_app())])
 
 

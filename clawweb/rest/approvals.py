@@ -18,7 +18,8 @@ from clawweb.rest.deps import MAX_ID, Caller, require_scope
 from clawweb.rest.errors import ERROR_RESPONSES
 from clawweb.rest.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, Page, page_of
 from clawweb.rest.schemas import ApprovalId, ApprovalOut, DecisionIn, approval_out
-from clawweb.services import approvals, tasks
+from clawweb.services import approvals
+from clawweb.services.tasks import service as tasks
 
 router = APIRouter(tags=["approvals"], responses=ERROR_RESPONSES)
 

@@ -23,7 +23,8 @@ from clawweb.http.client import request_address
 from clawweb.models import ApiToken, Approval, Task, User
 from clawweb.rest import rate_limit, threads
 from clawweb.rest.errors import ApiError
-from clawweb.services import api_tokens, audit
+from clawweb.services import audit
+from clawweb.services.accounts import api_tokens
 from clawweb.services.errors import NotFound
 
 SCOPES = api_tokens.SCOPES

@@ -29,7 +29,8 @@ from clawweb.rest import threads
 from clawweb.rest.deps import Caller, recheck, require_scope
 from clawweb.rest.errors import ERROR_RESPONSES, ApiError, language
 from clawweb.rest.schemas import MAX_SEQ, EventOut, EventPage, TaskId
-from clawweb.services import task_output, tasks
+from clawweb.services.tasks import output as task_output
+from clawweb.services.tasks import service as tasks
 from clawweb.services.errors import ServiceError
 
 router = APIRouter(tags=["events"], responses=ERROR_RESPONSES)

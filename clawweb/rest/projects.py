@@ -11,7 +11,8 @@ from clawweb.rest.deps import Caller, require_scope
 from clawweb.rest.errors import ERROR_RESPONSES
 from clawweb.rest.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, Page, page_of
 from clawweb.rest.schemas import ProjectId, ProjectOut, project_out
-from clawweb.services import projects
+from clawweb.services import access
+from clawweb.services.projects import service as projects
 
 router = APIRouter(tags=["projects"], responses=ERROR_RESPONSES)
 
@@ -21,7 +22,7 @@ def _list(caller: Caller) -> list[ProjectOut]:
     with session_scope() as s:
         for project in projects.list_projects(session=s, user=caller.user):
             if caller.allows_project(project.id):
-                role = projects.require_role(session=s, user=caller.user, project_id=project.id,
+                role = access.require_role(session=s, user=caller.user, project_id=project.id,
                                              at_least=ProjectRole.viewer)
                 out.append(project_out(project, role))
     return out
@@ -30,7 +31,7 @@ def _list(caller: Caller) -> list[ProjectOut]:
 def _get(caller: Caller, project_id: int) -> ProjectOut:
     caller.check_project(project_id)
     with session_scope() as s:
-        role = projects.require_role(session=s, user=caller.user, project_id=project_id,
+        role = access.require_role(session=s, user=caller.user, project_id=project_id,
                                      at_least=ProjectRole.viewer)
         return project_out(projects.get_project(session=s, user=caller.user,
                                                 project_id=project_id), role)

@@ -16,7 +16,7 @@ from clawweb import routes
 from clawweb.models import (TERMINAL_STATUSES, ApiToken, Approval, Project, ProjectRole, Task,
                             TaskStatus, User)
 from clawweb.rest.deps import MAX_ID
-from clawweb.services import tasks as task_service
+from clawweb.services.tasks import service as task_service
 from clawweb.settings import get_settings
 
 Status = Literal["queued", "running", "awaiting_approval", "succeeded", "failed",

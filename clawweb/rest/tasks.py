@@ -21,7 +21,8 @@ from clawweb.rest.pagination import (DEFAULT_LIMIT, CursorParam, LimitParam, Pag
                                      decode_cursor, encode_cursor)
 from clawweb.rest.schemas import (FollowUpIn, ProjectId, ProjectQuery, ShellTaskIn, Status,
                                   TaskId, TaskIn, TaskOut, task_out)
-from clawweb.services import agent_tasks, tasks
+from clawweb.services.agents import tasks as agent_tasks
+from clawweb.services.tasks import service as tasks
 from clawweb.services.errors import InvalidInput
 
 router = APIRouter(tags=["tasks"], responses=ERROR_RESPONSES)

@@ -15,7 +15,8 @@ import reflex as rx
 
 from clawweb.db import session_scope
 from clawweb.models import ApiToken, Project, iso_utc, utcnow
-from clawweb.services import api_tokens, projects
+from clawweb.services.accounts import api_tokens
+from clawweb.services.projects import service as projects
 from clawweb.services.errors import InvalidInput, NotFound, PermissionDenied
 from clawweb.state.access import admin_only, signed_in
 from clawweb.state.base import AppState

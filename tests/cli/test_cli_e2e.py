@@ -130,7 +130,7 @@ class Reader(threading.Thread):
 def test_tail_survives_the_backend_restarting_mid_stream(system, signed_in):
     from clawweb.db import session_scope
     from clawweb.models import User
-    from clawweb.services import tasks
+    from clawweb.services.tasks import service as tasks
 
     lines = 70
     with session_scope() as s:

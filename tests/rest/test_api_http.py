@@ -124,7 +124,7 @@ def test_cancel_and_rerun(api_server, team):
 def test_claude_tasks_and_follow_ups(api_server, team):
     from clawweb.db import session_scope
     from clawweb.models import User
-    from clawweb.services import credentials
+    from clawweb.services.agents import credentials
 
     with client(api_server, team["token"]) as c:
         refused = c.post(f"/projects/{team['project']}/tasks",
@@ -201,7 +201,7 @@ def test_a_disabled_user_or_a_revoked_or_expired_token_is_refused_at_once(api_se
                                                                           change):
     from clawweb.db import session_scope
     from clawweb.models import ApiToken, User, utcnow
-    from clawweb.services import api_tokens
+    from clawweb.services.accounts import api_tokens
 
     user = make_user()
     token = make_token(user, ["read"])

@@ -144,7 +144,7 @@ def test_after_the_end_a_resumed_stream_ends_at_once(api_server, running_task):
 def test_a_stream_ends_when_its_token_is_revoked(api_server, running_task):
     from clawweb.db import session_scope
     from clawweb.models import User
-    from clawweb.services import api_tokens
+    from clawweb.services.accounts import api_tokens
     from tests.rest.conftest import token_id
 
     owner, task, token = running_task

@@ -15,7 +15,7 @@ import re
 import pytest
 from sqlmodel import SQLModel
 
-from clawweb.services.api_tokens import SCOPES
+from clawweb.services.accounts.api_tokens import SCOPES
 from tests.rest.conftest import VICTIM_SECRETS, client, make_token
 
 CHANGING = ("post", "put", "patch", "delete")

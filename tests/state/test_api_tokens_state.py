@@ -18,7 +18,7 @@ PW = "violet-tractor-sings"
 @pytest.fixture
 def people(engine, fake_redis, fast_hashing):
     """ann (member, one project), bob (member), root (admin): signed-in tokens."""
-    from clawweb.services import auth_sessions, passwords
+    from clawweb.services.accounts import auth_sessions, passwords
 
     tokens = {}
     with Session(engine) as s:
@@ -54,7 +54,7 @@ def stored(engine) -> list[ApiToken]:
 
 
 def test_a_new_token_is_shown_once_and_only_its_hash_is_kept(people, engine):
-    from clawweb.services.auth_sessions import hash_token
+    from clawweb.services.accounts.auth_sessions import hash_token
 
     ann = page_of(people["ann"])
     call(ann, "load_tokens")

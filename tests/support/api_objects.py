@@ -30,7 +30,7 @@ def make_project(owner_id: int, name: str | None = None,
                  members: dict[int, str] | None = None) -> int:
     from clawweb.db import session_scope
     from clawweb.models import ProjectMember, ProjectRole, User
-    from clawweb.services import projects
+    from clawweb.services.projects import service as projects
 
     with session_scope() as s:
         project = projects.create_project(session=s, user=s.get(User, owner_id),
@@ -80,7 +80,7 @@ def make_token(user_id: int, scopes: list[str], project_id: int | None = None,
                name: str = "test") -> str:
     from clawweb.db import session_scope
     from clawweb.models import User
-    from clawweb.services import api_tokens
+    from clawweb.services.accounts import api_tokens
 
     with session_scope() as s:
         _row, raw = api_tokens.create_token(session=s, user=s.get(User, user_id), name=name,
@@ -93,7 +93,7 @@ def token_id(raw: str) -> int:
 
     from clawweb.db import session_scope
     from clawweb.models import ApiToken
-    from clawweb.services.auth_sessions import hash_token
+    from clawweb.services.accounts.auth_sessions import hash_token
 
     with session_scope() as s:
         return s.exec(select(ApiToken.id).where(ApiToken.token_hash == hash_token(raw))).one()

@@ -1,4 +1,4 @@
-"""Messages of the REST API (clawweb/rest) and of API tokens (services/api_tokens.py)."""
+"""Messages of the REST API (clawweb/rest) and of API tokens (services/accounts/api_tokens.py)."""
 
 MESSAGES = {
     # Tokens (service errors, shown on the account page and by the API)

@@ -2,7 +2,7 @@
 (auto-h1; the lead re-chains down_revision at merge if needed)
 
 Revision ID: eb704b065c95
-Revises: c4f1a9e2b7d3
+Revises: a7c3e91d2b40
 Create Date: 2026-12-01 10:32:45.959708
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlmodel
 
 
 revision = 'eb704b065c95'
-down_revision = 'c4f1a9e2b7d3'
+down_revision = 'a7c3e91d2b40'
 branch_labels = None
 depends_on = None
 
