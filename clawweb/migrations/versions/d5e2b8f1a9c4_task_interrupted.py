@@ -1,7 +1,7 @@
 """task status: interrupted
 
 Revision ID: d5e2b8f1a9c4
-Revises: a7c3e91d2b40
+Revises: eb704b065c95
 Create Date: 2026-12-01 11:50:00
 
 SQLite stores the status as VARCHAR (no CHECK constraint, long enough for every
@@ -11,7 +11,7 @@ from alembic import op
 
 
 revision = 'd5e2b8f1a9c4'
-down_revision = 'a7c3e91d2b40'
+down_revision = 'eb704b065c95'
 branch_labels = None
 depends_on = None
 
