@@ -68,6 +68,11 @@ def worker_alive_key(worker_name: str) -> str:
     return f"{PREFIX}:worker:{worker_name}:alive"
 
 
+def worker_drain_key(worker_name: str) -> str:
+    """Set by an admin: the worker finishes its current task, then exits."""
+    return f"{PREFIX}:worker:{worker_name}:drain"
+
+
 def workers_known_key() -> str:
     """Sorted set: worker name -> last heartbeat (unix time), for this deployment."""
     return f"{PREFIX}:workers:known"
