@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from clawweb import api, routes
+from clawweb.observe import logs
 from clawweb.pages import account, admin, auth, notifications, projects, review, tasks
 from clawweb.state.account import AccountState
 from clawweb.state.admin import AdminState
@@ -25,6 +26,8 @@ HEAD = [
     # the CSP allows no inline script.
     rx.el.script(src="/clawweb-push.js", defer=True),
 ]
+
+logs.configure("web")
 
 app = rx.App(
     head_components=HEAD,

@@ -30,6 +30,7 @@ from rq.serializers import JSONSerializer
 
 import worker
 from clawweb import redis_conn, streams
+from clawweb.observe import logs
 from clawweb.settings import get_settings
 from worker import jobs, notify_jobs
 from worker.heartbeat import Heartbeat, beat, beat_redis
@@ -45,7 +46,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
                    help="start of the worker's name (default: the host name); "
                         "each start adds a random suffix")
     p.add_argument("--burst", action="store_true", help="exit when the queues are empty")
-    p.add_argument("--log-level", default=os.environ.get("CLAWWEB_LOG_LEVEL", "INFO"))
+    p.add_argument("--log-level", default=None, help="default: CLAWWEB_LOG_LEVEL or INFO")
     return p.parse_args(argv)
 
 
@@ -95,12 +96,13 @@ def _wait_for_redis(redis) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run one worker until it is stopped; returns the exit status."""
     args = _parse(argv)
-    logging.basicConfig(level=args.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure("worker", level=args.log_level)
     settings = get_settings()
     name = unique_name(args.name)
     worker.WORKER_NAME = name
-    log.info("worker %s (pid %d) starting", name, os.getpid())
+    logs.bind(worker=name)
+    # The URL is logged for the operator; its password is masked by the redactor.
+    log.info("worker %s (pid %d) starting; redis %s", name, os.getpid(), settings.redis_url)
     redis = redis_conn.get_redis()  # shared: RQ, jobs, reaper (the heartbeat has its own)
     _wait_for_redis(redis)
     startup_cleanup(redis, name, jobs.make_sandbox(name))
