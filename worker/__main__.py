@@ -33,6 +33,7 @@ from clawweb import redis_conn, streams
 from clawweb.observe import logs
 from clawweb.settings import get_settings
 from worker import jobs, notify_jobs
+from worker.drain import DrainWatch
 from worker.heartbeat import Heartbeat, beat, beat_redis
 from worker.recovery import Reaper, exit_cleanup, startup_cleanup
 
@@ -130,6 +131,7 @@ def _fleet_threads(settings, name: str, redis):
         except redis_lib.RedisError:
             pass  # the heartbeat thread keeps trying
         Heartbeat(beat_client, name, hb, ttl).start()
+        DrainWatch(beat_client, name, hb).start()
         Reaper(redis, name, lambda: jobs.make_sandbox(name),
                interval=hb, grace=2 * hb).start()
         notify_jobs.start(name)  # notifications must not wait for a free task slot
