@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from clawweb.http import auth_routes, downloads, monitoring, push
+from clawweb.http import auth_routes, downloads, monitoring, push, usage_csv
 from clawweb.http.security_headers import SecurityHeadersMiddleware
 
 
@@ -49,7 +49,7 @@ async def health(_request: Request) -> JSONResponse:
 def router() -> Starlette:
     return Starlette(routes=[Route("/api/health", health), *auth_routes.routes(),
                              *downloads.download_routes(), *push.routes(),
-                             *monitoring.routes()])
+                             *monitoring.routes(), *usage_csv.csv_routes()])
 
 
 def built_frontend_dir() -> Path:

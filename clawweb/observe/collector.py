@@ -17,7 +17,7 @@ from prometheus_client.core import (
 from prometheus_client.utils import floatToGoString
 from sqlmodel import func, select
 
-from clawweb.models import Approval, Task, TaskEvent, TaskStatus
+from clawweb.models import Approval, Priority, Task, TaskEvent, TaskStatus
 from clawweb.services.ops import queues, workers
 
 log = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ def _task_metrics(s):
     durations: dict[str, list[float]] = {"": []}
     waits: dict[str, list[float]] = {}
     for priority, queued, started, ended in rows:
-        waits.setdefault(priority.value, []).append(
+        waits.setdefault(Priority(priority).value, []).append(
             max(0.0, (_aware(started) - _aware(queued)).total_seconds()))
         if ended:
             durations[""].append((_aware(ended) - _aware(started)).total_seconds())

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from sqlmodel import Session, func, select
 
 from clawweb import streams
-from clawweb.models import ACTIVE_STATUSES, Project, Task, TaskStatus
+from clawweb.models import ACTIVE_STATUSES, Priority, Project, Task, TaskStatus
 from clawweb.services import task_queue
 from clawweb.services.ops.workers import alive_names
 
@@ -75,7 +75,7 @@ def waiting(*, session: Session, redis, now: datetime | None = None,
     rows = session.exec(select(Task, Project.name).join(Project, Project.id == Task.project_id)
                         .where(Task.status == TaskStatus.queued)
                         .order_by(*task_queue.waiting_order()).limit(limit)).all()
-    return [Waiting(task_id=t.id, project=name, priority=t.priority.value,
+    return [Waiting(task_id=t.id, project=name, priority=Priority(t.priority).value,
                     waited=_age(t.queued_at, now), reason=_reason(t, workers, running))
             for t, name in rows]
 
