@@ -89,3 +89,25 @@ def test_decrypted_values_are_never_logged(captured):
     assert crypto.decrypt(sealed) == "sealed-credential-xyz"
     logging.getLogger("x").warning("using sealed-credential-xyz now")
     assert "sealed-credential-xyz" not in captured.getvalue()
+
+
+def test_a_handler_that_resolves_the_caller_binds_their_user_id(session, settings, fake_redis):
+    from clawweb.services import auth_sessions
+    from clawweb.state.admin_ops import OpsState
+    from tests.services.agent_fixtures import make_user
+    from tests.support.reflex_state import new_state
+
+    alice = make_user(session, "alice")
+    token = auth_sessions.open_session(session=session, user=alice, ip="", user_agent="")
+    session.commit()
+    _, state = new_state(OpsState, token)
+    out = io.StringIO()
+    logs.configure("web", stream=out)  # after Reflex's import, which sets up its own
+    try:
+        state.current_user()
+        logging.getLogger("x").warning("did something")
+    finally:
+        logs.unbind(["user_id"])
+        logging.getLogger().handlers[:] = []
+        structlog.reset_defaults()
+    assert lines(out)[-1]["user_id"] == alice.id
