@@ -119,6 +119,7 @@ class Settings(BaseSettings):
     # How long before an approval expires its "about to expire" notice goes out.
     notify_expiring_seconds: int = 300
     notify_retention_days: int = 30
+    notify_private_hosts: str = ""
 
     # -- Monitoring (ops-o2) --------------------------------------------------------------
     # Bearer token for /metrics. Empty: /metrics answers loopback clients only (never a

@@ -24,6 +24,7 @@ from clawweb import db, streams
 from clawweb.models import ACTIVE_STATUSES, Task, TaskStatus, utcnow
 from clawweb.services import task_queue
 from clawweb.services.errors import Unavailable
+from clawweb.services.notify import hooks as notify
 from worker import workspace
 # beat stays importable from here for older callers (recovery.beat).
 from worker.heartbeat import PeriodicThread, alive_workers, beat, known_workers  # noqa: F401
@@ -152,6 +153,8 @@ def _recover_locked(session: Session, redis, task: Task) -> str | None:
     session.refresh(task)
     task_queue.announce_status(session=session, task=task, status=status, reason=reason,
                                redis=redis)
+    if status == TaskStatus.failed:
+        notify.task_ended(task.id)
     try:
         task_queue.dispatch_ready(session=session, project_id=task.project_id, redis=redis)
     except Unavailable:

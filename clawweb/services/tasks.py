@@ -19,6 +19,7 @@ from clawweb.models import (
 )
 from clawweb.services import audit, task_queue
 from clawweb.services.errors import InvalidInput, NotFound, PermissionDenied, Unavailable
+from clawweb.services.notify import hooks as notify
 
 log = logging.getLogger(__name__)
 
@@ -191,6 +192,7 @@ def cancel_task(*, session: Session, user: User, task_id: int, ip: str = "") -> 
                      after={"status": "cancelled"})
         session.commit()
         _announce_cancel(session, task, reason)
+        notify.task_ended(task.id)
         return get_task(session=session, user=user, task_id=task_id)
     session.rollback()
     _request_stop(session, user, task, ip)

@@ -26,6 +26,8 @@ def quick(monkeypatch, settings):
     monkeypatch.setenv("CLAWWEB_NOTIFY_GROUP_SECONDS", "2")
     monkeypatch.setenv("CLAWWEB_NOTIFY_RETRY_SECONDS", "1,1")
     monkeypatch.setenv("CLAWWEB_NOTIFY_BREAKER_FAILURES", "5")
+    # The receivers here listen on loopback, which channels may reach only when listed.
+    monkeypatch.setenv("CLAWWEB_NOTIFY_PRIVATE_HOSTS", "127.0.0.1")
     settings_mod.get_settings.cache_clear()
 
 

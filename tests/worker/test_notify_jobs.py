@@ -8,6 +8,7 @@ import time
 import pytest
 from sqlmodel import select
 
+from clawweb import settings as settings_mod
 from clawweb.models import (Delivery, Notification, Project, ProjectMember, ProjectRole,
                             Task, TaskStatus, User)
 from clawweb.services import git, projects, tasks
@@ -60,8 +61,10 @@ def test_a_finished_task_notifies_its_creator_once(session, world, sandbox):
     assert len(_notes(session, task.id)) == 1
 
 
-def test_the_teams_channel_hears_about_a_failure(session, world, sandbox):
+def test_the_teams_channel_hears_about_a_failure(session, world, sandbox, monkeypatch):
     alice, _bob, project = world
+    monkeypatch.setenv("CLAWWEB_NOTIFY_PRIVATE_HOSTS", "127.0.0.1:9")
+    settings_mod.get_settings.cache_clear()
     channel = channels.add(session=session, user=alice, kind="webhook", project_id=project.id,
                            values={"url": "http://127.0.0.1:9/hook"})
     sandbox.handler = lambda spec: FakeRun(output=[], exit_code=0)

@@ -144,6 +144,10 @@ MESSAGES = {
     "notify.action.expired": ("This notification's action has expired.", "此通知的操作已过期。"),
     "notify.channel.bad_kind": ("Unknown kind of channel.", "未知的渠道类型。"),
     "notify.channel.bad_field": ("Check the field \"{field}\".", "请检查字段“{field}”。"),
+    "notify.channel.private_host": (
+        "\"{field}\" points at a private or loopback address; an admin can allow it with "
+        "CLAWWEB_NOTIFY_PRIVATE_HOSTS.",
+        "“{field}”指向私有或回环地址；管理员可通过 CLAWWEB_NOTIFY_PRIVATE_HOSTS 允许它。"),
     "notify.channel.missing_field": ("The field \"{field}\" is required.", "字段“{field}”为必填项。"),
     "notify.channel.name_too_long": ("The name is too long (100 characters at most).",
                                      "名称过长（最多 100 个字符）。"),

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, quote, urlsplit
 
 from clawweb.services.errors import InvalidInput
-from clawweb.services.notify import apprise_fixes
+from clawweb.services.notify import apprise_fixes, targets
 
 MAX_FIELD = 500
 
@@ -153,6 +153,7 @@ def email(v: dict[str, str]) -> tuple[str, str]:
         raise _bad("security")
     host = _host(v["smtp_host"], "smtp_host")
     port = _port(v.get("port", ""), {"starttls": 587, "ssl": 465, "insecure": 25}[mode])
+    targets.check(host, port, "smtp_host")
     sender, to = _token(v["sender"], "sender", _EMAIL), _token(v["to"], "to", _EMAIL)
     login = ""
     if v.get("username"):
@@ -168,7 +169,9 @@ def _server(value: str) -> tuple[str, str, int | None]:
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.username \
             or parts.path.strip("/") or parts.query:
         raise _bad("server")
-    return parts.scheme, _host(parts.hostname, "server"), parts.port
+    host = _host(parts.hostname, "server")
+    targets.check(host, parts.port or (443 if parts.scheme == "https" else 80), "server")
+    return parts.scheme, host, parts.port
 
 
 def ntfy(v: dict[str, str]) -> tuple[str, str]:
@@ -187,6 +190,7 @@ def webhook(v: dict[str, str]) -> tuple[str, str]:
             or parts.fragment:
         raise _bad("url")
     host = _host(parts.hostname, "url")
+    targets.check(host, parts.port or (443 if parts.scheme == "https" else 80), "url")
     hostport = f"{host}:{parts.port}" if parts.port else host
     path = parts.path or "/"
     if not re.fullmatch(r"[A-Za-z0-9._~/%-]*", path) or (parts.query and not re.fullmatch(

@@ -20,7 +20,7 @@ from clawweb.models import (ChannelHealth, NotifyChannel, NotifyPref, ProjectRol
                             iso_utc)
 from clawweb.services import audit, crypto
 from clawweb.services.errors import InvalidInput, NotFound
-from clawweb.services.notify import channel_kinds, events, text
+from clawweb.services.notify import channel_kinds, events, targets, text
 from clawweb.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -174,6 +174,9 @@ def send(row: NotifyChannel, message: text.Message) -> tuple[bool, str]:
         url = crypto.decrypt(row.ciphertext, aad=_aad(row))
     except crypto.SecretUnreadable:
         return False, "channel unreadable"
+    refused = targets.refusal(url)
+    if refused:
+        return False, refused
     # No icons: apprise would otherwise hand every service a URL of its own
     # (an image on github.com) for the receiving app to fetch.
     asset = apprise.AppriseAsset(storage_mode="memory", app_id="clawweb",
