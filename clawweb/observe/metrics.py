@@ -3,9 +3,10 @@
 Counted in-process: HTTP request latency (``LatencyMiddleware`` on the backend's
 Starlette app). Everything else is computed per scrape by
 ``collector.StateCollector``. With several web processes on one host, set
-``PROMETHEUS_MULTIPROC_DIR`` to an empty directory shared by them (before they
-start; ``scripts/up`` and the units clear it at start): prometheus-client then
-writes each process's samples there and any process answers for all of them.
+``PROMETHEUS_MULTIPROC_DIR`` to one directory for all of them and empty it
+before they start (whatever starts them: a unit's ``ExecStartPre``, a compose
+entrypoint): prometheus-client then writes each process's samples there and
+any process answers for all of them.
 
 Access: with ``CLAWWEB_METRICS_TOKEN`` set, only ``Authorization: Bearer <token>``
 (compared in constant time); unset, only a loopback client that came through

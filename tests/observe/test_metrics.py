@@ -173,3 +173,12 @@ def test_multiprocess_mode_answers_for_every_process(tmp_path):
     counts = [s.value for f in text_string_to_metric_families(out) for s in f.samples
               if s.name == "clawweb_http_request_duration_seconds_count"]
     assert counts == [2.0], out
+
+
+def test_the_backend_serves_metrics_and_ready_and_times_every_request(engine, redis_url):
+    from clawweb import api
+    from clawweb.observe.metrics import LatencyMiddleware
+
+    paths = {getattr(r, "path", "") for r in api.router().routes}
+    assert {"/metrics", "/api/ready", "/api/health"} <= paths
+    assert api.transformers()[-1] is LatencyMiddleware, "latency must wrap everything"
