@@ -7,7 +7,7 @@ from clawweb import redis_conn
 from clawweb.models import TaskStatus
 from clawweb.services.ops import workers
 from tests.integration.fleet import (  # noqa: F401  (fixtures)
-    finished, fleet, started_in_container, stdout, submit, task_now, wait_for, world,
+    finished, fleet, started_in_container, stdout, submit, task_now, world,
 )
 
 
