@@ -30,7 +30,7 @@ def depth_card(d) -> rx.Component:
 def waiting_row(w) -> rx.Component:
     return rx.card(
         rx.flex(
-            rx.link(f"#{w.task_id}", href="/tasks/" + w.task_id.to_string(), weight="bold"),
+            rx.link(f"#{w.task_id}", href=routes.task(w.task_id), weight="bold"),
             rx.text(w.project, size="2", truncate=True, flex="1", min_width="0"),
             rx.badge(w.priority, color_scheme="gray"),
             rx.text(w.waited.to_string() + " s", size="2", color_scheme="gray"),
