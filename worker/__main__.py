@@ -35,6 +35,7 @@ from clawweb.settings import get_settings
 from worker import jobs, notify_jobs
 from worker.drain import DrainWatch
 from worker.heartbeat import Heartbeat, beat, beat_redis
+from worker.image_report import ImageReport
 from worker.recovery import Reaper, exit_cleanup, startup_cleanup
 
 log = logging.getLogger("worker")
@@ -132,6 +133,9 @@ def _fleet_threads(settings, name: str, redis):
             pass  # the heartbeat thread keeps trying
         Heartbeat(beat_client, name, hb, ttl).start()
         DrainWatch(beat_client, name, hb).start()
+        report = ImageReport(beat_client, name, settings.runner_image)
+        report.tick()  # now, so /api/ready need not wait an interval
+        report.start()
         Reaper(redis, name, lambda: jobs.make_sandbox(name),
                interval=hb, grace=2 * hb).start()
         notify_jobs.start(name)  # notifications must not wait for a free task slot

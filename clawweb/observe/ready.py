@@ -1,9 +1,10 @@
 """``/api/ready``: can this deployment run a task right now?
 
 Checks the database, Redis, at least one live worker heartbeat, and the
-sandbox image: asked of dockerd when this host has its socket, otherwise left
-to the workers (a worker whose image is missing fails its tasks loudly). The
-answer names failing checks only, never an address or a password.
+sandbox image: asked of dockerd when this host has its socket, otherwise taken
+from the live workers' own reports (``streams.worker_image_key``: at least one
+must have it). The answer names failing checks only, never an address or a
+password.
 """
 
 from __future__ import annotations
@@ -50,12 +51,23 @@ def check_image(image: str, socket_path: str = DOCKER_SOCKET) -> None:
         client.close()
 
 
+def check_image_from_workers(redis) -> None:
+    """At least one live worker reports the sandbox image present on its host."""
+    from clawweb import streams
+    from clawweb.services.ops.workers import alive_names
+
+    if not any(redis.get(streams.worker_image_key(n)) == b"ok" for n in alive_names(redis)):
+        raise LookupError("no live worker has the sandbox image")
+
+
 def run_checks(*, engine, redis, image: str, socket_path: str = DOCKER_SOCKET) -> list[str]:
     """Names of the checks that fail (empty: ready). Each failure is logged, not returned."""
     checks = [("database", lambda: check_database(engine)), ("redis", lambda: check_redis(redis)),
               ("worker", lambda: check_worker(redis))]
     if docker_here(socket_path):
         checks.append(("sandbox_image", lambda: check_image(image, socket_path)))
+    else:
+        checks.append(("sandbox_image", lambda: check_image_from_workers(redis)))
     failing = []
     for name, check in checks:
         try:

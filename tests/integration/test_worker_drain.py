@@ -1,5 +1,6 @@
 """Drain a real ``python -m worker``: it finishes the task it runs, takes no new one,
-and exits 0 (dockerd, clawweb-runner, real redis-server)."""
+and exits 0; and its report of the sandbox image (dockerd, clawweb-runner, real
+redis-server)."""
 
 from __future__ import annotations
 
@@ -35,3 +36,15 @@ def test_an_idle_drained_worker_stops_at_once(session, world, fleet):
     name = fleet.start("w")
     workers.drain(redis_conn.get_redis(), name)
     assert fleet.procs[name].wait(30) == 0
+
+
+def test_a_worker_reports_whether_its_dockerd_has_the_sandbox_image(session, world, fleet,
+                                                                    monkeypatch):
+    from clawweb import streams
+
+    r = redis_conn.get_redis()
+    name = fleet.start("w")
+    assert r.get(streams.worker_image_key(name)) == b"ok"
+    monkeypatch.setenv("CLAWWEB_RUNNER_IMAGE", "clawweb-no-such-image-o2")
+    other = fleet.start("x")
+    assert r.get(streams.worker_image_key(other)) == b"missing"

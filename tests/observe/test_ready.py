@@ -55,15 +55,21 @@ def test_redis_down_is_named_without_its_url_or_password(engine, monkeypatch):
     assert password not in resp.text and "127.0.0.1" not in resp.text
 
 
-def test_no_image_check_on_a_host_without_a_docker_socket(engine, redis_url, tmp_path):
+@pytest.mark.parametrize("reports, failing", [({"w1": "ok"}, []),
+                                               ({"w1": "missing"}, ["sandbox_image"]),
+                                               ({}, ["sandbox_image"])])
+def test_without_a_docker_socket_the_image_is_taken_from_the_workers_reports(
+        engine, redis_url, tmp_path, reports, failing):
     from clawweb.db import get_engine
     from clawweb.observe import ready
 
-    beat(redis_url)
-    failing = ready.run_checks(engine=get_engine(), redis=redis_lib.Redis.from_url(redis_url),
-                               image="clawweb-no-such-image-o2",
-                               socket_path=str(tmp_path / "docker.sock"))
-    assert failing == []
+    r = redis_lib.Redis.from_url(redis_url)
+    beat(redis_url, "w1")
+    for name, state in reports.items():
+        r.set(streams.worker_image_key(name), state, ex=30)
+    r.set(streams.worker_image_key("gone"), "ok", ex=30)  # no heartbeat: does not count
+    assert ready.run_checks(engine=get_engine(), redis=r, image="clawweb-runner",
+                            socket_path=str(tmp_path / "docker.sock")) == failing
 
 
 @pytest.mark.parametrize("path", ["/api/ready"])
