@@ -71,7 +71,7 @@ def terminal(*, line_count: rx.Var, has_earlier: rx.Var, earlier_loading: rx.Var
     return rx.vstack(
         rx.hstack(
             rx.text(tr("ui_tasks.output"), weight="medium"),
-            rx.badge(line_count.to_string() + " ", tr("ui_tasks.lines"), variant="soft",
+            rx.badge(tr("ui_tasks.lines", count=line_count.to_string()), variant="soft",
                      color_scheme="gray", data_testid="term-line-count"),
             rx.spacer(),
             rx.button(rx.icon("arrow-down-to-line", size=14), tr("ui_tasks.jump_live"),

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from clawweb.i18n import messages
+from clawweb.i18n import known, messages
 from clawweb.models import AuditEvent, Invite, Role, User, utcnow
 from clawweb.services import accounts, auth_sessions, passwords, throttle
 from clawweb.services.errors import InvalidInput, PermissionDenied
@@ -272,8 +272,8 @@ def test_every_key_these_services_raise_is_in_the_catalog():
                                .read_text()))
     assert len(keys) > 15  # the scan really found them
     catalog = messages()
-    missing = sorted(k for k in keys if k not in catalog)
+    missing = sorted(k for k in keys if not known(k))
     assert missing == []
     for key in keys:
-        en, zh = catalog[key]
+        en, zh = catalog.get(key) or catalog[key + "#other"]
         assert en and zh and en != zh

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from clawweb import streams
-from clawweb.i18n import messages, stored
+from clawweb.i18n import known, messages, stored
 from clawweb.services.conversation import Conversation
 from clawweb.services.term_window import TermWindow
 
@@ -84,4 +84,4 @@ def test_every_stored_key_used_in_code_is_in_the_catalog():
         used.update(re.findall(r"""unpublished=["']([a-z_]+\.[a-z0-9_.]+)["']""", source))
     # The scan sees the worker's keys:
     assert {"workspace.sandbox_not_removed", "workspace.nothing_changed"} <= used
-    assert sorted(k for k in used if k not in messages()) == []
+    assert sorted(k for k in used if not known(k)) == []
