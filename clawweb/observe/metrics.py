@@ -35,13 +35,16 @@ from clawweb.settings import get_settings
 HTTP_LATENCY = Histogram("clawweb_http_request_duration_seconds",
                          "HTTP requests served by the backend, by route group and status",
                          ["method", "route", "status"])
-_ID = re.compile(r"/\d+(?=/|$)")
+_ID = re.compile(r"/(?:\d+|[0-9a-f]{7,64})(?=/|$)")
 
 
-def route_label(path: str) -> str:
-    """A low-cardinality name for a path: ids folded, pages and assets grouped."""
+def route_label(path: str, status: int = 200) -> str:
+    """A low-cardinality name for a path: ids and commits folded, pages grouped, and any
+    path that matched no route one label (a scanner must not mint a series per guess)."""
+    if status == 404:
+        return "unmatched"
     if path.startswith("/api/") or path in ("/metrics", "/ping"):
-        return "/".join(_ID.sub("/{id}", path).split("/")[:5])
+        return "/".join(_ID.sub("/{id}", path).split("/")[:6])
     if path.startswith("/_event"):
         return "/_event"
     if path.startswith("/_upload"):
@@ -69,7 +72,8 @@ class LatencyMiddleware:
         try:
             await self.app(scope, receive, send_status)
         finally:
-            HTTP_LATENCY.labels(scope.get("method", ""), route_label(scope.get("path", "")),
+            HTTP_LATENCY.labels(scope.get("method", ""),
+                                route_label(scope.get("path", ""), status[0]),
                                 str(status[0])).observe(time.perf_counter() - start)
 
 

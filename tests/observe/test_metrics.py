@@ -182,3 +182,16 @@ def test_the_backend_serves_metrics_and_ready_and_times_every_request(engine, re
     paths = {getattr(r, "path", "") for r in api.router().routes}
     assert {"/metrics", "/api/ready", "/api/health"} <= paths
     assert api.transformers()[-1] is LatencyMiddleware, "latency must wrap everything"
+
+
+@pytest.mark.parametrize("path, status, label", [
+    ("/api/projects/12/blob/0123abcd9f", 200, "/api/projects/{id}/blob/{id}"),
+    ("/api/tasks/7/export/patch", 200, "/api/tasks/{id}/export/patch"),
+    ("/api/guess-one", 404, "unmatched"),
+    ("/projects/3", 200, "page"),
+    ("/_event/", 101, "/_event"),
+])
+def test_route_labels_stay_few(path, status, label):
+    from clawweb.observe.metrics import route_label
+
+    assert route_label(path, status) == label
