@@ -11,6 +11,7 @@ import ipaddress
 import os
 import secrets
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -70,6 +71,9 @@ class Settings(BaseSettings):
     # image of this many MB, enforced outside the container. 0 = unbounded
     # (weak: a task can fill the data disk); needed when the worker is not root.
     task_disk_mb: int = 4096
+    # Where tasks run: "docker" (the hardened container) or "fake" (runs nothing;
+    # tests and benchmarks that only exercise the engine around it).
+    sandbox_backend: Literal["docker", "fake"] = "docker"
     # The Claude session transcript kept for follow-ups; a bigger one is not kept.
     claude_session_max_mb: int = 64
 
@@ -89,6 +93,10 @@ class Settings(BaseSettings):
     # attempt waits a little (at most the cap), and nobody is refused for it.
     login_global_soft_failures: int = 100
     login_global_max_delay_seconds: float = 2.0
+
+    # REST API (clawweb/rest): requests per token per minute, counted in Redis;
+    # beyond it the API answers 429 with Retry-After.
+    api_rate_limit_per_minute: int = 240
 
     # Egress proxy limits (worker/egress/limits.py), enforced in the worker, per
     # request: bodies are streamed and cut off at their cap; model replies are

@@ -16,7 +16,7 @@ from clawweb.db import session_scope
 from clawweb.http import session_cookie
 from clawweb.http.downloads import HEADERS, disposition
 from clawweb.models import Role
-from clawweb.services import auth_sessions
+from clawweb.services.accounts import auth_sessions
 from clawweb.services.ops import usage
 
 

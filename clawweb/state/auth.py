@@ -16,7 +16,7 @@ from clawweb import routes
 from clawweb.db import session_scope
 from clawweb.http.auth_routes import local_path
 from clawweb.i18n import known
-from clawweb.services import auth_sessions, setup
+from clawweb.services.accounts import auth_sessions, setup
 from clawweb.state.access import allowed_during_password_change, public, server_only, signed_in
 from clawweb.state.base import AppState
 

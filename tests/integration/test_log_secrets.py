@@ -14,7 +14,8 @@ from starlette.testclient import TestClient
 
 from clawweb.models import Role, TaskStatus, User
 from clawweb.observe import logs
-from clawweb.services import crypto, passwords
+from clawweb.services import crypto
+from clawweb.services.accounts import passwords
 from tests.conftest import clear_process_caches
 from tests.integration.fleet import finished, fleet, submit, world  # noqa: F401  (fixtures)
 

@@ -92,7 +92,7 @@ def test_decrypted_values_are_never_logged(captured):
 
 
 def test_a_handler_that_resolves_the_caller_binds_their_user_id(session, settings, fake_redis):
-    from clawweb.services import auth_sessions
+    from clawweb.services.accounts import auth_sessions
     from clawweb.state.admin_ops import OpsState
     from tests.services.agent_fixtures import make_user
     from tests.support.reflex_state import new_state

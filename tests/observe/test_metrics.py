@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 
 from clawweb import streams
 from clawweb.models import Approval, TaskEvent, utcnow
-from clawweb.services import task_queue
+from clawweb.services.tasks import queue as task_queue
 from tests.services.agent_fixtures import make_project, make_task, make_user
 
 ROOT = Path(__file__).resolve().parents[2]

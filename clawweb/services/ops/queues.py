@@ -15,7 +15,7 @@ from sqlmodel import Session, func, select
 
 from clawweb import streams
 from clawweb.models import ACTIVE_STATUSES, Priority, Project, Task, TaskStatus
-from clawweb.services import task_queue
+from clawweb.services.tasks import queue as task_queue
 from clawweb.services.ops.workers import alive_names
 
 WAITING_SHOWN = 50

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from clawweb import routes, streams
 from clawweb.models import Role, Task, utcnow
-from clawweb.services import auth_sessions
+from clawweb.services.accounts import auth_sessions
 from clawweb.services.ops import queues, usage, workers
 from tests.services.agent_fixtures import make_project, make_task, make_user
 
