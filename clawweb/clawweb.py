@@ -6,6 +6,7 @@ import reflex as rx
 
 from clawweb import api, routes
 from clawweb.pages import account, admin, auth, projects, review, tasks
+from clawweb.services import web_reaper
 from clawweb.state.account import AccountState
 from clawweb.state.admin import AdminState
 from clawweb.state.auth import InviteState, SetupState, SignInState
@@ -26,6 +27,9 @@ app = rx.App(
     head_components=HEAD,
     api_transformer=api.transformers(),
 )
+
+# A task whose every worker died is still ended: the reaper runs beside the web app.
+app.register_lifespan_task(web_reaper.lifespan)
 
 protected = AppState.require_sign_in
 
