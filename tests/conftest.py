@@ -70,7 +70,7 @@ def database_url(request, monkeypatch):
     if fresh:
         server.drop_database(name)  # WITH (FORCE): a worker's leftover connection cannot block it
     else:
-        server.empty_database(name, [t.name for t in SQLModel.metadata.sorted_tables])
+        server.empty_database(name, [t.name for t in reversed(SQLModel.metadata.sorted_tables)])
 
 
 @pytest.fixture

@@ -141,8 +141,10 @@ class PostgresServer:
     def empty_database(self, name: str, tables: list[str]) -> None:
         """Delete every row and restart every id sequence, for the next test.
 
+        ``tables`` children first (``SQLModel.metadata.sorted_tables`` reversed).
+        DELETE, not TRUNCATE: on tables this small it is three times quicker.
         A connection a test left behind (a killed worker's, an undisposed
-        engine's) could hold a lock TRUNCATE waits for: those are ended first.
+        engine's) could hold a lock the DELETE would wait for: those are ended first.
         """
         import psycopg
 
@@ -150,8 +152,9 @@ class PostgresServer:
                              autocommit=True) as conn:
             conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                          "WHERE datname = current_database() AND pid <> pg_backend_pid()")
-            quoted = ", ".join(f'"{t}"' for t in tables)
-            conn.execute(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+            seqs = [r[0] for r in conn.execute("SELECT sequencename FROM pg_sequences")]
+            conn.execute("; ".join([f'DELETE FROM "{t}"' for t in tables]
+                                   + [f"SELECT setval('\"{q}\"', 1, false)" for q in seqs]))
 
     def stop(self) -> None:
         if self._started:
