@@ -7,6 +7,7 @@ import reflex as rx
 from clawweb import api, routes
 from clawweb.pages import account, admin, auth, projects, review, tasks
 from clawweb.services import web_reaper
+from clawweb.state import sealed_headers
 from clawweb.state.account import AccountState
 from clawweb.state.admin import AdminState
 from clawweb.state.auth import InviteState, SetupState, SignInState
@@ -22,6 +23,9 @@ HEAD = [
     rx.el.meta(name="theme-color", content="#0b0d10"),
     rx.el.meta(name="viewport", content="width=device-width, initial-scale=1, viewport-fit=cover"),
 ]
+
+# Tab states pickled into Redis (several web processes) hold credentials only sealed.
+sealed_headers.install()
 
 app = rx.App(
     head_components=HEAD,
