@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 
 from clawweb import db
 from clawweb.models import ACTIVE_STATUSES, Task
-from clawweb.services import task_queue
+from clawweb.services.tasks import queue as task_queue
 # The decision itself is the web side's too (clawweb/services/fleet.py).
 from clawweb.services.fleet import (  # noqa: F401
     LOST_GAVE_UP, LOST_RETRIED, LOST_STARTED, MAX_ATTEMPTS, LossWatch, recover,

@@ -21,16 +21,18 @@ import redis as redis_lib
 from sqlmodel import Session, select
 
 from clawweb import redis_conn, streams
+from clawweb.i18n import stored
 from clawweb.models import ACTIVE_STATUSES, Task, TaskStatus, utcnow
-from clawweb.services import task_queue
 from clawweb.services.errors import Unavailable
+from clawweb.services.notify import hooks as notify
+from clawweb.services.tasks import queue as task_queue
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
-LOST_STARTED = "the worker running this task stopped unexpectedly"
-LOST_RETRIED = "worker lost before the command started; retried"
-LOST_GAVE_UP = f"the worker was lost before the command started, {MAX_ATTEMPTS} times"
+LOST_STARTED = stored.encode("tasks.ended.lost_started")
+LOST_RETRIED = stored.encode("tasks.ended.lost_retried")
+LOST_GAVE_UP = stored.encode("tasks.ended.lost_gave_up", attempts=MAX_ATTEMPTS)
 
 
 def alive_workers(redis) -> set[str]:
@@ -125,6 +127,8 @@ def _recover_locked(session: Session, redis, task: Task) -> str | None:
     session.refresh(task)
     task_queue.announce_status(session=session, task=task, status=status, reason=reason,
                                redis=redis)
+    if status == TaskStatus.failed:
+        notify.task_ended(task.id)
     try:
         task_queue.dispatch_ready(session=session, project_id=task.project_id, redis=redis)
     except Unavailable:

@@ -295,7 +295,9 @@ def lan(tmp_path, monkeypatch):
 
 def _world(lan: Lan):
     from clawweb import db
-    from clawweb.services import auth_sessions, git, passwords, projects
+    from clawweb.services import git
+    from clawweb.services.accounts import auth_sessions, passwords
+    from clawweb.services.projects import service as projects
 
     with Session(db.get_engine(), expire_on_commit=False) as s:
         ann = User(username="ann", password_hash=passwords.hash_password(PW))
@@ -324,7 +326,7 @@ def _ticks(update: dict) -> bool:
 
 def test_a_task_submitted_on_one_backend_is_watched_on_the_other_and_survives_its_host(lan):
     from clawweb.state.task_live import TaskLiveState
-    from clawweb.state.tasks import TasksState
+    from clawweb.state.task_list import TasksState
 
     lan.migrate()
     ann, project, token = _world(lan)
@@ -377,7 +379,7 @@ def test_a_task_submitted_on_one_backend_is_watched_on_the_other_and_survives_it
                  "the dead host's container to be removed by the surviving worker")
 
         # The fleet goes on: the next task runs on the surviving host.
-        from clawweb.services import tasks
+        from clawweb.services.tasks import service as tasks
         with Session(db.get_engine()) as s:
             after = tasks.submit_task(session=s, user=s.get(User, ann.id),
                                       project_id=project.id, command="echo after",

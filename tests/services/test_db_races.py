@@ -20,7 +20,8 @@ from sqlmodel import Session, select
 
 from clawweb import streams
 from clawweb.models import Project, ProjectMember, ProjectRole, Role, Task, User
-from clawweb.services import accounts, setup, tasks
+from clawweb.services.accounts import setup, users as accounts
+from clawweb.services.tasks import service as tasks
 from clawweb.services.errors import InvalidInput
 
 pytestmark = pytest.mark.usefixtures("fast_hashing", "fake_redis")
