@@ -244,21 +244,25 @@ class Lan:
 class Tab:
     """A browser tab's event socket on one backend (from the client host)."""
 
-    def __init__(self, lan: Lan, port: int, path: str, session_token: str, tab_token: str):
+    def __init__(self, lan: Lan, port: int, path: str, session_token: str, tab_token: str,
+                 query: dict[str, str]):
         from tests.e2e.harness import EventSocket
 
         # EventSocket dials 127.0.0.1:<port>; here the backend is on the LAN, reached
         # from the client host: the same client, opened there.
         self.sock = EventSocket.__new__(EventSocket)
-        lan.hosts.inside("client", self._open, lan, port, path, session_token, tab_token)
+        lan.hosts.inside("client", self._open, lan, port, path, session_token, tab_token, query)
 
-    def _open(self, lan, port, path, session_token, tab_token):
+    def _open(self, lan, port, path, session_token, tab_token, query):
         import threading
 
         from websockets.sync.client import connect
 
         s = self.sock
         s.path, s.updates, s.closed, s._cond = path, [], False, threading.Condition()
+        s._event = lambda name, payload: {"name": name, "payload": payload, "router_data": {
+            "pathname": path, "asPath": path, "query": query}}  # as a browser's router: route
+        # arguments in the query (clawweb.state.base.route_id reads them there)
         url = (f"ws://{lan.hosts.addr('web')}:{port}/_event/?EIO=4&transport=websocket"
                f"&token={tab_token}")
         s.ws = connect(url, origin=ORIGIN, proxy=None, max_size=None, open_timeout=10,
@@ -337,7 +341,8 @@ def test_a_task_submitted_on_one_backend_is_watched_on_the_other_and_survives_it
 
     # Tab T on backend A: the project page; mark the tab's state, then submit.
     tab = str(uuid.uuid4())
-    on_a = Tab(lan, WEB_PORTS[0], f"/projects/{project.id}/", token, tab).sock
+    on_a = Tab(lan, WEB_PORTS[0], f"/projects/{project.id}/", token, tab,
+                {"project_id": str(project.id)}).sock
     on_a.send(TasksState.event_handlers["load_project_tasks"])  # the panel's on_mount
     on_a.wait_for(lambda u: state_delta(u, TasksState).get("list_project") == project.id, 60)
     on_a.send(TasksState.event_handlers["set_status_filter"], value="running")
@@ -351,7 +356,8 @@ def test_a_task_submitted_on_one_backend_is_watched_on_the_other_and_survives_it
 
     # The same tab, sent by the "proxy" to backend B: its state came along through
     # Redis, and the task's output streams live through B.
-    on_b = Tab(lan, WEB_PORTS[1], f"/tasks/{task_id}/", token, tab).sock
+    on_b = Tab(lan, WEB_PORTS[1], f"/tasks/{task_id}/", token, tab,
+               {"task_id": str(task_id)}).sock
     try:
         on_b.wait_for(lambda u: state_delta(u, TasksState).get("status_filter") == "running",
                       60)
