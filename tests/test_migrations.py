@@ -39,7 +39,7 @@ def test_upgrading_an_install_with_users_marks_it_set_up_and_folds_case(settings
     from clawweb import manage
     from clawweb.db import get_engine
 
-    command.upgrade(manage.alembic_config(), "a7c3e91d2b40")  # the revision before ours
+    command.upgrade(manage.alembic_config(), "eb704b065c95")  # the revision before ours
     user = sa.table("user", sa.column("username"), sa.column("display_name"),
                     sa.column("password_hash"), sa.column("role"), sa.column("disabled"),
                     sa.column("must_change_password"), sa.column("language"),

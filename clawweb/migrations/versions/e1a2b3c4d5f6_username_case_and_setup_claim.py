@@ -1,7 +1,7 @@
 """constraints for races SQLite hid: one username per letter case, one first-run setup
 
 Revision ID: e1a2b3c4d5f6
-Revises: a7c3e91d2b40
+Revises: eb704b065c95
 Create Date: 2026-12-01 10:00:00.000000
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = 'e1a2b3c4d5f6'
-down_revision = 'a7c3e91d2b40'
+down_revision = 'eb704b065c95'
 branch_labels = None
 depends_on = None
 
