@@ -135,6 +135,8 @@ class Lan:
         assert out.returncode == 0, out.stderr[-2000:]
 
     def start_web(self) -> None:
+        from reflex_base.environment import environment
+
         # Tab states in Redis database 1, apart from the queues.
         addr, state = self.hosts.addr("web"), self.env("web")["CLAWWEB_REDIS_URL"][:-1] + "1"
         for i, port in enumerate(WEB_PORTS):
@@ -143,6 +145,9 @@ class Lan:
                                "--factory", "--host", addr, "--port", str(port),
                                "clawweb.clawweb:app"], f"web-{i}", cwd=app,
                        CLAWWEB_STATE_REDIS_URL=state, REFLEX_ENV_MODE="prod",
+                       # As `reflex run --env prod` starts its backend: no frontend
+                       # compile, so no package manager ever runs (or looks anything up).
+                       **{environment.REFLEX_SKIP_COMPILE.name: "true"},
                        DISABLE_TELEMETRY="1", PYTHONPATH=str(app))
         for port in WEB_PORTS:
             wait_for(lambda p=port: self._answers(p), 300, f"the backend on port {port}")
