@@ -56,7 +56,6 @@ class Fleet:
                    "CLAWWEB_WORKER_HEARTBEAT_SECONDS": "1",
                    "CLAWWEB_WORKER_DEAD_AFTER_SECONDS": "3",
                    "CLAWWEB_OUTPUT_CAP_BYTES": str(CAP), "PYTHONPATH": str(ROOT)}
-            env.pop("CLAWWEB_DATABASE_URL", None)
             log = open(self.tmp / f"{name}.log", "wb")
             self.procs[name] = subprocess.Popen(
                 [sys.executable, "-m", self.module, "--name", name], cwd=ROOT, env=env,
