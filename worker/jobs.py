@@ -28,6 +28,7 @@ from worker.agents import ADAPTERS, AgentContext, AgentResult
 from worker.control import StopFlag, TaskLock
 from worker.output import OutputPipe
 from worker.sandbox import BACKENDS, Limits, Sandbox
+from worker.sandbox.pool import shared_pool
 from worker.sandbox_guard import GuardedSandbox
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,10 @@ USAGE_FIELDS = ("agent_session_id", "model", "turns", "input_tokens", "output_to
 
 
 def make_sandbox(name: str) -> Sandbox:
+    settings = get_settings()
+    if SANDBOX_BACKEND == "docker" and settings.warm_pool > 0:
+        # One pool per worker process: it outlives the task that made it.
+        return shared_pool(name, settings.warm_pool, settings.data_dir.resolve() / "pool")
     cls = BACKENDS[SANDBOX_BACKEND]
     params = inspect.signature(cls).parameters
     return cls(worker_name=name) if "worker_name" in params else cls()

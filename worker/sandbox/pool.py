@@ -22,6 +22,7 @@ new limits: it keeps one shape, the one last asked for).
 
 from __future__ import annotations
 
+import atexit
 import logging
 import secrets
 import shutil
@@ -111,15 +112,16 @@ class PooledDockerSandbox(DockerSandbox):
     Args:
         size: how many warm containers to keep (the refill runs on a thread).
         slots_dir: host directory for the slots (under the data dir in production).
+        shape: limits to fill for before any task asked (None: wait for one).
         **kwargs: as for ``DockerSandbox``.
     """
 
-    def __init__(self, *, size: int, slots_dir: Path, **kwargs):
+    def __init__(self, *, size: int, slots_dir: Path, shape: Limits | None = None, **kwargs):
         super().__init__(**kwargs)
         self.size = size
         self.slots_dir = slots_dir / self.worker_name
         self._ready: list[_Warm] = []
-        self._shape: Limits | None = None
+        self._shape = shape
         self._cond = threading.Condition()
         self._closed = False
         self._thread = threading.Thread(target=self._refill, daemon=True,
@@ -245,6 +247,8 @@ class PooledDockerSandbox(DockerSandbox):
             self._destroy(warm)
 
     def remove_orphans(self, alive_worker_names) -> list[str]:
+        if self.worker_name not in alive_worker_names:
+            self.close()  # this worker's own exit clean-up: stop refilling first
         removed = super().remove_orphans(alive_worker_names)
         # Slots of dead workers (their containers went just above).
         for worker_dir in self.slots_dir.parent.glob("*"):
@@ -264,7 +268,9 @@ def shared_pool(worker_name: str, size: int, slots_dir: Path) -> PooledDockerSan
     with _shared_lock:
         pool = _shared.get(worker_name)
         if pool is None:
+            # Limits() are a new project's limits: the first task is warm too.
             pool = _shared[worker_name] = PooledDockerSandbox(
-                size=size, slots_dir=slots_dir, worker_name=worker_name)
+                size=size, slots_dir=slots_dir, shape=Limits(), worker_name=worker_name)
+            atexit.register(pool.close)
         return pool
 
