@@ -48,7 +48,9 @@ def _world(app) -> tuple[str, int]:
     """A member with a model key and an empty project, made through the services."""
     from clawweb.db import session_scope
     from clawweb.models import User
-    from clawweb.services import credentials, passwords, projects, setup
+    from clawweb.services.accounts import passwords, setup
+    from clawweb.services.agents import credentials
+    from clawweb.services.projects import service as projects
 
     username = f"bench-{uuid.uuid4().hex[:6]}"
     with session_scope() as s:

@@ -14,13 +14,16 @@ from clawweb.state.notify import NotifyState
 from clawweb.state.projects import ProjectsState
 from clawweb.state.review import ReviewState
 from clawweb.state.review_files import FilesState
-from clawweb.state.tasks import TasksState
+from clawweb.state.task_list import TasksState
+from clawweb.state.task_page import TaskPageState
 
 HEAD = [
     rx.el.link(rel="manifest", href="/manifest.webmanifest"),
     rx.el.link(rel="apple-touch-icon", href="/icon-192.png"),
     rx.el.meta(name="theme-color", content="#0b0d10"),
     rx.el.meta(name="viewport", content="width=device-width, initial-scale=1, viewport-fit=cover"),
+    # The task terminal's op applier (assets/term.js): a file, as the CSP wants scripts.
+    rx.el.script(src="/term.js", defer=True),
     # Registers the service worker (/sw.js) and offers clawwebPush.enable(); a file, as
     # the CSP allows no inline script.
     rx.el.script(src="/clawweb-push.js", defer=True),
@@ -56,7 +59,7 @@ app.add_page(projects.project_settings_page, route=routes.PROJECT_SETTINGS, titl
 app.add_page(tasks.tasks_page, route=routes.TASKS, title="clawweb",
              on_load=[protected, TasksState.load_tasks])
 app.add_page(tasks.task_page, route=routes.TASK, title="clawweb",
-             on_load=[protected, TasksState.load_task])
+             on_load=[protected, TaskPageState.load_task])
 
 app.add_page(review.review_page, route=routes.TASK_REVIEW, title="clawweb",
              on_load=[protected, ReviewState.load_review])
@@ -83,3 +86,6 @@ app.add_page(notifications.devices_page, route=routes.NOTIFY_DEVICES, title="cla
              on_load=[protected, NotifyState.load_devices])
 app.add_page(notifications.log_page, route=routes.NOTIFY_LOG, title="clawweb",
              on_load=[protected, NotifyState.load_log])
+
+# Reflex's own 404 is an unstyled line of English with no way back.
+app.add_page(auth.not_found_page, route="404", title="clawweb", on_load=AppState.init_language)

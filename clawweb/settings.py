@@ -11,6 +11,7 @@ import ipaddress
 import os
 import secrets
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -73,6 +74,9 @@ class Settings(BaseSettings):
     # image of this many MB, enforced outside the container. 0 = unbounded
     # (weak: a task can fill the data disk); needed when the worker is not root.
     task_disk_mb: int = 4096
+    # Where tasks run: "docker" (the hardened container) or "fake" (runs nothing;
+    # tests and benchmarks that only exercise the engine around it).
+    sandbox_backend: Literal["docker", "fake"] = "docker"
     # The Claude session transcript kept for follow-ups; a bigger one is not kept.
     claude_session_max_mb: int = 64
 

@@ -21,8 +21,9 @@ from collections.abc import Callable
 from sqlmodel import Session, select
 
 from clawweb import db, streams
+from clawweb.i18n import stored
 from clawweb.models import ACTIVE_STATUSES, Task, TaskStatus, utcnow
-from clawweb.services import task_queue
+from clawweb.services.tasks import queue as task_queue
 from clawweb.services.errors import Unavailable
 from clawweb.services.notify import hooks as notify
 from worker import workspace
@@ -33,9 +34,9 @@ from worker.sandbox import Sandbox
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
-LOST_STARTED = "the worker running this task stopped unexpectedly"
-LOST_RETRIED = "worker lost before the command started; retried"
-LOST_GAVE_UP = f"the worker was lost before the command started, {MAX_ATTEMPTS} times"
+LOST_STARTED = stored.encode("tasks.ended.lost_started")
+LOST_RETRIED = stored.encode("tasks.ended.lost_retried")
+LOST_GAVE_UP = stored.encode("tasks.ended.lost_gave_up", attempts=MAX_ATTEMPTS)
 SWEEP_SECONDS = 10.0
 
 

@@ -52,13 +52,17 @@ def _nav_items(vertical: bool) -> list[rx.Component]:
 
 def language_menu() -> rx.Component:
     return rx.select.root(
-        rx.select.trigger(aria_label="Language", variant="ghost", data_testid="lang-switch"),
+        rx.select.trigger(aria_label=tr("nav.language"), variant="ghost", data_testid="lang-switch"),
         rx.select.content(
             rx.select.item("English", value="en", data_testid="lang-en"),
             rx.select.item("中文", value="zh", data_testid="lang-zh"),
         ),
         value=AppState.lang, on_change=AppState.choose_language, size="1",
     )
+
+
+def theme_button() -> rx.Component:
+    return rx.color_mode.button(size="1", variant="ghost", aria_label=tr("nav.theme"))
 
 
 def account_menu() -> rx.Component:
@@ -109,7 +113,7 @@ def top_bar() -> rx.Component:
         rx.spacer(),
         bell(),
         language_menu(),
-        rx.color_mode.button(size="1", variant="ghost", aria_label="Theme"),
+        theme_button(),
         rx.box(account_menu(), display=["none", "none", "block"]),
         align="center", width="100%", padding_x="var(--space-4)", padding_y="var(--space-2)",
         border_bottom=f"1px solid {rx.color('gray', 5)}",
@@ -172,7 +176,7 @@ def page(*children: rx.Component, title_key: str = "") -> rx.Component:
 def bare(*children: rx.Component) -> rx.Component:
     """Sign-in, setup and invite pages: centred card, language switch."""
     return rx.box(
-        rx.hstack(rx.spacer(), language_menu(), rx.color_mode.button(size="1", variant="ghost"),
+        rx.hstack(rx.spacer(), language_menu(), theme_button(),
                   padding="var(--space-3)"),
         rx.center(rx.card(*children, width="100%", max_width="420px", size="3"),
                   padding_x="var(--space-4)", padding_top=["var(--space-2)", "10vh"]),

@@ -23,7 +23,7 @@ from clawweb import routes as paths
 from clawweb.db import session_scope
 from clawweb.http import session_cookie
 from clawweb.http.client import request_address, same_origin
-from clawweb.services import auth_sessions
+from clawweb.services.accounts import auth_sessions
 from clawweb.services.errors import PermissionDenied, ServiceError
 from clawweb.services.notify import actions, push
 

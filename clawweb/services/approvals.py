@@ -26,7 +26,7 @@ from clawweb.models import (
 )
 from clawweb.services import audit
 from clawweb.services.errors import InvalidInput, NotFound, PermissionDenied, Unavailable
-from clawweb.services.agent_settings import MAX_RULES
+from clawweb.services.agents.settings import MAX_RULES
 from clawweb.services.approval_rules import rule_for
 from clawweb.services.notify import hooks as notify
 

@@ -20,8 +20,7 @@ from clawweb import redis_conn, streams
 from clawweb.db import session_scope
 from clawweb.services.notify import centre
 from clawweb.state.access import signed_in, streaming
-from clawweb.state.base import AppState
-from clawweb.state.task_feed import client_connected
+from clawweb.state.base import AppState, client_connected
 
 log = logging.getLogger(__name__)
 

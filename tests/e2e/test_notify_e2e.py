@@ -55,7 +55,8 @@ def worker(app_env):
 def owner(app_env, admin_account, worker):
     from clawweb.db import session_scope
     from clawweb.models import User
-    from clawweb.services import credentials, projects
+    from clawweb.services.agents import credentials
+    from clawweb.services.projects import service as projects
 
     username = f"notify-{uuid.uuid4().hex[:6]}"
     user_id = make_user(username, PASSWORD)
@@ -146,7 +147,7 @@ def _ask_for_successes_and_subscribe(page, service: PushService) -> dict:
 def _submit(user_id: int, project_id: int, prompt: str) -> int:
     from clawweb.db import session_scope
     from clawweb.models import User
-    from clawweb.services import agent_tasks
+    from clawweb.services.agents import tasks as agent_tasks
 
     with session_scope() as s:
         task = agent_tasks.submit_prompt(session=s, user=s.get(User, user_id),

@@ -11,7 +11,8 @@ from starlette.testclient import TestClient
 
 from clawweb.models import (Approval, AuditEvent, ProjectMember, ProjectRole,
                             PushActionToken, PushSubscription, utcnow)
-from clawweb.services import approvals, auth_sessions
+from clawweb.services import approvals
+from clawweb.services.accounts import auth_sessions
 from clawweb.services.notify import actions
 from tests.services.agent_fixtures import make_project, make_task, make_user
 from tests.support.push_service import PushService

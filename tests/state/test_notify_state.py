@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session
 
 from clawweb.models import Notification
-from clawweb.services import auth_sessions
+from clawweb.services.accounts import auth_sessions
 from clawweb.services.notify import centre, events
 from tests.services.agent_fixtures import make_user
 from tests.support.reflex_state import BackgroundProxy, new_state

@@ -11,7 +11,9 @@ from sqlmodel import select
 from clawweb import settings as settings_mod
 from clawweb.models import (Delivery, Notification, Project, ProjectMember, ProjectRole,
                             Task, TaskStatus, User)
-from clawweb.services import git, projects, tasks
+from clawweb.services import git
+from clawweb.services.projects import service as projects
+from clawweb.services.tasks import service as tasks
 from clawweb.services.notify import channels, events
 from worker import jobs
 from worker.sandbox import FakeRun, FakeSandbox

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from clawweb import redis_conn, streams
 from clawweb.models import Project, Task
-from clawweb.services import task_output
+from clawweb.services.tasks import output as task_output
 from worker.output import OutputPipe, store_events
 
 TID = 1

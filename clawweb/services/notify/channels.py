@@ -15,6 +15,7 @@ from typing import Any
 import apprise
 from sqlmodel import Session, select
 
+from clawweb import routes
 from clawweb.i18n import LANGUAGES, t
 from clawweb.models import (ChannelHealth, NotifyChannel, NotifyPref, ProjectRole, User,
                             iso_utc)
@@ -40,7 +41,7 @@ def _aad(row: NotifyChannel) -> str:
 
 
 def _require_owner(session: Session, user: User, project_id: int) -> None:
-    from clawweb.services import projects  # noqa: PLC0415 - projects imports a lot
+    from clawweb.services.projects import service as projects  # noqa: PLC0415 - imports a lot
 
     projects.get_project(session=session, user=user, project_id=project_id,
                          at_least=ProjectRole.owner)
@@ -197,4 +198,4 @@ def send(row: NotifyChannel, message: text.Message) -> tuple[bool, str]:
 def test_message(lang: str) -> text.Message:
     lang = text.language(lang)
     return text.Message(title=t("notify.test.title", lang), body=t("notify.test.body", lang),
-                        link="/notifications")
+                        link=routes.NOTIFICATIONS)

@@ -19,7 +19,7 @@ from clawweb.db import session_scope
 from clawweb.i18n import messages, stored
 from clawweb.models import (Approval, Notification, Project, ProjectMember, ProjectRole, Role,
                             Task, TaskStatus, User, utcnow)
-from clawweb.services.conversation import summary_of
+from clawweb.services.agents.tool_summary import summary_of
 from clawweb.services.notify import centre, delivery, events, text
 from clawweb.settings import get_settings
 
@@ -63,7 +63,7 @@ def _after(user_ids, rows) -> None:
 
 @functools.lru_cache(maxsize=1)
 def _budget_prefix() -> str:
-    # The Claude adapter stores this reason as English text, not as a key.
+    # Rows written before the Claude adapter stored a key hold the English text.
     return messages()["agents.budget_reached"][0].split("{")[0]
 
 

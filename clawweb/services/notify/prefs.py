@@ -58,7 +58,7 @@ def _check_channel(session: Session, user: User, channel: str) -> None:
 def _check_project(session: Session, user: User, project_id: int) -> None:
     if project_id == ALL_PROJECTS:
         return
-    from clawweb.services import projects  # noqa: PLC0415 - projects imports a lot
+    from clawweb.services.projects import service as projects  # noqa: PLC0415 - imports a lot
 
     projects.get_project(session=session, user=user, project_id=project_id)
 

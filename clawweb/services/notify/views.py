@@ -28,12 +28,13 @@ def centre_rows(session: Session, user: User, lang: str) -> list[dict[str, Any]]
 def projects_of(session: Session, user: User, at_least: ProjectRole = ProjectRole.viewer):
     """(id, name) of projects the user has at least ``at_least`` on."""
     from clawweb.models import PROJECT_ROLE_RANK
-    from clawweb.services import projects  # noqa: PLC0415 - projects imports a lot
+    from clawweb.services import access
+    from clawweb.services.projects import service as projects  # noqa: PLC0415 - imports a lot
 
     out = []
     for project in projects.list_projects(session=session, user=user):
-        role = projects.require_role(session=session, user=user, project_id=project.id,
-                                     at_least=ProjectRole.viewer)
+        role = access.require_role(session=session, user=user, project_id=project.id,
+                                   at_least=ProjectRole.viewer)
         if PROJECT_ROLE_RANK[role] >= PROJECT_ROLE_RANK[at_least]:
             out.append((project.id, project.name))
     return out

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from clawweb.models import Delivery, Notification, TaskEvent, TaskStatus
-from clawweb.services import credentials
+from clawweb.services.agents import credentials
 from clawweb.services.notify import delivery, hooks, sender, text
 from tests.services.agent_fixtures import make_project, make_task, make_user
 

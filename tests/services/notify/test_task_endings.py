@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 
 from clawweb.models import Notification, ProjectRole, TaskStatus
-from clawweb.services import tasks
+from clawweb.services.tasks import service as tasks
 from clawweb.services.notify import events
 from tests.services.agent_fixtures import add_member, make_project, make_task, make_user
 from worker import recovery
