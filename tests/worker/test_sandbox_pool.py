@@ -16,6 +16,7 @@ from tests.support.services import need_docker
 from tests.worker.sandbox_support import (  # noqa: F401  (fixtures)
     IMAGE, collect, container_gone, extra_workdir, run, small, spec, workdir,
 )
+from worker.sandbox.base import SandboxError
 from worker.sandbox.pool import PooledDockerSandbox, PooledHandle, header
 
 
@@ -132,3 +133,13 @@ def test_header_is_nul_separated_and_refuses_nul():
     assert header({"A": "1"}, ["bash", "-c", "x"]) == b"1\0A=1\x003\0bash\0-c\0x\0"
     with pytest.raises(Exception):
         header({}, ["a\0b"])
+
+
+def test_a_symlinked_working_copy_is_refused(pool, workdir, tmp_path):
+    link = tmp_path / "link"
+    link.symlink_to(workdir)
+    with pytest.raises(SandboxError, match="not a plain directory"):
+        pool.start(spec(link, "true", limits=small()))
+    # The container it would have used is destroyed with its slot, never handed on.
+    assert all(_mounted(s) for s in pool.slots_dir.iterdir())
+    assert pool.remove_orphans({pool.worker_name}) == []

@@ -145,12 +145,17 @@ class PooledDockerSandbox(DockerSandbox):
                 stale, self._ready, self._shape = self._ready, [], limits
             warm = self._ready.pop(0) if self._ready else None
             self._cond.notify_all()  # refill what was taken (or the new shape)
-        for old in stale:
-            self._destroy(old)
+        if stale:  # not on this task's path
+            threading.Thread(target=lambda: [self._destroy(w) for w in stale],
+                             daemon=True).start()
         return warm
 
     def _hand_over(self, warm: _Warm, spec: SandboxSpec) -> PooledHandle:
-        _mount("--bind", str(spec.workdir), str(warm.slot))
+        workdir = Path(spec.workdir).absolute()
+        # mount(8) follows symlinks: only ever the very directory asked for.
+        if workdir.is_symlink() or workdir.resolve() != workdir or not workdir.is_dir():
+            raise SandboxError(f"working copy {workdir} is not a plain directory")
+        _mount("--bind", str(workdir), str(warm.slot))
         handle = PooledHandle(warm, self.api)
         try:
             warm.sock.sendall(header(spec.env, spec.argv))
