@@ -59,6 +59,9 @@ class Settings(BaseSettings):
 
     runner_image: str = "clawweb-runner"
     worker_slots: int = 2
+    # Pre-started task containers per worker process (worker/sandbox/pool.py),
+    # each used by one task and destroyed. 0: every task starts its container cold.
+    warm_pool: int = Field(default=0, ge=0, le=16)
     output_cap_bytes: int = 50 * 1024 * 1024
     # How long a dead worker's task may stay "running" before another worker
     # notices; RQ's own default is minutes, we want seconds.
