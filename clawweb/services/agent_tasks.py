@@ -42,8 +42,11 @@ def _check_credential(session: Session, user: User, project_id: int) -> None:
 
 
 def submit_prompt(*, session: Session, user: User, project_id: int, prompt: str,
-                  priority: str = "normal", idempotency_key: str, ip: str = "") -> Task:
+                  priority: str = "normal", idempotency_key: str, ip: str = "",
+                  trigger: str = "ui", timeout_seconds: int | None = None) -> Task:
     """Queue a new Claude Code task on the project (editor or better).
+
+    ``trigger`` says what started it (ui | api | webhook | schedule).
 
     Returns:
         The queued task (or the one ``idempotency_key`` already made).
@@ -58,7 +61,8 @@ def submit_prompt(*, session: Session, user: User, project_id: int, prompt: str,
     _check_credential(session, user, project_id)
     return tasks.submit_task(session=session, user=user, project_id=project_id,
                              command=prompt, priority=priority,
-                             idempotency_key=idempotency_key, kind=KIND, ip=ip)
+                             idempotency_key=idempotency_key, kind=KIND, ip=ip,
+                             trigger=trigger, timeout_seconds=timeout_seconds)
 
 
 def _branch_busy(session: Session, task: Task) -> bool:
