@@ -31,7 +31,7 @@ from rq.serializers import JSONSerializer
 import worker
 from clawweb import redis_conn, streams
 from clawweb.settings import get_settings
-from worker import jobs
+from worker import jobs, schedule_loop
 from worker.heartbeat import Heartbeat, beat, beat_redis
 from worker.recovery import Reaper, exit_cleanup, startup_cleanup
 
@@ -129,6 +129,7 @@ def _fleet_threads(settings, name: str, redis):
         Heartbeat(beat_client, name, hb, ttl).start()
         Reaper(redis, name, lambda: jobs.make_sandbox(name),
                interval=hb, grace=2 * hb).start()
+        schedule_loop.start(settings, name)
 
     return start
 

@@ -1,0 +1,33 @@
+MESSAGES = {
+    # validation
+    "schedules.cron_or_interval": ("Give either a cron expression or an interval, not both.",
+                                   "请填写 cron 表达式或间隔，二者选一。"),
+    "schedules.bad_cron": (
+        "Not a cron expression: use five fields (minute hour day month weekday) or @daily.",
+        "不是有效的 cron 表达式：请使用五个字段（分 时 日 月 周）或 @daily。"),
+    "schedules.bad_timezone": ("Unknown time zone: {zone}", "未知的时区：{zone}"),
+    "schedules.too_often": ("Runs may be at most every {min} seconds.",
+                            "运行间隔不能短于 {min} 秒。"),
+    "schedules.bad_interval": ("The interval must be between {min} and {max} seconds.",
+                               "间隔必须在 {min} 到 {max} 秒之间。"),
+    "schedules.bad_timeout": ("The timeout must be between {min} and {max} seconds.",
+                              "超时时间必须在 {min} 到 {max} 秒之间。"),
+    "schedules.bad_missed": ("Unknown missed-run policy.", "未知的错过运行策略。"),
+    "schedules.bad_overlap": ("Unknown overlap policy.", "未知的重叠策略。"),
+    "schedules.bad_cap": ("Run each missed time: between {min} and {max}.",
+                          "逐次补跑的上限：{min} 到 {max}。"),
+    "schedules.bad_retries": ("Retries: between {min} and {max}.", "重试次数：{min} 到 {max}。"),
+    "schedules.bad_delay": ("The retry delay must be between {min} and {max} seconds.",
+                            "重试延迟必须在 {min} 到 {max} 秒之间。"),
+    "schedules.too_many": ("A project has at most {max} schedules.", "一个项目最多 {max} 个计划。"),
+    # runs
+    "schedules.missed_skipped": ("{count} missed run(s) not run (policy: {policy}).",
+                                 "{count} 次错过的运行未执行（策略：{policy}）。"),
+    "schedules.overlap_skipped": ("Skipped: run #{running} was still running.",
+                                  "已跳过：运行 #{running} 仍在进行。"),
+    "schedules.task_failed": ("The task ended {status}.", "任务以 {status} 结束。"),
+    "schedules.task_cancelled": ("The task was cancelled.", "任务已取消。"),
+    "schedules.task_gone": ("The task no longer exists.", "任务已不存在。"),
+    "schedules.no_owner": ("The schedule has no owner any more: save it again.",
+                           "该计划已没有所有者：请重新保存。"),
+}
