@@ -34,9 +34,9 @@ from sqlmodel import Session, select
 from clawweb import routes
 from clawweb.models import (ACTIVE_STATUSES, Schedule, ScheduleRun, Task, TaskStatus, User,
                             utcnow)
-from clawweb.services import agent_tasks, automation_notify, tasks
+from clawweb.services import automation_notify, tasks
 from clawweb.services.errors import ServiceError, Unavailable
-from clawweb.services.schedules import timing
+from clawweb.services.schedules import store, timing
 from clawweb.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -174,16 +174,14 @@ def _overlap(session: Session, schedule: Schedule, run: ScheduleRun, owner: User
 
 
 def _submit(session: Session, schedule: Schedule, run: ScheduleRun, owner: User) -> Task:
-    key = f"schedule-run-{run.id}"
     if schedule.kind == "claude":
-        return agent_tasks.submit_prompt(session=session, user=owner, project_id=schedule.project_id,
-                                         prompt=schedule.command, priority=schedule.priority,
-                                         idempotency_key=key, trigger="schedule",
-                                         timeout_seconds=schedule.timeout_seconds)
+        # As agent_tasks.submit_prompt does, plus the schedule's own timeout.
+        store.check_credential(session, owner, schedule.project_id)
     return tasks.submit_task(session=session, user=owner, project_id=schedule.project_id,
                              command=schedule.command, priority=schedule.priority,
-                             timeout_seconds=schedule.timeout_seconds, idempotency_key=key,
-                             kind="shell", trigger="schedule")
+                             timeout_seconds=schedule.timeout_seconds,
+                             idempotency_key=f"schedule-run-{run.id}", kind=schedule.kind,
+                             trigger="schedule")
 
 
 def _start_one(session: Session, run: ScheduleRun) -> bool:

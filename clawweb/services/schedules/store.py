@@ -86,7 +86,8 @@ def validate(values: dict[str, Any], current: Schedule) -> dict[str, Any]:
     return out
 
 
-def _check_credential(session: Session, user: User, project_id: int) -> None:
+def check_credential(session: Session, user: User, project_id: int) -> None:
+    """Refuse a Claude template at once when it would only fail for want of a credential."""
     try:
         found = credentials.resolve(session=session, project_id=project_id, user_id=user.id)
     except SecretUnreadable as exc:
@@ -120,7 +121,7 @@ def _save(session: Session, user: User, schedule: Schedule, cleaned: dict[str, A
     for name, value in cleaned.items():
         setattr(schedule, name, value)
     if schedule.kind == "claude":
-        _check_credential(session, user, schedule.project_id)
+        check_credential(session, user, schedule.project_id)
     now = utcnow()
     schedule.created_by, schedule.updated_at = user.id, now
     schedule.next_run_at = None if schedule.paused else timing.next_after(_timing(schedule), now)
