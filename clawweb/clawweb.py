@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from clawweb import api, routes
-from clawweb.pages import account, admin, auth, projects, review, tasks
+from clawweb.pages import account, admin, auth, projects, review, schedules, tasks
 from clawweb.state.account import AccountState
 from clawweb.state.admin import AdminState
 from clawweb.state.auth import InviteState, SetupState, SignInState
@@ -13,6 +13,7 @@ from clawweb.state.base import AppState
 from clawweb.state.projects import ProjectsState
 from clawweb.state.review import ReviewState
 from clawweb.state.review_files import FilesState
+from clawweb.state.schedules import SchedulesState
 from clawweb.state.tasks import TasksState
 
 HEAD = [
@@ -48,6 +49,8 @@ app.add_page(projects.project_page, route=routes.PROJECT, title="clawweb",
              on_load=[protected, ProjectsState.load_project])
 app.add_page(projects.project_settings_page, route=routes.PROJECT_SETTINGS, title="clawweb",
              on_load=[protected, ProjectsState.load_project_settings])
+app.add_page(schedules.schedules_page, route=routes.PROJECT_SCHEDULES, title="clawweb",
+             on_load=[protected, SchedulesState.load_schedules])
 
 app.add_page(tasks.tasks_page, route=routes.TASKS, title="clawweb",
              on_load=[protected, TasksState.load_tasks])

@@ -98,3 +98,11 @@ def project_schedules(project_id: int | str) -> str:
 def webhook(forge: str, key: str) -> str:
     """The path a forge posts a webhook's deliveries to."""
     return f"/api/hooks/{forge}/{key}"
+
+
+def project_id_in(path: str) -> int:
+    """The project id of a ``/projects/<id>/...`` page path (0 when it is not one)."""
+    parts = (path or "").split("/")
+    if len(parts) >= 3 and parts[1] == "projects" and parts[2].isdigit() and len(parts[2]) <= 12:
+        return int(parts[2])
+    return 0
