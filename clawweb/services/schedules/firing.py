@@ -105,9 +105,11 @@ def _fire_one(session: Session, schedule_id: int, old: datetime, now: datetime) 
         .values(next_run_at=next_at, last_fired_at=now)).rowcount == 1
     if not won:
         session.rollback()  # another loop fired it, or it was paused or changed meanwhile
+        log.debug("schedule %s: due %s taken by another loop", schedule_id, old)
         return 0
     session.add_all(rows)
     session.commit()
+    log.debug("schedule %s: fired due %s (%d run rows)", schedule_id, old, len(rows))
     return sum(1 for r in rows if r.status == "pending")
 
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import sys
-import threading
 
 from sqlmodel import Session
 
@@ -50,15 +50,20 @@ async def run_in_web() -> None:
 
 
 def main() -> int:
-    """``python -m clawweb.services.schedules.loop``: the loop alone, until SIGTERM/SIGINT."""
-    logging.basicConfig(level="INFO", format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    interval = max(0.2, get_settings().schedule_loop_seconds)
-    while not stop.is_set():
-        _safe_step()
-        stop.wait(interval)
+    """``python -m clawweb.services.schedules.loop``: :func:`run_in_web`'s loop on its own
+    process (the same code a web process runs), until SIGTERM or SIGINT."""
+    logging.basicConfig(level=os.environ.get("CLAWWEB_LOG_LEVEL", "INFO").upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    async def until_stopped() -> None:
+        stop = asyncio.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+        task = asyncio.create_task(run_in_web())
+        await stop.wait()
+        task.cancel()
+
+    asyncio.run(until_stopped())
     return 0
 
 
