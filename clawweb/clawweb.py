@@ -6,6 +6,8 @@ import reflex as rx
 
 from clawweb import api, routes
 from clawweb.pages import account, admin, auth, projects, review, schedules, tasks
+from clawweb.services.schedules import loop as schedule_loop
+from clawweb.settings import get_settings
 from clawweb.state.account import AccountState
 from clawweb.state.admin import AdminState
 from clawweb.state.auth import InviteState, SetupState, SignInState
@@ -27,6 +29,9 @@ app = rx.App(
     head_components=HEAD,
     api_transformer=api.transformers(),
 )
+
+if get_settings().schedule_loop_in_web:  # every worker runs one; this adds one per web process
+    app.register_lifespan_task(schedule_loop.run_in_web)
 
 protected = AppState.require_sign_in
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from clawweb.db import session_scope
@@ -63,11 +63,15 @@ class ScheduleFields(BaseModel):
 
 
 class ScheduleIn(ScheduleFields):
-    pass
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"name": "nightly tests", "kind": "shell", "command": "make test",
+         "cron": "0 3 * * *", "timezone": "Europe/Berlin"}]})
 
 
 class SchedulePatch(BaseModel):
     """Only the fields given change."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"overlap_policy": "queue"}]})
 
     name: str | None = Field(None, max_length=100)
     kind: Kind | None = None

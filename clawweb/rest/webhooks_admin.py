@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
 from clawweb.db import session_scope
@@ -40,12 +40,17 @@ def _webhook_project(session: Session, webhook_id: int) -> int | None:
 
 
 class WebhookIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"forge": "github",
+                                                               "name": "CI"}]})
     forge: Forge
     name: str = Field("", max_length=100)
 
 
 class WebhookRules(BaseModel):
     """Only the fields given change. Turning a rule on needs its settings."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"push_enabled": True, "push_branches": "main", "push_command": "make test"}]})
 
     name: str | None = Field(None, max_length=100)
     enabled: bool | None = None
