@@ -63,3 +63,10 @@ MESSAGES = {
         "List the forge users who may give commands: anyone else's comments are ignored.",
         "请列出可以下达命令的平台用户：其他人的评论会被忽略。"),
 }
+MESSAGES.update({
+    "webhooks.review_other_repo": (
+        "The pull request's code was not fetched: it is not in the project's remote.",
+        "未获取拉取请求的代码：它不在项目的远程仓库中。"),
+    "webhooks.review_not_fetched": ("The pull request's code could not be fetched.",
+                                    "无法获取拉取请求的代码。"),
+})

@@ -22,11 +22,13 @@ from sqlmodel import Session
 
 from clawweb import routes
 from clawweb.i18n import t
-from clawweb.models import Project, Task, User, Webhook, WebhookDelivery, utcnow
-from clawweb.services import agent_tasks, automation_notify, forges, tasks
+from clawweb.models import Project, ProjectRole, Task, User, Webhook, WebhookDelivery, utcnow
+from clawweb.services import automation_notify, forges, tasks
 from clawweb.services.errors import PermissionDenied, ServiceError
+from clawweb.services.projects import require_role
 from clawweb.services.remotes import store as remote_store
-from clawweb.services.webhooks import events, rules
+from clawweb.services.schedules import store
+from clawweb.services.webhooks import events, review, rules
 from clawweb.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -50,17 +52,28 @@ def _finish(session: Session, row: WebhookDelivery, status: str, reason: str,
 
 
 def _start(session: Session, hook: Webhook, owner: User | None, row: WebhookDelivery,
-           plan: rules.Plan) -> Task:
+           plan: rules.Plan, branch: str | None = None) -> Task:
     if owner is None:
         raise PermissionDenied("webhooks.no_owner")
     key = f"webhook-{row.id}"
     if plan.kind == "claude":
-        return agent_tasks.submit_prompt(session=session, user=owner, project_id=hook.project_id,
-                                         prompt=plan.command, idempotency_key=key,
-                                         trigger="webhook")
+        # The credential check of agent_tasks.submit_prompt, then the task on ``branch``.
+        store.check_credential(session, owner, hook.project_id)
     return tasks.submit_task(session=session, user=owner, project_id=hook.project_id,
-                             command=plan.command, idempotency_key=key, kind="shell",
-                             trigger="webhook")
+                             command=plan.command, idempotency_key=key, kind=plan.kind,
+                             trigger="webhook", branch=branch)
+
+
+def _review_branch(session: Session, hook: Webhook, project: Project, owner: User | None,
+                   trigger: events.Trigger, params: dict[str, Any]) -> str | None:
+    """For a review: the pull request's code as a branch the task continues (or None)."""
+    if trigger.kind != "pull_request_opened" or owner is None:
+        return None
+    require_role(session=session, user=owner, project_id=project.id,
+                 at_least=ProjectRole.editor)  # nothing is fetched for a stranger
+    branch, why = review.fetch_head(session, project, hook.forge, trigger)
+    params.update({"branch": branch} if branch else {"fetch": why})
+    return branch
 
 
 def _safe(url: str) -> str:
@@ -105,18 +118,20 @@ def process(*, session: Session, delivery_id: int) -> str:
     if isinstance(plan, rules.Ignored):
         return _finish(session, row, "ignored", plan.reason, {"kind": trigger.kind})
     owner = session.get(User, hook.created_by) if hook.created_by else None
+    params: dict[str, Any] = {"kind": trigger.kind}
     try:
-        task = _start(session, hook, owner, row, plan)
+        branch = _review_branch(session, hook, project, owner, trigger, params)
+        task = _start(session, hook, owner, row, plan, branch)
     except ServiceError as exc:
         session.rollback()
-        params = {k: v for k, v in exc.params.items() if isinstance(v, (str, int, float))}
+        params.update({k: v for k, v in exc.params.items() if isinstance(v, (str, int, float))})
         status = _finish(session, row, "failed", exc.key, params)
         automation_notify.failed(session=session, user_id=hook.created_by,
                                  project_id=hook.project_id, source="webhook",
                                  object_id=hook.id, reason=exc.key, params=params,
                                  link=routes.project_settings(hook.project_id))
         return status
-    params: dict[str, Any] = {"kind": trigger.kind, "task_id": task.id}
+    params["task_id"] = task.id
     if plan.reply:
         params.update(reply(session, hook, owner, trigger, task))
     return _finish(session, row, "done", "webhooks.task_started", params, task_id=task.id)

@@ -136,7 +136,10 @@ def _context(forge: str, trigger: Trigger) -> str:
 
 def _review_prompt(hook: Webhook, trigger: Trigger) -> str:
     details = [f"Pull request #{trigger.number}: {trigger.title[:300]}",
-               f"Branch {trigger.head or '?'} into {trigger.base or '?'}"]
+               f"Branch {trigger.head or '?'} into {trigger.base or '?'}",
+               f"When the request's code could be fetched it is checked out here; compare it "
+               f"with origin/{trigger.base or 'the default branch'} (git diff "
+               f"origin/{trigger.base or 'main'}...HEAD)."]
     if trigger.url:
         details.append(trigger.url)
     if trigger.body:
