@@ -1,13 +1,16 @@
 """Schedules for real: redis-server, one SQLite file, `python -m worker` processes (each
-runs the schedule loop) and stand-alone loops (the code the web app runs beside it).
+runs the schedule loop), web processes (the Reflex app under uvicorn, as `reflex run`
+starts its backend, with CLAWWEB_SCHEDULE_LOOP_IN_WEB) and a stand-alone loop.
 
-- Two workers and two more loops racing for 50 due times fire each exactly once.
+- Two workers, two web processes and a stand-alone loop racing for 50 due times fire
+  each exactly once.
 - A nightly-style schedule whose command fails is retried once, then its owner is
   notified; neither attempt's work is merged (real dockerd and runner image).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -15,6 +18,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -30,27 +34,78 @@ from clawweb.services import git, projects
 from clawweb.services.schedules import store, timing
 from tests.integration.test_task_engine import Fleet, wait_for
 from tests.support.git_servers import make_bare_repo
-from tests.support.services import need_docker
+from tests.support.services import free_port, need_docker
 from worker import heartbeat
 
 ROOT = Path(__file__).resolve().parents[2]
 DUE_TIMES = 50
 
 
+# The web processes' log: the schedule loop's debug lines (who fired, who lost a race).
+WEB_LOG_CONFIG = {
+    "version": 1, "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"out": {"class": "logging.StreamHandler", "formatter": "plain",
+                         "stream": "ext://sys.stdout"}},
+    "root": {"level": "INFO", "handlers": ["out"]},
+    "loggers": {"clawweb.services.schedules": {"level": "DEBUG"}},
+}
+
+
+def _app_copy(dest: Path) -> Path:
+    """The app in a private directory: Reflex compiles into .web/ (and rewrites
+    reflex.lock) in its working directory, which must not be the repository."""
+    ignore = shutil.ignore_patterns(".web", ".states", "__pycache__", "data")
+    for name in ("clawweb", "worker", "assets", "reflex.lock"):
+        shutil.copytree(ROOT / name, dest / name, ignore=ignore)
+    shutil.copy2(ROOT / "rxconfig.py", dest / "rxconfig.py")
+    return dest
+
+
 class Loops:
-    """``python -m clawweb.services.schedules.loop`` processes, stopped at teardown."""
+    """Web processes and ``python -m clawweb.services.schedules.loop`` processes, stopped
+    at teardown."""
 
     def __init__(self, tmp: Path):
-        self.tmp, self.procs, self.logs = tmp, [], []
+        self.tmp, self.procs, self.ports = tmp, [], []
 
     def start(self, n: int) -> None:
         for i in range(n):
-            log = self.tmp / f"loop-{i}.log"
-            self.logs.append(log)
             self.procs.append(subprocess.Popen(
                 [sys.executable, "-m", "clawweb.services.schedules.loop"], cwd=ROOT,
-                env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=log.open("wb"),
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+                stdout=(self.tmp / f"loop-{i}.log").open("wb"), stderr=subprocess.STDOUT))
+
+    def start_web(self, n: int, loop_in_web: bool = True) -> None:
+        """``n`` web backends (``uvicorn --factory clawweb.clawweb:app``, what ``reflex
+        run`` runs), each from its own copy of the app."""
+        config = self.tmp / "web-logging.json"
+        config.write_text(json.dumps(WEB_LOG_CONFIG))
+        for i in range(n):
+            app = _app_copy(self.tmp / f"web-app-{i}")
+            port = free_port()
+            self.ports.append(port)
+            env = {**os.environ, "PYTHONPATH": str(app), "CLAWWEB_PORT": str(port),
+                   "CLAWWEB_HOST": "127.0.0.1", "PYTHONUNBUFFERED": "1",
+                   "CLAWWEB_SCHEDULE_LOOP_IN_WEB": "1" if loop_in_web else "0"}
+            env.pop("CLAWWEB_DATABASE_URL", None)
+            self.procs.append(subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", "--factory", "clawweb.clawweb:app",
+                 "--host", "127.0.0.1", "--port", str(port), "--log-config", str(config)],
+                cwd=app, env=env, stdout=(self.tmp / f"web-{i}.log").open("wb"),
                 stderr=subprocess.STDOUT))
+
+    def wait_web(self, timeout: float) -> None:
+        """Until every web process answers (its lifespan tasks, the loop among them, run)."""
+        def up(port: int) -> bool:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=2) as r:
+                    return r.status == 200
+            except OSError:
+                return False
+
+        for port in self.ports:
+            wait_for(lambda port=port: up(port) or None, timeout, f"web process on {port}")
 
     def stop(self) -> None:
         for p in self.procs:
@@ -92,7 +147,7 @@ def _logs(tmp: Path) -> dict[str, str]:
     return {p.name: p.read_text(errors="replace") for p in tmp.glob("*.log")}
 
 
-def test_two_workers_and_two_loops_fire_each_of_50_due_times_once(
+def test_two_workers_and_two_web_processes_fire_each_of_50_due_times_once(
         tmp_path, redis_url, fast_loops, session, owner, monkeypatch):
     monkeypatch.setenv("CLAWWEB_REDIS_URL", redis_url)
     alice, project = owner
@@ -103,9 +158,11 @@ def test_two_workers_and_two_loops_fire_each_of_50_due_times_once(
     fleet, loops = Fleet(tmp_path, redis_url, Path(os.environ["CLAWWEB_DATA_DIR"]),
                          module="tests.support.worker_fake_sandbox"), Loops(tmp_path)
     try:
+        loops.start_web(2)
         fleet.start(2)
-        loops.start(2)
-        time.sleep(2)  # the stand-alone loops are up (they log their first steps)
+        loops.start(1)
+        loops.wait_web(300)  # each compiles the app first (tens of seconds)
+        time.sleep(2)  # every loop has stepped at least once
         first = (utcnow() + timedelta(seconds=2)).replace(microsecond=0)
         session.execute(update(Schedule).where(Schedule.id == schedule.id)
                         .values(paused=False, next_run_at=first))
@@ -135,9 +192,10 @@ def test_two_workers_and_two_loops_fire_each_of_50_due_times_once(
         {n: t[-2000:] for n, t in logs.items() if "Traceback" in t}
     firers = {n for n, text in logs.items() if re.search(r"fired due", text)}
     losers = {n for n, text in logs.items() if "taken by another loop" in text}
-    # The race really happened: several processes fired, and lost, due times.
+    # The race really happened: several processes fired, and lost, due times; both web
+    # processes took part.
     assert len(firers) >= 2 and losers, (firers, losers)
-    assert any(n.startswith("loop-") for n in firers | losers)
+    assert {"web-0.log", "web-1.log"} <= firers | losers, (firers, losers)
 
 
 def test_a_failing_schedule_is_retried_once_then_notifies_and_nothing_is_merged(
