@@ -21,7 +21,7 @@ MESSAGES = {
                             "重试延迟必须在 {min} 到 {max} 秒之间。"),
     "schedules.too_many": ("A project has at most {max} schedules.", "一个项目最多 {max} 个计划。"),
     # runs
-    "schedules.missed_skipped": ("{count} missed run(s) not run (policy: {policy}).",
+    "schedules.missed_skipped": ("Missed runs not run: {count} (policy: {policy}).",
                                  "{count} 次错过的运行未执行（策略：{policy}）。"),
     "schedules.overlap_skipped": ("Skipped: run #{running} was still running.",
                                   "已跳过：运行 #{running} 仍在进行。"),

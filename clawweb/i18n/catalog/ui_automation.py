@@ -88,7 +88,7 @@ MESSAGES = {
     "ui_schedules.overlap_queue": ("Queue after it", "排在其后"),
     "ui_schedules.overlap_cancel": ("Cancel the previous", "取消上一次"),
     "ui_schedules.retries": ("Retries on failure", "失败重试次数"),
-    "ui_schedules.retry_delay": ("First retry after (s)", "首次重试延迟（秒）"),
+    "ui_schedules.retry_delay": ("First retry after (seconds)", "首次重试延迟（秒）"),
     "ui_schedules.policy_hint": (
         "A failed run is retried with a doubling delay, then you are notified. Nothing a run "
         "did is merged: its work stays on its task's branch for review.",
