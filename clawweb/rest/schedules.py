@@ -22,7 +22,7 @@ from clawweb.rest.errors import ERROR_RESPONSES, ApiError
 from clawweb.rest.pagination import (CursorParam, LimitParam, Page, decode_cursor,
                                      encode_cursor)
 from clawweb.services.schedules import store
-from clawweb.services.tasks import MAX_TIMEOUT_SECONDS
+from clawweb.services.tasks.service import MAX_TIMEOUT_SECONDS
 
 router = APIRouter(tags=["schedules"], responses=ERROR_RESPONSES)
 READ = require_scope("read")

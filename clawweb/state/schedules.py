@@ -15,11 +15,12 @@ import reflex as rx
 from clawweb import routes
 from clawweb.db import session_scope
 from clawweb.models import ProjectRole, User
-from clawweb.services import projects
+from clawweb.services.access import require_role
 from clawweb.services.errors import NotFound, ServiceError
+from clawweb.services.projects import service as projects
 from clawweb.services.schedules import store, timing
 from clawweb.state.access import signed_in
-from clawweb.state.base import AppState
+from clawweb.state.base import AppState, route_id
 
 _MAX = 100_000
 HISTORY_SHOWN = 30
@@ -86,7 +87,7 @@ class SchedulesState(AppState):
     history: list[dict[str, str]] = []
 
     def _project_id(self) -> int:
-        return routes.project_id_in(self.router.url.path)
+        return route_id(self, "project_id")
 
     def _reload(self, user: User) -> None:
         with session_scope() as s:
@@ -220,8 +221,8 @@ class SchedulesState(AppState):
 
 def _is_editor(session, user: User, project_id: int) -> bool:
     try:
-        projects.require_role(session=session, user=user, project_id=project_id,
-                              at_least=ProjectRole.editor)
+        require_role(session=session, user=user, project_id=project_id,
+                     at_least=ProjectRole.editor)
     except ServiceError:
         return False
     return True

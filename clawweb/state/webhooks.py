@@ -18,7 +18,7 @@ from clawweb.models import User
 from clawweb.services.errors import ServiceError
 from clawweb.services.webhooks import rules, store
 from clawweb.state.access import signed_in
-from clawweb.state.base import AppState
+from clawweb.state.base import AppState, route_id
 
 _MAX = 100_000
 LOG_SHOWN = 20
@@ -43,7 +43,7 @@ class WebhooksState(AppState):
     hooks_rev: int = 0  # remounts the uncontrolled rule forms with fresh values
 
     def _project_id(self) -> int:
-        return routes.project_id_in(self.router.url.path)
+        return route_id(self, "project_id")
 
     def _clear(self) -> None:
         self.hooks_loaded, self.hooks, self.log, self.log_for = False, [], [], 0

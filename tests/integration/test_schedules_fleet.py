@@ -30,7 +30,8 @@ from sqlmodel import select
 
 from clawweb.models import (AuditEvent, Project, ProjectMember, ProjectRole, Schedule,
                             ScheduleRun, Task, User, utcnow)
-from clawweb.services import git, projects
+from clawweb.services import git
+from clawweb.services.projects import service as projects
 from clawweb.services.schedules import store, timing
 from tests.integration.test_task_engine import Fleet, wait_for
 from tests.support.git_servers import make_bare_repo

@@ -18,7 +18,9 @@ from sqlmodel import select
 from clawweb import routes
 from clawweb.models import (AgentSettings, Project, ProjectMember, ProjectRole, Task,
                             TaskStatus, User, WebhookDelivery)
-from clawweb.services import credentials, git, projects
+from clawweb.services import git
+from clawweb.services.agents import credentials
+from clawweb.services.projects import service as projects
 from clawweb.services.remotes import store as remote_store
 from clawweb.services.webhooks import store
 from tests.fixtures import webhook_payloads as wp

@@ -5,7 +5,6 @@ see nothing."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from datetime import timedelta
 
@@ -14,7 +13,7 @@ from sqlmodel import Session, SQLModel, select
 
 from clawweb.models import (Project, ProjectMember, ProjectRole, Schedule, ScheduleRun, User,
                             Webhook, WebhookDelivery, utcnow)
-from tests.support.reflex_state import new_state
+from tests.support.reflex_state import new_state, visit
 
 rx = pytest.importorskip("reflex")
 SECRETS = ("victim-secret-schedule", "victim-secret-command", "victim-secret-hook")
@@ -22,7 +21,7 @@ TABLES = ("schedule", "schedulerun", "webhook", "webhookdelivery", "task")
 
 
 def _sign_in(s, name: str) -> str:
-    from clawweb.services import auth_sessions
+    from clawweb.services.accounts import auth_sessions
 
     _, token = auth_sessions.sign_in(session=s, username=name, password=f"{name} pw 123456",
                                      ip="", user_agent="")
@@ -32,7 +31,8 @@ def _sign_in(s, name: str) -> str:
 
 @pytest.fixture
 def world(engine, fake_redis, fast_hashing):
-    from clawweb.services import crypto, passwords
+    from clawweb.services import crypto
+    from clawweb.services.accounts import passwords
 
     with Session(engine) as s:
         people = {n: User(username=n, password_hash=passwords.hash_password(f"{n} pw 123456"))
@@ -62,8 +62,7 @@ def world(engine, fake_redis, fast_hashing):
 
 def _state(cls, token: str, path: str):
     root, state = new_state(cls, token)
-    state.router = dataclasses.replace(state.router,
-                                       url=type(state.router.url)(f"http://127.0.0.1{path}"))
+    visit(state, path)
     return root, state
 
 

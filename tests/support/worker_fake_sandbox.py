@@ -12,10 +12,11 @@ import sys
 
 
 def main() -> int:
-    from worker import jobs
+    import os
+
+    os.environ["CLAWWEB_SANDBOX_BACKEND"] = "fake"  # read by worker.jobs.make_sandbox
     from worker.__main__ import main as worker_main
 
-    jobs.SANDBOX_BACKEND = "fake"
     return worker_main()
 
 

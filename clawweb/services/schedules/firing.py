@@ -34,7 +34,8 @@ from sqlmodel import Session, select
 from clawweb import routes
 from clawweb.models import (ACTIVE_STATUSES, Schedule, ScheduleRun, Task, TaskStatus, User,
                             utcnow)
-from clawweb.services import automation_notify, tasks
+from clawweb.services import automation_notify
+from clawweb.services.tasks import service as tasks
 from clawweb.services.errors import ServiceError, Unavailable
 from clawweb.services.schedules import store, timing
 from clawweb.settings import get_settings

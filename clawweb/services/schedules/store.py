@@ -14,12 +14,13 @@ from sqlmodel import Session, select
 
 from clawweb.models import (Priority, ProjectRole, Schedule, ScheduleRun, Task, User, iso_utc,
                             utcnow)
-from clawweb.services import audit, credentials
+from clawweb.services import audit
+from clawweb.services.agents import credentials
 from clawweb.services.crypto import SecretUnreadable
 from clawweb.services.errors import InvalidInput, NotFound
-from clawweb.services.projects import require_role
+from clawweb.services.access import require_role
 from clawweb.services.schedules import timing
-from clawweb.services.tasks import KINDS, MAX_COMMAND_BYTES, MAX_TIMEOUT_SECONDS
+from clawweb.services.tasks.service import KINDS, MAX_COMMAND_BYTES, MAX_TIMEOUT_SECONDS
 from clawweb.settings import get_settings
 
 MISSED = ("skip", "once", "each")

@@ -24,7 +24,7 @@ from sqlmodel import Session, select
 
 from clawweb import redis_conn
 from clawweb.models import Webhook, WebhookDelivery, utcnow
-from clawweb.services import task_queue
+from clawweb.services.tasks import queue as task_queue
 from clawweb.services.crypto import SecretUnreadable
 from clawweb.services.webhooks import events, signatures, store
 from clawweb.services.webhooks.signatures import Refused

@@ -23,9 +23,10 @@ from sqlmodel import Session
 from clawweb import routes
 from clawweb.i18n import t
 from clawweb.models import Project, ProjectRole, Task, User, Webhook, WebhookDelivery, utcnow
-from clawweb.services import automation_notify, forges, tasks
+from clawweb.services import automation_notify, forges
+from clawweb.services.tasks import service as tasks
 from clawweb.services.errors import PermissionDenied, ServiceError
-from clawweb.services.projects import require_role
+from clawweb.services.access import require_role
 from clawweb.services.remotes import store as remote_store
 from clawweb.services.schedules import store
 from clawweb.services.webhooks import events, review, rules

@@ -19,7 +19,7 @@ from sqlmodel import Session
 from clawweb.models import Project
 from clawweb.services import git
 from clawweb.services.errors import ServiceError
-from clawweb.services.projects import project_repo_path
+from clawweb.services.projects.service import project_repo_path
 from clawweb.services.remotes import net
 from clawweb.services.remotes import store as remote_store
 from clawweb.services.webhooks.events import Trigger

@@ -18,7 +18,7 @@ from typing import Any
 
 from clawweb.models import Project, Webhook
 from clawweb.services.errors import InvalidInput
-from clawweb.services.tasks import MAX_COMMAND_BYTES
+from clawweb.services.tasks.service import MAX_COMMAND_BYTES
 from clawweb.services.webhooks.events import Trigger
 
 _PATTERN = re.compile(r"^[A-Za-z0-9._/*?\[\]-]{1,200}$")

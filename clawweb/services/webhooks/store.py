@@ -16,7 +16,7 @@ from clawweb import routes
 from clawweb.models import ProjectRole, User, Webhook, WebhookDelivery, iso_utc, utcnow
 from clawweb.services import audit, crypto
 from clawweb.services.errors import InvalidInput, NotFound
-from clawweb.services.projects import require_role
+from clawweb.services.access import require_role
 from clawweb.services.webhooks import rules
 from clawweb.services.webhooks.signatures import FORGES
 from clawweb.settings import get_settings

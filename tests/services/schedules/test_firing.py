@@ -14,7 +14,8 @@ from sqlmodel import Session, select
 
 from clawweb.models import (AuditEvent, Project, ProjectMember, ProjectRole, Schedule,
                             ScheduleRun, Task, TaskStatus, User)
-from clawweb.services import automation_notify, credentials
+from clawweb.services import automation_notify
+from clawweb.services.agents import credentials
 from clawweb.services.schedules import firing, store, timing
 
 UTC = timezone.utc
@@ -276,7 +277,7 @@ def test_run_now_runs_once_even_while_paused(session, world):
 
 
 def test_redis_down_keeps_the_run_pending_until_it_is_back(session, world, monkeypatch):
-    from clawweb.services import tasks as task_service
+    from clawweb.services.tasks import service as task_service
     from clawweb.services.errors import Unavailable
 
     schedule = make(session, world, T0)

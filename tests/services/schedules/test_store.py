@@ -7,7 +7,8 @@ from sqlmodel import select
 
 from clawweb.models import (Project, ProjectMember, ProjectRole, Schedule, ScheduleRun, Task,
                             User, Webhook, WebhookDelivery, utcnow)
-from clawweb.services import git, projects
+from clawweb.services import git
+from clawweb.services.projects import deletion, service as projects
 from clawweb.services.errors import InvalidInput, NotFound, PermissionDenied
 from clawweb.services.schedules import store
 from clawweb.services.webhooks import store as hooks
@@ -81,7 +82,7 @@ def test_deleting_the_project_removes_its_schedules_and_webhooks(session, world)
                             status="succeeded"))
     session.add(WebhookDelivery(webhook_id=hook.id, task_id=task.id, status="done"))
     session.commit()
-    projects.delete_project(session=session, user=people["olive"], project_id=project.id,
+    deletion.delete_project(session=session, user=people["olive"], project_id=project.id,
                             confirm_name="P")
     for model in (Schedule, ScheduleRun, Webhook, WebhookDelivery, Task):
         assert session.exec(select(model)).all() == [], model

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from clawweb.models import (AuditEvent, Project, ProjectMember, ProjectRole, Task, User,
                             WebhookDelivery)
-from clawweb.services import credentials
+from clawweb.services.agents import credentials
 from clawweb.services.remotes import store as remote_store
 from clawweb.services.webhooks import intake, processing, store
 from tests.fixtures import webhook_payloads as wp

@@ -11,7 +11,9 @@ import pytest
 from sqlmodel import select
 
 from clawweb.models import Project, ProjectMember, ProjectRole, Task, User, WebhookDelivery
-from clawweb.services import credentials, git, projects
+from clawweb.services import git
+from clawweb.services.agents import credentials
+from clawweb.services.projects import service as projects
 from clawweb.services.remotes import store as remote_store
 from clawweb.services.webhooks import intake, processing, store
 from tests.fixtures import webhook_payloads as wp
