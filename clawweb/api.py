@@ -1,5 +1,7 @@
 """HTTP routes and middleware mounted on the Reflex backend (``api_transformer``).
 
+The REST API (``clawweb/rest``, FastAPI) is one of them, mounted at ``/api/v1``.
+
 ``transformers()`` is what the app module passes to ``rx.App``: the routes
 first (Reflex mounts its own backend, and in prod the built frontend, under
 them), then the security-headers middleware around all of it.
@@ -14,10 +16,11 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from clawweb.http import auth_routes, downloads, push, webhooks
 from clawweb.http.security_headers import SecurityHeadersMiddleware
+from clawweb.rest.app import API_PREFIX, build_app
 
 
 async def health(_request: Request) -> JSONResponse:
@@ -48,7 +51,7 @@ async def health(_request: Request) -> JSONResponse:
 def router() -> Starlette:
     return Starlette(routes=[Route("/api/health", health), *auth_routes.routes(),
                              *downloads.download_routes(), *push.routes(),
-                             *webhooks.routes()])
+                             *webhooks.routes(), Mount(API_PREFIX, app=build_app())])
 
 
 def built_frontend_dir() -> Path:

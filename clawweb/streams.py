@@ -104,6 +104,11 @@ def forwarded_seen_key() -> str:
     return f"{PREFIX}:http:forwarded_seen"
 
 
+def api_rate_key(token_id: int, window: int) -> str:
+    """Requests of one API token in one rate-limit window (a counter with a TTL)."""
+    return f"{PREFIX}:api:rate:{token_id}:{window}"
+
+
 def session_revoked_channel() -> str:
     return f"{PREFIX}:sessions:revoked"
 

@@ -1,7 +1,7 @@
 """webhooks and schedules (H2, issue 12; the lead re-chains down_revision at merge)
 
 Revision ID: 80ee5604db4e
-Revises: a7c3e91d2b40
+Revises: eb704b065c95
 Create Date: 2026-12-01 10:31:23.206925
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = '80ee5604db4e'
-down_revision = 'a7c3e91d2b40'
+down_revision = 'eb704b065c95'
 branch_labels = None
 depends_on = None
 
