@@ -4,7 +4,8 @@ The REST API (``clawweb/rest``, FastAPI) is one of them, mounted at ``/api/v1``.
 
 ``transformers()`` is what the app module passes to ``rx.App``: the routes
 first (Reflex mounts its own backend, and in prod the built frontend, under
-them), then the security-headers middleware around all of it.
+them), then the security-headers middleware around all of it, then the
+latency middleware that feeds ``/metrics``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
-from clawweb.http import auth_routes, downloads, push, webhooks
+from clawweb.http import auth_routes, downloads, monitoring, push, usage_csv, webhooks
 from clawweb.http.security_headers import SecurityHeadersMiddleware
 from clawweb.rest.app import API_PREFIX, build_app
 
@@ -51,7 +52,8 @@ async def health(_request: Request) -> JSONResponse:
 def router() -> Starlette:
     return Starlette(routes=[Route("/api/health", health), *auth_routes.routes(),
                              *downloads.download_routes(), *push.routes(),
-                             *webhooks.routes(), Mount(API_PREFIX, app=build_app())])
+                             *monitoring.routes(), *usage_csv.csv_routes(), *webhooks.routes(),
+                             Mount(API_PREFIX, app=build_app())])
 
 
 def built_frontend_dir() -> Path:
@@ -66,5 +68,8 @@ def built_frontend_dir() -> Path:
 
 def transformers() -> list:
     """The routes, then the headers middleware wrapping everything the backend serves."""
+    from clawweb.observe.metrics import LatencyMiddleware
+
     return [router(),
-            functools.partial(SecurityHeadersMiddleware, static_dir=built_frontend_dir)]
+            functools.partial(SecurityHeadersMiddleware, static_dir=built_frontend_dir),
+            LatencyMiddleware]

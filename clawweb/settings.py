@@ -148,6 +148,14 @@ class Settings(BaseSettings):
     notify_retention_days: int = 30
     notify_private_hosts: str = ""
 
+    # -- Monitoring (ops-o2) --------------------------------------------------------------
+    # Bearer token for /metrics. Empty: /metrics answers loopback clients only (never a
+    # request relayed by a proxy).
+    metrics_token: str = ""
+    # Log lines: "json" (one object a line, for collectors) or "console" (for people).
+    log_format: str = "json"
+    log_level: str = "INFO"
+
     @property
     def sqlalchemy_url(self) -> str:
         if self.database_url:
