@@ -27,6 +27,7 @@ MESSAGES = {
                                   "已跳过：运行 #{running} 仍在进行。"),
     "schedules.task_failed": ("The task ended {status}.", "任务以 {status} 结束。"),
     "schedules.task_cancelled": ("The task was cancelled.", "任务已取消。"),
+    "schedules.task_interrupted": ("The task was interrupted.", "任务已被中断。"),
     "schedules.task_gone": ("The task no longer exists.", "任务已不存在。"),
     "schedules.no_owner": ("The schedule has no owner any more: save it again.",
                            "该计划已没有所有者：请重新保存。"),

@@ -266,6 +266,9 @@ def _settle_one(session: Session, run: ScheduleRun, now: datetime) -> bool:
         return _set(session, run, ACTIVE_RUN[1:], "succeeded")
     if task.status == TaskStatus.cancelled:
         return _set(session, run, ACTIVE_RUN[1:], "cancelled", reason="schedules.task_cancelled")
+    if task.status == TaskStatus.interrupted:  # a person stopped it: over, not retried
+        return _set(session, run, ACTIVE_RUN[1:], "cancelled",
+                    reason="schedules.task_interrupted")
     if task.status in (TaskStatus.failed, TaskStatus.timed_out):
         schedule = session.get(Schedule, run.schedule_id)
         _failed(session, schedule, run, "schedules.task_failed",

@@ -180,6 +180,17 @@ def test_overlap_cancel(session, world):
     assert len(session.exec(select(Task)).all()) == 2
 
 
+def test_an_interrupted_task_ends_its_run_and_frees_the_next(session, world, notices):
+    # Someone stopped the agent's turn: the run is over (not retried, nobody notified),
+    # and a queued run behind it starts.
+    schedule, first = _two_due(session, world, "queue")
+    end_task(session, first.task_id, TaskStatus.interrupted)
+    firing.tick(session=session, now=T0 + HOUR + timedelta(seconds=5))
+    assert [(r.status, r.reason) for r in runs(session, schedule)] == [
+        ("cancelled", "schedules.task_interrupted"), ("queued", "")]
+    assert notices == []
+
+
 def test_a_failure_is_retried_with_back_off_then_the_owner_is_notified(session, world,
                                                                        notices):
     schedule = make(session, world, T0, retry_delay_seconds=60, interval_seconds=86400)
