@@ -1,7 +1,7 @@
 """webhooks and schedules (H2, issue 12; the lead re-chains down_revision at merge)
 
 Revision ID: 80ee5604db4e
-Revises: e8a1c3f5b7d9
+Revises: e1a2b3c4d5f6
 Create Date: 2026-12-01 10:31:23.206925
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = '80ee5604db4e'
-down_revision = 'e8a1c3f5b7d9'
+down_revision = 'e1a2b3c4d5f6'
 branch_labels = None
 depends_on = None
 
