@@ -31,16 +31,22 @@ PAGE = 50
 
 def add(*, session: Session, user_id: int, event: str, task_id: int | None,
         project_id: int | None, approval_id: int | None = None,
-        params: dict[str, Any] | None = None) -> Notification | None:
-    """Store one notification (not committed); None when this user already has it."""
-    key = events.dedupe_key(event, task_id=task_id, approval_id=approval_id)
+        params: dict[str, Any] | None = None, dedupe: str = "",
+        link: str = "") -> Notification | None:
+    """Store one notification (not committed); None when this user already has it.
+
+    ``dedupe`` and ``link`` replace the task-based key and deep link, for events
+    about something else (a schedule's run, a webhook's delivery).
+    """
+    key = dedupe or events.dedupe_key(event, task_id=task_id, approval_id=approval_id)
     exists = session.exec(select(Notification.id).where(
         Notification.user_id == user_id, Notification.dedupe_key == key)).first()
     if exists is not None:
         return None
     row = Notification(user_id=user_id, event=event, task_id=task_id, project_id=project_id,
                        approval_id=approval_id, params=dict(params or {}), dedupe_key=key,
-                       link=events.deep_link(event, task_id=task_id, approval_id=approval_id))
+                       link=link or events.deep_link(event, task_id=task_id,
+                                                     approval_id=approval_id))
     try:
         with session.begin_nested():  # a concurrent twin loses on the unique key
             session.add(row)

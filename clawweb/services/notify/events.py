@@ -1,7 +1,6 @@
 """The one list of events worth a notification, each with its deep link.
 
-Later issues add schedule and webhook failures here; nothing else spells an
-event name. A notification's ``dedupe_key`` names the event and its object,
+Nothing else spells an event name. A notification's ``dedupe_key`` names the event and its object,
 so the same event is stored once per user and delivered once per channel.
 """
 
@@ -20,6 +19,8 @@ APPROVAL_REQUESTED = "approval.requested"
 APPROVAL_EXPIRING = "approval.expiring"
 APPROVAL_EXPIRED = "approval.expired"
 BUDGET_REACHED = "budget.reached"
+SCHEDULE_FAILED = "schedule.failed"  # its last attempt (retries done) failed
+WEBHOOK_FAILED = "webhook.failed"  # a delivery could not start its task
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ EVENTS: dict[str, Event] = {e.key: e for e in (
     Event(APPROVAL_EXPIRING, approval=True, push_default=True),
     Event(APPROVAL_EXPIRED, approval=True, push_default=True),
     Event(BUDGET_REACHED, push_default=True, team_default=True),
+    Event(SCHEDULE_FAILED, push_default=True, team_default=True),
+    Event(WEBHOOK_FAILED, push_default=True, team_default=True),
 )}
 ORDER = tuple(EVENTS)
 ACTIONABLE = frozenset({APPROVAL_REQUESTED, APPROVAL_EXPIRING})

@@ -41,16 +41,24 @@ def _best_effort(fn):
 
 def _emit(session: Session, event: str, task: Task, project: Project | None,
           users: list[User], params: dict, approval_id: int | None = None):
-    notes = [n for n in (centre.add(session=session, user_id=u.id, event=event, task_id=task.id,
-                                    project_id=task.project_id, approval_id=approval_id,
-                                    params=params) for u in users) if n is not None]
+    return _store(session, event, task_id=task.id, project_id=task.project_id, users=users,
+                  params=params, approval_id=approval_id)
+
+
+def _store(session: Session, event: str, *, task_id: int | None, project_id: int,
+           users: list[User], params: dict, approval_id: int | None = None,
+           dedupe: str = "", link: str = ""):
+    notes = [n for n in (centre.add(session=session, user_id=u.id, event=event, task_id=task_id,
+                                    project_id=project_id, approval_id=approval_id,
+                                    params=params, dedupe=dedupe, link=link) for u in users)
+             if n is not None]
     session.flush()
-    stand_in = Notification(user_id=0, event=event, task_id=task.id, project_id=task.project_id,
-                            approval_id=approval_id, params=params,
-                            link=events.deep_link(event, task_id=task.id, approval_id=approval_id),
-                            dedupe_key=events.dedupe_key(event, task_id=task.id,
-                                                         approval_id=approval_id))
-    rows = delivery.plan(session=session, notes=notes, project_id=task.project_id,
+    stand_in = Notification(
+        user_id=0, event=event, task_id=task_id, project_id=project_id,
+        approval_id=approval_id, params=params,
+        link=link or events.deep_link(event, task_id=task_id, approval_id=approval_id),
+        dedupe_key=dedupe or events.dedupe_key(event, task_id=task_id, approval_id=approval_id))
+    rows = delivery.plan(session=session, notes=notes, project_id=project_id,
                          team_note=stand_in)
     session.commit()
     return [n.user_id for n in notes], rows
@@ -99,6 +107,8 @@ def task_ended(task_id: int) -> None:
                                                TaskStatus.timed_out, TaskStatus.cancelled):
             return  # interrupted included: not news, and no failure (events._ENDING)
         event = events.for_ending(task.status, budget_reached=_budget_reached(task))
+        if task.trigger == "schedule" and event in (events.TASK_FAILED, events.TASK_TIMED_OUT):
+            return  # a retry may still succeed: the schedule says when it has failed
         creator = session.get(User, task.created_by) if task.created_by else None
         users = [creator] if creator and _can_view(session, creator, task.project_id) else []
         if event == events.TASK_CANCELLED and task.cancelled_by in (None, task.created_by):
@@ -189,3 +199,28 @@ def approval_expired(approval_id: int) -> None:
     """Nobody answered in time: close the request, tell who could have answered."""
     _resolve(approval_id)
     _approval_event(approval_id, events.APPROVAL_EXPIRED, only_pending=False)
+
+
+@_best_effort
+def automation_failed(notice: dict) -> None:
+    """A schedule's last attempt, or a webhook's delivery, failed (``automation_notify``).
+
+    Its owner hears if they may still see the project, and so do the project's
+    channels; once per ``notice["occurrence"]`` (the run or the delivery).
+    """
+    event = events.get(notice["event"]).key
+    with session_scope() as session:
+        project = session.get(Project, notice["project_id"])
+        if project is None:
+            return
+        owner = session.get(User, notice["user_id"]) if notice.get("user_id") else None
+        users = [owner] if owner and _can_view(session, owner, project.id) else []
+        raw = notice.get("params") or {}
+        params = {"project": text.summary(project.name), "task_id": notice.get("task_id"),
+                  "name": text.summary(raw.get("name", ""), 60),
+                  "kind": text.summary(raw.get("kind", ""), 40)}
+        dedupe = f"{event}:{notice['object_id']}:{notice.get('occurrence') or ''}"
+        user_ids, rows = _store(session, event, task_id=notice.get("task_id"),
+                                project_id=project.id, users=users, params=params,
+                                dedupe=dedupe[:128], link=notice.get("link") or "")
+    _after(user_ids, rows)

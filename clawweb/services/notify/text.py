@@ -45,7 +45,7 @@ def language(value: str | None) -> str:
 
 def _params(params: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in (params or {}).items() if isinstance(v, (int, float))}
-    for key in ("project", "summary", "tool"):
+    for key in ("project", "summary", "tool", "name", "kind"):
         out[key] = summary((params or {}).get(key, ""), limit=SUMMARY_CHARS)
     out.setdefault("task_id", 0)
     out.setdefault("minutes", 5)

@@ -252,7 +252,7 @@ def _failed(session: Session, schedule: Schedule, run: ScheduleRun, reason: str,
                                  params={**params, "attempts": run.attempt,
                                          "name": schedule.name},
                                  link=routes.project_schedules(schedule.project_id),
-                                 task_id=run.task_id)
+                                 task_id=run.task_id, occurrence=run.id)
 
 
 def _settle_one(session: Session, run: ScheduleRun, now: datetime) -> bool:

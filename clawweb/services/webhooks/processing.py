@@ -130,7 +130,8 @@ def process(*, session: Session, delivery_id: int) -> str:
         automation_notify.failed(session=session, user_id=hook.created_by,
                                  project_id=hook.project_id, source="webhook",
                                  object_id=hook.id, reason=exc.key, params=params,
-                                 link=routes.project_settings(hook.project_id))
+                                 link=routes.project_settings(hook.project_id),
+                                 occurrence=row.id)
         return status
     params["task_id"] = task.id
     if plan.reply:

@@ -26,7 +26,7 @@ def test_with_no_choice_push_gets_approvals_and_failures_only(session, world):
                            channel=prefs.PUSH)
     assert set(got) == {events.APPROVAL_REQUESTED, events.APPROVAL_EXPIRING,
                         events.APPROVAL_EXPIRED, events.TASK_FAILED, events.TASK_TIMED_OUT,
-                        events.BUDGET_REACHED}
+                        events.BUDGET_REACHED, events.SCHEDULE_FAILED, events.WEBHOOK_FAILED}
     assert events.TASK_SUCCEEDED not in got
 
 
