@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     # notices; RQ's own default is minutes, we want seconds.
     worker_heartbeat_seconds: int = 5
     worker_dead_after_seconds: int = 30
+    # The web processes end tasks whose every worker died, as the workers do.
+    web_reaper: bool = True
 
     # Claude Code tasks. The model endpoint the egress proxy forwards to; the
     # container only ever sees the bridge on its own loopback.

@@ -95,7 +95,13 @@ def stop() -> None:
 
 @contextlib.asynccontextmanager
 async def lifespan():
-    """The web reaper for as long as the app serves (a Reflex lifespan task)."""
+    """The web reaper for as long as the app serves (a Reflex lifespan task).
+
+    ``CLAWWEB_WEB_REAPER=0`` leaves lost tasks to the workers' own reapers.
+    """
+    if not get_settings().web_reaper:
+        yield
+        return
     start()
     try:
         yield

@@ -84,3 +84,15 @@ def test_with_every_worker_dead_the_web_reaper_ends_the_running_task(
     fleet.start("successor")
     wait_for(lambda: containers([only], doomed.id) == [], 30, "the dead worker's container")
     assert task_now(session, doomed.id).status == TaskStatus.failed
+
+
+def test_the_web_reaper_can_be_left_to_the_workers(monkeypatch, short_beats):
+    monkeypatch.setenv("CLAWWEB_WEB_REAPER", "0")
+    clear_process_caches()
+    with web_app_lifespan():
+        assert web_reaper._running is None
+    monkeypatch.setenv("CLAWWEB_WEB_REAPER", "1")
+    clear_process_caches()
+    with web_app_lifespan():
+        assert web_reaper._running is not None and web_reaper._running.is_alive()
+    assert web_reaper._running is None

@@ -43,6 +43,9 @@ class ApiServer:
             # Nothing listens on port 9: a model call can never leave the machine.
             "CLAWWEB_ANTHROPIC_BASE_URL": "http://127.0.0.1:9",
             "PYTHONUNBUFFERED": "1",
+            # Tests here make "running" rows that no worker runs (a feeder writes
+            # their events); the web side's reaper would take them for lost.
+            "CLAWWEB_WEB_REAPER": "0",
         }
         self.env.pop("CLAWWEB_DATABASE_URL", None)
         self.env.update(extra_env or {})
