@@ -8,6 +8,8 @@
 - ``setup-code``: on a fresh install, print the one-time code the setup page asks for.
 - ``wait-ready``: wait until a worker beats and the web app answers.
 - ``makemigration MESSAGE``: developers: autogenerate a revision from models.py.
+- ``backup DEST`` / ``restore SRC``: a consistent snapshot of a running
+  installation, and putting it back on a fresh one (``clawweb/backup/``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from alembic.config import Config
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from clawweb.backup import cli as backup_cli
 from clawweb.settings import get_settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -182,7 +185,10 @@ def main(argv: list[str] | None = None) -> int:
     ready.add_argument("--worker-log", default="", help="named when no worker beats")
     mk = sub.add_parser("makemigration")
     mk.add_argument("message")
+    backup_cli.add_commands(sub)
     args = parser.parse_args(argv)
+    if args.cmd in ("backup", "restore"):
+        return getattr(backup_cli, args.cmd)(args)
     if args.cmd == "migrate":
         migrate()
     elif args.cmd in ("check", "doctor"):
