@@ -131,6 +131,14 @@ def _restore_sqlite(staged: Path, dest: Path) -> None:
     os.rename(tmp, dest)
 
 
+def pg_dump_version() -> str:
+    try:
+        return subprocess.run(["pg_dump", "--version"], capture_output=True, text=True,
+                              timeout=30).stdout.strip()
+    except FileNotFoundError:
+        return ""
+
+
 def _pg_revision(url: str) -> str | None:
     out = _pg(["psql", "-At", "-c", "SELECT version_num FROM alembic_version"], url,
               dbname_flag=True, check=False)

@@ -82,7 +82,7 @@ def _take(settings: Settings, path: Path, work: Path, passphrase: str | None) ->
     manifest = {
         "format": archive.FORMAT, "format_version": archive.FORMAT_VERSION,
         "backup_id": backup_id, "created_at": datetime.now(timezone.utc).isoformat(),
-        "versions": _versions(revision),
+        "versions": _versions(revision, settings.sqlalchemy_url),
         "database": {"kind": database.kind_of(settings.sqlalchemy_url), "member": db_member},
         "repositories": repo_entries, "transcripts": transcripts,
     }
@@ -152,7 +152,7 @@ def _secrets_payload(settings: Settings) -> dict:
             "previous": [k.decode() for k in settings.previous_secret_bytes()]}
 
 
-def _versions(revision: str | None) -> dict:
+def _versions(revision: str | None, url: str) -> dict:
     from alembic.script import ScriptDirectory
 
     from clawweb.manage import alembic_config
@@ -160,6 +160,9 @@ def _versions(revision: str | None) -> dict:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     git_version = subprocess.run(["git", "--version"], capture_output=True,
                                  text=True).stdout.strip()
-    return {"schema_revision": revision, "code_schema_head": head,
-            "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
-            "git": git_version, "host": os.uname().nodename}
+    versions = {"schema_revision": revision, "code_schema_head": head,
+                "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
+                "git": git_version, "host": os.uname().nodename}
+    if database.kind_of(url) == "postgresql":
+        versions["pg_dump"] = database.pg_dump_version()
+    return versions
