@@ -125,7 +125,10 @@ def active_count(session: Session, project_id: int) -> int:
 
 def waiting_order():
     """Order of queued tasks: priority, then age."""
-    rank = case(PRIORITY_RANK, value=Task.priority, else_=1)
+    # One comparison per priority, each bound as the column's enum type:
+    # ``case(value=Task.priority)`` binds plain strings, and PostgreSQL has no
+    # ``priority = varchar`` operator.
+    rank = case(*[(Task.priority == p, r) for p, r in PRIORITY_RANK.items()], else_=1)
     return (rank, Task.queued_at, Task.id)
 
 
