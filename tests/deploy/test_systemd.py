@@ -56,13 +56,14 @@ def _fake_root(tmp_path: Path, units: Path) -> Path:
 
 
 def verify(tmp_path: Path, units: Path = UNITS) -> subprocess.CompletedProcess:
-    need(shutil.which("systemd-analyze") is not None and (SYSTEM_UNITS / "docker.service").exists(),
-         "systemd-analyze and docker.service", "apt-get install systemd docker.io")
+    have = shutil.which("systemd-analyze") and (SYSTEM_UNITS / "docker.service").exists()
+    need(bool(have), "systemd-analyze and docker.service", "apt-get install systemd docker.io")
     root = _fake_root(tmp_path, units)
     return subprocess.run(
         ["systemd-analyze", "verify", "--man=no", f"--root={root}", "clawweb-web.service",
          "clawweb-worker@1.service", "clawweb-migrate.service", "clawweb.target"],
-        capture_output=True, text=True, env={"SYSTEMD_LOG_LEVEL": "notice", "PATH": "/usr/bin:/bin"})
+        capture_output=True, text=True,
+        env={"SYSTEMD_LOG_LEVEL": "notice", "PATH": "/usr/bin:/bin"})
 
 
 def test_systemd_accepts_the_units(tmp_path):

@@ -33,7 +33,8 @@ def manage(*args, data_dir, redis_url=None, passphrase=PASSPHRASE, timeout=180):
     if passphrase is not None:
         env["CLAWWEB_BACKUP_PASSPHRASE"] = passphrase
     return subprocess.run([sys.executable, "-m", "clawweb.manage", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+                          capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL)
 
 
 def flip_byte_in(archive, prefix: str):
@@ -46,8 +47,8 @@ def flip_byte_in(archive, prefix: str):
         f.write(bytes([byte[0] ^ 0x40]))
 
 
-def test_backup_mid_task_restores_onto_a_fresh_data_dir(fleet, world, session, settings,  # noqa: F811
-                                                        redis_url, tmp_path, monkeypatch):
+def test_backup_mid_task_restores_onto_a_fresh_data_dir(  # noqa: F811 (fixtures)
+        fleet, world, session, settings, redis_url, tmp_path, monkeypatch):
     alice, project = world
     # The fixtures made the tables with create_all; scripts/up's database is migrated.
     from alembic import command
