@@ -165,10 +165,12 @@ def _free_port() -> int:
     return free_port()
 
 
-def event_socket_shows(url: str, origin: str, session_cookie: str, want: str) -> dict:
+def event_socket_shows(url: str, origin: str, session_cookie: str, want: str,
+                       within: float = 30) -> dict:
     """Open the UI's event WebSocket as a signed-in browser would, hydrate a page,
     and return the first state update whose delta mentions ``want`` (the signed-in
-    user's name: the socket, the Origin rule and the session cookie all worked).
+    user's name: the socket, the Origin rule and the session cookie all worked)
+    within ``within`` seconds; AssertionError when none does.
     """
     from websockets.sync.client import connect
 
@@ -177,15 +179,19 @@ def event_socket_shows(url: str, origin: str, session_cookie: str, want: str) ->
     ws_url = url.replace("http://", "ws://") + (
         f"/_event/?EIO=4&transport=websocket&token={uuid.uuid4()}")
     names = _names()
+    headers = {"Cookie": session_cookie} if session_cookie else {}
     with connect(ws_url, origin=origin, proxy=None, open_timeout=20, ping_interval=None,
-                 additional_headers={"Cookie": session_cookie}) as ws:
+                 additional_headers=headers) as ws:
         assert str(ws.recv(timeout=20)).startswith("0{")
         hydrate = {"name": names["hydrate"], "payload": {},
                    "router_data": {"pathname": "/projects/", "asPath": "/projects/"}}
         ws.send(f"40{NAMESPACE}," + json.dumps({"event": hydrate}))
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            frame = str(ws.recv(timeout=30))
+        deadline = time.monotonic() + within
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                frame = str(ws.recv(timeout=left))
+            except TimeoutError:
+                break
             if frame.startswith(f"42{NAMESPACE},"):
                 name, *args = json.loads(frame[len(NAMESPACE) + 3:])
                 if name == "event" and args and want in json.dumps(args[0].get("delta")):

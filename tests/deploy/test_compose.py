@@ -81,6 +81,8 @@ def test_compose_deployment_runs_a_task_and_drains_on_sigterm(deployment):
     assert (status, body.get("ok")) == (200, True) and "HttpOnly" in cookie
     # The live UI's socket answers through compose, as this signed-in user.
     event_socket_shows(url, dep.public_url, cookie.split(";", 1)[0], want='"admin"')
+    with pytest.raises(AssertionError, match="no state update"):  # not without the cookie
+        event_socket_shows(url, dep.public_url, "", want='"admin"', within=8)
 
     done = _task(dep, "submit", "--user", "admin", "--project", "demo", "--create-project",
                  "--wait", "240", "--", "echo hello-from-compose; ls /sys/class/net")
