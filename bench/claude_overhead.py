@@ -56,7 +56,7 @@ def baseline_once(api_url: str) -> float:
 
 async def ours_once(dep: Deployment) -> float:
     from clawweb.db import session_scope
-    from clawweb.services import agent_tasks
+    from clawweb.services.agents import tasks as agent_tasks
 
     t0 = time.perf_counter()
 
@@ -105,7 +105,7 @@ def main() -> None:
     try:
         with Deployment(workers=1, extra_env={"CLAWWEB_ANTHROPIC_BASE_URL": api.url}) as dep:
             from clawweb.db import session_scope
-            from clawweb.services import credentials
+            from clawweb.services.agents import credentials
 
             with session_scope() as s:
                 credentials.set_user_credential(session=s, user=dep.user(), kind="api_key",

@@ -60,7 +60,7 @@ class Deployment:
     def _world(self) -> None:
         from clawweb.db import session_scope
         from clawweb.models import Project, User
-        from clawweb.services import projects
+        from clawweb.services.projects import service as projects
 
         with session_scope() as s:
             user = User(username="bench", password_hash="!")
@@ -113,7 +113,7 @@ class Deployment:
 
     def submit(self, command: str) -> int:
         from clawweb.db import session_scope
-        from clawweb.services import tasks
+        from clawweb.services.tasks import service as tasks
 
         with session_scope() as s:
             task = tasks.submit_task(session=s, user=self.user(), project_id=self.project_id,
@@ -123,7 +123,7 @@ class Deployment:
 
 async def follow(task_id: int, on_event, stop_when_done: bool = True) -> None:
     """Read a task's events as the task page does (history, then Redis from the last seq)."""
-    from clawweb.services import task_output
+    from clawweb.services.tasks import output as task_output
 
     after = 0
     while True:

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from clawweb.http import auth_routes, downloads
+from clawweb.http import auth_routes, downloads, push
 from clawweb.http.security_headers import SecurityHeadersMiddleware
 
 
@@ -47,7 +47,7 @@ async def health(_request: Request) -> JSONResponse:
 
 def router() -> Starlette:
     return Starlette(routes=[Route("/api/health", health), *auth_routes.routes(),
-                             *downloads.download_routes()])
+                             *downloads.download_routes(), *push.routes()])
 
 
 def built_frontend_dir() -> Path:

@@ -5,21 +5,28 @@ from __future__ import annotations
 import reflex as rx
 
 from clawweb import api, routes
-from clawweb.pages import account, admin, auth, projects, review, tasks
+from clawweb.pages import account, admin, auth, notifications, projects, review, tasks
 from clawweb.state.account import AccountState
 from clawweb.state.admin import AdminState
 from clawweb.state.auth import InviteState, SetupState, SignInState
 from clawweb.state.base import AppState
+from clawweb.state.notify import NotifyState
 from clawweb.state.projects import ProjectsState
 from clawweb.state.review import ReviewState
 from clawweb.state.review_files import FilesState
-from clawweb.state.tasks import TasksState
+from clawweb.state.task_list import TasksState
+from clawweb.state.task_page import TaskPageState
 
 HEAD = [
     rx.el.link(rel="manifest", href="/manifest.webmanifest"),
     rx.el.link(rel="apple-touch-icon", href="/icon-192.png"),
     rx.el.meta(name="theme-color", content="#0b0d10"),
     rx.el.meta(name="viewport", content="width=device-width, initial-scale=1, viewport-fit=cover"),
+    # The task terminal's op applier (assets/term.js): a file, as the CSP wants scripts.
+    rx.el.script(src="/term.js", defer=True),
+    # Registers the service worker (/sw.js) and offers clawwebPush.enable(); a file, as
+    # the CSP allows no inline script.
+    rx.el.script(src="/clawweb-push.js", defer=True),
 ]
 
 app = rx.App(
@@ -52,7 +59,7 @@ app.add_page(projects.project_settings_page, route=routes.PROJECT_SETTINGS, titl
 app.add_page(tasks.tasks_page, route=routes.TASKS, title="clawweb",
              on_load=[protected, TasksState.load_tasks])
 app.add_page(tasks.task_page, route=routes.TASK, title="clawweb",
-             on_load=[protected, TasksState.load_task])
+             on_load=[protected, TaskPageState.load_task])
 
 app.add_page(review.review_page, route=routes.TASK_REVIEW, title="clawweb",
              on_load=[protected, ReviewState.load_review])
@@ -68,3 +75,17 @@ app.add_page(account.account_page, route=routes.ACCOUNT, title="clawweb",
              on_load=[protected, AccountState.load_account])
 app.add_page(account.devices_page, route=routes.DEVICES, title="clawweb",
              on_load=[protected, AccountState.load_devices])
+
+app.add_page(notifications.centre_page, route=routes.NOTIFICATIONS, title="clawweb",
+             on_load=[protected, NotifyState.load_centre])
+app.add_page(notifications.settings_page, route=routes.NOTIFY_SETTINGS, title="clawweb",
+             on_load=[protected, NotifyState.load_settings])
+app.add_page(notifications.channels_page, route=routes.NOTIFY_CHANNELS, title="clawweb",
+             on_load=[protected, NotifyState.load_channels])
+app.add_page(notifications.devices_page, route=routes.NOTIFY_DEVICES, title="clawweb",
+             on_load=[protected, NotifyState.load_devices])
+app.add_page(notifications.log_page, route=routes.NOTIFY_LOG, title="clawweb",
+             on_load=[protected, NotifyState.load_log])
+
+# Reflex's own 404 is an unstyled line of English with no way back.
+app.add_page(auth.not_found_page, route="404", title="clawweb", on_load=AppState.init_language)

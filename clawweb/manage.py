@@ -28,6 +28,7 @@ from alembic.config import Config
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from clawweb import routes
 from clawweb.backup import cli as backup_cli
 from clawweb.ops import tasks_cli
 from clawweb.settings import get_settings
@@ -90,7 +91,7 @@ def redis_warnings(url: str) -> list[str]:
 
 def proxy_warning() -> str | None:
     """A warning when sign-ins came through a proxy that clawweb was not told about."""
-    from clawweb.services import throttle
+    from clawweb.services.accounts import throttle
     from clawweb.services.errors import Unavailable
 
     if get_settings().trusted_proxy_hops:
@@ -116,13 +117,13 @@ def check() -> int:
 
 def print_setup_code() -> None:
     from clawweb.db import session_scope
-    from clawweb.services import setup
+    from clawweb.services.accounts import setup
 
     with session_scope() as s:
         code = setup.ensure_setup_code(session=s)
     if code:
         bar = "=" * 64
-        print(f"\n{bar}\n  First run: open {get_settings().origin}/setup and enter\n"
+        print(f"\n{bar}\n  First run: open {get_settings().origin}{routes.SETUP} and enter\n"
               f"  the one-time setup code:  {code}\n{bar}\n", flush=True)
 
 

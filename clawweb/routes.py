@@ -20,12 +20,22 @@ TASK_REVIEW = "/tasks/[task_id]/review"
 PROJECT_FILES = "/projects/[project_id]/files"
 ADMIN_USERS = "/admin/users"
 ADMIN_AUDIT = "/admin/audit"
+NOTIFICATIONS = "/notifications"
+NOTIFY_SETTINGS = "/notifications/settings"
+NOTIFY_CHANNELS = "/notifications/channels"
+NOTIFY_DEVICES = "/notifications/devices"
+NOTIFY_LOG = "/notifications/log"
 
 # HTTP routes (clawweb/http/auth_routes.py) the auth forms post to.
 API_SIGN_IN = "/api/auth/sign-in"
 API_SIGN_OUT = "/api/auth/sign-out"
 API_SETUP = "/api/auth/setup"
 API_INVITE = "/api/auth/invite"
+# Web Push (clawweb/http/push.py).
+API_PUSH_KEY = "/api/push/key"
+API_PUSH_SUBSCRIBE = "/api/push/subscribe"
+API_PUSH_UNSUBSCRIBE = "/api/push/unsubscribe"
+API_PUSH_ACTION = "/api/push/action"
 
 
 def login(next_path: str = "") -> str:
@@ -45,6 +55,11 @@ def project_settings(project_id: int | str) -> str:
 
 def task(task_id: int | str) -> str:
     return f"/tasks/{task_id}"
+
+
+def task_approval(task_id: int | str, approval_id: int | str) -> str:
+    """A task page opened at one of its approval requests."""
+    return f"/tasks/{task_id}#approval-{approval_id}"
 
 
 def invite(token: str) -> str:

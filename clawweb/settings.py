@@ -11,6 +11,7 @@ import ipaddress
 import os
 import secrets
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -70,6 +71,9 @@ class Settings(BaseSettings):
     # image of this many MB, enforced outside the container. 0 = unbounded
     # (weak: a task can fill the data disk); needed when the worker is not root.
     task_disk_mb: int = 4096
+    # Where tasks run: "docker" (the hardened container) or "fake" (runs nothing;
+    # tests and benchmarks that only exercise the engine around it).
+    sandbox_backend: Literal["docker", "fake"] = "docker"
     # The Claude session transcript kept for follow-ups; a bigger one is not kept.
     claude_session_max_mb: int = 64
 
@@ -104,6 +108,22 @@ class Settings(BaseSettings):
     egress_model_concurrency: int = 8
     # Refusal events per second per task; the rest become one "and N more".
     egress_refusals_per_second: int = 5
+
+    # -- Notifications (notify-g) -----------------------------------------------------
+    # The VAPID "sub" claim push services may use to reach the operator (mailto: or
+    # https:). Empty: the https public URL, else mailto:clawweb@localhost.
+    vapid_subject: str = ""
+    # Events other than approvals wait this long, so a burst to one channel is sent
+    # as one grouped message.
+    notify_group_seconds: int = 10
+    # Back-off before the second and third attempt of a failed delivery.
+    notify_retry_seconds: str = "5,30"
+    # Consecutive failed attempts after which a channel is paused (circuit breaker).
+    notify_breaker_failures: int = 5
+    # How long before an approval expires its "about to expire" notice goes out.
+    notify_expiring_seconds: int = 300
+    notify_retention_days: int = 30
+    notify_private_hosts: str = ""
 
     @property
     def sqlalchemy_url(self) -> str:

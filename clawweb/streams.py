@@ -176,3 +176,31 @@ def publish_task_change(redis, task_id: int, project_id: int, status: str) -> No
         maxlen=TASK_CHANGES_MAXLEN,
         approximate=True,
     )
+
+
+# -- Notifications (clawweb/services/notify) ---------------------------------------------
+NOTIFY_CHANGES_MAXLEN = 50
+NOTIFY_QUEUE = "notify"
+
+
+def notify_queue_name() -> str:
+    """The RQ queue of notification deliveries (served by a thread in every worker)."""
+    return queue_name(NOTIFY_QUEUE)
+
+
+def notify_user_changes_key(user_id: int) -> str:
+    """One short stream per user: an entry whenever their unread count may have changed."""
+    return f"{PREFIX}:notify:user:{user_id}:changes"
+
+
+def notify_channel_lock_key(channel_key: str) -> str:
+    """Held while one delivery job gathers and sends a channel's waiting messages."""
+    return f"{PREFIX}:notify:channel:{channel_key}:lock"
+
+
+def publish_notify_change(redis, user_id: int) -> None:
+    key = notify_user_changes_key(user_id)
+    pipe = redis.pipeline(transaction=False)
+    pipe.xadd(key, {b"u": str(user_id)}, maxlen=NOTIFY_CHANGES_MAXLEN, approximate=True)
+    pipe.expire(key, STREAM_TTL_SECONDS)
+    pipe.execute()

@@ -36,7 +36,8 @@ def test_every_key_used_in_code_exists():
     pattern = re.compile(r"""\b(?:tr|t|_t|self\.tr|ServiceError|InvalidInput|PermissionDenied|NotFound|Unavailable|GitError)\(\s*["']([a-z_]+\.[a-z0-9_.]+)["']""")
     for path in list((ROOT / "clawweb").rglob("*.py")) + list((ROOT / "worker").rglob("*.py")):
         used.update(pattern.findall(path.read_text(encoding="utf-8")))
-    missing = sorted(k for k in used if k not in messages())
+    from clawweb.i18n import plural_keys
+    missing = sorted(k for k in used if k not in messages() and k not in plural_keys())
     assert not missing, f"keys used but not in the catalog: {missing}"
 
 
@@ -46,3 +47,21 @@ def test_lookup_and_browser_language():
     assert pick_language("zh-CN,zh;q=0.9,en;q=0.8") == "zh"
     assert pick_language("en-GB,en;q=0.9") == "en"
     assert pick_language("fr-FR") == "en"
+
+
+def test_no_message_dodges_plurals_with_parentheses():
+    lazy = [k for k, (en, _zh) in messages().items() if "(s)" in en]
+    assert not lazy, f"use key#one / key#other instead: {lazy}"
+
+
+def test_plural_messages_follow_the_count_in_both_languages():
+    from clawweb.i18n import plural_keys
+    assert t("ui_conv.badge", "en", count=1) == "1 approval waiting"
+    assert t("ui_conv.badge", "en", count=3) == "3 approvals waiting"
+    assert t("ui_conv.badge", "en", count=0) == "0 approvals waiting"
+    assert t("ui_conv.badge", "zh", count=1) == "1 个审批等待处理"
+    assert t("auth.locked", "en", minutes=1).endswith("in 1 minute.")
+    # Every plural has both English forms, and they decide by the same number.
+    for key in plural_keys():
+        one, other = messages()[key + "#one"], messages()[key + "#other"]
+        assert re.findall(r"{(\w+)}", one[0])[:1] == re.findall(r"{(\w+)}", other[0])[:1], key

@@ -50,3 +50,13 @@ def test_reflex_config_allows_only_the_configured_origin(monkeypatch, tmp_path):
         assert config.telemetry_enabled is False
     finally:
         settings_mod.get_settings.cache_clear()
+
+
+def test_the_sandbox_backend_is_docker_unless_set_and_only_known_ones_are_accepted(tmp_path):
+    import pydantic
+    import pytest
+
+    assert Settings(data_dir=tmp_path).sandbox_backend == "docker"
+    assert Settings(data_dir=tmp_path, sandbox_backend="fake").sandbox_backend == "fake"
+    with pytest.raises(pydantic.ValidationError):
+        Settings(data_dir=tmp_path, sandbox_backend="podman")

@@ -31,7 +31,7 @@ from rq.serializers import JSONSerializer
 import worker
 from clawweb import redis_conn, streams
 from clawweb.settings import get_settings
-from worker import jobs
+from worker import jobs, notify_jobs
 from worker.heartbeat import Heartbeat, beat, beat_redis
 from worker.recovery import Reaper, exit_cleanup, startup_cleanup
 
@@ -108,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         return _work(redis, name, burst=args.burst,
                      on_ready=_fleet_threads(settings, name, redis))
     finally:
+        notify_jobs.stop_all()
         exit_cleanup(redis, name, jobs.make_sandbox(name))
 
 
@@ -129,6 +130,7 @@ def _fleet_threads(settings, name: str, redis):
         Heartbeat(beat_client, name, hb, ttl).start()
         Reaper(redis, name, lambda: jobs.make_sandbox(name),
                interval=hb, grace=2 * hb).start()
+        notify_jobs.start(name)  # notifications must not wait for a free task slot
 
     return start
 

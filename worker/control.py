@@ -27,7 +27,7 @@ from sqlmodel import Session, select
 
 from clawweb import db, streams
 from clawweb.models import Task
-from clawweb.services import task_queue
+from clawweb.services.tasks import queue as task_queue
 
 log = logging.getLogger(__name__)
 

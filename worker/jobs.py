@@ -8,7 +8,6 @@ worker was presumed dead) therefore always wins over a late finish.
 
 from __future__ import annotations
 
-import inspect
 import logging
 from dataclasses import dataclass, field
 
@@ -18,29 +17,34 @@ from sqlmodel import Session
 from clawweb import db, redis_conn, streams
 from clawweb.i18n import stored
 from clawweb.models import ACTIVE_STATUSES, Project, Task, TaskEvent, TaskStatus, User, utcnow
-from clawweb.services import task_output, task_queue
+from clawweb.services.tasks import output as task_output, queue as task_queue
 from clawweb.services.remotes import sync as remote_sync
 from clawweb.services.errors import Unavailable
+from clawweb.services.notify import hooks as notify
 from clawweb.settings import get_settings
 from worker import worker_name, workspace
 from worker.agents import ADAPTERS, AgentContext, AgentResult
 from worker.control import StopFlag, TaskLock
 from worker.output import OutputPipe
-from worker.sandbox import BACKENDS, Limits, Sandbox
+from worker.sandbox import DockerSandbox, FakeSandbox, Limits, Sandbox
 from worker.sandbox_guard import GuardedSandbox
 
 log = logging.getLogger(__name__)
 
 # Which sandbox backend runs tasks (tests use "fake").
-SANDBOX_BACKEND = "docker"
 USAGE_FIELDS = ("agent_session_id", "model", "turns", "input_tokens", "output_tokens",
                 "cost_usd")
 
 
 def make_sandbox(name: str) -> Sandbox:
-    cls = BACKENDS[SANDBOX_BACKEND]
-    params = inspect.signature(cls).parameters
-    return cls(worker_name=name) if "worker_name" in params else cls()
+    """The sandbox backend ``CLAWWEB_SANDBOX_BACKEND`` names, for the worker ``name``.
+
+    Docker labels each container with its worker's name, so a restarted worker
+    finds and removes what it left behind; the fake runs nothing at all.
+    """
+    if get_settings().sandbox_backend == "fake":
+        return FakeSandbox()
+    return DockerSandbox(worker_name=name)
 
 
 @dataclass
@@ -115,8 +119,8 @@ def _run_locked(session: Session, redis, task_id: int, name: str) -> str:
 def _interrupted(session: Session, task: Task) -> Ending:
     session.refresh(task)
     if not task.command_started:
-        return Ending(TaskStatus.failed, "the worker stopped before the command started")
-    return Ending(TaskStatus.failed, "the worker was stopped while the task was running")
+        return Ending(TaskStatus.failed, stored.encode("tasks.ended.worker_stopped_early"))
+    return Ending(TaskStatus.failed, stored.encode("tasks.ended.worker_stopped"))
 
 
 def _execute(session: Session, task: Task, project: Project, pipe: OutputPipe,
@@ -237,10 +241,12 @@ def _decide(session: Session, task: Task, stop: StopFlag, result: AgentResult | 
     if stop.cancelled_by is not None:
         user = session.get(User, stop.cancelled_by) if stop.cancelled_by else None
         values["cancelled_by"] = user.id if user else None
-        who = user.username if user else "a user"
-        return Ending(TaskStatus.cancelled, f"cancelled by {who}", code, values)
+        reason = (stored.encode("tasks.ended.cancelled_by", user=user.username) if user
+                  else stored.encode("tasks.ended.cancelled"))
+        return Ending(TaskStatus.cancelled, reason, code, values)
     if stop.timed_out:
-        return Ending(TaskStatus.timed_out, f"timed out after {task.timeout_seconds} s",
+        return Ending(TaskStatus.timed_out,
+                      stored.encode("tasks.ended.timed_out", seconds=task.timeout_seconds),
                       code, values)
     if error:
         return Ending(TaskStatus.failed, error, code, values)
@@ -248,7 +254,8 @@ def _decide(session: Session, task: Task, stop: StopFlag, result: AgentResult | 
         return Ending(TaskStatus.failed, result.failure_reason, code, values)
     if code == 0:
         return Ending(TaskStatus.succeeded, "", 0, values)
-    return Ending(TaskStatus.failed, f"exited with code {code}", code, values)
+    return Ending(TaskStatus.failed, stored.encode("tasks.ended.exit_code", code=code), code,
+                  values)
 
 
 def _record_ending(session: Session, task: Task, pipe: OutputPipe, ending: Ending,
@@ -292,6 +299,7 @@ def _finish(session: Session, task: Task, pipe: OutputPipe, ending: Ending, redi
                     task.id, task.attempt)
         return "superseded"
     task_queue.announce(task, ending.status, redis=redis)
+    notify.task_ended(task.id)
     try:
         redis.delete(streams.task_cancel_key(task.id))
     except Exception:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import collections
+import json
 import logging
 import threading
 import time
@@ -28,6 +29,11 @@ log = logging.getLogger(__name__)
 
 MAX_EVENT_BYTES = 64 * 1024
 TAIL_BYTES = 1024 * 1024
+# Events whose size the task's side decides (the agent's words and tool calls, the
+# egress proxy's refusals): they share the output cap. Events that tell what
+# happened (status, system notes, usage, result, approvals) are small and always kept.
+COUNTED = frozenset({"agent.text_delta", "agent.text", "agent.thinking", "agent.tool_use",
+                     "agent.todo", "agent.tool_result", "egress.refused"})
 FLUSH_SECONDS = 0.05
 DB_FLUSH_SECONDS = 0.5
 DB_BATCH_EVENTS = 200
@@ -106,15 +112,29 @@ class OutputPipe:
             if data:
                 self._add_tail(stream, data)
 
-    def emit(self, kind: str, data: dict) -> streams.Event:
-        """Append a non-output event (status, system, agent.*), after pending output."""
+    def emit(self, kind: str, data: dict) -> streams.Event | None:
+        """Append a non-output event (status, system, agent.*), after pending output.
+
+        Events whose size the task controls (``COUNTED``) share the output cap;
+        past it they are dropped (counted in ``dropped_bytes``) and None is returned.
+        """
         with self._lock:
+            if kind in COUNTED and not self._room_for(data):
+                return None
             self._flush_pending()
             ev = self._new_event(kind, data)
             self._publish([ev])
             if self._closed.is_set():  # no flusher any more: store it now
                 self._store_now()
             return ev
+
+    def _room_for(self, data: dict) -> bool:
+        size = len(json.dumps(data, ensure_ascii=False).encode())
+        self.total_bytes += size
+        if self.kept_bytes + size > self.cap_bytes:
+            return False
+        self.kept_bytes += size
+        return True
 
     def _add_output(self, stream: str, data: bytes) -> None:
         step = self.max_event_bytes
@@ -194,7 +214,7 @@ class OutputPipe:
                     self._store_now()
 
     def _emit_tail(self) -> None:
-        if self.kept_bytes >= self.cap_bytes and self.total_bytes > self.kept_bytes:
+        if self.total_bytes > self.kept_bytes:
             self._publish([self._new_event("truncated", {
                 "dropped_bytes": self.dropped_bytes, "kept_bytes": self.kept_bytes,
                 "tail_bytes": self._tail_bytes})])

@@ -21,9 +21,11 @@ from collections.abc import Callable
 from sqlmodel import Session, select
 
 from clawweb import db, streams
+from clawweb.i18n import stored
 from clawweb.models import ACTIVE_STATUSES, Task, TaskStatus, utcnow
-from clawweb.services import task_queue
+from clawweb.services.tasks import queue as task_queue
 from clawweb.services.errors import Unavailable
+from clawweb.services.notify import hooks as notify
 from worker import workspace
 # beat stays importable from here for older callers (recovery.beat).
 from worker.heartbeat import PeriodicThread, alive_workers, beat, known_workers  # noqa: F401
@@ -32,9 +34,9 @@ from worker.sandbox import Sandbox
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
-LOST_STARTED = "the worker running this task stopped unexpectedly"
-LOST_RETRIED = "worker lost before the command started; retried"
-LOST_GAVE_UP = f"the worker was lost before the command started, {MAX_ATTEMPTS} times"
+LOST_STARTED = stored.encode("tasks.ended.lost_started")
+LOST_RETRIED = stored.encode("tasks.ended.lost_retried")
+LOST_GAVE_UP = stored.encode("tasks.ended.lost_gave_up", attempts=MAX_ATTEMPTS)
 SWEEP_SECONDS = 10.0
 
 
@@ -152,6 +154,8 @@ def _recover_locked(session: Session, redis, task: Task) -> str | None:
     session.refresh(task)
     task_queue.announce_status(session=session, task=task, status=status, reason=reason,
                                redis=redis)
+    if status == TaskStatus.failed:
+        notify.task_ended(task.id)
     try:
         task_queue.dispatch_ready(session=session, project_id=task.project_id, redis=redis)
     except Unavailable:

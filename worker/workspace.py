@@ -18,7 +18,8 @@ from pathlib import Path
 
 from clawweb.db import session_scope
 from clawweb.models import Project, Task
-from clawweb.services import git, git_workdir
+from clawweb.services import git
+from worker import git_workdir
 from clawweb.services.review.commit_message import task_author, task_commit_message
 from clawweb.settings import get_settings
 from worker import taskfs
@@ -58,7 +59,7 @@ def claude_dir(workdir: Path) -> Path:
 
 
 def _repo(project: Project) -> Path:
-    from clawweb.services import projects  # late: keeps import order loose
+    from clawweb.services.projects import service as projects
 
     return Path(projects.project_repo_path(project))
 

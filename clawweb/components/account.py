@@ -15,7 +15,8 @@ from clawweb.state.auth import SignInState
 
 def account_tabs(active: str) -> rx.Component:
     return link_tabs([("account.tab_profile", routes.ACCOUNT),
-                      ("account.tab_devices", routes.DEVICES)], active)
+                      ("account.tab_devices", routes.DEVICES),
+                      ("notify.ui.account_tab", routes.NOTIFY_DEVICES)], active)
 
 
 def section(title_key: str, *children: rx.Component, **props) -> rx.Component:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex_components_moment import moment
 
+from clawweb import routes
 from clawweb.components.i18n import tr
 from clawweb.state.approvals import ApprovalsState
 
@@ -89,19 +90,25 @@ def pending_banner() -> rx.Component:
     """The shell's banner: how many requests wait for this user, linking to the first."""
     return rx.cond(
         ApprovalsState.pending_count > 0,
-        rx.link(
-            rx.hstack(
-                rx.icon("hand", size=16),
-                rx.text(tr("ui_conv.badge", count=ApprovalsState.pending_count.to_string()),
-                        size="2", weight="medium"),
-                rx.spacer(),
-                rx.text(tr("ui_conv.badge_open"), size="2"),
-                rx.icon("arrow-right", size=14),
-                align="center", spacing="2", width="100%",
-                padding_x="var(--space-3)", padding_y="var(--space-2)",
-                background=rx.color("amber", 3), border_radius="8px",
-                border=f"1px solid {rx.color('amber', 6)}"),
-            href=ApprovalsState.pending_href, underline="none", color_scheme="amber",
-            high_contrast=True, width="100%", display="block",
-            margin_bottom="var(--space-3)", data_testid="approvals-banner"),
+        rx.box(
+            rx.link(
+                rx.hstack(
+                    rx.icon("hand", size=16),
+                    rx.text(tr("ui_conv.badge", count=ApprovalsState.pending_count.to_string()),
+                            size="2", weight="medium"),
+                    rx.spacer(),
+                    rx.text(tr("ui_conv.badge_open"), size="2"),
+                    rx.icon("arrow-right", size=14),
+                    align="center", spacing="2", width="100%",
+                    padding_x="var(--space-3)", padding_y="var(--space-2)",
+                    background=rx.color("amber", 3), border_radius="8px",
+                    border=f"1px solid {rx.color('amber', 6)}"),
+                href=ApprovalsState.pending_href, underline="none", color_scheme="amber",
+                high_contrast=True, width="100%", display="block",
+                data_testid="approvals-banner"),
+            # The notification centre lists every request, not only the first.
+            rx.link(tr("notify.ui.banner_all"), href=routes.NOTIFICATIONS, size="1",
+                    display="block", margin_top="var(--space-1)",
+                    data_testid="approvals-banner-centre"),
+            width="100%", margin_bottom="var(--space-3)"),
     )

@@ -1,6 +1,6 @@
 """The conversation view of a Claude task: markdown text, tool cards, result, header.
 
-Items are the plain dicts folded by ``clawweb.services.conversation``. Text is
+Items are the plain dicts folded by ``clawweb.live.conversation``. Text is
 rendered with ``rx.markdown`` with raw HTML OFF (Reflex turns rehype-raw on by
 default, which would render ``<img onerror=…>`` from a model reply), math off,
 and images shown as links (nothing in a reply may load from the network).

@@ -4,13 +4,32 @@ from __future__ import annotations
 
 import reflex as rx
 
-from clawweb.i18n import messages
+from clawweb.i18n import messages, plural_keys, plural_param
 from clawweb.state.base import AppState
 
 
-def tr(key: str, **params) -> rx.Var:
-    """The message for ``key`` in the current language; params may be Vars."""
+def _texts(key: str, params: dict) -> tuple:
     en, zh = messages()[key]  # KeyError at compile time: a missing key is a bug
     if params:
         en, zh = en.format(**params), zh.format(**params)
-    return rx.cond(AppState.lang == "zh", zh, en)
+    return en, zh
+
+
+def _is_one(count) -> rx.Var | bool:
+    if isinstance(count, rx.Var):
+        return count.to(str) == "1"
+    return str(count) == "1"
+
+
+def tr(key: str, **params) -> rx.Var:
+    """The message for ``key`` in the current language; params may be Vars.
+
+    A plural message (``key#one`` / ``key#other``) picks its form in the
+    browser from the param that counts (see ``clawweb.i18n``).
+    """
+    if key not in plural_keys():
+        en, zh = _texts(key, params)
+        return rx.cond(AppState.lang == "zh", zh, en)
+    one, other = _texts(key + "#one", params), _texts(key + "#other", params)
+    english = rx.cond(_is_one(params[plural_param(key)]), one[0], other[0])
+    return rx.cond(AppState.lang == "zh", other[1], english)

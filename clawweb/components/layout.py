@@ -8,11 +8,14 @@ from reflex_components_moment import moment
 from clawweb import routes
 from clawweb.components.i18n import tr
 from clawweb.components.approvals import pending_banner
+from clawweb.components.notify import bell, bell_nav_item
 from clawweb.state.approvals import ApprovalsState
 from clawweb.state.auth import SignInState
 from clawweb.state.base import AppState
+from clawweb.state.notify_bell import NotifyBellState
 
 HEARTBEAT_MS = 3000
+BELL_WATCHDOG_MS = 10000
 
 NAV = [
     ("nav.projects", routes.PROJECTS, "folder-git-2", False),
@@ -49,13 +52,17 @@ def _nav_items(vertical: bool) -> list[rx.Component]:
 
 def language_menu() -> rx.Component:
     return rx.select.root(
-        rx.select.trigger(aria_label="Language", variant="ghost", data_testid="lang-switch"),
+        rx.select.trigger(aria_label=tr("nav.language"), variant="ghost", data_testid="lang-switch"),
         rx.select.content(
             rx.select.item("English", value="en", data_testid="lang-en"),
             rx.select.item("中文", value="zh", data_testid="lang-zh"),
         ),
         value=AppState.lang, on_change=AppState.choose_language, size="1",
     )
+
+
+def theme_button() -> rx.Component:
+    return rx.color_mode.button(size="1", variant="ghost", aria_label=tr("nav.theme"))
 
 
 def account_menu() -> rx.Component:
@@ -104,8 +111,9 @@ def top_bar() -> rx.Component:
                 href=routes.PROJECTS, underline="none", color_scheme="gray",
                 high_contrast=True),
         rx.spacer(),
+        bell(),
         language_menu(),
-        rx.color_mode.button(size="1", variant="ghost", aria_label="Theme"),
+        theme_button(),
         rx.box(account_menu(), display=["none", "none", "block"]),
         align="center", width="100%", padding_x="var(--space-4)", padding_y="var(--space-2)",
         border_bottom=f"1px solid {rx.color('gray', 5)}",
@@ -129,6 +137,7 @@ def sidebar() -> rx.Component:
 def bottom_bar() -> rx.Component:
     return rx.hstack(
         *_nav_items(vertical=True),
+        bell_nav_item(),
         position="fixed", bottom="0", left="0", right="0", z_index="10",
         padding_x="var(--space-2)", padding_top="var(--space-1)",
         padding_bottom="calc(env(safe-area-inset-bottom) + 4px)",
@@ -158,6 +167,8 @@ def page(*children: rx.Component, title_key: str = "") -> rx.Component:
         moment(interval=HEARTBEAT_MS, on_change=AppState.heartbeat, display="none"),
         # Pending approvals ride the same 3 s tick: one small query per tab.
         moment(interval=HEARTBEAT_MS, on_change=ApprovalsState.poll_pending, display="none"),
+        # Restarts the bell's live count if its loop stopped while the socket was away.
+        moment(interval=BELL_WATCHDOG_MS, on_change=NotifyBellState.ensure_watch, display="none"),
         width="100%", min_height="100vh", overflow_x="hidden",
     )
 
@@ -165,7 +176,7 @@ def page(*children: rx.Component, title_key: str = "") -> rx.Component:
 def bare(*children: rx.Component) -> rx.Component:
     """Sign-in, setup and invite pages: centred card, language switch."""
     return rx.box(
-        rx.hstack(rx.spacer(), language_menu(), rx.color_mode.button(size="1", variant="ghost"),
+        rx.hstack(rx.spacer(), language_menu(), theme_button(),
                   padding="var(--space-3)"),
         rx.center(rx.card(*children, width="100%", max_width="420px", size="3"),
                   padding_x="var(--space-4)", padding_top=["var(--space-2)", "10vh"]),

@@ -6,8 +6,7 @@ import reflex as rx
 
 from clawweb.components.credential import credential_card
 from clawweb.components.i18n import tr
-from clawweb.services.agent_settings import PERMISSION_MODES
-from clawweb.state.project_agent import ProjectAgentState as S
+from clawweb.state.project_agent import PERMISSION_MODES, ProjectAgentState as S
 
 MONO = "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace"
 WRAP = {"overflow_wrap": "anywhere", "word_break": "break-word"}

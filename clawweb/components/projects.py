@@ -50,7 +50,7 @@ def _card(p: rx.Var) -> rx.Component:
             ),
             width="100%",
         ),
-        href="/projects/" + p["id"], underline="none", color_scheme="gray",
+        href=routes.project(p["id"]), underline="none", color_scheme="gray",
         high_contrast=True, width="100%", data_testid="project-card",
     )
 
@@ -58,7 +58,7 @@ def _card(p: rx.Var) -> rx.Component:
 def _row(p: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.row_header_cell(
-            rx.link(p["name"], href="/projects/" + p["id"], weight="medium", style=WRAP)),
+            rx.link(p["name"], href=routes.project(p["id"]), weight="medium", style=WRAP)),
         rx.table.cell(rx.text(p["description"], color_scheme="gray", size="2",
                               style={**WRAP, "display": "-webkit-box",
                                      "-webkit-line-clamp": "2",

@@ -12,7 +12,7 @@ from clawweb import routes
 from clawweb.components.i18n import tr
 from clawweb.components.tasks import status_filter, task_list
 from clawweb.state.review_files import TaskPrefillState
-from clawweb.state.tasks import PRIORITIES, TasksState
+from clawweb.state.task_list import PRIORITIES, TasksState
 
 MONO = "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace"
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import reflex as rx
 from reflex_components_moment import moment
 
+from clawweb import routes
 from clawweb.components.i18n import tr
 from clawweb.components.layout import empty_state
-from clawweb.state.tasks import STATUS_FILTERS, TasksState
+from clawweb.state.task_list import STATUS_FILTERS, TasksState
 
 STATUS_COLOURS = {
     "queued": "gray", "running": "blue", "awaiting_approval": "amber",
@@ -48,7 +49,7 @@ def status_filter() -> rx.Component:
 
 
 def _href(row) -> rx.Var:
-    return "/tasks/" + row["id"].to(str)
+    return routes.task(row["id"].to(str))
 
 
 def _card(row, show_project: bool) -> rx.Component:

@@ -30,7 +30,7 @@ from clawweb import routes as pages
 from clawweb.db import session_scope
 from clawweb.http import session_cookie
 from clawweb.http.client import request_address, same_origin
-from clawweb.services import accounts, auth_sessions, setup, throttle
+from clawweb.services.accounts import auth_sessions, setup, throttle, users as accounts
 from clawweb.services.errors import InvalidInput, ServiceError
 from clawweb.state import offload  # plain thread pools, no Reflex
 

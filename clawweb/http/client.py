@@ -40,7 +40,7 @@ def client_address(peer: str, headers: Mapping[str, str], hops: int) -> tuple[st
 
 def request_address(peer: str, headers: Mapping[str, str]) -> tuple[str, bool]:
     """``client_address`` with the configured hops; notes a probably missing setting."""
-    from clawweb.services import throttle
+    from clawweb.services.accounts import throttle
 
     hops = get_settings().trusted_proxy_hops
     address, trusted = client_address(peer, headers, hops)

@@ -28,7 +28,7 @@ from starlette.routing import Route
 from clawweb import routes
 from clawweb.db import session_scope
 from clawweb.http import session_cookie
-from clawweb.services import auth_sessions
+from clawweb.services.accounts import auth_sessions
 from clawweb.services.errors import NotFound, PermissionDenied, ServiceError
 from clawweb.services.git import GitError
 from clawweb.services.review import actions, gitobj, service, tree

@@ -10,8 +10,8 @@ HTML (React Router's hydration context, Reflex's colour-mode script, React's
 streaming helpers), each by its SHA-256, read from the build directory on the
 first request. ``'unsafe-eval'`` stays because Reflex runs ``rx.call_script``
 and event callbacks through ``eval()`` (``.web/utils/state.js``); see
-docs/notes/hard-c2.md. ``img-src`` has no remote source, so markdown in agent
-output cannot make the browser fetch a tracking image.
+docs/architecture.md, "The browser". ``img-src`` has no remote source, so
+markdown in agent output cannot make the browser fetch a tracking image.
 """
 
 from __future__ import annotations

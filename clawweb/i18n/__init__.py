@@ -3,6 +3,11 @@
 Each area keeps its messages in ``catalog/<area>.py`` as
 ``MESSAGES = {"key": ("English", "简体中文")}``; they are merged here. Keys are
 unique across areas (prefix them with the area).
+
+A message that counts something comes in two entries, ``key#one`` and
+``key#other`` (CLDR's plural categories: English has both, Chinese only
+"other", so its two texts are the same). The number that decides is the first
+placeholder of the English "other" text; callers use the bare ``key``.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import functools
 import importlib
 import pkgutil
+import re
 
 from clawweb.i18n import catalog as _catalog_pkg
 
@@ -30,8 +36,36 @@ def messages() -> dict[str, tuple[str, str]]:
     return merged
 
 
+@functools.lru_cache
+def plural_keys() -> frozenset[str]:
+    """The bare keys of the messages that have ``#one`` / ``#other`` forms."""
+    return frozenset(k[:-len("#other")] for k in messages() if k.endswith("#other"))
+
+
+@functools.lru_cache
+def plural_param(key: str) -> str:
+    """The placeholder whose number picks the form of plural message ``key``."""
+    return re.findall(r"{(\w+)}", messages()[key + "#other"][0])[0]
+
+
+def known(key: str) -> bool:
+    """True for a key ``t`` can translate (a plain message or a plural's bare key)."""
+    return key in messages() or key in plural_keys()
+
+
+def plural_form(key: str, count) -> str:
+    """``key#one`` or ``key#other`` for ``count`` (English rules; Chinese reads the same)."""
+    try:
+        one = int(count) == 1
+    except (TypeError, ValueError):
+        one = False
+    return f"{key}#one" if one else f"{key}#other"
+
+
 def t(key: str, lang: str = DEFAULT_LANGUAGE, **params) -> str:
     """Translate ``key``; unknown keys come back as the key so they are visible."""
+    if key in plural_keys():
+        key = plural_form(key, params.get(plural_param(key)))
     pair = messages().get(key)
     if pair is None:
         return key

@@ -1,7 +1,7 @@
 """``manage submit`` and ``manage task``: run a task as a user from the command line.
 
 For smoke checks after an install or an upgrade (the compose test uses them):
-the task goes through ``services.tasks.submit_task`` exactly as one submitted
+the task goes through ``services.tasks.service.submit_task`` exactly as one submitted
 from the UI, with that user's rights, and is run by whatever worker is up.
 Output is one JSON object: id, status, exit code, failure reason, stdout.
 """
@@ -38,7 +38,7 @@ def add_commands(sub) -> None:
 
 
 def _project(s: Session, user: User, slug: str, create: bool) -> Project:
-    from clawweb.services import projects
+    from clawweb.services.projects import service as projects
 
     project = s.exec(select(Project).where(Project.slug == slug)).first()
     if project is None and create:
@@ -50,7 +50,7 @@ def _project(s: Session, user: User, slug: str, create: bool) -> Project:
 
 def submit(args: argparse.Namespace) -> int:
     from clawweb.db import get_engine
-    from clawweb.services import tasks
+    from clawweb.services.tasks import service as tasks
 
     words = args.command_words[1:] if args.command_words[:1] == ["--"] else args.command_words
     if not words:

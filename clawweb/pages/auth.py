@@ -22,7 +22,7 @@ from clawweb.state.auth import InviteState, SetupState, SignInState
 
 FORM_ID = "cw-auth-form"
 
-# Run by Reflex's call_script (an eval; see docs/notes/hard-c2.md on the CSP).
+# Run by Reflex's call_script (an eval; see docs/architecture.md on the CSP).
 _POST_FORM_JS = """(async () => {
   const data = Object.fromEntries(new FormData(document.getElementById(%(form)s)));
   data.next = new URLSearchParams(window.location.search).get("next") || "";
@@ -110,3 +110,17 @@ def invite_page() -> rx.Component:
     return _card_form(
         "invite.title", "invite.intro", InviteState.error, _new_password_pair(),
         "invite.submit", post_form(routes.API_INVITE, InviteState, with_invite=True))
+
+
+def not_found_page() -> rx.Component:
+    """Any unknown address: said plainly, in the reader's language, with a way back."""
+    return bare(
+        rx.vstack(
+            rx.heading(tr("notfound.title"), size="6", as_="h1"),
+            rx.text(tr("notfound.hint"), color_scheme="gray"),
+            rx.link(rx.button(rx.icon("arrow-left", size=16), tr("notfound.back"),
+                              variant="soft", tab_index=-1),
+                    href=routes.PROJECTS, underline="none"),
+            spacing="4", align="start",
+        ),
+    )

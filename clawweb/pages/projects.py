@@ -117,7 +117,7 @@ def project_new_page() -> rx.Component:
 def project_page() -> rx.Component:
     settings_link = rx.link(
         rx.button(rx.icon("settings", size=16), tr("projects_ui.settings"), variant="soft"),
-        href="/projects/" + ProjectsState.project["id"] + "/settings",
+        href=routes.project_settings(ProjectsState.project["id"]),
         data_testid="settings-link")
     return page(
         _when_loaded(rx.vstack(
@@ -134,7 +134,7 @@ def project_page() -> rx.Component:
 def project_settings_page() -> rx.Component:
     return page(
         _when_loaded(rx.vstack(
-            _back("/projects/" + ProjectsState.project["id"], "projects_ui.back_project"),
+            _back(routes.project(ProjectsState.project["id"]), "projects_ui.back_project"),
             rx.heading(tr("projects_ui.settings_title"), size="6"),
             rx.text(ProjectsState.project["name"], color_scheme="gray",
                     style={"overflow_wrap": "anywhere"}),

@@ -14,6 +14,7 @@ from clawweb.components.ship import ship_section
 from clawweb.components.tasks import status_badge, status_filter, task_list, tr_priority
 from clawweb.components.terminal import terminal
 from clawweb.state.task_live import TaskLiveState
+from clawweb.state.task_page import TaskPageState
 
 WATCHDOG_MS = 5000
 T = TaskLiveState.task
@@ -55,7 +56,7 @@ def _cancel_button() -> rx.Component:
                                                  color_scheme="gray")),
                 rx.alert_dialog.action(rx.button(
                     tr("ui_tasks.cancel_confirm"), color_scheme="red",
-                    on_click=TaskLiveState.cancel_task, data_testid="task-cancel-confirm")),
+                    on_click=TaskPageState.cancel_task, data_testid="task-cancel-confirm")),
                 gap="3", justify="end", margin_top="var(--space-4)",
             ),
             max_width="420px",
@@ -65,11 +66,11 @@ def _cancel_button() -> rx.Component:
 
 def _rerun_button() -> rx.Component:
     return rx.form(
-        rx.el.input(type="hidden", name="idempotency_key", value=TaskLiveState.rerun_key,
+        rx.el.input(type="hidden", name="idempotency_key", value=TaskPageState.rerun_key,
                     read_only=True),
         rx.button(rx.icon("rotate-ccw", size=14), tr("ui_tasks.rerun"), type="submit",
                   variant="soft", size="2", data_testid="task-rerun"),
-        on_submit=TaskLiveState.rerun_task, reset_on_submit=False,
+        on_submit=TaskPageState.rerun_task, reset_on_submit=False,
     )
 
 
@@ -102,7 +103,7 @@ def _header() -> rx.Component:
             data_testid="task-reason")),
         rx.grid(
             _fact("ui_tasks.project", rx.link(T["project_name"].to(str),
-                                              href="/projects/" + T["project_id"].to(str))),
+                                              href=routes.project(T["project_id"].to(str)))),
             _fact("ui_tasks.col.priority", tr_priority(T["priority"].to(str))),
             _fact("ui_tasks.created_by", rx.text(T["created_by"].to(str))),
             _fact("ui_tasks.queued_at", _time(T["queued_at"])),
@@ -163,7 +164,7 @@ def task_page() -> rx.Component:
 # -- Claude tasks ---------------------------------------------------------------
 def _interrupt_button() -> rx.Component:
     return rx.button(rx.icon("pause", size=14), tr("ui_conv.interrupt"), variant="soft",
-                     color_scheme="amber", size="2", on_click=TaskLiveState.interrupt_task,
+                     color_scheme="amber", size="2", on_click=TaskPageState.interrupt_task,
                      data_testid="task-interrupt")
 
 
@@ -191,7 +192,7 @@ def _thread_turn(row) -> rx.Component:
             rx.text(row["prompt"].to(str), size="2", white_space="pre-wrap",
                     overflow_wrap="anywhere"),
             rx.link(tr("ui_conv.thread_open", id=row["id"].to(str)),
-                    href="/tasks/" + row["id"].to(str), size="2"),
+                    href=routes.task(row["id"].to(str)), size="2"),
             spacing="1", padding_y="var(--space-2)", min_width="0"),
         width="100%", data_testid="thread-turn")
 
@@ -206,7 +207,7 @@ def _thread() -> rx.Component:
 
 def _follow_up() -> rx.Component:
     return rx.form(
-        rx.el.input(type="hidden", name="idempotency_key", value=TaskLiveState.followup_key,
+        rx.el.input(type="hidden", name="idempotency_key", value=TaskPageState.followup_key,
                     read_only=True),
         rx.vstack(
             rx.text(tr("ui_conv.follow_up"), weight="medium"),
@@ -217,7 +218,7 @@ def _follow_up() -> rx.Component:
                                 type="submit", size="2", data_testid="follow-up-send"),
                       justify="end", width="100%"),
             spacing="2", width="100%"),
-        on_submit=TaskLiveState.follow_up, reset_on_submit=True, width="100%",
+        on_submit=TaskPageState.follow_up, reset_on_submit=True, width="100%",
         data_testid="follow-up")
 
 
@@ -229,7 +230,7 @@ def _claude_body() -> rx.Component:
                      on_load_earlier=L.load_conv_earlier, prompt=T["command"].to(str)),
         approval_cards(L.approvals, L.waiting_approval),
         rx.foreach(L.thread_after, lambda r: rx.link(
-            tr("ui_conv.thread_later", id=r["id"].to(str)), href="/tasks/" + r["id"].to(str),
+            tr("ui_conv.thread_later", id=r["id"].to(str)), href=routes.task(r["id"].to(str)),
             size="2", data_testid="thread-later")),
         rx.cond(T["finished"].to(bool) & (L.thread_after.length() == 0), _follow_up()),
         spacing="4", width="100%", min_width="0")

@@ -26,8 +26,9 @@ from clawweb.models import (
 )
 from clawweb.services import audit
 from clawweb.services.errors import InvalidInput, NotFound, PermissionDenied, Unavailable
-from clawweb.services.agent_settings import MAX_RULES
+from clawweb.services.agents.settings import MAX_RULES
 from clawweb.services.approval_rules import rule_for
+from clawweb.services.notify import hooks as notify
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,7 @@ def create_request(*, session: Session, task: Task, tool_use_id: str, tool_name:
                      object_type="approval", object_id=row.id,
                      after={"task_id": task.id, "tool": tool_name})
         session.commit()
+    notify.approval_requested(row.id)
     _notify({"approval_id": row.id, "task_id": task.id, "project_id": task.project_id,
              "state": "pending"})
     return row
@@ -171,6 +173,7 @@ def decide(*, session: Session, user: User, approval_id: int, decision: str, mes
     session.commit()
     session.refresh(row)
     _answer(row, rule, task)
+    notify.approval_decided(row.id)
     return row
 
 
@@ -203,6 +206,8 @@ def expire(*, session: Session, approval_id: int) -> Approval:
     session.commit()
     row = session.get(Approval, approval_id)
     session.refresh(row)
+    if row.decision == "expired":
+        notify.approval_expired(approval_id)
     return row
 
 

@@ -16,7 +16,8 @@ from clawweb import routes
 from clawweb.db import session_scope
 from clawweb.i18n import LANGUAGES, pick_language
 from clawweb.models import iso_utc
-from clawweb.services import accounts, auth_sessions, credentials
+from clawweb.services.agents import credentials
+from clawweb.services.accounts import auth_sessions, users as accounts
 from clawweb.services.errors import InvalidInput
 from clawweb.state import credential_form
 from clawweb.state.access import (allowed_during_password_change, hashes_passwords, signed_in,

@@ -14,7 +14,8 @@ import reflex as rx
 from clawweb import routes
 from clawweb.db import session_scope
 from clawweb.models import iso_utc
-from clawweb.services import accounts, audit, auth_sessions, throttle
+from clawweb.services import audit
+from clawweb.services.accounts import auth_sessions, throttle, users as accounts
 from clawweb.services.errors import InvalidInput
 from clawweb.settings import get_settings
 from clawweb.state.access import admin_only

@@ -14,26 +14,12 @@ import reflex as rx
 
 from clawweb import routes
 from clawweb.db import session_scope
+from clawweb.live.approval_rows import pending_rows
 from clawweb.services import approvals as approval_service
-from clawweb.services.conversation import input_text, summary_of
 from clawweb.state import offload
 from clawweb.state.access import signed_in
 from clawweb.state.base import AppState
-
-
-def pending_rows(user, task_id: int | None = None) -> list[dict]:
-    """Pending requests the user may answer, as plain dicts for state."""
-    with session_scope() as s:
-        rows = approval_service.pending_for(session=s, user=user, task_id=task_id)
-        return [_row(r) for r in rows]
-
-
-def _row(row) -> dict:
-    public = approval_service.as_public(row)
-    return {"id": public["id"], "task_id": public["task_id"], "tool": public["tool"],
-            "summary": summary_of(public["tool"], public["input"]),
-            "input": input_text(public["input"]), "expires_at": public["expires_at"],
-            "rule": public["rule"]}
+from clawweb.state.task_live import TaskLiveState
 
 
 class ApprovalsState(AppState):
@@ -61,8 +47,6 @@ class ApprovalsState(AppState):
         return (pending_rows(user, task_id) if task_id else None), pending_rows(user)
 
     async def _decide(self, approval_id, decision: str, message: str = ""):
-        from clawweb.state.task_live import TaskLiveState
-
         try:
             approval_id = int(approval_id)
         except (TypeError, ValueError):

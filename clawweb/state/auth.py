@@ -15,8 +15,8 @@ import reflex as rx
 from clawweb import routes
 from clawweb.db import session_scope
 from clawweb.http.auth_routes import local_path
-from clawweb.i18n import messages
-from clawweb.services import auth_sessions, setup
+from clawweb.i18n import known
+from clawweb.services.accounts import auth_sessions, setup
 from clawweb.state.access import allowed_during_password_change, public, server_only, signed_in
 from clawweb.state.base import AppState
 
@@ -62,7 +62,7 @@ class SignInState(AppState):
             self.error = ""
             return
         key = reply.get("error")
-        if not isinstance(key, str) or key not in messages():
+        if not isinstance(key, str) or not known(key):
             key = "errors.unexpected"
         raw = reply.get("params") if isinstance(reply.get("params"), dict) else {}
         params = {name: int(raw[name]) for name in _ERROR_PARAMS

@@ -16,6 +16,7 @@ a full page load: the new socket carries the new cookie.
 from __future__ import annotations
 
 import logging
+import uuid
 
 import reflex as rx
 
@@ -25,12 +26,39 @@ from clawweb.http import session_cookie
 from clawweb.http.client import client_address
 from clawweb.i18n import LANGUAGES, pick_language, t
 from clawweb.models import User
-from clawweb.services import auth_sessions
+from clawweb.services.accounts import auth_sessions
 from clawweb.services.errors import ServiceError
 from clawweb.settings import get_settings
 from clawweb.state.access import public, server_only
 
 log = logging.getLogger(__name__)
+
+
+def new_key() -> str:
+    """A fresh idempotency key for the next render of a form (a double submit is one)."""
+    return uuid.uuid4().hex
+
+
+def route_id(state: rx.State, name: str) -> int:
+    """A numeric dynamic route argument of the page (``task_id``, ``project_id``), or 0.
+
+    Reflex installs each ``[arg]`` of an added page (``clawweb/routes.py``) as a
+    var on the root state, read from the page's params.
+    """
+    value = str(getattr(state, name, "") or "")
+    return int(value) if value.isdigit() and len(value) <= 12 else 0
+
+
+def client_connected(state: rx.State) -> bool:
+    """Whether this state's browser tab still has a socket (True when unknown)."""
+    try:
+        from reflex.utils import prerequisites
+
+        app = prerequisites.get_and_validate_app().app
+        return state.router.session.client_token in app.event_namespace.token_to_sid
+    except Exception:  # noqa: BLE001 - no app (tests) or an internal change: assume yes
+        return True
+
 
 class AppState(rx.State):
     lang_choice: str = rx.LocalStorage("", name="clawweb_lang", sync=True)

@@ -8,7 +8,8 @@ The browser only ever sees ``view()``: kind, last four characters, when.
 from __future__ import annotations
 
 from clawweb.db import session_scope
-from clawweb.services import credentials, crypto
+from clawweb.services import crypto
+from clawweb.services.agents import credentials
 from clawweb.services.errors import InvalidInput
 
 INPUT_ID = "credential_secret"

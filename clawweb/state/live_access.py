@@ -23,7 +23,7 @@ from sqlmodel import Session
 
 from clawweb.db import session_scope
 from clawweb.models import User
-from clawweb.services import auth_sessions
+from clawweb.services.accounts import auth_sessions
 from clawweb.services.errors import NotFound, PermissionDenied
 
 log = logging.getLogger(__name__)

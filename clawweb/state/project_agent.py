@@ -14,15 +14,17 @@ import reflex as rx
 
 from clawweb.db import session_scope
 from clawweb.models import ProjectRole
-from clawweb.services import agent_settings, credentials, projects
+from clawweb.services.agents import credentials, settings as agent_settings
+from clawweb.services.projects import service as projects
 from clawweb.services.errors import InvalidInput, ServiceError
 from clawweb.state import credential_form
 from clawweb.state.access import signed_in, streaming
-from clawweb.state.base import AppState
+from clawweb.state.base import AppState, route_id
 from clawweb.state.live_access import Caller
 
-_PROJECT_PATH = re.compile(r"^/projects/(\d{1,12})(?:/|$)")
 _MAX_FIELD = 50_000
+# The modes the settings form offers, in the order the service knows them.
+PERMISSION_MODES = agent_settings.PERMISSION_MODES
 
 
 def _owned_project(s, user, project_id: int):
@@ -70,8 +72,7 @@ class ProjectAgentState(AppState):
     cred_delete_open: bool = False
 
     def _project_id(self) -> int:
-        match = _PROJECT_PATH.match(self.router.url.path or "")
-        return int(match.group(1)) if match else 0
+        return route_id(self, "project_id")
 
     def _clear(self) -> None:
         self.agent_loaded, self.agent, self.allowed_rules = False, {}, []

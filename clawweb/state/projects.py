@@ -8,23 +8,22 @@ The project id always comes from the page's URL and is checked by the service.
 from __future__ import annotations
 
 import asyncio
-import re
 
 import reflex as rx
 
 from clawweb import routes
 from clawweb.db import session_scope
 from clawweb.models import ProjectRole, User
-from clawweb.services import project_views, projects
+from clawweb.services.projects import deletion, service as projects, views as project_views
+from clawweb.services.projects import members, settings as project_settings
 from clawweb.services.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
 from clawweb.state.access import signed_in, streaming
-from clawweb.state.base import AppState
+from clawweb.state.base import AppState, route_id
 from clawweb.state.live_access import Caller
 
 COMMITS_SHOWN = 20
 SOURCES = ("empty", "clone")
 ROLES = tuple(r.value for r in ProjectRole)
-_PROJECT_PATH = re.compile(r"^/projects/(\d{1,12})(?:/|$)")
 
 
 def _create_sync(user_id: int, name: str, description: str, source_url: str, ip: str,
@@ -41,7 +40,7 @@ def _create_sync(user_id: int, name: str, description: str, source_url: str, ip:
 def _delete_sync(user_id: int, project_id: int, confirm: str, ip: str) -> None:
     """Runs in a worker thread: the repository is removed from disk."""
     with session_scope() as s:
-        projects.delete_project(session=s, user=s.get(User, user_id), project_id=project_id,
+        deletion.delete_project(session=s, user=s.get(User, user_id), project_id=project_id,
                                 confirm_name=confirm, ip=ip)
 
 
@@ -83,8 +82,7 @@ class ProjectsState(AppState):
 
     # -- helpers -------------------------------------------------------------
     def _route_project_id(self) -> int:
-        match = _PROJECT_PATH.match(self.router.url.path or "")
-        return int(match.group(1)) if match else 0
+        return route_id(self, "project_id")
 
     def _clear_project(self) -> None:
         self.project, self.commits, self.members, self.branches = {}, [], [], []
@@ -103,8 +101,8 @@ class ProjectsState(AppState):
                                                             project_id=project_id)
                 if with_settings:
                     self.members = [{k: str(v) for k, v in m.items()} for m in
-                                    projects.list_members(session=s, user=user,
-                                                          project_id=project_id)]
+                                    members.list_members(session=s, user=user,
+                                                         project_id=project_id)]
                     self.branches = projects.branches_for(session=s, user=user,
                                                           project_id=project_id)
                 else:
@@ -117,7 +115,7 @@ class ProjectsState(AppState):
 
     def _reload_members(self, user: User) -> None:
         with session_scope() as s:
-            self.members = [{k: str(v) for k, v in m.items()} for m in projects.list_members(
+            self.members = [{k: str(v) for k, v in m.items()} for m in members.list_members(
                 session=s, user=user, project_id=self._route_project_id())]
 
     # -- loaders -------------------------------------------------------------
@@ -203,7 +201,7 @@ class ProjectsState(AppState):
             minutes = _int_field(form, "task_timeout_minutes", self.tr("projects_ui.timeout"),
                                  1, 1440)
             with session_scope() as s:
-                projects.update_project(
+                project_settings.update_project(
                     session=s, user=user, project_id=self._route_project_id(),
                     name=str(form.get("name", ""))[:200],
                     description=str(form.get("description", ""))[:4000],
@@ -225,9 +223,9 @@ class ProjectsState(AppState):
         self.member_error = ""
         try:
             with session_scope() as s:
-                projects.add_member(session=s, user=user, project_id=self._route_project_id(),
-                                    username=str(form.get("username", ""))[:64].strip(),
-                                    role=str(form.get("role", "")), ip=self.client_ip)
+                members.add_member(session=s, user=user, project_id=self._route_project_id(),
+                                   username=str(form.get("username", ""))[:64].strip(),
+                                   role=str(form.get("role", "")), ip=self.client_ip)
         except InvalidInput as exc:
             self.member_error = self.tr(exc.key, **exc.params)
             return None
@@ -239,8 +237,8 @@ class ProjectsState(AppState):
     def set_member_role(self, user_id: str, role: str):
         user = self.require_user()
         with session_scope() as s:
-            projects.set_member_role(session=s, user=user, project_id=self._route_project_id(),
-                                     user_id=int(user_id), role=role, ip=self.client_ip)
+            members.set_member_role(session=s, user=user, project_id=self._route_project_id(),
+                                    user_id=int(user_id), role=role, ip=self.client_ip)
         self._reload_members(user)
         return rx.toast.success(self.tr("shell.saved"))
 
@@ -249,8 +247,8 @@ class ProjectsState(AppState):
     def remove_member(self, user_id: str):
         user = self.require_user()
         with session_scope() as s:
-            projects.remove_member(session=s, user=user, project_id=self._route_project_id(),
-                                   user_id=int(user_id), ip=self.client_ip)
+            members.remove_member(session=s, user=user, project_id=self._route_project_id(),
+                                  user_id=int(user_id), ip=self.client_ip)
         if int(user_id) == user.id:  # left the project: nothing more to see here
             return [rx.toast.success(self.tr("projects_ui.left")), rx.redirect(routes.PROJECTS)]
         self._reload_members(user)

@@ -10,7 +10,6 @@ event off the event loop.
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import Any
 
 import reflex as rx
@@ -20,9 +19,8 @@ from clawweb.models import User
 from clawweb.services.errors import ServiceError
 from clawweb.services.remotes import store, sync
 from clawweb.state.access import signed_in, streaming
-from clawweb.state.base import AppState
+from clawweb.state.base import AppState, route_id
 
-_PROJECT_PATH = re.compile(r"^/projects/(\d{1,12})(?:/|$)")
 TOKEN_INPUT_ID = "remote_token_input"
 _MAX = 2000
 
@@ -51,8 +49,7 @@ class RemoteSettingsState(AppState):
     sync_detail: str = ""
 
     def _project_id(self) -> int:
-        match = _PROJECT_PATH.match(self.router.url.path or "")
-        return int(match.group(1)) if match else 0
+        return route_id(self, "project_id")
 
     def _clear(self) -> None:
         self.remote_loaded, self.remote, self.host_keys = False, {}, []

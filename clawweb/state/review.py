@@ -22,17 +22,7 @@ from clawweb.live import review_view
 from clawweb.services.errors import ServiceError
 from clawweb.services.review import actions, merge, service
 from clawweb.state.access import signed_in
-from clawweb.state.base import AppState
-from clawweb.state.tasks import new_key
-
-
-def route_id(state: rx.State, name: str) -> int:
-    """A numeric dynamic route argument of the page (``task_id``, ``project_id``), or 0.
-
-    Reflex installs each ``[arg]`` of an added page as a var on the root state.
-    """
-    value = str(getattr(state, name, "") or "")
-    return int(value) if value.isdigit() and len(value) <= 12 else 0
+from clawweb.state.base import AppState, new_key, route_id
 
 
 def _load(user, task_id: int, page: int) -> dict[str, Any]:

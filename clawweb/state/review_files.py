@@ -20,8 +20,7 @@ from clawweb.services.errors import ServiceError
 from clawweb.services.git import GitError
 from clawweb.services.review import gitobj, service
 from clawweb.state.access import signed_in
-from clawweb.state.base import AppState
-from clawweb.state.review import route_id
+from clawweb.state.base import AppState, route_id
 
 MAX_PREFILL = 4096
 

@@ -6,12 +6,11 @@ import reflex as rx
 
 from clawweb.db import session_scope
 from clawweb.models import Project, ProjectRole, User
-from clawweb.services import projects
+from clawweb.services import access
 from clawweb.services.errors import ServiceError
 from clawweb.services.review import actions, commit_message
 from clawweb.state.access import signed_in
-from clawweb.state.base import AppState
-from clawweb.state.review import route_id
+from clawweb.state.base import AppState, route_id
 
 
 class ShipSettingsState(AppState):
@@ -31,8 +30,8 @@ class ShipSettingsState(AppState):
         if not project_id:
             return
         with session_scope() as s:
-            role = projects.require_role(session=s, user=user, project_id=project_id,
-                                         at_least=ProjectRole.viewer)
+            role = access.require_role(session=s, user=user, project_id=project_id,
+                                       at_least=ProjectRole.viewer)
             project = s.get(Project, project_id)
             self.ship_project = project.id
             self.ship_strategy, self.ship_role = project.merge_strategy, project.ship_role

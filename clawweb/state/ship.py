@@ -9,7 +9,6 @@ second click from starting a second push.
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import Any, Callable
 
 import reflex as rx
@@ -19,9 +18,8 @@ from clawweb.models import Task, User
 from clawweb.services.errors import NotFound, ServiceError
 from clawweb.services.remotes import pull_requests, push
 from clawweb.state.access import signed_in, streaming
-from clawweb.state.base import AppState
+from clawweb.state.base import AppState, route_id
 
-_TASK_PATH = re.compile(r"^/tasks/(\d{1,12})(?:/|$)")
 
 
 def _view(user_id: int, task_id: int) -> dict[str, Any]:
@@ -99,8 +97,7 @@ class ShipState(AppState):
     ship_detail: str = ""
 
     def _task_id(self) -> int:
-        match = _TASK_PATH.match(self.router.url.path or "")
-        return int(match.group(1)) if match else 0
+        return route_id(self, "task_id")
 
     def _set_view(self, view: dict[str, Any]) -> None:
         self.ship = {k: ("1" if v is True else "" if v is False else str(v))

@@ -1,20 +1,22 @@
-"""The task page: header, Cancel / Run again, and the live terminal.
+"""The task page's live loop: header, terminal and conversation, for one browser tab.
 
 One background event per open page follows the task: history from the
-database, then Redis from the last seq (``task_output.read_after`` does both),
-fed into a :class:`TermWindow` that lives in the loop, not in state. At most
-every 50 ms the loop takes the state lock once to update a few small vars and
-send the browser one op (new chunks of safe HTML, chunks to drop). A reload,
-a task switch, or a browser that missed an op starts a new generation, which
-replays from the start: nothing missing, nothing repeated.
+database, then Redis from the last seq (:mod:`clawweb.live.feed` reads, off
+the lock), fed into a :class:`TermWindow` that lives in the loop, not in
+state, and for a Claude task into a :class:`Conversation`; the loop's own
+bookkeeping is a :class:`~clawweb.live.feed.LiveCursor`. At most every 50 ms
+the loop takes the state lock once to update a few small vars, then sends the
+browser one op (new chunks of safe HTML, chunks to drop) for the terminal
+script (``assets/term.js``). A reload, a task switch, or a browser that missed
+an op starts a new generation, which replays from the start: nothing missing,
+nothing repeated.
 
 Every half second the loop re-checks its caller on the server
 (:class:`~clawweb.state.live_access.Caller`: session, user, the task's project
 role); when that fails it clears the page (state and terminal) and stops.
 
-The loop's I/O off the lock lives in :mod:`clawweb.state.task_feed`, the Claude
-conversation (folding, paging, approvals, interrupt, follow-up) in
-:mod:`clawweb.state.task_conversation`; every handler stays on this class.
+The page's own actions (load, cancel, run again, follow up) are
+:class:`~clawweb.state.task_page.TaskPageState`, a substate of this one.
 """
 
 from __future__ import annotations
@@ -27,39 +29,24 @@ from typing import Any
 import reflex as rx
 
 from clawweb import routes
-from clawweb.components.terminal import TERM_JS
-from clawweb.db import session_scope
 from clawweb.i18n import stored
-from clawweb.services import task_views
-from clawweb.services.conversation import Conversation
-from clawweb.services import tasks as task_service
-from clawweb.services.term_window import TermWindow
-from clawweb.state import task_conversation as claude
-from clawweb.state import task_feed as feed
+from clawweb.live import feed, task_view
+from clawweb.live.feed import READ_LIMIT, LiveCursor
+from clawweb.live.term_window import TermWindow
 from clawweb.state.access import signed_in, streaming
-from clawweb.state.base import AppState
+from clawweb.state.base import AppState, client_connected
 from clawweb.state.live_access import SIGNED_OUT, Caller
-from clawweb.state.task_feed import READ_LIMIT
-from clawweb.state.tasks import new_key
 
 FLUSH_SECONDS = 0.05  # ≤ 20 browser updates per second
+CONV_FLUSH_SECONDS = 0.3  # the conversation list is resent whole: fewer, larger updates
 GONE_AFTER_SECONDS = 60.0  # a client away this long stops its loop (the watchdog restarts it)
 LOOP_STALE_SECONDS = 12.0
+RESET = {"reset": 1, "prev": 0, "cursor": 0}
 
 
-def _script(gen: int, op: dict, install: bool = False):
-    call = f"window.clawwebTerm&&window.clawwebTerm.apply({gen},{json.dumps(op)})"
-    return rx.call_script((TERM_JS + ";" + call) if install else call)
-
-
-def _elapsed(detail: dict) -> str:
-    start = detail.get("started_ts") or 0.0
-    if not start:
-        return ""
-    end = detail.get("finished_ts") or time.time()
-    secs = max(0, int(end - start))
-    return f"{secs // 3600}:{secs // 60 % 60:02d}:{secs % 60:02d}" if secs >= 3600 \
-        else f"{secs // 60}:{secs % 60:02d}"
+def _script(gen: int, op: dict):
+    """One op for the page's terminal (``assets/term.js``, loaded by every page's head)."""
+    return rx.call_script(f"window.clawwebTerm&&window.clawwebTerm.apply({gen},{json.dumps(op)})")
 
 
 class TaskLiveState(AppState):
@@ -71,7 +58,6 @@ class TaskLiveState(AppState):
     has_earlier: bool = False
     earlier_loading: bool = False
     dropped_bytes: int = 0
-    rerun_key: str = ""
     is_claude: bool = False
     conv_items: list[dict[str, Any]] = []
     conv_has_earlier: bool = False
@@ -83,8 +69,9 @@ class TaskLiveState(AppState):
     waiting_approval: bool = False
     thread_before: list[dict[str, Any]] = []
     thread_after: list[dict[str, Any]] = []
-    followup_key: str = ""
     _task_id: int = 0
+    _detail: dict = {}  # the header as loaded (``task`` holds it as shown)
+    _detail_fresh: bool = False  # just loaded by the page: the loop starts from it
     _gen: int = 0
     _beat: float = 0.0
     _want_earlier: bool = False
@@ -92,6 +79,7 @@ class TaskLiveState(AppState):
     _want_conv_earlier: bool = False
     _gone_since: float = 0.0
 
+    # -- what the page shows ------------------------------------------------------
     def _reset_page(self) -> None:
         self.task, self.task_error, self.wait_text, self.elapsed = {}, "", "", ""
         self.line_count, self.has_earlier, self.dropped_bytes = 0, False, 0
@@ -99,25 +87,30 @@ class TaskLiveState(AppState):
         self.approvals, self.waiting_approval = [], False
         self.thread_before, self.thread_after = [], []
         self.conv_model, self.conv_turns, self.conv_tokens, self.conv_cost = "", 0, "", ""
-        self._task_id = 0
+        self._task_id, self._detail, self._detail_fresh = 0, {}, False
         self._gen += 1  # any loop of the previous page stops at its next step
 
     def _show(self, task_id: int, detail: dict) -> None:
-        self._task_id = task_id
+        self._task_id, self._detail = task_id, detail
         # The worker stores reasons as message keys: shown in this reader's language.
         self.task = {**detail, "failure_reason": stored.render(
             detail.get("failure_reason") or "", self.lang)}
-        self.elapsed = _elapsed(detail)
+        self.elapsed = task_view.elapsed(detail)
         self.dropped_bytes = max(self.dropped_bytes, detail.get("dropped_bytes", 0))
         reason = detail.get("wait_reason") or ""
         self.wait_text = self.tr(reason, **(detail.get("wait_params") or {})) if reason else ""
-        if not self.rerun_key:
-            self.rerun_key = new_key()
-        if not self.followup_key:
-            self.followup_key = new_key()
         self.is_claude = detail.get("kind") == "claude"
         if self.is_claude and not self.conv_items:
-            claude.show_stats(self, {}, detail)
+            self._set(task_view.conv_stats({}, detail))
+
+    def _open(self, task_id: int, detail: dict) -> None:
+        """Show a header the page has just loaded; the next loop starts from it."""
+        self._show(task_id, detail)
+        self._detail_fresh = True
+
+    def _set(self, values: dict) -> None:
+        for name, value in values.items():
+            setattr(self, name, value)
 
     # -- the live loop --------------------------------------------------------
     @rx.event(background=True)
@@ -127,78 +120,96 @@ class TaskLiveState(AppState):
         async with self:
             caller = Caller.of(self, feed.may_see(task_id))
             self._gen += 1
-            gen = self._gen
+            gen, lang = self._gen, self.lang
             label = self.tr("ui_tasks.term.truncated_marker")
-            lang = self.lang
-        detail = await feed.first_detail(caller, task_id)
+            loaded = self._detail if self._detail_fresh and self._task_id == task_id else None
+            self._detail_fresh = False
+        detail = await self._first_detail(caller, task_id, loaded)
         if detail is None:
             return
         async with self:
             if gen != self._gen:
                 return
-            self._show(task_id, detail)
+            if loaded is None:
+                self._show(task_id, detail)
             self.line_count, self.has_earlier = 0, False
             self._beat, self._gone_since = time.time(), 0.0
-            yield _script(gen, {"reset": 1, "prev": 0, "cursor": 0}, install=True)
-        conv = Conversation(lang=lang) if detail.get("kind") == "claude" else None
-        state = {"detail": detail, "checked": time.monotonic(), "flushed": 0.0,
-                 "conv_v": -1, "conv_at": 0.0, "conv": conv, "extra": None}
-        async for op in self._follow(gen, caller, task_id, TermWindow(truncated_label=label, lang=lang),
-                                     state):
+        yield _script(gen, RESET)
+        window = TermWindow(truncated_label=label, lang=lang)
+        async for op in self._follow(gen, caller, task_id, window,
+                                     LiveCursor.start(detail, lang)):
             yield op
 
+    @staticmethod
+    async def _first_detail(caller: Caller, task_id: int, loaded: dict | None):
+        """The header the page loaded a moment ago (checked again here), else a fresh one."""
+        if loaded is None:
+            return await feed.first_detail(caller, task_id)
+        return loaded if await caller.allowed() else None
+
     async def _follow(self, gen: int, caller: Caller, task_id: int, window: TermWindow,
-                      state: dict):
+                      cursor: LiveCursor):
         """Read, re-check the caller, flush at most every 50 ms; until the page moves on."""
         path = routes.task(task_id).rstrip("/")
         caught_up = False
         while True:
-            events = await feed.read(task_id, window.cursor, 0 if not caught_up else 500,
-                                     state["detail"])
+            events = await feed.read(task_id, window.cursor, 500 if caught_up else 0,
+                                     cursor.detail)
             for ev in events:
                 window.add(ev)
-            if state["conv"] is not None:
-                state["conv"].add_all(events)
+            if cursor.conv is not None:
+                cursor.conv.add_all(events)
             if not await caller.allowed() \
-                    or not await feed.recheck(caller.user, task_id, state, events):
+                    or not await feed.recheck(caller.user, task_id, cursor, events):
                 async for op in self._access_lost(gen, caller):
                     yield op
                 return
             if not caught_up and len(events) >= READ_LIMIT:
                 continue  # still replaying history: one op at the end, not hundreds
-            if claude.wants_extra(state, events, caught_up):
-                state["extra"] = await claude.fetch_extra(caller.user, task_id)
+            if feed.wants_extra(cursor, events, caught_up):
+                cursor.extra = await feed.fetch_extra(caller.user, task_id)
             caught_up = True
-            wait = state["flushed"] + FLUSH_SECONDS - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            async with self:
-                if gen != self._gen or not self._on_page(path) or self._gone(time.monotonic()):
-                    return
-                yield self._apply(gen, window, state)
-                wants = (self._want_earlier, self._want_live, self._want_conv_earlier)
-                self._want_earlier = self._want_live = self._want_conv_earlier = False
-            state["flushed"] = time.monotonic()
-            async for op in self._serve(gen, task_id, window, state, wants):
+            flushed = await self._flush(gen, path, window, cursor)
+            if flushed is None:
+                return
+            op, wants = flushed
+            if op is not None:
+                yield op
+            async for op in self._serve(gen, task_id, window, cursor, wants):
                 yield op
 
-    async def _serve(self, gen: int, task_id: int, window: TermWindow, state: dict,
+    async def _flush(self, gen: int, path: str, window: TermWindow, cursor: LiveCursor):
+        """At most every 50 ms: the vars under the lock; (op, requests), None to stop."""
+        wait = cursor.flushed + FLUSH_SECONDS - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        async with self:
+            if gen != self._gen or not self._on_page(path) or self._gone(time.monotonic()):
+                return None
+            op = self._apply(gen, window, cursor)
+            wants = (self._want_earlier, self._want_live, self._want_conv_earlier)
+            self._want_earlier = self._want_live = self._want_conv_earlier = False
+        cursor.flushed = time.monotonic()
+        return op, wants
+
+    async def _serve(self, gen: int, task_id: int, window: TermWindow, cursor: LiveCursor,
                      wants: tuple[bool, bool, bool]):
         """What the browser asked for since the last flush: earlier output, live, paging."""
         want_earlier, want_live, want_conv = wants
-        if want_conv and state["conv"] is not None:
-            await claude.page_earlier(task_id, state, batch=READ_LIMIT)
+        if want_conv and cursor.conv is not None:
+            await feed.page_earlier(task_id, cursor)
         if want_live:
             window.follow_live()
-        if want_earlier:
-            events, more = await asyncio.to_thread(feed.earlier, task_id, window.first_seq)
-            op = window.prepend(events, more)
-            async with self:
-                if gen != self._gen:
-                    return
-                self.earlier_loading, self.has_earlier = False, window.has_earlier
-                if op:
-                    yield _script(gen, op)
+        if not want_earlier:
+            return
+        events, more = await asyncio.to_thread(feed.earlier, task_id, window.first_seq)
+        op = window.prepend(events, more)
+        async with self:
+            if gen != self._gen:
+                return
+            self.earlier_loading, self.has_earlier = False, window.has_earlier
+        if op:
+            yield _script(gen, op)
 
     async def _access_lost(self, gen: int, caller: Caller):
         """The caller lost the task: clear what the loop showed, here and in the browser.
@@ -212,34 +223,51 @@ class TaskLiveState(AppState):
             self._reset_page()
             self.task_error = self.tr("errors.sign_in_required" if caller.lost == SIGNED_OUT
                                       else "errors.forbidden")
-            yield _script(self._gen, {"reset": 1, "prev": 0, "cursor": 0})
-            if caller.lost == SIGNED_OUT:
-                yield self.deny_anonymous()
+            new_gen = self._gen
+            leave = self.deny_anonymous() if caller.lost == SIGNED_OUT else None
+        yield _script(new_gen, RESET)
+        if leave is not None:
+            yield leave
 
     def _on_page(self, path: str) -> bool:
         current = (self.router.url.path or "").rstrip("/")
         return not current or current == path  # no path: not from a browser (tests)
 
     def _gone(self, now: float) -> bool:
-        if feed.client_connected(self):
+        if client_connected(self):
             self._gone_since = 0.0
             return False
         self._gone_since = self._gone_since or now
         return now - self._gone_since > GONE_AFTER_SECONDS
 
-    def _apply(self, gen: int, window: TermWindow, state: dict):
-        """Inside the lock: small vars, then the browser op (if any)."""
-        if state.pop("fresh", False):
-            self._show(self._task_id, state["detail"])
-        self.elapsed = _elapsed(state["detail"])
+    def _apply(self, gen: int, window: TermWindow, cursor: LiveCursor):
+        """Inside the lock: small vars; returns the browser op (if any) to send after."""
+        if cursor.fresh:
+            cursor.fresh = False
+            self._show(self._task_id, cursor.detail)
+        self.elapsed = task_view.elapsed(cursor.detail)
         self.line_count = window.line_count
         self.dropped_bytes = max(self.dropped_bytes, window.dropped_bytes)
         if not self.earlier_loading:
             self.has_earlier = window.has_earlier
         self._beat = time.time()
-        claude.apply_conv(self, state)
+        self._apply_conv(cursor)
         op = window.flush()
         return _script(gen, op) if op else None
+
+    def _apply_conv(self, cursor: LiveCursor) -> None:
+        """Approvals/thread at once, the item list at most ~3 times a second."""
+        extra, cursor.extra = cursor.extra, None
+        if extra is not None:
+            self._set(task_view.extra_view(extra))
+        conv, now = cursor.conv, time.monotonic()
+        if conv is None or conv.version == cursor.conv_version:
+            return
+        if now - cursor.conv_sent_at < CONV_FLUSH_SECONDS and cursor.conv_version >= 0 \
+                and extra is None:
+            return  # streaming text: at most ~3 list updates a second (cards: at once)
+        cursor.conv_version, cursor.conv_sent_at = conv.version, now
+        self._set(task_view.conv_view(conv, cursor.detail))
 
     # -- browser requests -------------------------------------------------------
     @rx.event
@@ -273,48 +301,7 @@ class TaskLiveState(AppState):
 
     @rx.event
     @signed_in
-    def cancel_task(self):
-        user = self.require_user()
-        if not self._task_id:
-            return None
-        with session_scope() as s:
-            task = task_service.cancel_task(session=s, user=user, task_id=self._task_id,
-                                            ip=self.client_ip)
-            self._show(task.id, task_views.task_detail(s, task))
-        return rx.toast.info(self.tr("ui_tasks.cancel_sent"))
-
-    @rx.event
-    @signed_in
-    def rerun_task(self, form: dict):
-        """Run the same command again; the key rendered with the button makes it one task."""
-        user = self.require_user()
-        if not self._task_id:
-            return None
-        key = str(form.get("idempotency_key", ""))[:64]
-        with session_scope() as s:
-            new = task_service.rerun_task(session=s, user=user, task_id=self._task_id,
-                                          idempotency_key=key, ip=self.client_ip)
-            new_id = new.id
-        self.rerun_key = new_key()
-        return [rx.toast.success(self.tr("ui_tasks.submitted", id=new_id)),
-                rx.redirect(routes.task(new_id))]
-
-    # -- Claude tasks -------------------------------------------------------------
-    @rx.event
-    @signed_in
     def load_conv_earlier(self):
         """Page in older conversation items (the loop folds again with a larger window)."""
         if self._task_id and self.conv_has_earlier:
             self._want_conv_earlier = True
-
-    @rx.event
-    @signed_in
-    def interrupt_task(self):
-        """Stop Claude's current turn; the conversation can be continued afterwards."""
-        return claude.interrupt(self)
-
-    @rx.event
-    @signed_in
-    def follow_up(self, form: dict):
-        """Continue the finished conversation; the rendered key makes a double send one task."""
-        return claude.follow_up(self, form)

@@ -10,7 +10,10 @@ from sqlmodel import Session, select
 
 from clawweb.models import Project, ProjectMember, ProjectRemote, ProjectRole, Role, Task, \
     TaskEvent, TaskStatus, User
-from clawweb.services import credentials, crypto, git, passwords, projects
+from clawweb.services import crypto, git
+from clawweb.services.accounts import passwords
+from clawweb.services.agents import credentials
+from clawweb.services.projects import service as projects
 from clawweb.services.remotes.store import secret_aad
 
 PASSPHRASE = "correct horse battery staple"

@@ -8,7 +8,8 @@ from sqlmodel import Session
 from clawweb.backup import BackupRefused, make_backup, restore_backup
 from clawweb.backup.errors import NotFresh, WrongPassphrase
 from clawweb.models import Credential, ProjectRemote
-from clawweb.services import credentials, crypto
+from clawweb.services import crypto
+from clawweb.services.agents import credentials
 from tests.backup.support import PASSPHRASE, build_world, check_world, use_data_dir
 
 

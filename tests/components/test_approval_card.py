@@ -59,7 +59,7 @@ def test_the_rule_text_is_on_the_card_not_in_a_tooltip():
 @pytest.fixture
 def signed_in(engine, fake_redis, fast_hashing):
     from clawweb.models import User
-    from clawweb.services import auth_sessions, passwords
+    from clawweb.services.accounts import auth_sessions, passwords
 
     with Session(engine, expire_on_commit=False) as s:
         user = User(username="olive", password_hash=passwords.hash_password("olive pw 12345"))
@@ -80,7 +80,7 @@ def signed_in(engine, fake_redis, fast_hashing):
 
 
 def test_rows_carry_the_rule_or_nothing(signed_in):
-    from clawweb.state.approvals import pending_rows
+    from clawweb.live.approval_rows import pending_rows
 
     rows = {r["id"]: r["rule"] for r in pending_rows(signed_in["user"], signed_in["task"].id)}
     assert rows == {signed_in["wide"]: "", signed_in["narrow"]: "Bash(npm test)"}

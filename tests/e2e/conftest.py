@@ -33,7 +33,9 @@ def app_server(tmp_path_factory, fake_anthropic):
     extra = {"CLAWWEB_ANTHROPIC_BASE_URL": fake_anthropic.url,
              "CLAWWEB_CLAUDE_API_MAX_RETRIES": "0", "CLAWWEB_CLAUDE_API_TIMEOUT_MS": "8000",
              # Project remotes and forge APIs may be the tests' loopback servers.
-             "CLAWWEB_REMOTE_PRIVATE_HOSTS": "127.0.0.1"}
+             "CLAWWEB_REMOTE_PRIVATE_HOSTS": "127.0.0.1",
+             # Notification channels may send to the tests' loopback receivers.
+             "CLAWWEB_NOTIFY_PRIVATE_HOSTS": "127.0.0.1"}
     # Its own redis-server: the app's workers listen on the queues until the
     # session ends, and must never take jobs queued by other tests' Redis fixtures.
     base = tmp_path_factory.mktemp("e2e")
@@ -114,7 +116,7 @@ def make_user(username: str, password: str, role: str = "member"):
     (for tests whose subject is not account creation)."""
     from clawweb.db import session_scope
     from clawweb.models import Role, User
-    from clawweb.services import passwords
+    from clawweb.services.accounts import passwords
     from sqlmodel import select
 
     with session_scope() as s:
@@ -132,7 +134,7 @@ def make_user(username: str, password: str, role: str = "member"):
 def admin_account(app_env):
     """The first admin, created through setup unless a test already did it in the UI."""
     from clawweb.db import session_scope
-    from clawweb.services import setup
+    from clawweb.services.accounts import setup
 
     with session_scope() as s:
         if setup.needs_setup(session=s):

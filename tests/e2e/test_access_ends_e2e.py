@@ -29,7 +29,8 @@ def member(app_env, admin_account):
     """A member with a signed-in session, an editor of a project with a running task."""
     from clawweb.db import session_scope
     from clawweb.models import ProjectMember, ProjectRole, Task, TaskStatus, User, utcnow
-    from clawweb.services import auth_sessions, projects
+    from clawweb.services.accounts import auth_sessions
+    from clawweb.services.projects import members, service as projects
     from sqlmodel import select
 
     name = f"gone-{uuid.uuid4().hex[:6]}"
@@ -54,7 +55,8 @@ def _take_access(member: dict, how: str) -> None:
     """The real service calls an admin or the user would make."""
     from clawweb.db import session_scope
     from clawweb.models import AuthSession, User
-    from clawweb.services import accounts, auth_sessions, projects
+    from clawweb.services.accounts import auth_sessions, users as accounts
+    from clawweb.services.projects import members, service as projects
     from sqlmodel import select
 
     with session_scope() as s:
@@ -67,8 +69,8 @@ def _take_access(member: dict, how: str) -> None:
             accounts.set_disabled(session=s, actor=admin, user_id=member["user_id"],
                                   disabled=True)
         else:
-            projects.remove_member(session=s, user=admin, project_id=member["project_id"],
-                                   user_id=member["user_id"])
+            members.remove_member(session=s, user=admin, project_id=member["project_id"],
+                                  user_id=member["user_id"])
 
 
 def _about_the_task(update: dict) -> bool:
@@ -110,7 +112,7 @@ def test_task_list_stops_within_2s_for_a_client_that_sends_no_heartbeat(app_env,
     from clawweb import redis_conn, streams
     from clawweb.db import session_scope
     from clawweb.models import Task, TaskStatus
-    from clawweb.state.tasks import TasksState
+    from clawweb.state.task_list import TasksState
 
     redis = redis_conn.get_redis()
     stop = threading.Event()

@@ -25,7 +25,7 @@ def _own_project(username: str) -> int:
 
     from clawweb.db import session_scope
     from clawweb.models import User
-    from clawweb.services import projects
+    from clawweb.services.projects import service as projects
 
     with session_scope() as s:
         user = s.exec(select(User).where(User.username == username)).one()

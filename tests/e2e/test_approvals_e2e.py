@@ -32,7 +32,8 @@ def owner(app_env, admin_account, worker):
     """A member with a model key who owns a fresh project."""
     from clawweb.db import session_scope
     from clawweb.models import User
-    from clawweb.services import credentials, projects
+    from clawweb.services.agents import credentials
+    from clawweb.services.projects import service as projects
 
     username = f"claude-{uuid.uuid4().hex[:6]}"
     user_id = make_user(username, PASSWORD)
@@ -48,7 +49,7 @@ def owner(app_env, admin_account, worker):
 def _submit(user_id: int, project_id: int, prompt: str) -> int:
     from clawweb.db import session_scope
     from clawweb.models import User
-    from clawweb.services import agent_tasks
+    from clawweb.services.agents import tasks as agent_tasks
 
     with session_scope() as s:
         task = agent_tasks.submit_prompt(session=s, user=s.get(User, user_id),

@@ -30,7 +30,7 @@ def owner(app_env, admin_account):
     app_env.start_worker(name)
     from clawweb.db import session_scope
     from clawweb.models import User
-    from clawweb.services import projects
+    from clawweb.services.projects import service as projects
 
     user_id = make_user(name, PASSWORD)
     with session_scope() as s:
@@ -42,7 +42,7 @@ def owner(app_env, admin_account):
 def _submit(user_id: int, project_id: int, command: str) -> int:
     from clawweb.db import session_scope
     from clawweb.models import User
-    from clawweb.services import tasks
+    from clawweb.services.tasks import service as tasks
 
     with session_scope() as s:
         return tasks.submit_task(session=s, user=s.get(User, user_id), project_id=project_id,

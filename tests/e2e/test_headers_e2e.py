@@ -96,7 +96,8 @@ def worker(app_env):
 def owner(app_env, admin_account, worker):
     from clawweb.db import session_scope
     from clawweb.models import User
-    from clawweb.services import credentials, projects
+    from clawweb.services.agents import credentials
+    from clawweb.services.projects import service as projects
 
     username = f"csp-{uuid.uuid4().hex[:6]}"
     user_id = make_user(username, PASSWORD)
@@ -121,7 +122,8 @@ def _watch_csp(context) -> list[str]:
 def _task(user_id: int, project_id: int, *, command: str = "", prompt: str = "") -> int:
     from clawweb.db import session_scope
     from clawweb.models import User
-    from clawweb.services import agent_tasks, tasks
+    from clawweb.services.agents import tasks as agent_tasks
+    from clawweb.services.tasks import service as tasks
 
     with session_scope() as s:
         user = s.get(User, user_id)

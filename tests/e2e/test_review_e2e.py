@@ -45,7 +45,8 @@ def team(app_env, admin_account, worker, tmp_path_factory):
     """An owner (with a model key) and a viewer on a project whose main has MAIN_FILES."""
     from clawweb.db import session_scope
     from clawweb.models import ProjectMember, ProjectRole, User
-    from clawweb.services import credentials, projects
+    from clawweb.services.agents import credentials
+    from clawweb.services.projects import service as projects
 
     suffix = uuid.uuid4().hex[:6]
     owner_id = make_user(f"shipper-{suffix}", PASSWORD)
@@ -67,7 +68,7 @@ def team(app_env, admin_account, worker, tmp_path_factory):
 def _run_shell(team, command: str, timeout: float = 120) -> int:
     from clawweb.db import session_scope
     from clawweb.models import Task, TERMINAL_STATUSES, User
-    from clawweb.services import tasks
+    from clawweb.services.tasks import service as tasks
 
     with session_scope() as s:
         task = tasks.submit_task(session=s, user=s.get(User, team["owner_id"]),

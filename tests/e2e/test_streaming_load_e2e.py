@@ -44,7 +44,8 @@ def live_tasks(app_env, admin_account):
     """A member signed in once, owning a project with three running tasks."""
     from clawweb.db import session_scope
     from clawweb.models import Task, TaskStatus, User, utcnow
-    from clawweb.services import auth_sessions, projects
+    from clawweb.services.accounts import auth_sessions
+    from clawweb.services.projects import service as projects
 
     name = f"load-{uuid.uuid4().hex[:6]}"
     user_id = make_user(name, PASSWORD)

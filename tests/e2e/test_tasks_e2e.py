@@ -29,7 +29,7 @@ def owner(app_env, admin_account, worker):
     """A member who owns a fresh empty project (made through the services)."""
     from clawweb.db import session_scope
     from clawweb.models import User
-    from clawweb.services import projects
+    from clawweb.services.projects import service as projects
 
     username = f"runner-{uuid.uuid4().hex[:6]}"
     user_id = make_user(username, PASSWORD)

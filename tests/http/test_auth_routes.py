@@ -10,7 +10,7 @@ from sqlmodel import func, select
 from starlette.testclient import TestClient
 
 from clawweb.models import AuditEvent, AuthSession, Role, User
-from clawweb.services import accounts, auth_sessions, passwords, setup
+from clawweb.services.accounts import auth_sessions, passwords, setup, users as accounts
 
 PW = "violet-tractor-sings"
 ORIGIN = "http://127.0.0.1:3000"
@@ -76,8 +76,7 @@ def test_sign_in_sets_an_http_only_strict_cookie(client, alice, session):
 
 def test_https_origin_cookie_is_secure_and_host_prefixed(monkeypatch, engine, fake_redis,
                                                          fast_hashing, alice):
-    from clawweb import api
-    from clawweb import settings as settings_mod
+    from clawweb import api, settings as settings_mod
 
     monkeypatch.setenv("CLAWWEB_PUBLIC_URL", "https://claw.example.com")
     settings_mod.get_settings.cache_clear()
@@ -182,8 +181,7 @@ def test_invite_acceptance_sets_the_password_and_signs_in(client, session):
 
 def test_behind_an_unconfigured_proxy_one_attacker_cannot_lock_everyone_out(
         client, alice, fake_redis, monkeypatch):
-    from clawweb import settings as settings_mod
-    from clawweb import streams
+    from clawweb import settings as settings_mod, streams
 
     monkeypatch.setenv("CLAWWEB_LOGIN_BACKOFF_MAX_SECONDS", "0.05")
     settings_mod.get_settings.cache_clear()

@@ -10,7 +10,7 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from clawweb.models import AuditEvent, AuthSession, utcnow
-from clawweb.services import auth_sessions
+from clawweb.services.accounts import auth_sessions
 from tests.services.review.builder import Link
 from tests.services.review.conftest import PNG
 from tests.services.review.world import make_world

@@ -18,7 +18,7 @@ PW = "olive pw 12345 long"
 
 @pytest.fixture
 def token(engine, fake_redis, fast_hashing):
-    from clawweb.services import auth_sessions, passwords
+    from clawweb.services.accounts import auth_sessions, passwords
 
     with Session(engine) as s:
         s.add(User(username="olive", password_hash=passwords.hash_password(PW)))

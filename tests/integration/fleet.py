@@ -23,7 +23,9 @@ from sqlmodel import select
 from clawweb.models import (
     TERMINAL_STATUSES, Project, ProjectMember, ProjectRole, Task, TaskEvent, User,
 )
-from clawweb.services import git, projects, tasks
+from clawweb.services import git
+from clawweb.services.tasks import service as tasks
+from clawweb.services.projects import service as projects
 from tests.support.services import need_docker
 from worker.heartbeat import name_of_pid
 

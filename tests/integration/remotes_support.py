@@ -30,8 +30,8 @@ def add_member(session: Session, project: Project, user: User, role: ProjectRole
 def finished_task(session: Session, project: Project, user: User, files: dict[str, str],
                   prompt: str = "add a greeting") -> Task:
     """A succeeded task whose branch was published like worker/workspace.py does it."""
-    from clawweb.services import git_workdir
-    from clawweb.services.projects import project_repo_path
+    from worker import git_workdir
+    from clawweb.services.projects.service import project_repo_path
 
     task = Task(project_id=project.id, created_by=user.id, kind="shell", command=prompt,
                 status=TaskStatus.succeeded)
@@ -63,7 +63,7 @@ class PopenRecorder:
     """Records argv and environment of every process clawweb's run_git starts."""
 
     def __init__(self, monkeypatch):
-        import clawweb.services.git as git_mod
+        import clawweb.services.git.runner as git_mod
 
         self.calls: list[tuple[list[str], dict[str, str]]] = []
         real = git_mod.subprocess.Popen

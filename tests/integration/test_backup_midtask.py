@@ -19,7 +19,11 @@ import pytest
 from sqlmodel import Session, select
 
 from clawweb.models import Project, Task, TaskStatus, User
-from clawweb.services import credentials, git, passwords, projects, tasks
+from clawweb.services import git
+from clawweb.services.accounts import passwords
+from clawweb.services.agents import credentials
+from clawweb.services.projects import service as projects
+from clawweb.services.tasks import service as tasks
 from tests.backup.support import API_KEY, PASSPHRASE, use_data_dir
 from tests.integration.fleet import (
     ROOT, Fleet, fleet, finished, started_in_container, stdout, submit, task_now,  # noqa: F401

@@ -18,10 +18,14 @@ from clawweb.i18n import t
 from clawweb.models import (
     AgentSettings, Project, ProjectMember, ProjectRole, Task, TaskEvent, TaskStatus, User,
 )
-from clawweb.services import agent_tasks, approvals, credentials, git, projects, tasks
+from clawweb.services import approvals, git
+from clawweb.services.agents import credentials, tasks as agent_tasks
+from clawweb.services.tasks import service as tasks
+from clawweb.services.projects import service as projects
 from clawweb.services.errors import InvalidInput
 from tests.fixtures.fake_anthropic import FakeAnthropic, hang, text, tool_use
 from tests.integration.test_task_engine import Fleet, finished, task_now, wait_for
+from tests.support.said import said
 from tests.support.services import need_docker
 
 SECRET = "sk-ant-api03-ENGINESECRET-" + "q7" * 20
@@ -158,7 +162,8 @@ def test_interrupt_mid_turn_then_follow_up(session, fleet, world, api):
     until_model_asked(api)
     agent_tasks.interrupt(session=session, user=alice, task_id=task.id)
     done = finished(session, task.id, timeout=60)
-    assert done.status == TaskStatus.failed and "Interrupted" in done.failure_reason
+    assert done.status == TaskStatus.failed
+    assert "Interrupted" in said(done.failure_reason, "agents.interrupted")[0]
     assert done.exit_code == 130 and done.agent_session_id
     assert fleet.containers(task.id) == []
     with pytest.raises(InvalidInput):  # nothing to interrupt any more
@@ -193,7 +198,8 @@ def test_no_credential_is_refused_or_fails_at_once(session, fleet, world, api):
     credentials.delete_user_credential(session=session, user=alice)
     fleet.start(1)
     done = finished(session, task.id, timeout=60)
-    assert (done.status, done.failure_reason) == (TaskStatus.failed, t("credentials.missing"))
+    assert done.status == TaskStatus.failed
+    assert said(done.failure_reason, "credentials.missing")[0] == t("credentials.missing")
     assert api.requests == [] and not done.command_started
 
 

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from clawweb import streams
 from clawweb.models import AuditEvent, Role, User
-from clawweb.services import auth_sessions, passwords, throttle
+from clawweb.services.accounts import auth_sessions, passwords, throttle
 from clawweb.services.errors import InvalidInput
 
 PW = "violet-tractor-sings"

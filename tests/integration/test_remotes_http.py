@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from clawweb.i18n import t
 from clawweb.models import AuditEvent, ProjectRemote, ProjectRole, Task, TaskEvent
-from clawweb.services import projects
+from clawweb.services.projects import service as projects
 from clawweb.services.errors import NotFound, PermissionDenied
 from clawweb.services.remotes import push, store, sync
 from clawweb.services.remotes.errors import RemoteError
@@ -167,7 +167,7 @@ def test_the_token_never_reaches_a_tasks_working_copy(world, session):
     from pathlib import Path
     import tempfile
 
-    from clawweb.services import git_workdir
+    from worker import git_workdir
 
     people, project = world
     work = Path(tempfile.mkdtemp()) / "w"
@@ -181,7 +181,7 @@ def test_a_task_of_a_project_that_syncs_first_starts_from_the_remotes_latest(
         world, session, server, fake_redis, monkeypatch):
     from worker import jobs
     from worker.sandbox import FakeRun, FakeSandbox
-    from clawweb.services import tasks
+    from clawweb.services.tasks import service as tasks
 
     people, project = world
     seen: list[str] = []

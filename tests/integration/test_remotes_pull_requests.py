@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from clawweb.models import AuditEvent, ProjectRole, Task, TaskEvent
-from clawweb.services import projects
+from clawweb.services.projects import service as projects
 from clawweb.services.errors import InvalidInput, NotFound, PermissionDenied
 from clawweb.services.forges import ForgeError
 from clawweb.services.remotes import pull_requests, store

@@ -16,7 +16,8 @@ from sqlmodel import select
 
 from clawweb.i18n import t
 from clawweb.models import AuditEvent, ProjectRemote, ProjectRole
-from clawweb.services import crypto, projects
+from clawweb.services import crypto
+from clawweb.services.projects import service as projects
 from clawweb.services.remotes import keys, push, store, sync
 from clawweb.services.remotes.errors import RemoteError
 from tests.integration.remotes_support import (PopenRecorder, add_member, finished_task,
@@ -154,7 +155,7 @@ def test_a_deploy_key_the_server_does_not_know_is_refused(world, session, sshd):
 def test_the_private_key_never_reaches_a_tasks_working_copy(world, session, sshd):
     from pathlib import Path
 
-    from clawweb.services import git_workdir
+    from worker import git_workdir
 
     people, project = world
     sync.sync_now(session=session, user=people["alice"], project_id=project.id)

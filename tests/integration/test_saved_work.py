@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from clawweb.models import TaskStatus
-from clawweb.services import git, projects
+from clawweb.services import git
+from clawweb.services.projects import service as projects
 from tests.fixtures.fake_anthropic import text, tool_use
 from tests.integration.test_claude_tasks import (  # noqa: F401 (fixtures)
     agent, api, ask, fleet, ok, show, world,

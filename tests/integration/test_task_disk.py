@@ -17,7 +17,8 @@ import pytest
 from clawweb import redis_conn
 from clawweb.i18n import stored
 from clawweb.models import Task, TaskStatus
-from clawweb.services import git, projects
+from clawweb.services import git
+from clawweb.services.projects import service as projects
 from tests.integration.test_task_engine import (  # noqa: F401 (fixtures)
     all_events, finished, fleet, submit, text, world,
 )

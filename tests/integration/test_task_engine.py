@@ -24,7 +24,9 @@ from clawweb import redis_conn, streams
 from clawweb.models import (
     TERMINAL_STATUSES, Project, ProjectMember, ProjectRole, Task, TaskEvent, TaskStatus, User,
 )
-from clawweb.services import git, projects, tasks
+from clawweb.services import git
+from clawweb.services.tasks import service as tasks
+from clawweb.services.projects import service as projects
 from clawweb.services.errors import Unavailable
 from tests.support.services import need_docker
 from worker import heartbeat, recovery

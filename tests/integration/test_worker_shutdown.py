@@ -15,9 +15,9 @@ from clawweb.models import TaskStatus
 from tests.integration.fleet import (  # noqa: F401  (fixtures)
     finished, fleet, started_in_container, submit, terminal_events, world,
 )
+from tests.support.said import said
 from worker import workspace
 
-STOPPED = "the worker was stopped while the task was running"
 
 
 def labelled(task_id: int, worker: str) -> list[str]:
@@ -44,7 +44,9 @@ def test_sigterm_twice_stops_the_task_removes_its_container_and_exits(session, w
     code = proc.wait(30)
 
     done = finished(session, task.id, timeout=5)
-    assert (done.status, done.failure_reason) == (TaskStatus.failed, STOPPED)
+    assert done.status == TaskStatus.failed
+    assert said(done.failure_reason, "tasks.ended.worker_stopped")[0] == \
+        "the worker was stopped while the task was running"
     assert terminal_events(session, task.id) == ["failed"]
     assert labelled(task.id, name) == []
     assert not workspace.workdir_for(task.id).exists(), "working copy left behind"

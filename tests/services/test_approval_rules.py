@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from clawweb.services import agent_settings
+from clawweb.services.agents import settings as agent_settings
 from clawweb.services.approvals import rule_for
 
 

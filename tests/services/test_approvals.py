@@ -214,7 +214,7 @@ def test_rule_for(tool, inp, rule):
 
 
 def test_allow_always_with_a_full_rule_list_is_refused_before_deciding(session, world):
-    from clawweb.services.agent_settings import MAX_RULES
+    from clawweb.services.agents.settings import MAX_RULES
 
     full = [f"Bash(make t{i})" for i in range(MAX_RULES)]
     session.add(AgentSettings(project_id=world["project"].id, allowed_tools=full))

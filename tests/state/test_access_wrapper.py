@@ -9,16 +9,16 @@ ticker measures how long the loop was kept from running.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import threading
 import time
 
 import pytest
 from sqlmodel import Session
 
+from clawweb import routes
 from clawweb.models import User
 
-from tests.support.reflex_state import new_state, run_handler
+from tests.support.reflex_state import new_state, run_handler, visit
 
 SLOW_SECONDS = 0.4
 
@@ -51,7 +51,7 @@ def slow_setup_check(monkeypatch, engine, fake_redis):
     ``SignInState.load_sign_in`` is a plain public handler; its one service call
     stands in for any blocking body (argon2, git, a SQLite busy wait).
     """
-    from clawweb.services import setup
+    from clawweb.services.accounts import setup
 
     seen = {"threads": [], "finished": 0}
 
@@ -137,7 +137,8 @@ async def test_project_deletion_is_a_background_event_that_shows_progress(engine
                                                                           monkeypatch):
     """Deleting removes a repository from disk: no tab lock held, progress on the page."""
     from clawweb.models import Project
-    from clawweb.services import auth_sessions, passwords, projects
+    from clawweb.services.accounts import auth_sessions, passwords
+    from clawweb.services.projects import deletion, service as projects
     from clawweb.state.projects import ProjectsState
 
     from tests.support.reflex_state import BackgroundProxy
@@ -156,18 +157,17 @@ async def test_project_deletion_is_a_background_event_that_shows_progress(engine
     assert handler.is_background, "deletion holds the tab's state lock while it runs"
 
     _, state = new_state(ProjectsState, token)
-    state.router = dataclasses.replace(
-        state.router, url=type(state.router.url)(f"http://127.0.0.1/projects/{project.id}/settings"))
+    visit(state, routes.project_settings(project.id))
     state.delete_confirm = "Doomed"
     seen = []
-    real_delete = projects.delete_project
+    real_delete = deletion.delete_project
 
     def slow_delete(**kwargs):
         seen.append(state.deleting)
         time.sleep(SLOW_SECONDS)
         return real_delete(**kwargs)
 
-    monkeypatch.setattr(projects, "delete_project", slow_delete)
+    monkeypatch.setattr(deletion, "delete_project", slow_delete)
     ticker = Ticker()
     result = await handler.fn(BackgroundProxy(state))
     worst = await ticker.stop()

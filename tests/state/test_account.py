@@ -21,7 +21,7 @@ PROXY = "10.0.0.1"  # the reverse proxy everybody's requests come from
 @pytest.fixture
 def users(engine, fake_redis, fast_hashing):
     """Factory: a user with a signed-in session; returns its token."""
-    from clawweb.services import auth_sessions, passwords
+    from clawweb.services.accounts import auth_sessions, passwords
 
     def make(name: str) -> str:
         with Session(engine) as s:
@@ -82,7 +82,7 @@ def test_wrong_passwords_behind_a_proxy_do_not_lock_the_proxy_for_everyone(
 @pytest.mark.asyncio
 async def test_the_password_change_runs_argon2_in_the_password_pool(users, monkeypatch):
     """argon2 (64 MiB, a core's worth of time) never takes a thread page loads need."""
-    from clawweb.services import accounts
+    from clawweb.services.accounts import users as accounts
     from clawweb.state.account import AccountState
 
     threads = []

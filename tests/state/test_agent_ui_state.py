@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 
 import pytest
@@ -14,7 +13,7 @@ from sqlmodel import Session, select
 from clawweb.models import AgentSettings, Credential, Project, ProjectMember, ProjectRole, User
 from tests.fixtures.fake_anthropic import FakeAnthropic
 
-from tests.support.reflex_state import BackgroundProxy, new_state
+from tests.support.reflex_state import BackgroundProxy, new_state, visit
 
 
 SECRET = "sk-ant-api03-" + "Z9" * 20 + "wxyz"
@@ -22,7 +21,7 @@ SECRET = "sk-ant-api03-" + "Z9" * 20 + "wxyz"
 
 @pytest.fixture
 def world(engine, fake_redis, fast_hashing):
-    from clawweb.services import auth_sessions, passwords
+    from clawweb.services.accounts import auth_sessions, passwords
 
     with Session(engine) as s:
         user = User(username="olive", password_hash=passwords.hash_password("olive pw 12345"))
@@ -50,8 +49,7 @@ def fake_api(monkeypatch, settings):
 
 def _state(cls, token: str, path: str = "/account"):
     root, state = new_state(cls, token)
-    state.router = dataclasses.replace(state.router,
-                                       url=type(state.router.url)(f"http://127.0.0.1{path}"))
+    visit(state, path)
     assert state.router.url.path == path
     return root, state
 

@@ -65,14 +65,24 @@ def _state_classes():
     return [AppState, *walk(AppState)]
 
 
-def _own_handlers():
-    for cls in _state_classes():
+def _own_handlers(classes=None):
+    """Every handler Reflex routes to each class, wherever it is defined.
+
+    A handler a class takes from a mixin or a base class runs on that class's
+    vars, so it is checked (and called by strangers) on every class that has it.
+    """
+    for cls in _state_classes() if classes is None else classes:
         for name, handler in cls.event_handlers.items():
             if name == "setvar":
                 continue
-            if handler.fn.__qualname__.split(".")[0] != cls.__name__:
-                continue  # inherited: tested on the class that defines it
             yield cls, name, handler
+
+
+def _unmarked(classes=None) -> list[str]:
+    from clawweb.state.access import ACCESS_ATTR
+
+    return [f"{cls.__name__}.{name}" for cls, name, handler in _own_handlers(classes)
+            if not getattr(handler.fn, ACCESS_ATTR, None)]
 
 
 def _args_for(fn):
@@ -148,7 +158,7 @@ def world(engine, fake_redis, fast_hashing):
     """A victim with a project, a task and its output; a member with no rights."""
     from sqlmodel import Session
 
-    from clawweb.services import auth_sessions, passwords
+    from clawweb.services.accounts import auth_sessions, passwords
 
     with Session(engine) as s:
         for i in range(1, VICTIM_ID):  # make the victim's ids all equal VICTIM_ID
@@ -185,13 +195,29 @@ def _leaks(root) -> list[str]:
 def test_every_handler_declares_its_access():
     from clawweb.state.access import ACCESS_ATTR
 
-    missing = [f"{cls.__name__}.{name}" for cls, name, handler in _own_handlers()
-               if not getattr(handler.fn, ACCESS_ATTR, None)]
+    missing = _unmarked()
     assert not missing, f"handlers without an access decorator: {missing}"
     unexpected_public = [f"{cls.__name__}.{name}" for cls, name, handler in _own_handlers()
                          if getattr(handler.fn, ACCESS_ATTR, None) == "public"
                          and name not in PUBLIC]
     assert not unexpected_public, f"new public handlers need review: {unexpected_public}"
+
+
+def test_a_handler_taken_from_a_mixin_is_checked_on_the_class_that_has_it():
+    from types import SimpleNamespace
+
+    from clawweb.state.access import signed_in
+
+    class CredentialMixin:  # a shared form's handlers, defined outside the page's class
+        def save(self, form: dict): ...
+
+        @signed_in
+        def test(self): ...
+
+    page = type("PageState", (), {"event_handlers": {
+        "save": SimpleNamespace(fn=CredentialMixin.save),
+        "test": SimpleNamespace(fn=CredentialMixin.test)}})
+    assert _unmarked([page]) == ["PageState.save"]
 
 
 def _all_handler_ids():
@@ -274,7 +300,7 @@ def must_change(world, engine):
     """
     from sqlmodel import Session
 
-    from clawweb.services import auth_sessions, passwords
+    from clawweb.services.accounts import auth_sessions, passwords
 
     with Session(engine) as s:
         s.add(User(id=CAROL_ID, username="carol", role=Role.admin,

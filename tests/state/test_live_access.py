@@ -10,7 +10,6 @@ must-change) and the loop must clear what it put in state and stop within 2 s.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import inspect
 import time
 
@@ -21,7 +20,7 @@ from clawweb import streams
 from clawweb.models import (AuthSession, Project, ProjectMember, ProjectRole, Role, Task,
                             TaskStatus, User, utcnow)
 
-from tests.support.reflex_state import BackgroundProxy, new_state, run_handler
+from tests.support.reflex_state import BackgroundProxy, new_state, run_handler, visit
 
 LOSSES = ["session_revoked", "user_disabled", "membership_removed", "must_change_password"]
 BOUND_SECONDS = 2.0
@@ -30,7 +29,7 @@ BOUND_SECONDS = 2.0
 @pytest.fixture
 def world(engine, redis_url, fast_hashing):
     """alice (member, editor of P) with a running task in P; her session token."""
-    from clawweb.services import auth_sessions, passwords
+    from clawweb.services.accounts import auth_sessions, passwords
 
     with Session(engine) as s:
         user = User(username="alice", password_hash=passwords.hash_password("alice pw 12345"))
@@ -127,8 +126,7 @@ class Loop:
 
 
 def _with_path(state, path: str):
-    state.router = dataclasses.replace(state.router,
-                                       url=type(state.router.url)(f"http://127.0.0.1{path}"))
+    visit(state, path)
 
 
 @pytest.mark.asyncio
@@ -138,7 +136,7 @@ async def test_task_output_loop_stops_within_2s_of_losing_access(world, engine, 
     from clawweb.state import task_live
     from clawweb.state.task_live import TaskLiveState
 
-    monkeypatch.setattr(task_live, "_script", lambda gen, op, install=False: ("op", gen, op))
+    monkeypatch.setattr(task_live, "_script", lambda gen, op: ("op", gen, op))
     _, state = new_state(TaskLiveState, world["token"])
     stop = asyncio.Event()
     publisher = asyncio.create_task(_publish_output(world["task_id"], stop))
@@ -168,7 +166,7 @@ async def test_task_output_loop_stops_within_2s_of_losing_access(world, engine, 
 @pytest.mark.asyncio
 @pytest.mark.parametrize("loss", LOSSES)
 async def test_project_task_list_loop_stops_within_2s_of_losing_access(world, engine, loss):
-    from clawweb.state.tasks import TasksState
+    from clawweb.state.task_list import TasksState
 
     _, state = new_state(TasksState, world["token"])
     _with_path(state, f"/projects/{world['project_id']}")
@@ -196,7 +194,7 @@ async def test_project_task_list_loop_stops_within_2s_of_losing_access(world, en
 @pytest.mark.asyncio
 async def test_list_of_every_project_drops_a_lost_project_within_2s(world, engine):
     """/tasks: losing one project shrinks the list at once (other projects stay)."""
-    from clawweb.state.tasks import TasksState
+    from clawweb.state.task_list import TasksState
 
     with Session(engine) as s:
         other = Project(name="Q", slug="q")
@@ -229,7 +227,8 @@ async def test_list_of_every_project_drops_a_lost_project_within_2s(world, engin
 
 def test_lists_across_projects_honour_disabled(world, engine):
     """A disabled user's (even an admin's) cross-project lists are refused."""
-    from clawweb.services import approvals, tasks
+    from clawweb.services import approvals
+    from clawweb.services.tasks import service as tasks
     from clawweb.services.errors import ServiceError
 
     with Session(engine, expire_on_commit=False) as s:

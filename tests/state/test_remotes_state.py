@@ -5,7 +5,6 @@ change nothing and see nothing; Push from the task page reaches a real remote.""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 
 import pytest
@@ -13,7 +12,7 @@ from sqlmodel import Session, select
 
 from clawweb.models import (AuditEvent, Project, ProjectMember, ProjectRemote, ProjectRole,
                             Task, User)
-from tests.support.reflex_state import BackgroundProxy, new_state
+from tests.support.reflex_state import BackgroundProxy, new_state, visit
 
 rx = pytest.importorskip("reflex")
 
@@ -21,7 +20,7 @@ TOKEN = "ghp_stateTestSecretToken00000001"
 
 
 def _sign_in(s, name: str) -> str:
-    from clawweb.services import auth_sessions
+    from clawweb.services.accounts import auth_sessions
 
     _, token = auth_sessions.sign_in(session=s, username=name, password=f"{name} pw 123456",
                                      ip="", user_agent="")
@@ -31,7 +30,9 @@ def _sign_in(s, name: str) -> str:
 
 @pytest.fixture
 def world(engine, fake_redis, fast_hashing):
-    from clawweb.services import git, passwords, projects
+    from clawweb.services import git
+    from clawweb.services.accounts import passwords
+    from clawweb.services.projects import service as projects
 
     with Session(engine) as s:
         people = {n: User(username=n, password_hash=passwords.hash_password(f"{n} pw 123456"))
@@ -52,8 +53,7 @@ def world(engine, fake_redis, fast_hashing):
 
 def _state(cls, token: str, path: str):
     root, state = new_state(cls, token)
-    state.router = dataclasses.replace(state.router,
-                                       url=type(state.router.url)(f"http://127.0.0.1{path}"))
+    visit(state, path)
     return root, state
 
 
@@ -127,7 +127,8 @@ def test_viewers_and_strangers_change_and_see_nothing(world, engine, who, monkey
 @pytest.fixture
 def pushed_world(world, engine, tmp_path, monkeypatch):
     """The project's remote is a real smart-HTTP server; a finished task has a branch."""
-    from clawweb.services import git_workdir, projects
+    from worker import git_workdir
+    from clawweb.services.projects import service as projects
     from clawweb.services.remotes import store
     from tests.support.git_servers import GitHttpServer, allow_loopback_remotes, \
         make_bare_repo

@@ -23,7 +23,7 @@ def w(session, tmp_path, settings):
 
 
 def _token(w, user) -> str:
-    from clawweb.services import auth_sessions
+    from clawweb.services.accounts import auth_sessions
 
     token = secrets.token_urlsafe(32)
     w.session.add(AuthSession(user_id=user.id, token_hash=auth_sessions.hash_token(token),
@@ -103,7 +103,7 @@ def test_a_branch_that_moved_after_loading_is_not_merged(w):
 
 
 def test_a_conflict_lists_the_files_and_the_follow_up_is_offered(w, fake_redis):
-    from clawweb.services import credentials
+    from clawweb.services.agents import credentials
 
     task = w.task({"a.txt": "one\nTASK\nthree\n"})
     w.builder.commit("main", {"a.txt": "one\nMAIN\nthree\n"})

@@ -22,7 +22,7 @@ from tests.support.reflex_state import BackgroundProxy, new_state
 
 @pytest.fixture
 def world(engine, redis_url, fast_hashing):
-    from clawweb.services import auth_sessions, passwords
+    from clawweb.services.accounts import auth_sessions, passwords
 
     with Session(engine) as s:
         user = User(username="alice", password_hash=passwords.hash_password("alice pw 12345"))
@@ -62,12 +62,17 @@ async def _run(state, task_id: int, until, timeout: float = 10):
     async def drain():
         async for item in gen:
             yielded.append(item)
-            if until(state, yielded):
-                return
 
+    # The loop sets vars under the lock and yields only browser ops: watch both.
+    loop = asyncio.create_task(drain())
     try:
-        await asyncio.wait_for(drain(), timeout)
+        async with asyncio.timeout(timeout):
+            while not until(state, yielded):
+                assert not loop.done() or loop.exception() is None, loop.exception()
+                await asyncio.sleep(0.02)
     finally:
+        loop.cancel()
+        await asyncio.gather(loop, return_exceptions=True)
         await gen.aclose()
     return yielded
 
@@ -83,7 +88,7 @@ async def test_history_then_live_then_status_reaches_the_header(world, engine, m
     from clawweb.state import task_live
 
     token, task_id = world
-    monkeypatch.setattr(task_live, "_script", lambda gen, op, install=False: ("op", gen, op))
+    monkeypatch.setattr(task_live, "_script", lambda gen, op: ("op", gen, op))
     with Session(engine) as s:
         s.add_all([TaskEvent(task_id=task_id, seq=i, ts=0.0, type="output",
                              data={"stream": "stdout", "text": f"line-{i}\n"})

@@ -83,3 +83,44 @@ async def run_handler(handler, state, *args):
             last = item
         return last
     return result
+
+
+def visit(state, path: str) -> None:
+    """Put ``state`` on the page at ``path`` as a browser's navigation would.
+
+    Sets the URL and the page's route arguments (``/tasks/7`` on the route
+    ``/tasks/[task_id]`` gives ``task_id="7"``), which Reflex installs as vars
+    on the root state; the query string becomes page params too.
+    """
+    import dataclasses
+    from urllib.parse import parse_qsl, urlsplit
+
+    from reflex.istate.data import PageData
+
+    parts = urlsplit(path)
+    params = dict(parse_qsl(parts.query)) | route_args(parts.path)
+    url = type(state.router.url)(f"http://127.0.0.1{path}")
+    state.router = dataclasses.replace(state.router, url=url,
+                                       _page=PageData(path=parts.path, params=params))
+
+
+def route_args(path: str) -> dict[str, str]:
+    """The ``[arg]`` values of the first route of ``clawweb/routes.py`` that ``path`` matches."""
+    from clawweb import routes
+
+    wanted = [p for p in path.strip("/").split("/") if p]
+    for route in vars(routes).values():
+        if not isinstance(route, str) or not route.startswith("/") or "[" not in route:
+            continue
+        pattern = [p for p in route.strip("/").split("/") if p]
+        if len(pattern) != len(wanted):
+            continue
+        args = {}
+        for want, got in zip(pattern, wanted):
+            if want.startswith("[") and want.endswith("]"):
+                args[want[1:-1]] = got
+            elif want != got:
+                break
+        else:
+            return args
+    return {}

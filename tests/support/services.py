@@ -13,7 +13,6 @@ import subprocess
 import time
 from pathlib import Path
 
-import pytest
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -22,6 +21,9 @@ def need(condition: bool, what: str, how: str) -> None:
     """Skip (locally) or fail (CI) when a real service is missing."""
     if condition:
         return
+    # pytest only here: the benchmarks start these servers from a venv without it.
+    import pytest
+
     message = f"{what} is not available: {how}"
     if IN_CI:
         pytest.fail(f"CI requires it. {message}")

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from clawweb.models import AgentSettings, Project, ProjectMember, ProjectRole, Task, TaskStatus, User
-from clawweb.services import credentials
+from clawweb.services.agents import credentials
 from tests.fixtures.fake_anthropic import FakeAnthropic
 from tests.worker.egress_support import CountingServer, MapResolver
 from tests.worker.sandbox_support import docker_sandbox, make_workdir  # noqa: F401

@@ -8,7 +8,9 @@ import time
 import pytest
 
 from clawweb import redis_conn, streams
+from clawweb.i18n import stored
 from tests.fixtures.fake_anthropic import error, hang, malformed, text, tool_use
+from tests.support.said import said
 from tests.worker.claude_support import claude_env, docker_sandbox, task_containers  # noqa: F401
 
 
@@ -44,7 +46,8 @@ def test_interrupt_keeps_session_then_follow_up(claude_env):
     task = h.task("Work forever")
     _when_request(h, 1, lambda: redis_conn.get_redis().set(streams.task_interrupt_key(task.id), 1))
     result = h.run(task)
-    assert result.exit_code == 130 and "Interrupted" in result.failure_reason
+    assert result.exit_code == 130
+    assert "Interrupted" in said(result.failure_reason, "agents.interrupted")[0]
     assert task_containers(h, task.id) == []
     task = h.reload(task)
     assert task.agent_session_id
@@ -69,7 +72,8 @@ def test_budget_reached_stops_with_reason(claude_env):
     h.api.push(tool_use("Bash", {"command": "true", "description": "x"}, output_tokens=200_000),
                tool_use("Bash", {"command": "true", "description": "x"}), text("never"))
     result = h.run(h.task("spend"))
-    assert result.exit_code == 1 and "budget" in result.failure_reason
+    assert result.exit_code == 1
+    assert "budget" in said(result.failure_reason, "agents.budget_reached")[0]
     assert result.usage["cost_usd"] >= 0.01
     assert h.of("agent.stopped")
 
@@ -79,7 +83,8 @@ def test_max_turns_stops_with_reason(claude_env):
     h.settings(max_turns=1, allowed_tools=["Bash"])
     h.api.push(*[tool_use("Bash", {"command": "true", "description": "x"}) for _ in range(3)])
     result = h.run(h.task("loop"))
-    assert result.exit_code == 1 and "1 turns" in result.failure_reason
+    assert result.exit_code == 1
+    assert "1 turns" in said(result.failure_reason, "agents.max_turns_reached")[0]
 
 
 @pytest.mark.parametrize("reply,needle", [
@@ -95,5 +100,7 @@ def test_api_failures_fail_readably(claude_env, monkeypatch, reply, needle):
     task = h.task("fail please")
     result = h.run(task)
     assert result.exit_code != 0 and result.failure_reason
-    assert needle in result.failure_reason
+    key = stored.decode(result.failure_reason)["key"]
+    assert key in ("agents.api_error", "agents.cli_failed")
+    assert needle in said(result.failure_reason, key)[0]
     assert task_containers(h, task.id) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fixtures.fake_anthropic import text, tool_use
+from tests.support.said import said
 from tests.worker.claude_support import API_KEY, claude_env, docker_sandbox  # noqa: F401
 
 
@@ -136,10 +137,11 @@ def test_the_task_records_the_proxys_metered_cost_not_the_clis(claude_env, monke
 
 def test_no_credential_fails_at_once(claude_env):
     h = claude_env
-    from clawweb.services import credentials
+    from clawweb.services.agents import credentials
     credentials.delete_user_credential(session=h.session, user=h.user)
     result = h.run(h.task("anything"))
-    assert result.exit_code is None and "Account" in result.failure_reason
+    assert result.exit_code is None
+    assert "Account" in said(result.failure_reason, "credentials.missing")[0]
     assert h.api.requests == []
 
 

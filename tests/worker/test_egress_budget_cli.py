@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from clawweb.i18n import stored
 from tests.fixtures.fake_anthropic import text, tool_use
 from tests.worker.claude_support import claude_env, docker_sandbox  # noqa: F401
 
@@ -35,4 +36,5 @@ def test_spend_behind_the_clis_back_stops_at_the_budget(claude_env):
     assert stopped["budget_usd"] == 2.0 and stopped["spent_usd"] >= 3.0
     # The CLI's own next call was refused too, and it says why.
     assert len(h.api.main_requests) == 3
-    assert result.exit_code != 0 and "budget" in result.failure_reason.lower(), result
+    assert result.exit_code != 0, result
+    assert "budget" in stored.render(result.failure_reason, "en").lower(), result

@@ -10,9 +10,13 @@ from sqlmodel import Session, select
 
 from clawweb import streams
 from clawweb.models import Project, ProjectMember, ProjectRole, Task, TaskEvent, TaskStatus, User
-from clawweb.services import git, projects, task_queue, tasks
+from clawweb.services import git
+from clawweb.services.tasks import queue as task_queue, service as tasks
+from clawweb.services.projects import service as projects
 from worker import jobs, recovery
 from worker.sandbox import FakeRun, FakeSandbox
+
+from tests.support.said import said
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -81,18 +85,20 @@ def test_success_records_output_commit_and_cleans_up(session, world, sandbox, fa
     assert fake_redis.get(streams.task_lock_key(task.id)) is None
 
 
-@pytest.mark.parametrize("run, status, reason", [
-    (FakeRun(exit_code=3), TaskStatus.failed, "exited with code 3"),
-    (FakeRun(exit_code=137, oom_killed=True), TaskStatus.failed,
-     "out of memory (limit 1024 MB)"),
+@pytest.mark.parametrize("run, status, key, en, zh", [
+    (FakeRun(exit_code=3), TaskStatus.failed, "tasks.ended.exit_code",
+     "exited with code 3", "以退出码 3 结束"),
+    (FakeRun(exit_code=137, oom_killed=True), TaskStatus.failed, "tasks.ended.out_of_memory",
+     "out of memory (limit 1024 MB)", "内存不足（上限 1024 MB）"),
 ])
-def test_failures_are_said_in_words(session, world, sandbox, run, status, reason):
+def test_failures_are_said_in_words(session, world, sandbox, run, status, key, en, zh):
     alice, project = world
     sandbox.handler = lambda spec: run
     task = submit(session, alice, project)
     jobs.run_task(task.id)
     done = reload(session, task)
-    assert (done.status, done.failure_reason) == (status, reason)
+    assert done.status == status
+    assert said(done.failure_reason, key) == (en, zh)
 
 
 def test_cancel_stops_a_silent_command(session, world, sandbox):
@@ -108,7 +114,8 @@ def test_cancel_stops_a_silent_command(session, world, sandbox):
     assert not runner.is_alive()
     done = reload(session, task)
     assert (done.status, done.cancelled_by) == (TaskStatus.cancelled, alice.id)
-    assert done.failure_reason == "cancelled by alice"
+    assert said(done.failure_reason, "tasks.ended.cancelled_by") == (
+        "cancelled by alice", "已被 alice 取消")
     assert sandbox.handles[0].killed and sandbox.handles[0].removed
 
 
@@ -132,7 +139,8 @@ def test_timeout_kills_and_says_so(session, world, sandbox):
     task = submit(session, alice, project, timeout_seconds=1)
     assert jobs.run_task(task.id) == "timed_out"
     done = reload(session, task)
-    assert done.failure_reason == "timed out after 1 s"
+    assert said(done.failure_reason, "tasks.ended.timed_out") == (
+        "timed out after 1 s", "运行 1 秒后超时")
     assert sandbox.handles[0].killed
 
 
@@ -182,7 +190,8 @@ def test_the_timeout_counts_from_the_command_start_not_the_preparation(
     assert jobs.run_task(task.id) == "timed_out"
     assert started, "the command never started: the preparation used up its time"
     assert sandbox.handles[0].killed and sandbox.handles[0].removed
-    assert reload(session, task).failure_reason == "timed out after 1 s"
+    assert said(reload(session, task).failure_reason, "tasks.ended.timed_out")[0] == \
+        "timed out after 1 s"
 
 
 def test_stop_flag_counts_the_timeout_only_from_start_clock(fake_redis, clock):
@@ -341,7 +350,8 @@ def test_reaper_never_reruns_a_started_command(session, world, fake_redis):
     task = _running(session, submit(session, alice, project), "ghost", started=True)
     assert recovery.recover(session, fake_redis, task, reaper="me") == "failed"
     done = reload(session, task)
-    assert done.failure_reason == recovery.LOST_STARTED
+    assert said(done.failure_reason, "tasks.ended.lost_started")[0] == \
+        "the worker running this task stopped unexpectedly"
     # A second reaper (or a late finish of the lost attempt) changes nothing.
     assert recovery.recover(session, fake_redis, done, reaper="other") is None
     assert not task_queue.transition(session=session, task_id=task.id,
@@ -357,7 +367,8 @@ def test_reaper_gives_up_after_three_attempts(session, world, fake_redis):
     session.commit()
     task = _running(session, task, "ghost", started=False)
     assert recovery.recover(session, fake_redis, task, reaper="me") == "failed"
-    assert reload(session, task).failure_reason == recovery.LOST_GAVE_UP
+    assert said(reload(session, task).failure_reason, "tasks.ended.lost_gave_up")[0] == \
+        "the worker was lost before the command started, 3 times"
 
 
 def test_reaper_waits_for_a_missing_heartbeat_to_stay_missing(session, world, fake_redis,
@@ -437,7 +448,7 @@ class _StuckHandle:
 
 def test_host_git_never_runs_while_the_container_may_still_exist(session, world, sandbox,
                                                                  monkeypatch):
-    from clawweb.services import git_workdir
+    from worker import git_workdir
     alice, project = world
     stuck: list[_StuckHandle] = []
     real_start = sandbox.start
@@ -474,3 +485,14 @@ def test_host_git_never_runs_while_the_container_may_still_exist(session, world,
     assert stored.decode(done.failure_reason)["key"] == "workspace.sandbox_not_removed"
     assert any(n.get("key") == "workspace.sandbox_not_removed"
                for n in _system_notes(session, task))
+
+
+def test_the_sandbox_is_the_backend_the_setting_names(settings, monkeypatch):
+    from clawweb import settings as settings_mod
+    from worker.sandbox import DockerSandbox
+
+    box = jobs.make_sandbox("host-1")  # the default: Docker, named for its worker
+    assert isinstance(box, DockerSandbox) and box.worker_name == "host-1"
+    monkeypatch.setenv("CLAWWEB_SANDBOX_BACKEND", "fake")
+    settings_mod.get_settings.cache_clear()
+    assert isinstance(jobs.make_sandbox("host-1"), FakeSandbox)

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from clawweb import redis_conn, streams
 from clawweb.models import Project, Task
-from clawweb.services import task_output
+from clawweb.services.tasks import output as task_output
 from worker.output import OutputPipe, store_events
 
 TID = 1
@@ -210,3 +210,21 @@ async def test_merged_reader_bridges_a_db_hole_from_redis(engine, fake_redis, as
     streams.publish(fake_redis, TID, events)
     store_events(TID, events[:10] + events[20:])
     assert await _read_all(30) == list(range(1, 31))
+
+
+def test_agent_and_refusal_events_count_against_the_cap(engine, fake_redis, task_row):
+    # A hostile agent (or a loop of refused connects) writes events, not output
+    # bytes: without counting them the task's history grows past any cap.
+    pipe = OutputPipe(task_id=TID, redis=fake_redis, cap_bytes=2000, tail_bytes=100)
+    for i in range(200):
+        pipe.emit("agent.text", {"message_id": f"m{i}", "text": "x" * 100})
+        pipe.emit("egress.refused", {"host": "evil.example", "reason": "not_listed"})
+    pipe.emit("agent.result", {"subtype": "success", "is_error": False})
+    pipe.emit("status", {"status": "succeeded", "reason": "", "exit_code": 0})
+    pipe.close()
+    events = stored(engine)
+    bulky = [e for e in events if e.type in ("agent.text", "egress.refused")]
+    assert 10 <= len(bulky) < 40
+    # What tells the task's outcome is never dropped, and the drop is said.
+    assert [e.type for e in events[-3:]] == ["agent.result", "status", "truncated"]
+    assert events[-1].data["dropped_bytes"] > 20_000

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from clawweb.models import Project, Task
-from clawweb.services import git, projects
+from clawweb.services import git
+from clawweb.services.projects import service as projects
 from worker import workspace
 
 

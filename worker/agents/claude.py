@@ -36,9 +36,9 @@ from claude_agent_sdk.types import _configure_can_use_tool
 
 from clawweb import redis_conn, streams
 from clawweb.db import session_scope
-from clawweb.i18n import stored, t
+from clawweb.i18n import stored
 from clawweb.models import AgentSettings, Task
-from clawweb.services import agent_settings, credentials
+from clawweb.services.agents import credentials, settings as agent_settings
 from clawweb.services.crypto import SecretUnreadable
 from clawweb.settings import get_settings
 from worker import workspace
@@ -90,13 +90,14 @@ class ClaudeAgent(Agent):
             try:
                 cred = credentials.resolve_for_task(session=session, task=ctx.task)
             except SecretUnreadable:
-                return AgentResult(exit_code=None, failure_reason=t("credentials.unreadable"))
+                return AgentResult(exit_code=None,
+                                   failure_reason=stored.encode("credentials.unreadable"))
             conf = agent_settings.for_project(session=session, project_id=ctx.project.id)
             session.expunge_all()
             parent = session.get(Task, ctx.task.parent_id) if ctx.task.parent_id else None
             resume = parent.agent_session_id if parent else ""
         if cred is None:
-            return AgentResult(exit_code=None, failure_reason=t("credentials.missing"))
+            return AgentResult(exit_code=None, failure_reason=stored.encode("credentials.missing"))
         emit = _Emitter(ctx)
         sdir = workspace.claude_dir(ctx.workdir)
         claude_session.prepare_config_dir(sdir)
@@ -281,18 +282,18 @@ class _Run:
         if self.stopped:
             return "", 137
         if self.interrupted:
-            return t("agents.interrupted"), 130
+            return stored.encode("agents.interrupted"), 130
         if res is None:
             detail = str(error) if error else "no result"
             tail = self.emit.stderr_tail.decode(errors="replace").strip().splitlines()[-1:]
-            return t("agents.cli_failed", detail=" ".join([detail, *tail])[:500]), None
+            return stored.encode("agents.cli_failed", detail=" ".join([detail, *tail])[:500]), None
         if res.subtype == "error_max_turns":
-            return t("agents.max_turns_reached", turns=self.conf.max_turns), 1
+            return stored.encode("agents.max_turns_reached", turns=self.conf.max_turns), 1
         if res.subtype == "error_max_budget_usd":
-            return t("agents.budget_reached", budget=f"{self.conf.budget_usd:.2f}"), 1
+            return stored.encode("agents.budget_reached", budget=f"{self.conf.budget_usd:.2f}"), 1
         if res.is_error:
             detail = (res.result or ", ".join(res.errors or []) or res.subtype)[:500]
-            return t("agents.api_error", detail=detail), 1
+            return stored.encode("agents.api_error", detail=detail), 1
         return "", 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+from clawweb.i18n import stored
 from worker.agents.base import Agent, AgentContext, AgentResult
 from worker.sandbox.base import SandboxHandle, SandboxSpec
 
@@ -43,7 +44,7 @@ class ShellAgent(Agent):
         reader.join(DRAIN_SECONDS)
         reason = ""
         if info.oom_killed:
-            reason = f"out of memory (limit {ctx.limits.memory_mb} MB)"
+            reason = stored.encode("tasks.ended.out_of_memory", limit_mb=ctx.limits.memory_mb)
         return AgentResult(exit_code=info.exit_code, failure_reason=reason,
                            oom_killed=info.oom_killed)
 

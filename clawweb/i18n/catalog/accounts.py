@@ -9,8 +9,12 @@ MESSAGES = {
         "Wrong username or password.",
         "用户名或密码错误。",
     ),
-    "auth.locked": (
-        "Too many failed attempts. Try again in {minutes} minute(s).",
+    "auth.locked#one": (
+        "Too many failed attempts. Try again in {minutes} minute.",
+        "失败次数过多，请在 {minutes} 分钟后重试。",
+    ),
+    "auth.locked#other": (
+        "Too many failed attempts. Try again in {minutes} minutes.",
         "失败次数过多，请在 {minutes} 分钟后重试。",
     ),
     "auth.password_too_short": (

@@ -3,6 +3,12 @@ MESSAGES = {
     "nav.tasks": ("Tasks", "任务"),
     "nav.admin": ("Admin", "管理"),
     "nav.account": ("Account", "账户"),
+    "nav.theme": ("Light or dark theme", "浅色或深色主题"),
+    "nav.language": ("Language", "语言"),
+    "notfound.title": ("Page not found", "页面不存在"),
+    "notfound.hint": ("The address may be mistyped, or the page was removed.",
+                      "地址可能有误，或页面已被删除。"),
+    "notfound.back": ("Back to projects", "返回项目"),
     "shell.signed_out_elsewhere": (
         "You were signed out (session revoked or account disabled).",
         "你已被登出（会话被撤销或账户被停用）。",

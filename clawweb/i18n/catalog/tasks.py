@@ -9,8 +9,11 @@ MESSAGES = {
     "tasks.error.idempotency_key": (
         "This request could not be matched to a submission; reload the page and try again.",
         "无法识别此次提交，请刷新页面后重试。"),
-    "tasks.wait.project_limit": (
-        "Waiting: this project already runs {limit} task(s) at once.",
+    "tasks.wait.project_limit#one": (
+        "Waiting: this project already runs {limit} task at once.",
+        "等待中：该项目同时运行的任务已达 {limit} 个。"),
+    "tasks.wait.project_limit#other": (
+        "Waiting: this project already runs {limit} tasks at once.",
         "等待中：该项目同时运行的任务已达 {limit} 个。"),
     "tasks.wait.workers_busy": (
         "Waiting for a free worker.", "正在等待空闲的执行器。"),

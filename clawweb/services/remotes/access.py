@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from clawweb.models import Project, ProjectRole, User
-from clawweb.services import projects
+from clawweb.services.projects import service as projects
 from clawweb.services.errors import ServiceError
 from clawweb.services.review.access import require_ship
 

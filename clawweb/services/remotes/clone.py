@@ -18,7 +18,7 @@ from sqlmodel import Session
 from clawweb.models import Project, ProjectRemote, User
 from clawweb.services import audit, crypto, forges, git
 from clawweb.services.git import GitError, run_git
-from clawweb.services.projects import project_repo_path
+from clawweb.services.projects.service import project_repo_path
 from clawweb.services.remotes import keys, net, urls
 from clawweb.services.remotes.errors import RemoteError
 from clawweb.services.remotes.store import (DEFAULT_TOKEN_USER, audit_view, clean_token,

@@ -22,7 +22,8 @@ from clawweb.models import TERMINAL_STATUSES, Project, Task, TaskEvent, User
 from clawweb.services import audit, forges, git
 from clawweb.services.errors import InvalidInput, NotFound
 from clawweb.services.forges import ForgeError
-from clawweb.services.projects import project_repo_path, require_role
+from clawweb.services.access import require_role
+from clawweb.services.projects.service import project_repo_path
 from clawweb.services.remotes import store
 from clawweb.services.remotes.access import can_ship, require_ship
 from clawweb.services.remotes.push import push_ref

@@ -20,7 +20,7 @@ from sqlmodel import Session
 from clawweb.models import Project, User, utcnow
 from clawweb.services import audit, git
 from clawweb.services.errors import ServiceError
-from clawweb.services.projects import project_repo_path
+from clawweb.services.projects.service import project_repo_path
 from clawweb.services.remotes import net, store
 from clawweb.services.remotes.access import require_ship
 from clawweb.services.remotes.errors import RemoteError

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from clawweb.models import PROJECT_ROLE_RANK, Project, ProjectRole, User
-from clawweb.services import projects
+from clawweb.services import access
 from clawweb.services.errors import PermissionDenied
 
 SHIP_ROLES = ("owner", "editor")
@@ -29,8 +29,8 @@ def require_ship(*, session: Session, user: User | None, project_id: int) -> Pro
         NotFound: no such project, or the caller is no member (no leak).
         PermissionDenied: ``review.ship_forbidden`` for a member below the setting.
     """
-    role = projects.require_role(session=session, user=user, project_id=project_id,
-                                 at_least=ProjectRole.viewer)
+    role = access.require_role(session=session, user=user, project_id=project_id,
+                               at_least=ProjectRole.viewer)
     project = session.get(Project, project_id)
     if not may_ship(role, project):
         raise PermissionDenied("review.ship_forbidden")

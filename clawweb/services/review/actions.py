@@ -14,9 +14,11 @@ from sqlmodel import Session, select
 
 from clawweb.i18n import t
 from clawweb.models import Project, ProjectRole, Task, User, utcnow
-from clawweb.services import agent_tasks, audit, credentials, projects
+from clawweb.services import audit
+from clawweb.services.agents import credentials, tasks as agent_tasks
+from clawweb.services.projects import service as projects
 from clawweb.services.crypto import SecretUnreadable
-from clawweb.services import tasks as task_service
+from clawweb.services.tasks import service as task_service
 from clawweb.services.errors import InvalidInput, NotFound
 from clawweb.services.review import commit_message, gitobj, merge
 from clawweb.services.review.access import SHIP_ROLES, require_ship

@@ -15,8 +15,9 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from clawweb.models import TERMINAL_STATUSES, Project, ProjectRole, Task, TaskStatus, User
-from clawweb.services import git, projects
-from clawweb.services import tasks as task_service
+from clawweb.services import access, git
+from clawweb.services.projects import service as projects
+from clawweb.services.tasks import service as task_service
 from clawweb.services.errors import InvalidInput, NotFound
 from clawweb.services.git import GitError
 from clawweb.services.review import diff, gitobj, tree
@@ -67,8 +68,8 @@ def load_target(*, session: Session, user: User | None, task_id: int) -> Target:
         NotFound: no such task, or the caller may not see its project.
     """
     task = task_service.get_task(session=session, user=user, task_id=task_id)
-    role = projects.require_role(session=session, user=user, project_id=task.project_id,
-                                 at_least=ProjectRole.viewer)
+    role = access.require_role(session=session, user=user, project_id=task.project_id,
+                               at_least=ProjectRole.viewer)
     project = session.get(Project, task.project_id)
     repo = projects.project_repo_path(project)
     if not repo.is_dir():

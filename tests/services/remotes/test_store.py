@@ -19,7 +19,8 @@ TOKEN = "glpat-store-unit-secret-token-1"
 
 @pytest.fixture
 def world(session):
-    from clawweb.services import git, projects
+    from clawweb.services import git
+    from clawweb.services.projects import deletion, service as projects
 
     alice, bob, eve = (User(username=n, password_hash="!") for n in ("alice", "bob", "eve"))
     session.add_all([alice, bob, eve])
@@ -157,11 +158,11 @@ def test_before_task_sync_is_off_by_default_and_never_raises(world, session, mon
 
 
 def test_deleting_a_project_deletes_its_remote(world, session):
-    from clawweb.services import projects
+    from clawweb.services.projects import deletion, service as projects
 
     alice, _, _, project = world
     store.set_token(session=session, user=alice, project_id=project.id, token=TOKEN)
-    projects.delete_project(session=session, user=alice, project_id=project.id,
+    deletion.delete_project(session=session, user=alice, project_id=project.id,
                             confirm_name="P")
     assert session.get(ProjectRemote, project.id) is None
 

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from clawweb.models import AuditEvent, Task, TaskStatus
-from clawweb.services import credentials
+from clawweb.services.agents import credentials
 from clawweb.services.errors import InvalidInput, NotFound, PermissionDenied
 from clawweb.services.review import actions, gitobj, merge, service
 from tests.services.review.world import make_world

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from clawweb.models import ProjectMember, ProjectRole, Task, TaskStatus, User
-from clawweb.services import projects
+from clawweb.services.projects import service as projects
 from tests.services.review.builder import RepoBuilder
 
 

@@ -1,0 +1,204 @@
+"""The task page's stream reader: what its live loop reads, off the state lock.
+
+Plain functions and one small dataclass for the loop in
+:mod:`clawweb.state.task_live`; none of them touches Reflex state, so the loop
+can await them without holding the lock. Reads go through the services
+(``tasks.output.read_after``: history from the database, then Redis from the
+last seq), access is re-checked by the loop's
+:class:`~clawweb.state.live_access.Caller` every half second, and the header
+is refreshed here on status events and every few seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+
+from clawweb.db import session_scope
+from clawweb.i18n import DEFAULT_LANGUAGE
+from clawweb.live.approval_rows import pending_rows
+from clawweb.live.conversation import PAGE_ITEMS, Conversation
+from clawweb.services.agents import tasks as agent_tasks
+from clawweb.services.errors import ServiceError
+from clawweb.services.tasks import output as task_output, service as task_service
+from clawweb.services.tasks import views as task_views
+from clawweb.streams import Event
+
+log = logging.getLogger(__name__)
+
+READ_LIMIT = 500
+RECHECK_SECONDS = 4.0
+AGENT_EVENTS = ("agent.approval", "agent.approval_answer")
+
+
+@dataclass
+class LiveCursor:
+    """What one page's loop knows between two flushes; owned by that loop alone.
+
+    The terminal's own cursor is its :class:`~clawweb.live.term_window.TermWindow`.
+    """
+
+    detail: dict                      # the header read model (refreshed by ``recheck``)
+    conv: Conversation | None = None  # a Claude task's folded conversation
+    checked: float = 0.0              # when the header was last refreshed (monotonic)
+    fresh: bool = False               # the header changed since the last flush
+    flushed: float = 0.0              # when the browser last got an update (monotonic)
+    conv_version: int = -1            # the conversation version the browser has (-1: none)
+    conv_sent_at: float = 0.0         # when the item list was last sent (monotonic)
+    extra: dict | None = None         # approvals and thread fetched since the last flush
+
+    @classmethod
+    def start(cls, detail: dict, lang: str) -> "LiveCursor":
+        """A cursor for a page that has just shown ``detail``."""
+        conv = Conversation(lang=lang) if detail.get("kind") == "claude" else None
+        return cls(detail=detail, conv=conv, checked=time.monotonic())
+
+
+def may_see(task_id: int):
+    """The live-access check for one task: viewer or better on its project."""
+    def check(session, user) -> None:
+        task_service.get_task(session=session, user=user, task_id=task_id)
+    return check
+
+
+def load_detail(user, task_id: int) -> dict:
+    """The header read model, with the Claude totals; raises ServiceError without access."""
+    with session_scope() as s:
+        task = task_service.get_task(session=s, user=user, task_id=task_id)
+        detail = task_views.task_detail(s, task)
+        detail.update(model=task.model, turns=task.turns, input_tokens=task.input_tokens,
+                      output_tokens=task.output_tokens, cost_usd=task.cost_usd,
+                      has_session=bool(task.agent_session_id))
+        return detail
+
+
+async def first_detail(caller, task_id: int) -> dict | None:
+    """The header to start with, or None when the caller may not see the task.
+
+    Args:
+        caller: The loop's :class:`~clawweb.state.live_access.Caller`.
+        task_id: The task the page shows.
+    """
+    if not await caller.allowed():
+        return None
+    try:
+        return await asyncio.to_thread(load_detail, caller.user, task_id)
+    except Exception:  # noqa: BLE001 - no right, no task: show nothing
+        return None
+
+
+def earlier(task_id: int, before_seq: int) -> tuple[list, bool]:
+    """Up to ``READ_LIMIT`` stored events before ``before_seq``, and whether there are more.
+
+    The caller's access was checked by the loop within the last half second.
+    """
+    with session_scope() as s:
+        events = task_views.events_before(s, task_id, before_seq, max_events=READ_LIMIT)
+    return events, len(events) >= READ_LIMIT
+
+
+async def read(task_id: int, after: int, block_ms: int, detail: dict) -> list[Event]:
+    """The next events after ``after``; ``[]`` on a Redis/DB blip (the caller keeps its cursor)."""
+    if detail.get("finished") and block_ms:
+        # Finished and replayed: nothing new can come; idle cheaply for
+        # "Load earlier output" and the access re-check.
+        await asyncio.sleep(0.25)
+        block_ms = 0
+    try:
+        return await task_output.read_after(task_id, after, block_ms=block_ms,
+                                            limit=READ_LIMIT)
+    except Exception:  # noqa: BLE001 - Redis or DB blip: retry, the cursor is kept
+        log.warning("task %s: reading output failed; retrying", task_id, exc_info=True)
+        await asyncio.sleep(1)
+        return []
+
+
+async def recheck(user, task_id: int, cursor: LiveCursor, events: list[Event]) -> bool:
+    """Refresh the header on status changes and every few seconds.
+
+    ``user`` is the one the loop's access check resolved last (fresh from the
+    database); the check itself runs more often, in the loop.
+
+    Returns:
+        False once the user has lost access to the task (the loop stops).
+    """
+    now = time.monotonic()
+    if not any(e.type == "status" for e in events) and now - cursor.checked < RECHECK_SECONDS:
+        return True
+    cursor.checked = now
+    try:
+        cursor.detail = await asyncio.to_thread(load_detail, user, task_id)
+    except ServiceError:
+        return False
+    except Exception:  # noqa: BLE001 - a DB blip is not a revocation
+        log.warning("task %s: header refresh failed", task_id, exc_info=True)
+    cursor.fresh = True
+    return True
+
+
+# -- Claude tasks ---------------------------------------------------------------
+
+def wants_extra(cursor: LiveCursor, events: list[Event], caught_up: bool) -> bool:
+    """Whether the loop should refresh approvals/thread after this batch of events."""
+    return cursor.conv is not None and (
+        not caught_up or cursor.fresh or any(e.type in AGENT_EVENTS for e in events))
+
+
+def _thread_row(task, current: int) -> dict:
+    return {"id": task.id, "prompt": (task.command or "")[:2000], "status": task.status.value,
+            "current": task.id == current}
+
+
+def _claude_extra(user, task_id: int) -> dict:
+    """Pending approvals the user may answer, and the conversation thread around the task."""
+    with session_scope() as s:
+        chain = agent_tasks.thread(session=s, user=user, task_id=task_id)
+        rows = [_thread_row(t, task_id) for t in chain]
+    at = next((i for i, r in enumerate(rows) if r["current"]), len(rows))
+    return {"approvals": pending_rows(user, task_id), "before": rows[:at],
+            "after": rows[at + 1:]}
+
+
+async def fetch_extra(user, task_id: int) -> dict | None:
+    """Approvals and thread for the page, or None when the refresh failed.
+
+    Args:
+        user: The signed-in user the loop runs for.
+        task_id: The task shown on the page.
+    """
+    try:
+        return await asyncio.to_thread(_claude_extra, user, task_id)
+    except Exception:  # noqa: BLE001 - access loss is caught by the loop's re-check
+        log.warning("task %s: approvals/thread refresh failed", task_id, exc_info=True)
+        return None
+
+
+async def refold(task_id: int, limit: int, upto: int, *, batch: int,
+                 lang: str = DEFAULT_LANGUAGE) -> Conversation:
+    """A conversation with a larger window, folded again from the first event.
+
+    Args:
+        task_id: The task whose events are folded.
+        limit: How many items the new conversation keeps.
+        upto: The last seq the old conversation had seen (the new one stops there).
+        batch: Events read per round trip.
+        lang: The reader's language (for the worker's system notes).
+    """
+    conv = Conversation(limit=limit, lang=lang)
+    while conv.cursor < upto:
+        events = await task_output.read_after(task_id, conv.cursor, block_ms=0, limit=batch)
+        events = [e for e in events if e.seq <= upto]
+        if not events:
+            break
+        conv.add_all(events)
+    return conv
+
+
+async def page_earlier(task_id: int, cursor: LiveCursor, *, batch: int = READ_LIMIT) -> None:
+    """Replace the loop's conversation with one holding a page more items."""
+    old = cursor.conv
+    cursor.conv = await refold(task_id, old.limit + PAGE_ITEMS, old.cursor, batch=batch,
+                               lang=old.lang)
+    cursor.conv_version = -1  # the next flush resends the list

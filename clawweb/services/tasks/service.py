@@ -1,0 +1,266 @@
+"""Tasks: submit, cancel, re-run, read, and why a task is still waiting.
+
+The row is committed first and dispatched to RQ after (see ``task_queue``); a
+replayed idempotency key returns the task it made the first time.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import redis as redis_lib
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from clawweb import redis_conn, streams
+from clawweb.i18n import stored
+from clawweb.models import (
+    ACTIVE_STATUSES, TERMINAL_STATUSES, Priority, Project, ProjectMember, ProjectRole, Role,
+    Task, TaskStatus, User, utcnow,
+)
+from clawweb.services import access, audit
+from clawweb.services.tasks import queue as task_queue
+from clawweb.services.errors import InvalidInput, NotFound, PermissionDenied, Unavailable
+from clawweb.services.notify import hooks as notify
+
+log = logging.getLogger(__name__)
+
+KINDS = ("shell", "claude")
+MAX_COMMAND_BYTES = 100 * 1024
+MAX_TIMEOUT_SECONDS = 86400
+CANCEL_SIGNAL_TTL = 7 * 86400
+
+
+def _require(session: Session, user: User, project_id: int, role: ProjectRole):
+    return access.require_role(session=session, user=user, project_id=project_id,
+                               at_least=role)
+
+
+def _ping_redis():
+    redis = redis_conn.get_redis()
+    try:
+        redis.ping()
+    except redis_lib.RedisError as exc:
+        raise Unavailable("errors.redis_unavailable") from exc
+    return redis
+
+
+def _validate(command: str, priority: str, timeout_seconds: int, kind: str,
+              idempotency_key: str) -> None:
+    if not command or not command.strip():
+        raise InvalidInput("tasks.error.command_empty")
+    if len(command.encode("utf-8", "surrogatepass")) > MAX_COMMAND_BYTES:
+        raise InvalidInput("tasks.error.command_too_long", limit_kb=MAX_COMMAND_BYTES // 1024)
+    if priority not in Priority.__members__:
+        raise InvalidInput("tasks.error.priority")
+    if not isinstance(timeout_seconds, int) or not 1 <= timeout_seconds <= MAX_TIMEOUT_SECONDS:
+        raise InvalidInput("tasks.error.timeout", max=MAX_TIMEOUT_SECONDS)
+    if kind not in KINDS:
+        raise InvalidInput("tasks.error.kind")
+    if not idempotency_key or len(idempotency_key) > 64:
+        raise InvalidInput("tasks.error.idempotency_key")
+
+
+def _replayed(session: Session, user: User, key: str) -> Task | None:
+    task = session.exec(select(Task).where(Task.idempotency_key == key)).first()
+    if task is not None and task.created_by != user.id:
+        raise InvalidInput("tasks.error.idempotency_key")
+    return task
+
+
+def _title(command: str) -> str:
+    first = command.strip().splitlines()[0] if command.strip() else ""
+    return first[:80] + ("…" if len(first) > 80 else "")
+
+
+def submit_task(*, session: Session, user: User, project_id: int, command: str,
+                priority: str = "normal", timeout_seconds: int | None = None,
+                idempotency_key: str, kind: str = "shell", trigger: str = "ui",
+                parent_id: int | None = None, ip: str = "", branch: str | None = None) -> Task:
+    """Create a queued task (editor or better) and hand it to a worker when a slot is free.
+
+    ``branch`` None gives the task its own ``clawweb/task-<id>``; a follow-up
+    passes its parent's branch to continue it.
+
+    Returns:
+        The new task, or the one this ``idempotency_key`` already made.
+
+    Raises:
+        InvalidInput: bad command, priority, timeout, kind or key.
+        Unavailable: Redis is down; nothing was created.
+        NotFound / PermissionDenied: from the project access check.
+    """
+    _require(session, user, project_id, ProjectRole.editor)
+    project = session.get(Project, project_id)
+    if project is None:
+        raise NotFound()
+    if timeout_seconds is None:
+        timeout_seconds = project.task_timeout_seconds
+    _validate(command, priority, timeout_seconds, kind, idempotency_key)
+    if (existing := _replayed(session, user, idempotency_key)) is not None:
+        return existing
+    redis = _ping_redis()
+    task = Task(project_id=project_id, created_by=user.id, kind=kind, command=command,
+                title=_title(command), priority=Priority(priority), trigger=trigger,
+                parent_id=parent_id, idempotency_key=idempotency_key,
+                timeout_seconds=timeout_seconds, branch="")
+    session.add(task)
+    try:
+        session.flush()
+        task.branch = branch or f"clawweb/task-{task.id}"
+        audit.record(session=session, actor=user, action="task.submit", object_type="task",
+                     object_id=task.id, ip=ip,
+                     after={"project_id": project_id, "kind": kind, "priority": priority,
+                            "timeout_seconds": timeout_seconds, "trigger": trigger,
+                            "parent_id": parent_id, "branch": task.branch})
+        session.commit()
+    except IntegrityError:
+        # Two replays raced past the lookup; the first one's row is the answer.
+        session.rollback()
+        if (existing := _replayed(session, user, idempotency_key)) is not None:
+            return existing
+        raise
+    task_queue.announce_status(session=session, task=task, status=TaskStatus.queued, redis=redis)
+    _dispatch_quietly(session, project_id)
+    session.refresh(task)
+    return task
+
+
+def _dispatch_quietly(session: Session, project_id: int) -> None:
+    """Dispatch now if possible; if Redis dropped after the commit, the sweep will."""
+    try:
+        task_queue.dispatch_ready(session=session, project_id=project_id)
+    except Unavailable:
+        log.warning("project %s: dispatch deferred to the sweep (Redis down)", project_id)
+
+
+def get_task(*, session: Session, user: User, task_id: int) -> Task:
+    """One task the user may see (viewer or better)."""
+    task = session.get(Task, task_id)
+    if task is None:
+        raise NotFound()
+    _require(session, user, task.project_id, ProjectRole.viewer)
+    session.refresh(task)
+    return task
+
+
+def visible_project_ids(session: Session, user: User) -> list[int] | None:
+    """Projects the user can see; None means all (admins); none at all when disabled."""
+    if user.disabled:
+        return []
+    if user.role == Role.admin:
+        return None
+    return list(session.exec(select(ProjectMember.project_id)
+                             .where(ProjectMember.user_id == user.id)).all())
+
+
+def list_tasks(*, session: Session, user: User, project_id: int | None = None,
+               status: str | list[str] | None = None, limit: int = 50) -> list[Task]:
+    """Newest first. ``project_id`` None = every project the user can see.
+
+    Raises:
+        PermissionDenied: the user is disabled (also for the list of every project).
+    """
+    if user.disabled:
+        raise PermissionDenied("errors.sign_in_required")
+    q = select(Task).order_by(Task.id.desc()).limit(min(max(limit, 1), 500))
+    if project_id is not None:
+        _require(session, user, project_id, ProjectRole.viewer)
+        q = q.where(Task.project_id == project_id)
+    elif (ids := visible_project_ids(session, user)) is not None:
+        q = q.where(Task.project_id.in_(ids))
+    if status:
+        wanted = [status] if isinstance(status, str) else list(status)
+        q = q.where(Task.status.in_([TaskStatus(s) for s in wanted]))
+    session.expire_all()
+    return list(session.exec(q).all())
+
+
+def cancel_task(*, session: Session, user: User, task_id: int, ip: str = "") -> Task:
+    """Cancel (editor or better). Queued: at once. Running: the worker stops it within ~2 s."""
+    task = get_task(session=session, user=user, task_id=task_id)
+    _require(session, user, task.project_id, ProjectRole.editor)
+    if task.status in TERMINAL_STATUSES:
+        return task
+    reason = stored.encode("tasks.ended.cancelled_by", user=user.username)
+    if task_queue.transition(
+            session=session, task_id=task.id, from_statuses=[TaskStatus.queued],
+            to=TaskStatus.cancelled, commit=False,
+            values={"cancelled_by": user.id, "finished_at": utcnow(), "failure_reason": reason}):
+        audit.record(session=session, actor=user, action="task.cancel", object_type="task",
+                     object_id=task.id, ip=ip, before={"status": "queued"},
+                     after={"status": "cancelled"})
+        session.commit()
+        _announce_cancel(session, task, reason)
+        notify.task_ended(task.id)
+        return get_task(session=session, user=user, task_id=task_id)
+    session.rollback()
+    _request_stop(session, user, task, ip)
+    return get_task(session=session, user=user, task_id=task_id)
+
+
+def _announce_cancel(session: Session, task: Task, reason: str) -> None:
+    try:
+        task_queue.announce_status(session=session, task=task, status=TaskStatus.cancelled,
+                                   reason=reason)
+    except redis_lib.RedisError:
+        log.warning("task %s cancelled; announcement failed (Redis down)", task.id)
+    _dispatch_quietly(session, task.project_id)
+
+
+def _request_stop(session: Session, user: User, task: Task, ip: str) -> None:
+    session.refresh(task)
+    if task.status not in ACTIVE_STATUSES and task.status != TaskStatus.queued:
+        return
+    task.cancel_requested_by = user.id
+    audit.record(session=session, actor=user, action="task.cancel", object_type="task",
+                 object_id=task.id, ip=ip, before={"status": task.status.value},
+                 after={"cancel_requested": True})
+    session.add(task)
+    session.commit()
+    try:
+        redis_conn.get_redis().set(streams.task_cancel_key(task.id), str(user.id),
+                                   ex=CANCEL_SIGNAL_TTL)
+    except redis_lib.RedisError:
+        # The worker also polls cancel_requested_by in the database.
+        log.warning("task %s: cancel signal not sent to Redis; the DB flag stands", task.id)
+
+
+def rerun_task(*, session: Session, user: User, task_id: int, idempotency_key: str,
+               ip: str = "") -> Task:
+    """A new task with the same command and settings (editor or better)."""
+    old = get_task(session=session, user=user, task_id=task_id)
+    return submit_task(session=session, user=user, project_id=old.project_id,
+                       command=old.command, priority=old.priority.value,
+                       timeout_seconds=old.timeout_seconds, idempotency_key=idempotency_key,
+                       kind=old.kind, trigger="ui", ip=ip)
+
+
+def queue_info(*, session: Session, task: Task) -> dict:
+    """Why a queued task waits, for the UI (the caller has authorized ``task``).
+
+    Returns:
+        {"position": int | None (1 = next), "reason": message key, "params": {...}};
+        reason "" when the task is not waiting.
+    """
+    if task.status != TaskStatus.queued:
+        return {"position": None, "reason": "", "params": {}}
+    if task.dispatched_at is None:
+        project = session.get(Project, task.project_id)
+        ahead = session.exec(select(Task.id).where(
+            Task.project_id == task.project_id, Task.status == TaskStatus.queued,
+            Task.dispatched_at.is_(None)).order_by(*task_queue.waiting_order())).all()
+        position = ahead.index(task.id) + 1 if task.id in ahead else None
+        limit = max(1, project.max_concurrent_tasks) if project else 1
+        if task_queue.active_count(session, task.project_id) >= limit:
+            return {"position": position, "reason": "tasks.wait.project_limit",
+                    "params": {"limit": limit}}
+        return {"position": position, "reason": "tasks.wait.dispatching", "params": {}}
+    try:
+        q = task_queue.rq_queue(redis_conn.get_redis(), task.priority.value)
+        pos = q.get_job_position(task_queue.job_id(task))
+    except redis_lib.RedisError:
+        return {"position": None, "reason": "tasks.wait.queue_unavailable", "params": {}}
+    return {"position": pos + 1 if pos is not None else None,
+            "reason": "tasks.wait.workers_busy", "params": {}}
+

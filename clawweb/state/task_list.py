@@ -1,0 +1,237 @@
+"""Task lists (per project and across projects) with live statuses, and the submit form.
+
+Lists are small read models (``task_views.task_row``) reloaded through
+``tasks.list_tasks``, which checks the caller's project roles every time; a
+background event follows the task-changes stream and reloads the list when a
+task the page shows (or could show) changes, at most a few times a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import time
+
+import reflex as rx
+
+from clawweb import routes
+from clawweb.db import session_scope
+from clawweb.models import Project, ProjectRole, TaskStatus
+from clawweb.services import access
+from clawweb.services.agents import tasks as agent_tasks
+from clawweb.services.tasks import output as task_output, views as task_views
+from clawweb.services.tasks import service as task_service
+from clawweb.services.errors import InvalidInput, ServiceError
+from clawweb.state.access import signed_in, streaming
+from clawweb.state.base import AppState, new_key, route_id
+from clawweb.state.live_access import SIGNED_OUT, Caller
+
+log = logging.getLogger(__name__)
+
+STATUS_FILTERS = ["all", "active", *[s.value for s in TaskStatus]]
+PRIORITIES = ["high", "normal", "low"]
+SUBMIT_MODES = ["claude", "shell"]
+LIST_LIMIT = 100
+RELOAD_MIN_SECONDS = 0.3
+RECHECK_SECONDS = 5.0  # reload the rows at least this often, changes or not
+
+
+def _statuses(filter_value: str) -> list[str] | None:
+    if filter_value == "active":
+        return ["queued", "running", "awaiting_approval"]
+    return [filter_value] if filter_value in STATUS_FILTERS[2:] else None
+
+
+def _load_rows(user, project_id: int, status_filter: str) -> list[dict]:
+    with session_scope() as s:
+        found = task_service.list_tasks(session=s, user=user, project_id=project_id or None,
+                                        status=_statuses(status_filter), limit=LIST_LIMIT)
+        return task_views.task_rows(s, found)
+
+
+def _path(state: rx.State) -> str:
+    return (state.router.url.path or "").rstrip("/") or "/"
+
+
+def _list_scope(project_id: int, session, user):
+    """The live-access check of a task list: its project's role, or the visible projects."""
+    if project_id:
+        return access.require_role(session=session, user=user, project_id=project_id,
+                                   at_least=ProjectRole.viewer).value
+    return task_service.visible_project_ids(session, user)
+
+
+def _concerns(changes: list[dict], project_id: int, scope) -> bool:
+    """Whether any change is about a task this list shows (or could show)."""
+    if project_id:
+        return any(c["project_id"] == project_id for c in changes)
+    return any(scope is None or c["project_id"] in scope for c in changes)
+
+
+async def _next_changes(after: str) -> tuple[str, list[dict]]:
+    """The next task changes, waiting at most half a second (the access re-check's pace)."""
+    try:
+        return await task_output.task_changes(after, block_ms=500)
+    except Exception:  # noqa: BLE001 - keep trying while the page is open
+        await asyncio.sleep(1)
+        return after, []
+
+
+class TasksState(AppState):
+    rows: list[dict] = []
+    status_filter: str = "all"
+    list_project: int = 0  # 0: every project the user can see
+    list_loaded: bool = False
+    list_error: str = ""
+    form_key: str = ""
+    submit_error: str = ""
+    submit_mode: str = "shell"
+    needs_credential: bool = False  # the error is "no credential": link to the account page
+    default_timeout_minutes: int = 30
+    _list_gen: int = 0
+    _list_path: str = ""
+
+    # -- loading ------------------------------------------------------------
+    def _reload(self, user) -> None:
+        self.rows = _load_rows(user, self.list_project, self.status_filter)
+        self.list_loaded = True
+        self.list_error = ""
+
+    def _start_list(self, user, project_id: int):
+        self.list_project = project_id
+        self._list_gen += 1
+        self._list_path = _path(self)
+        self.list_loaded = False
+        self._reload(user)
+        return TasksState.follow_list
+
+    @rx.event
+    @signed_in
+    def load_tasks(self):
+        """/tasks: tasks of every project the user can see."""
+        return self._start_list(self.require_user(), 0)
+
+    @rx.event
+    @signed_in
+    def load_project_tasks(self):
+        """The project page's task panel: the form and this project's tasks."""
+        user = self.require_user()
+        project_id = route_id(self, "project_id")
+        if not project_id:
+            return None
+        self.rows, self.submit_error, self.form_key = [], "", new_key()
+        self.needs_credential = False
+        chained = self._start_list(user, project_id)  # raises if the user may not see it
+        with session_scope() as s:
+            project = s.get(Project, project_id)
+            if project is not None:
+                self.default_timeout_minutes = max(1, project.task_timeout_seconds // 60)
+        return chained
+
+    @rx.event
+    @signed_in
+    def set_status_filter(self, value: str):
+        self.status_filter = value if value in STATUS_FILTERS else "all"
+        self._reload(self.require_user())
+
+    # -- submitting -----------------------------------------------------------
+    @rx.event
+    @signed_in
+    def set_submit_mode(self, value: str | list[str]):
+        """The form's "Claude prompt | Shell command" switch."""
+        self.require_user()
+        if value in SUBMIT_MODES:
+            self.submit_mode = value
+            self.submit_error, self.needs_credential = "", False
+
+    def _submit(self, s, user, project_id: int, form: dict):
+        key = str(form.get("idempotency_key", ""))[:64]
+        priority = str(form.get("priority", "normal"))[:16]
+        if self.submit_mode == "claude":
+            return agent_tasks.submit_prompt(
+                session=s, user=user, project_id=project_id,
+                prompt=str(form.get("command", "")), priority=priority,
+                idempotency_key=key, ip=self.client_ip)
+        try:
+            minutes = int(str(form.get("timeout_minutes", "") or self.default_timeout_minutes))
+        except ValueError:
+            minutes = -1
+        return task_service.submit_task(
+            session=s, user=user, project_id=project_id, command=str(form.get("command", "")),
+            priority=priority, timeout_seconds=minutes * 60 if minutes > 0 else 0,
+            idempotency_key=key, ip=self.client_ip)
+
+    @rx.event
+    @signed_in
+    def submit_task(self, form: dict):
+        """Start the task; the key rendered with the form makes a double click one task."""
+        user = self.require_user()
+        project_id = self.list_project
+        try:
+            if not project_id:
+                raise InvalidInput("errors.not_found")
+            with session_scope() as s:
+                task_id = self._submit(s, user, project_id, form).id
+        except ServiceError as exc:
+            self.submit_error = self.tr(exc.key, **exc.params)
+            self.needs_credential = exc.key == "agent_tasks.no_credential"
+            return None
+        self.submit_error, self.needs_credential = "", False
+        self.form_key = new_key()
+        return [rx.set_value("task-command", ""),
+                rx.toast.success(self.tr("ui_tasks.submitted", id=task_id)),
+                rx.redirect(routes.task(task_id))]
+
+    # -- live list ------------------------------------------------------------
+    @rx.event(background=True)
+    @streaming
+    async def follow_list(self):
+        """Reload the list when a task it concerns changes; stop when the page changes.
+
+        The caller is re-checked every half second (session, user, and the
+        project role, or the set of visible projects for the list of all): a
+        lost project drops out of the list at once, a lost session ends it.
+        """
+        async with self:
+            gen, project_id = self._list_gen, self.list_project
+            caller = Caller.of(self, functools.partial(_list_scope, project_id))
+        if not await caller.allowed():
+            return await self._list_lost(gen, caller)
+        try:
+            after = await task_output.latest_change_id()
+        except Exception:  # noqa: BLE001 - Redis down: the list still shows, without live
+            log.warning("task list: Redis unavailable, no live updates")
+            return None
+        shown_scope, loaded_at = caller.scope, time.monotonic()
+        while True:
+            after, changes = await _next_changes(after)
+            async with self:
+                if self._list_gen != gen or _path(self) != self._list_path:
+                    return None
+                status_filter = self.status_filter
+            if not await caller.allowed():
+                return await self._list_lost(gen, caller)
+            if not _concerns(changes, project_id, caller.scope) \
+                    and caller.scope == shown_scope \
+                    and time.monotonic() - loaded_at < RECHECK_SECONDS:
+                continue
+            shown_scope = caller.scope
+            try:
+                rows = await asyncio.to_thread(_load_rows, caller.user, project_id, status_filter)
+            except ServiceError:
+                return await self._list_lost(gen, caller)
+            loaded_at = time.monotonic()
+            async with self:
+                if self._list_gen != gen:
+                    return None
+                self.rows = rows
+            await asyncio.sleep(RELOAD_MIN_SECONDS)
+
+    async def _list_lost(self, gen: int, caller: Caller):
+        """The caller lost the list: empty it; signed out, off to the sign-in page."""
+        async with self:
+            if self._list_gen != gen:
+                return None
+            self.rows = []
+            return self.deny_anonymous() if caller.lost == SIGNED_OUT else None
