@@ -1,8 +1,11 @@
 """HTTP routes and middleware mounted on the Reflex backend (``api_transformer``).
 
+The REST API (``clawweb/rest``, FastAPI) is one of them, mounted at ``/api/v1``.
+
 ``transformers()`` is what the app module passes to ``rx.App``: the routes
 first (Reflex mounts its own backend, and in prod the built frontend, under
-them), then the security-headers middleware around all of it.
+them), then the security-headers middleware around all of it, then the
+latency middleware that feeds ``/metrics``.
 """
 
 from __future__ import annotations
@@ -14,10 +17,11 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
-from clawweb.http import auth_routes, downloads, push
+from clawweb.http import auth_routes, downloads, monitoring, push, usage_csv
 from clawweb.http.security_headers import SecurityHeadersMiddleware
+from clawweb.rest.app import API_PREFIX, build_app
 
 
 async def health(_request: Request) -> JSONResponse:
@@ -47,7 +51,9 @@ async def health(_request: Request) -> JSONResponse:
 
 def router() -> Starlette:
     return Starlette(routes=[Route("/api/health", health), *auth_routes.routes(),
-                             *downloads.download_routes(), *push.routes()])
+                             *downloads.download_routes(), *push.routes(),
+                             *monitoring.routes(), *usage_csv.csv_routes(),
+                             Mount(API_PREFIX, app=build_app())])
 
 
 def built_frontend_dir() -> Path:
@@ -62,5 +68,8 @@ def built_frontend_dir() -> Path:
 
 def transformers() -> list:
     """The routes, then the headers middleware wrapping everything the backend serves."""
+    from clawweb.observe.metrics import LatencyMiddleware
+
     return [router(),
-            functools.partial(SecurityHeadersMiddleware, static_dir=built_frontend_dir)]
+            functools.partial(SecurityHeadersMiddleware, static_dir=built_frontend_dir),
+            LatencyMiddleware]

@@ -5,9 +5,12 @@ from __future__ import annotations
 import reflex as rx
 
 from clawweb import api, routes
-from clawweb.pages import account, admin, auth, notifications, projects, review, tasks
+from clawweb.observe import logs
+from clawweb.pages import (account, admin, admin_ops, auth, notifications, projects, review,
+                           tasks)
 from clawweb.state.account import AccountState
 from clawweb.state.admin import AdminState
+from clawweb.state.admin_ops import OpsState
 from clawweb.state.auth import InviteState, SetupState, SignInState
 from clawweb.state.base import AppState
 from clawweb.state.notify import NotifyState
@@ -28,6 +31,8 @@ HEAD = [
     # the CSP allows no inline script.
     rx.el.script(src="/clawweb-push.js", defer=True),
 ]
+
+logs.configure("web")
 
 app = rx.App(
     head_components=HEAD,
@@ -70,6 +75,12 @@ app.add_page(admin.users_page, route=routes.ADMIN_USERS, title="clawweb",
              on_load=[protected, AdminState.load_users])
 app.add_page(admin.audit_page, route=routes.ADMIN_AUDIT, title="clawweb",
              on_load=[protected, AdminState.load_audit])
+app.add_page(admin_ops.queues_page, route=routes.ADMIN_QUEUES, title="clawweb",
+             on_load=[protected, OpsState.load_queues])
+app.add_page(admin_ops.workers_page, route=routes.ADMIN_WORKERS, title="clawweb",
+             on_load=[protected, OpsState.load_workers])
+app.add_page(admin_ops.usage_page, route=routes.ADMIN_USAGE, title="clawweb",
+             on_load=[protected, OpsState.load_usage])
 
 app.add_page(account.account_page, route=routes.ACCOUNT, title="clawweb",
              on_load=[protected, AccountState.load_account])

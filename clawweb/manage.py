@@ -1,10 +1,12 @@
 """Operator commands used by scripts/up: ``python -m clawweb.manage <command>``.
 
 - ``migrate``: create or upgrade the database (Alembic).
-- ``check`` / ``doctor``: print warnings about weak settings (exposure without
-  HTTPS, test-only hashing, a readable key file, Redis without a password or
-  without AOF and noeviction, a reverse proxy in front while
-  CLAWWEB_TRUSTED_PROXY_HOPS is 0).
+- ``check``: print warnings about weak settings (exposure without HTTPS,
+  test-only hashing, a readable key file, Redis without a password or without
+  AOF and noeviction, a reverse proxy in front while CLAWWEB_TRUSTED_PROXY_HOPS
+  is 0); never fails (``scripts/up`` runs it).
+- ``doctor [--check-model]``: every check of ``clawweb.doctor``, each finding
+  with what to do; exits 1 when any is an error.
 - ``setup-code``: on a fresh install, print the one-time code the setup page asks for.
 - ``wait-ready``: wait until a worker beats and the web app answers.
 - ``makemigration MESSAGE``: developers: autogenerate a revision from models.py.
@@ -115,6 +117,22 @@ def check() -> int:
     return 0
 
 
+def doctor(check_model: bool = False) -> int:
+    """Print every finding of ``clawweb.doctor``; 1 when any is an error."""
+    from clawweb import doctor as doctor_mod
+
+    findings = doctor_mod.run(get_settings(), check_model_endpoint=check_model)
+    proxy = proxy_warning()
+    if proxy:
+        findings.append(doctor_mod.Finding(doctor_mod.WARNING, "proxy",
+                                           proxy.removeprefix("WARNING: ")))
+    for finding in findings:
+        print(finding.line())
+    if not findings:
+        print("doctor: no problems found")
+    return 1 if any(f.level == doctor_mod.ERROR for f in findings) else 0
+
+
 def print_setup_code() -> None:
     from clawweb.db import session_scope
     from clawweb.services.accounts import setup
@@ -180,7 +198,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m clawweb.manage")
     sub = parser.add_subparsers(dest="cmd", required=True)
     sub.add_parser("migrate")
-    sub.add_parser("check", aliases=["doctor"])
+    sub.add_parser("check")
+    doc = sub.add_parser("doctor")
+    doc.add_argument("--check-model", action="store_true",
+                     help="also try the configured model endpoint (one request)")
     sub.add_parser("setup-code")
     ready = sub.add_parser("wait-ready")
     ready.add_argument("--timeout", type=float, default=600, help="for the web app")
@@ -198,8 +219,10 @@ def main(argv: list[str] | None = None) -> int:
         return tasks_cli.submit(args) if args.cmd == "submit" else tasks_cli.show(args)
     if args.cmd == "migrate":
         migrate()
-    elif args.cmd in ("check", "doctor"):
+    elif args.cmd == "check":
         return check()
+    elif args.cmd == "doctor":
+        return doctor(args.check_model)
     elif args.cmd == "setup-code":
         print_setup_code()
     elif args.cmd == "wait-ready":

@@ -151,6 +151,8 @@ class AuditEvent(SQLModel, table=True):
     after: Optional[dict] = Field(default=None, sa_column=Column(JSON))
     ip: str = ""
     detail: str = ""
+    # The API token of the call that made the change (None: the UI, a worker).
+    api_token_id: Optional[int] = Field(default=None, index=True)
 
 
 class Task(SQLModel, table=True):
@@ -299,6 +301,30 @@ class ProjectRemote(SQLModel, table=True):
     # The default branch's commit on the remote as last seen (cloned, synced or pushed).
     default_pushed_sha: str = ""
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ApiToken(SQLModel, table=True):
+    """A personal API token. Only the SHA-256 of the token is stored; ``prefix``
+    (its first characters) lets a person tell their tokens apart.
+
+    ``scopes`` is a subset of ``services.api_tokens.SCOPES``. A token bound to
+    a project (``project_id``) reaches nothing else, and goes with the project.
+    """
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    name: str = Field(max_length=100)
+    token_hash: str = Field(index=True, unique=True, max_length=64)
+    prefix: str = Field(max_length=16)
+    scopes: list = Field(default_factory=list, sa_column=Column(JSON))
+    project_id: Optional[int] = Field(default=None, foreign_key="project.id",
+                                      ondelete="CASCADE", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: Optional[datetime] = None
+    last_used_at: Optional[datetime] = None
+    last_used_ip: str = ""
+    revoked_at: Optional[datetime] = None
+    revoked_by: Optional[int] = Field(default=None, foreign_key="user.id")
 
 
 # -- Notifications (clawweb/services/notify) -------------------------------------------

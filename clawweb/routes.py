@@ -20,6 +20,9 @@ TASK_REVIEW = "/tasks/[task_id]/review"
 PROJECT_FILES = "/projects/[project_id]/files"
 ADMIN_USERS = "/admin/users"
 ADMIN_AUDIT = "/admin/audit"
+ADMIN_QUEUES = "/admin/queues"
+ADMIN_WORKERS = "/admin/workers"
+ADMIN_USAGE = "/admin/usage"
 NOTIFICATIONS = "/notifications"
 NOTIFY_SETTINGS = "/notifications/settings"
 NOTIFY_CHANNELS = "/notifications/channels"
@@ -69,6 +72,8 @@ def invite(token: str) -> str:
 # -- review and ship (pages, and the HTTP download routes of clawweb/http/downloads.py) ---
 API_BLOB = "/api/projects/{project_id:int}/blob/{commit}"
 API_TASK_EXPORT = "/api/tasks/{task_id:int}/export/{kind}"
+# Usage as CSV (clawweb/http/usage_csv.py), admins only.
+API_ADMIN_USAGE_CSV = "/api/admin/usage.csv"
 
 
 def _query(**params: str) -> str:

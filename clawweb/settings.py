@@ -94,6 +94,10 @@ class Settings(BaseSettings):
     login_global_soft_failures: int = 100
     login_global_max_delay_seconds: float = 2.0
 
+    # REST API (clawweb/rest): requests per token per minute, counted in Redis;
+    # beyond it the API answers 429 with Retry-After.
+    api_rate_limit_per_minute: int = 240
+
     # Egress proxy limits (worker/egress/limits.py), enforced in the worker, per
     # request: bodies are streamed and cut off at their cap; model replies are
     # uncapped in size but not in time. A CONNECT tunnel counts as one request.
@@ -124,6 +128,14 @@ class Settings(BaseSettings):
     notify_expiring_seconds: int = 300
     notify_retention_days: int = 30
     notify_private_hosts: str = ""
+
+    # -- Monitoring (ops-o2) --------------------------------------------------------------
+    # Bearer token for /metrics. Empty: /metrics answers loopback clients only (never a
+    # request relayed by a proxy).
+    metrics_token: str = ""
+    # Log lines: "json" (one object a line, for collectors) or "console" (for people).
+    log_format: str = "json"
+    log_level: str = "INFO"
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -68,6 +68,16 @@ def worker_alive_key(worker_name: str) -> str:
     return f"{PREFIX}:worker:{worker_name}:alive"
 
 
+def worker_drain_key(worker_name: str) -> str:
+    """Set by an admin: the worker finishes its current task, then exits."""
+    return f"{PREFIX}:worker:{worker_name}:drain"
+
+
+def worker_image_key(worker_name: str) -> str:
+    """``ok`` or ``missing``: whether the worker's dockerd has the sandbox image (short TTL)."""
+    return f"{PREFIX}:worker:{worker_name}:image"
+
+
 def workers_known_key() -> str:
     """Sorted set: worker name -> last heartbeat (unix time), for this deployment."""
     return f"{PREFIX}:workers:known"
@@ -102,6 +112,11 @@ def login_fail_all_key() -> str:
 def forwarded_seen_key() -> str:
     """Set when a request carried X-Forwarded-For while no proxy hops are trusted."""
     return f"{PREFIX}:http:forwarded_seen"
+
+
+def api_rate_key(token_id: int, window: int) -> str:
+    """Requests of one API token in one rate-limit window (a counter with a TTL)."""
+    return f"{PREFIX}:api:rate:{token_id}:{window}"
 
 
 def session_revoked_channel() -> str:

@@ -2,7 +2,9 @@
 
 Reads the source: any string literal in ``clawweb/`` (outside routes.py and
 docstrings) that starts with one of the app's page prefixes is a hand-spelt URL.
-The forge clients' API paths (``services/forges/``) are other servers' URLs.
+The forge clients' API paths (``services/forges/``) are other servers' URLs; the
+REST API's paths (``rest/``, and the CLI that calls them, ``cli/``) are relative
+to ``/api/v1``, not pages (the page links they hand out come from routes.py).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PREFIXES = ("/tasks", "/projects", "/login", "/account", "/admin", "/notifications",
             "/invite", "/setup")
-EXEMPT = ("clawweb/routes.py", "clawweb/services/forges/")
+EXEMPT = ("clawweb/routes.py", "clawweb/services/forges/", "clawweb/rest/", "clawweb/cli/")
 
 
 def _docstrings(tree: ast.AST) -> set[int]:

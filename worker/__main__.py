@@ -30,9 +30,12 @@ from rq.serializers import JSONSerializer
 
 import worker
 from clawweb import redis_conn, streams
+from clawweb.observe import logs
 from clawweb.settings import get_settings
 from worker import jobs, notify_jobs
+from worker.drain import DrainWatch
 from worker.heartbeat import Heartbeat, beat, beat_redis
+from worker.image_report import ImageReport
 from worker.recovery import Reaper, exit_cleanup, startup_cleanup
 
 log = logging.getLogger("worker")
@@ -45,7 +48,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
                    help="start of the worker's name (default: the host name); "
                         "each start adds a random suffix")
     p.add_argument("--burst", action="store_true", help="exit when the queues are empty")
-    p.add_argument("--log-level", default=os.environ.get("CLAWWEB_LOG_LEVEL", "INFO"))
+    p.add_argument("--log-level", default=None, help="default: CLAWWEB_LOG_LEVEL or INFO")
     return p.parse_args(argv)
 
 
@@ -95,12 +98,13 @@ def _wait_for_redis(redis) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run one worker until it is stopped; returns the exit status."""
     args = _parse(argv)
-    logging.basicConfig(level=args.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure("worker", level=args.log_level)
     settings = get_settings()
     name = unique_name(args.name)
     worker.WORKER_NAME = name
-    log.info("worker %s (pid %d) starting", name, os.getpid())
+    logs.bind(worker=name)
+    # The URL is logged for the operator; its password is masked by the redactor.
+    log.info("worker %s (pid %d) starting; redis %s", name, os.getpid(), settings.redis_url)
     redis = redis_conn.get_redis()  # shared: RQ, jobs, reaper (the heartbeat has its own)
     _wait_for_redis(redis)
     startup_cleanup(redis, name, jobs.make_sandbox(name))
@@ -128,6 +132,10 @@ def _fleet_threads(settings, name: str, redis):
         except redis_lib.RedisError:
             pass  # the heartbeat thread keeps trying
         Heartbeat(beat_client, name, hb, ttl).start()
+        DrainWatch(beat_client, name, hb).start()
+        report = ImageReport(beat_client, name, settings.runner_image)
+        report.tick()  # now, so /api/ready need not wait an interval
+        report.start()
         Reaper(redis, name, lambda: jobs.make_sandbox(name),
                interval=hb, grace=2 * hb).start()
         notify_jobs.start(name)  # notifications must not wait for a free task slot

@@ -15,6 +15,7 @@ from sqlalchemy import update
 from sqlmodel import Session
 
 from clawweb import db, redis_conn, streams
+from clawweb.observe import logs
 from clawweb.i18n import stored
 from clawweb.models import ACTIVE_STATUSES, Project, Task, TaskEvent, TaskStatus, User, utcnow
 from clawweb.services.tasks import output as task_output, queue as task_queue
@@ -64,6 +65,7 @@ def run_task(task_id: int) -> str:
     settings = get_settings()
     redis = redis_conn.get_redis()
     name = worker_name()
+    logs.bind(task_id=task_id)
     lock = TaskLock(redis, task_id, owner=name, ttl=settings.worker_dead_after_seconds)
     with Session(db.get_engine(), expire_on_commit=False) as session:
         if not lock.acquire(wait=settings.worker_dead_after_seconds + 2):
@@ -74,6 +76,7 @@ def run_task(task_id: int) -> str:
             outcome = _run_locked(session, redis, task_id, name)
         finally:
             lock.release()
+            logs.unbind(["task_id", "project_id", "user_id"])
         task = session.get(Task, task_id)
         if task is not None:
             _dispatch_next(session, task.project_id)
@@ -99,6 +102,7 @@ def _run_locked(session: Session, redis, task_id: int, name: str) -> str:
                     "command_started": False}):
         return "not-queued"
     session.refresh(task)
+    logs.bind(task_id=task.id, project_id=task.project_id, user_id=task.created_by)
     project = session.get(Project, task.project_id)
     pipe = OutputPipe(task_id=task_id, redis=redis,
                       start_seq=task_output.last_seq(session, task_id, redis),

@@ -22,7 +22,10 @@ def when(iso: rx.Var, empty_key: str = "") -> rx.Component:
 
 def admin_tabs(active: str) -> rx.Component:
     return link_tabs([("admin.tab_users", routes.ADMIN_USERS),
-                      ("admin.tab_audit", routes.ADMIN_AUDIT)], active)
+                      ("admin.tab_audit", routes.ADMIN_AUDIT),
+                      ("admin.tab_queues", routes.ADMIN_QUEUES),
+                      ("admin.tab_workers", routes.ADMIN_WORKERS),
+                      ("admin.tab_usage", routes.ADMIN_USAGE)], active)
 
 
 # -- users ------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from clawweb import routes
 from clawweb.components.account import (account_tabs, device_card, must_change_callout,
                                         password_form, profile_form, revoke_dialog,
                                         sign_out_section)
+from clawweb.components.api_tokens import api_tokens_section
 from clawweb.components.credential import credential_card
 from clawweb.components.i18n import tr
 from clawweb.components.layout import empty_state, loading, page
@@ -25,7 +26,7 @@ def account_page() -> rx.Component:
                     rx.fragment(password_form(), sign_out_section()),
                     rx.fragment(profile_form(), commit_email_card(),
                                credential_card(AccountState, "ui_agents.credential_intro"),
-                               password_form(), sign_out_section())),
+                               api_tokens_section(), password_form(), sign_out_section())),
             spacing="4", width="100%", max_width="640px",
         ),
         title_key="account.title",

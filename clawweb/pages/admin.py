@@ -8,6 +8,7 @@ from clawweb import routes
 
 from clawweb.components.admin import (admin_tabs, audit_row, confirm_dialog, create_dialog,
                                       secret_dialog, user_card, user_table)
+from clawweb.components.api_tokens import admin_tokens_section
 from clawweb.components.i18n import tr
 from clawweb.components.layout import empty_state, loading, page
 from clawweb.state.admin import ANY, OBJECT_TYPES, AdminState
@@ -32,6 +33,7 @@ def users_page() -> rx.Component:
         admin_tabs(routes.ADMIN_USERS),
         rx.hstack(rx.spacer(), create_dialog(), width="100%", margin_bottom="var(--space-3)"),
         rx.cond(AdminState.users_loaded, _users(), loading()),
+        admin_tokens_section(),
         secret_dialog(),
         confirm_dialog(),
         title_key="admin.title",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any, Optional
 
 from sqlmodel import Session, select
@@ -16,6 +17,9 @@ SECRET_FIELDS = frozenset({
 REDACTED = "[redacted]"
 # Flags about secrets are not secrets.
 NOT_SECRET = frozenset({"must_change_password", "has_password", "token_expired"})
+# The API token behind the current request (set by clawweb/rest/deps.py): every
+# change a service audits during an API call names the token that made it.
+API_TOKEN: ContextVar[Optional[int]] = ContextVar("clawweb_api_token", default=None)
 
 
 def _is_secret(key: str) -> bool:
@@ -67,6 +71,7 @@ def record(
         after=redact(after),
         ip=ip,
         detail=detail,
+        api_token_id=API_TOKEN.get(),
     )
     session.add(event)
     return event

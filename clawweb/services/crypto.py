@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from clawweb.observe import logs
 from clawweb.services.errors import ServiceError
 from clawweb.settings import Settings, get_settings
 
@@ -99,9 +100,12 @@ def decrypt(ciphertext: str, *, aad: str = "", settings: Settings | None = None)
         if key.id != key_id:
             continue
         try:
-            return key.aead.decrypt(data[:_NONCE], data[_NONCE:], aad.encode() or None).decode()
+            plain = key.aead.decrypt(data[:_NONCE], data[_NONCE:], aad.encode() or None).decode()
         except (InvalidTag, UnicodeDecodeError) as exc:
             raise SecretUnreadable() from exc
+        # Whatever was worth encrypting is never written to a log line of this process.
+        logs.remember_secret(plain)
+        return plain
     raise SecretUnreadable()
 
 

@@ -24,6 +24,7 @@ from clawweb import routes
 from clawweb.db import session_scope
 from clawweb.http import session_cookie
 from clawweb.http.client import client_address
+from clawweb.observe import logs
 from clawweb.i18n import LANGUAGES, pick_language, t
 from clawweb.models import User
 from clawweb.services.accounts import auth_sessions
@@ -103,9 +104,11 @@ class AppState(rx.State):
             found = auth_sessions.resolve(session=s, token=token)
         if found is None:
             self._forget_user()
+            logs.unbind(["user_id"])
             return None
         user, _ = found
         self._remember_user(user)
+        logs.bind(user_id=user.id)  # this event's log lines name who caused them
         return user
 
     @server_only

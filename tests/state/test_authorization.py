@@ -24,7 +24,7 @@ import reflex  # noqa: F401 - a missing Reflex must fail these tests, never skip
 from sqlmodel import SQLModel, select
 
 from clawweb import routes
-from clawweb.models import (AuthSession, Project, ProjectMember, ProjectRole, Role, Task,
+from clawweb.models import (ApiToken, AuthSession, Project, ProjectMember, ProjectRole, Role, Task,
                             TaskEvent, User, utcnow)
 
 from tests.support.reflex_state import BackgroundProxy, new_state
@@ -178,6 +178,8 @@ def world(engine, fake_redis, fast_hashing):
                         data={"stream": "stdout", "text": "victim-secret-output\n"}))
         s.add(AuthSession(id=VICTIM_ID, user_id=VICTIM_ID, token_hash="0" * 64,
                           expires_at=utcnow() + timedelta(days=1)))
+        s.add(ApiToken(id=VICTIM_ID, user_id=VICTIM_ID, name="victim-secret-project laptop",
+                       token_hash="1" * 64, prefix="cwt_victim", scopes=["read"]))
         s.add(User(id=MALLORY_ID, username="mallory", role=Role.member,
                    password_hash=passwords.hash_password("mallory password 123")))
         s.commit()

@@ -44,7 +44,8 @@ def _check_credential(session: Session, user: User, project_id: int) -> None:
 
 
 def submit_prompt(*, session: Session, user: User, project_id: int, prompt: str,
-                  priority: str = "normal", idempotency_key: str, ip: str = "") -> Task:
+                  priority: str = "normal", idempotency_key: str, ip: str = "",
+                  trigger: str = "ui") -> Task:
     """Queue a new Claude Code task on the project (editor or better).
 
     Returns:
@@ -60,7 +61,8 @@ def submit_prompt(*, session: Session, user: User, project_id: int, prompt: str,
     _check_credential(session, user, project_id)
     return tasks.submit_task(session=session, user=user, project_id=project_id,
                              command=prompt, priority=priority,
-                             idempotency_key=idempotency_key, kind=KIND, ip=ip)
+                             idempotency_key=idempotency_key, kind=KIND, ip=ip,
+                             trigger=trigger)
 
 
 def _branch_busy(session: Session, task: Task) -> bool:
@@ -72,7 +74,7 @@ def _branch_busy(session: Session, task: Task) -> bool:
 
 
 def follow_up(*, session: Session, user: User, task_id: int, prompt: str,
-              idempotency_key: str, ip: str = "") -> Task:
+              idempotency_key: str, ip: str = "", trigger: str = "ui") -> Task:
     """Continue a finished Claude task: same branch, same conversation (editor or better).
 
     Returns:
@@ -96,7 +98,8 @@ def follow_up(*, session: Session, user: User, task_id: int, prompt: str,
     return tasks.submit_task(session=session, user=user, project_id=parent.project_id,
                              command=prompt, priority=parent.priority.value,
                              idempotency_key=idempotency_key, kind=KIND, ip=ip,
-                             parent_id=parent.id, branch=parent.branch or None)
+                             parent_id=parent.id, branch=parent.branch or None,
+                             trigger=trigger)
 
 
 def interrupt(*, session: Session, user: User, task_id: int, ip: str = "") -> None:

@@ -155,8 +155,10 @@ def visible_project_ids(session: Session, user: User) -> list[int] | None:
 
 
 def list_tasks(*, session: Session, user: User, project_id: int | None = None,
-               status: str | list[str] | None = None, limit: int = 50) -> list[Task]:
-    """Newest first. ``project_id`` None = every project the user can see.
+               status: str | list[str] | None = None, limit: int = 50,
+               before_id: int | None = None) -> list[Task]:
+    """Newest first. ``project_id`` None = every project the user can see;
+    ``before_id`` pages on (tasks older than that id).
 
     Raises:
         PermissionDenied: the user is disabled (also for the list of every project).
@@ -169,6 +171,8 @@ def list_tasks(*, session: Session, user: User, project_id: int | None = None,
         q = q.where(Task.project_id == project_id)
     elif (ids := visible_project_ids(session, user)) is not None:
         q = q.where(Task.project_id.in_(ids))
+    if before_id is not None:
+        q = q.where(Task.id < before_id)
     if status:
         wanted = [status] if isinstance(status, str) else list(status)
         q = q.where(Task.status.in_([TaskStatus(s) for s in wanted]))
@@ -227,13 +231,13 @@ def _request_stop(session: Session, user: User, task: Task, ip: str) -> None:
 
 
 def rerun_task(*, session: Session, user: User, task_id: int, idempotency_key: str,
-               ip: str = "") -> Task:
+               ip: str = "", trigger: str = "ui") -> Task:
     """A new task with the same command and settings (editor or better)."""
     old = get_task(session=session, user=user, task_id=task_id)
     return submit_task(session=session, user=user, project_id=old.project_id,
                        command=old.command, priority=old.priority.value,
                        timeout_seconds=old.timeout_seconds, idempotency_key=idempotency_key,
-                       kind=old.kind, trigger="ui", ip=ip)
+                       kind=old.kind, trigger=trigger, ip=ip)
 
 
 def queue_info(*, session: Session, task: Task) -> dict:

@@ -1,0 +1,1 @@
+"""Watching a running clawweb: metrics, readiness checks, structured logs."""
