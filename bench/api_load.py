@@ -151,8 +151,8 @@ def _fill() -> tuple[int, str | None]:
         task_id = s.exec(select(Task.id)).first()
         token = None
         if importlib.util.find_spec("clawweb.rest") and \
-                importlib.util.find_spec("clawweb.services.api_tokens"):
-            from clawweb.services import api_tokens
+                importlib.util.find_spec("clawweb.services.accounts.api_tokens"):
+            from clawweb.services.accounts import api_tokens
 
             _row, token = api_tokens.create_token(session=s, user=user, name="bench",
                                                   scopes=["read"])
