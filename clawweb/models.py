@@ -55,10 +55,13 @@ class TaskStatus(str, enum.Enum):
     failed = "failed"
     cancelled = "cancelled"
     timed_out = "timed_out"
+    # The user stopped the agent's turn: its own outcome, ready for a follow-up.
+    interrupted = "interrupted"
 
 
 TERMINAL_STATUSES = frozenset(
-    {TaskStatus.succeeded, TaskStatus.failed, TaskStatus.cancelled, TaskStatus.timed_out}
+    {TaskStatus.succeeded, TaskStatus.failed, TaskStatus.cancelled, TaskStatus.timed_out,
+     TaskStatus.interrupted}
 )
 ACTIVE_STATUSES = frozenset({TaskStatus.running, TaskStatus.awaiting_approval})
 
@@ -258,6 +261,8 @@ class AgentSettings(SQLModel, table=True):
     system_prompt: str = Field(default="", sa_column=Column(Text))
     approval_timeout_seconds: int = 1800
     egress_allow_hosts: list = Field(default_factory=list, sa_column=Column(JSON))
+    # In "ask" mode, let calls that only read run without a request (off: every call asks).
+    allow_read_only: bool = False
 
 
 class Approval(SQLModel, table=True):
@@ -270,7 +275,7 @@ class Approval(SQLModel, table=True):
     requested_by: Optional[int] = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
-    decision: str = ""  # "" pending | allow | deny | allow_always | expired
+    decision: str = ""  # "" pending | allow | deny | allow_always | expired | withdrawn
     message: str = ""
     decided_by: Optional[int] = Field(default=None, foreign_key="user.id")
     decided_at: Optional[datetime] = None

@@ -18,6 +18,7 @@ from clawweb import db, redis_conn, streams
 from clawweb.observe import logs
 from clawweb.i18n import stored
 from clawweb.models import ACTIVE_STATUSES, Project, Task, TaskEvent, TaskStatus, User, utcnow
+from clawweb.services import approvals
 from clawweb.services.tasks import output as task_output, queue as task_queue
 from clawweb.services.remotes import sync as remote_sync
 from clawweb.services.errors import Unavailable
@@ -35,6 +36,16 @@ log = logging.getLogger(__name__)
 # Which sandbox backend runs tasks (tests use "fake").
 USAGE_FIELDS = ("agent_session_id", "model", "turns", "input_tokens", "output_tokens",
                 "cost_usd")
+
+
+# Why a run's open approval requests were withdrawn, by how it ended.
+WITHDRAW_REASONS = {
+    TaskStatus.succeeded: "approvals.withdrawn.finished",
+    TaskStatus.failed: "approvals.withdrawn.failed",
+    TaskStatus.timed_out: "approvals.withdrawn.failed",
+    TaskStatus.cancelled: "approvals.withdrawn.cancelled",
+    TaskStatus.interrupted: "approvals.withdrawn.interrupted",
+}
 
 
 def make_sandbox(name: str) -> Sandbox:
@@ -254,6 +265,8 @@ def _decide(session: Session, task: Task, stop: StopFlag, result: AgentResult | 
                       code, values)
     if error:
         return Ending(TaskStatus.failed, error, code, values)
+    if result.interrupted:
+        return Ending(TaskStatus.interrupted, result.failure_reason, code, values)
     if result.failure_reason:
         return Ending(TaskStatus.failed, result.failure_reason, code, values)
     if code == 0:
@@ -281,14 +294,20 @@ def _record_ending(session: Session, task: Task, pipe: OutputPipe, ending: Endin
     won = task_queue.transition(session=session, task_id=task.id,
                                 from_statuses=list(ACTIVE_STATUSES), to=ending.status,
                                 attempt=task.attempt, values=values, commit=False)
+    withdrawn: list[int] = []
     if won:
         # With any output close() could not store (the database blinked): then it
         # lands with the ending, or neither does.
         session.add_all([TaskEvent(task_id=task.id, seq=e.seq, ts=e.ts, type=e.type,
                                    data=e.data) for e in [*pipe.take_unstored(), ev]])
+        # Open requests end with the run, in the same commit: a page that sees
+        # the ending never finds a request it could still answer.
+        withdrawn = approvals.withdraw_open(session=session, task_id=task.id,
+                                            reason=WITHDRAW_REASONS[ending.status], commit=False)
     session.commit()
     if won:
         pipe.publish_last(ev)
+        approvals.announce_withdrawn(session=session, task_id=task.id, ids=withdrawn)
     return won
 
 

@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 from clawweb import db, streams
 from clawweb.i18n import stored
 from clawweb.models import ACTIVE_STATUSES, Task, TaskStatus, utcnow
+from clawweb.services import approvals
 from clawweb.services.tasks import queue as task_queue
 from clawweb.services.errors import Unavailable
 from clawweb.services.notify import hooks as notify
@@ -139,17 +140,24 @@ def _recover_locked(session: Session, redis, task: Task) -> str | None:
         won = task_queue.transition(
             session=session, task_id=task.id, from_statuses=list(ACTIVE_STATUSES),
             to=TaskStatus.queued, attempt=task.attempt,
-            values={"dispatched_at": None, "worker_name": "", "started_at": None})
+            values={"dispatched_at": None, "worker_name": "", "started_at": None}, commit=False)
         status, reason = TaskStatus.queued, LOST_RETRIED
     else:
         reason = LOST_STARTED if task.command_started else LOST_GAVE_UP
         won = task_queue.transition(
             session=session, task_id=task.id, from_statuses=list(ACTIVE_STATUSES),
             to=TaskStatus.failed, attempt=task.attempt,
-            values={"failure_reason": reason, "finished_at": utcnow()})
+            values={"failure_reason": reason, "finished_at": utcnow()}, commit=False)
         status = TaskStatus.failed
     if not won:
+        session.rollback()
         return None
+    # Whatever the lost run asked, nobody can answer it now (a retry asks again);
+    # withdrawn in the commit that decides the task.
+    withdrawn = approvals.withdraw_open(session=session, task_id=task.id,
+                                        reason="approvals.withdrawn.lost", commit=False)
+    session.commit()
+    approvals.announce_withdrawn(session=session, task_id=task.id, ids=withdrawn)
     log.warning("task %s: worker %s lost; %s", task.id, task.worker_name, reason)
     session.refresh(task)
     task_queue.announce_status(session=session, task=task, status=status, reason=reason,

@@ -20,7 +20,7 @@ import httpx
 USER_AGENT = "clawweb-cli/1"
 # The server pings every 10 s; three missed pings mean the connection is dead.
 READ_TIMEOUT = 30.0
-_TERMINAL = {"succeeded", "failed", "cancelled", "timed_out"}
+_TERMINAL = {"succeeded", "failed", "cancelled", "timed_out", "interrupted"}
 
 
 class ApiError(Exception):

@@ -16,7 +16,7 @@ from clawweb.cli.render import Printer
 
 FAILED = 2
 _STATUSES = ("queued", "running", "awaiting_approval", "succeeded", "failed", "cancelled",
-             "timed_out")
+             "timed_out", "interrupted")
 
 
 def _follow_options(p: argparse.ArgumentParser, *, detach: bool = True) -> None:

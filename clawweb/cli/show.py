@@ -22,7 +22,7 @@ def _short(value) -> str:
 
 def _status(printer: Printer, task_id: int, data: dict) -> None:
     status = data.get("status", "")
-    if status in ("succeeded", "failed", "cancelled", "timed_out"):
+    if status in ("succeeded", "failed", "cancelled", "timed_out", "interrupted"):
         code = data.get("exit_code")
         extra = f" (exit {code})" if code is not None else ""
         reason = f": {data['reason']}" if data.get("reason") else ""

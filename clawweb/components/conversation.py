@@ -16,7 +16,7 @@ from clawweb.components.i18n import tr
 MONO = "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace"
 TOOL_STATUS = {"running": ("blue", "loader"), "done": ("green", "check"),
                "error": ("red", "circle-x"), "denied": ("orange", "ban"),
-               "waiting": ("amber", "hand")}
+               "waiting": ("amber", "hand"), "withdrawn": ("gray", "undo-2")}
 TODO_ICONS = {"completed": "square-check", "in_progress": "square-dot", "pending": "square"}
 # Notices with a look of their own (others get "info"): the egress proxy's refusals
 # and its budget stop, whose texts come folded in the reader's language.
@@ -110,6 +110,10 @@ def _tool(item) -> rx.Component:
                 rx.text(item["name"].to(str), weight="bold", size="2"),
                 _status_badge(item["status"].to(str)),
                 align="center", spacing="2", wrap="wrap", width="100%"),
+            # Why it ran without asking anyone (a rule, the read-only allowance).
+            rx.cond(item["why"].to(str) != "", rx.text(
+                item["why"].to(str), size="1", color_scheme="gray", overflow_wrap="anywhere",
+                data_testid="tool-why")),
             rx.cond(item["summary"].to(str) != "", rx.code(
                 item["summary"].to(str), variant="ghost", size="2", white_space="pre-wrap",
                 overflow_wrap="anywhere", word_break="break-word", display="block",
@@ -139,7 +143,7 @@ def _notice(item) -> rx.Component:
         name,
         ("stopped", tr("ui_conv.notice.stopped", text=text)),
         *[(f"approval.{d}", tr(f"ui_conv.notice.approval.{d}"))
-          for d in ("allow", "allow_always", "deny", "expired")],
+          for d in ("allow", "allow_always", "deny", "expired", "withdrawn")],
         text)
     icon = rx.match(name, *[(n, rx.icon(i, size=14, flex_shrink="0"))
                             for n, i in NOTICE_ICONS.items()],
@@ -164,16 +168,22 @@ def _notice(item) -> rx.Component:
 
 
 def _result(item) -> rx.Component:
+    error = item["is_error"].to(bool)
+    # An interrupted turn is neither a success nor a failure: neutral, with what next.
+    interrupted = item["name"].to(str) == "interrupted"
     return rx.callout.root(
-        rx.callout.icon(rx.icon(rx.cond(item["is_error"].to(bool), "circle-x", "flag"))),
+        rx.callout.icon(rx.icon(rx.cond(error, "circle-x",
+                                        rx.cond(interrupted, "circle-pause", "flag")))),
         rx.vstack(
-            rx.hstack(rx.text(rx.cond(item["is_error"].to(bool), tr("ui_conv.final_error"),
-                                      tr("ui_conv.final")), weight="bold"),
+            rx.hstack(rx.text(rx.cond(error, tr("ui_conv.final_error"),
+                                      rx.cond(interrupted, tr("ui_conv.final_interrupted"),
+                                              tr("ui_conv.final"))), weight="bold"),
                       rx.text(item["summary"].to(str), color_scheme="gray", size="1"),
                       spacing="2", align="center"),
             rx.cond(item["text"].to(str) != "", markdown_block(item["text"].to(str))),
             spacing="1", width="100%", min_width="0"),
-        color_scheme=rx.cond(item["is_error"].to(bool), "red", "green"),
+        color_scheme=rx.cond(error, "red", rx.cond(interrupted, "gray", "green")),
+        data_outcome=rx.cond(error, "error", rx.cond(interrupted, "interrupted", "ok")),
         width="100%", data_testid="conv-result")
 
 

@@ -15,6 +15,8 @@ from clawweb.state.base import AppState
 from clawweb.state.notify_bell import NotifyBellState
 
 HEARTBEAT_MS = 3000
+# A request withdrawn when its task ended must leave every tab within 2 s.
+APPROVALS_POLL_MS = 1000
 BELL_WATCHDOG_MS = 10000
 
 NAV = [
@@ -165,8 +167,10 @@ def page(*children: rx.Component, title_key: str = "") -> rx.Component:
         ),
         bottom_bar(),
         moment(interval=HEARTBEAT_MS, on_change=AppState.heartbeat, display="none"),
-        # Pending approvals ride the same 3 s tick: one small query per tab.
-        moment(interval=HEARTBEAT_MS, on_change=ApprovalsState.poll_pending, display="none"),
+        # Pending approvals: one small query per tab a second, so a request that
+        # ended with its task leaves the banner everywhere within 2 s.
+        moment(interval=APPROVALS_POLL_MS, on_change=ApprovalsState.poll_pending,
+               display="none"),
         # Restarts the bell's live count if its loop stopped while the socket was away.
         moment(interval=BELL_WATCHDOG_MS, on_change=NotifyBellState.ensure_watch, display="none"),
         width="100%", min_height="100vh", overflow_x="hidden",

@@ -48,6 +48,21 @@ def _mode_select() -> rx.Component:
         "permission_mode", "ui_agents.bypass_note")
 
 
+def _read_only_switch() -> rx.Component:
+    return rx.vstack(
+        rx.el.label(
+            rx.hstack(
+                rx.checkbox(name="allow_read_only", id="agent-allow_read_only",
+                            default_checked=S.agent["allow_read_only"] == "on",
+                            data_testid="agent-allow_read_only"),
+                rx.text(tr("ui_agents.allow_read_only"), size="2"),
+                spacing="2", align="center"),
+            html_for="agent-allow_read_only"),
+        rx.text(tr("ui_agents.allow_read_only_hint"), size="1", color_scheme="gray",
+                style=WRAP),
+        spacing="1", width="100%")
+
+
 def settings_form() -> rx.Component:
     return rx.form(
         rx.vstack(
@@ -58,6 +73,7 @@ def settings_form() -> rx.Component:
             _input("model", "ui_agents.model", "ui_agents.model_hint", auto_capitalize="none",
                    auto_complete="off", spell_check=False, max_length=100),
             _mode_select(),
+            _read_only_switch(),
             _lines("allowed_tools", "ui_agents.allowed_tools", "ui_agents.rules_hint", "4"),
             _lines("denied_tools", "ui_agents.denied_tools", "ui_agents.rules_hint"),
             rx.flex(

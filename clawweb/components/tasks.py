@@ -13,11 +13,12 @@ from clawweb.state.task_list import STATUS_FILTERS, TasksState
 STATUS_COLOURS = {
     "queued": "gray", "running": "blue", "awaiting_approval": "amber",
     "succeeded": "green", "failed": "red", "cancelled": "orange", "timed_out": "crimson",
+    "interrupted": "gray",  # neutral: the user stopped the turn, a follow-up continues it
 }
 STATUS_ICONS = {
     "queued": "clock", "running": "loader", "awaiting_approval": "hand",
     "succeeded": "circle-check", "failed": "circle-x", "cancelled": "ban",
-    "timed_out": "timer-off",
+    "timed_out": "timer-off", "interrupted": "circle-pause",
 }
 
 

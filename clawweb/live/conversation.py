@@ -28,6 +28,7 @@ from typing import Any, Iterable
 
 from clawweb.i18n import DEFAULT_LANGUAGE, stored
 from clawweb.live import egress_notices
+from clawweb.models import TERMINAL_STATUSES
 from clawweb.services.agents.tool_summary import SUMMARY_CAP, cap, summary_of
 
 MAX_ITEMS = 100
@@ -92,7 +93,7 @@ def _item(kind: str, seq: int, **fields: Any) -> dict[str, Any]:
     base = {"key": f"{kind}-{seq}", "kind": kind, "seq": seq, "text": "", "streaming": False,
             "name": "", "summary": "", "status": "", "input": "", "result": "",
             "truncated": False, "diff": [], "todos": [], "is_error": False, "tool_id": "",
-            "approval_id": 0}
+            "approval_id": 0, "why": ""}
     base.update(fields)
     return base
 
@@ -116,6 +117,7 @@ class Conversation:
         self.version = 0  # bumped on every change, so the loop knows when to flush
         self._tools: dict[str, dict[str, Any]] = {}
         self._streams: dict[Any, dict[str, Any]] = {}
+        self._whys: dict[str, str] = {}  # why a call ran unasked, before its card arrived
 
     @property
     def has_earlier(self) -> bool:
@@ -185,6 +187,18 @@ class Conversation:
             else []))
         if tool_id:
             self._tools[tool_id] = item
+            item["why"] = self._whys.pop(tool_id, "")
+
+    def _tool_why(self, seq: int, data: dict) -> bool:
+        tool_id = str(data.get("tool_use_id", ""))
+        why = cap(stored.render(data.get("why") or "", self.lang), SUMMARY_CAP)[0]
+        item = self._tools.get(tool_id)
+        if item is None:
+            if tool_id and len(self._whys) < 100:
+                self._whys[tool_id] = why
+            return False
+        item["why"] = why
+        return True
 
     def _todo(self, seq: int, data: dict) -> bool:
         item = self._tools.get(str(data.get("id", "")))
@@ -200,7 +214,7 @@ class Conversation:
         text, cut = cap(data.get("content", ""), RESULT_CAP)
         item["result"], item["truncated"] = text, cut or bool(data.get("truncated"))
         item["is_error"] = bool(data.get("is_error"))
-        if item["status"] != "denied":
+        if item["status"] not in ("denied", "withdrawn"):
             item["status"] = "error" if item["is_error"] else "done"
         return True
 
@@ -208,6 +222,7 @@ class Conversation:
         item = self._tools.get(str(data.get("tool_use_id", "")))
         if item is not None:
             item["status"] = "waiting"
+            item["why"] = ""  # it was asked after all
             item["approval_id"] = int(data.get("approval_id") or 0)
             return True
         return False
@@ -217,7 +232,8 @@ class Conversation:
         approval_id = int(data.get("approval_id") or 0)
         for item in self._tools.values():
             if item.get("approval_id") == approval_id and item["status"] == "waiting":
-                item["status"] = "running" if decision.startswith("allow") else "denied"
+                item["status"] = ("running" if decision.startswith("allow")
+                                  else "withdrawn" if decision == "withdrawn" else "denied")
         self._append(_item("notice", seq, name=f"approval.{decision or 'deny'}",
                            text=cap(data.get("message", ""), SUMMARY_CAP)[0]))
 
@@ -240,6 +256,22 @@ class Conversation:
                            is_error=bool(data.get("is_error")),
                            name=str(data.get("subtype", "")),
                            summary=_duration(data.get("duration_ms"))))
+
+    def _status(self, seq: int, data: dict) -> bool:
+        status = str(data.get("status", ""))
+        if status not in _ENDED:
+            return False
+        # The run is over: a request still waiting was withdrawn with it.
+        for item in self._tools.values():
+            if item["status"] == "waiting":
+                item["status"] = "withdrawn"
+        if status == "interrupted":
+            # The CLI reports an interrupted turn as an error; it is its own outcome.
+            for item in reversed(self.items):
+                if item["kind"] == "result":
+                    item.update(is_error=False, name="interrupted")
+                    break
+        return True
 
     def _stopped(self, seq: int, data: dict) -> None:
         self._append(_item("notice", seq, name="stopped",
@@ -275,6 +307,7 @@ _HANDLERS = {
     "agent.todo": Conversation._todo,
     "agent.tool_result": Conversation._tool_result,
     "agent.approval": Conversation._approval,
+    "agent.tool_why": Conversation._tool_why,
     "agent.approval_answer": Conversation._approval_answer,
     "agent.usage": Conversation._usage,
     "agent.init": Conversation._init,
@@ -283,4 +316,6 @@ _HANDLERS = {
     "egress.refused": Conversation._egress,
     "agent.budget_stopped": Conversation._budget_stopped,
     "system": Conversation._system,
+    "status": Conversation._status,
 }
+_ENDED = frozenset(s.value for s in TERMINAL_STATUSES)

@@ -20,6 +20,7 @@ from clawweb.db import session_scope
 from clawweb.i18n import DEFAULT_LANGUAGE
 from clawweb.live.approval_rows import pending_rows
 from clawweb.live.conversation import PAGE_ITEMS, Conversation
+from clawweb.services import turn_usage
 from clawweb.services.agents import tasks as agent_tasks
 from clawweb.services.errors import ServiceError
 from clawweb.services.tasks import output as task_output, service as task_service
@@ -67,7 +68,7 @@ def load_detail(user, task_id: int) -> dict:
     """The header read model, with the Claude totals; raises ServiceError without access."""
     with session_scope() as s:
         task = task_service.get_task(session=s, user=user, task_id=task_id)
-        detail = task_views.task_detail(s, task)
+        detail = task_views.task_detail(s, task, user=user)
         detail.update(model=task.model, turns=task.turns, input_tokens=task.input_tokens,
                       output_tokens=task.output_tokens, cost_usd=task.cost_usd,
                       has_session=bool(task.agent_session_id))
@@ -148,7 +149,7 @@ def wants_extra(cursor: LiveCursor, events: list[Event], caught_up: bool) -> boo
 
 def _thread_row(task, current: int) -> dict:
     return {"id": task.id, "prompt": (task.command or "")[:2000], "status": task.status.value,
-            "current": task.id == current}
+            "current": task.id == current, **turn_usage.of_row(task)}
 
 
 def _claude_extra(user, task_id: int) -> dict:
@@ -158,7 +159,7 @@ def _claude_extra(user, task_id: int) -> dict:
         rows = [_thread_row(t, task_id) for t in chain]
     at = next((i for i, r in enumerate(rows) if r["current"]), len(rows))
     return {"approvals": pending_rows(user, task_id), "before": rows[:at],
-            "after": rows[at + 1:]}
+            "after": rows[at + 1:], "usage": rows}
 
 
 async def fetch_extra(user, task_id: int) -> dict | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 from clawweb.live.conversation import Conversation
+from clawweb.services import turn_usage
 
 
 def elapsed(detail: dict) -> str:
@@ -22,26 +23,34 @@ def elapsed(detail: dict) -> str:
         else f"{secs // 60}:{secs % 60:02d}"
 
 
-def conv_stats(stats: dict, detail: dict) -> dict:
-    """Model, turns, tokens and cost: live totals from the events, else the task row's."""
-    def pick(key):
-        return stats.get(key) or detail.get(key) or 0
-    return {"conv_model": str(stats.get("model") or detail.get("model") or ""),
-            "conv_turns": int(pick("turns")),
-            "conv_tokens": f"{int(pick('input_tokens')):,} / {int(pick('output_tokens')):,}",
-            "conv_cost": f"${float(pick('cost_usd')):.4f}"}
+def conv_stats(stats: dict, detail: dict, chain: list[dict] | None = None) -> dict:
+    """Model and turns, then tokens and cost of this turn and (with follow-ups) the conversation.
+
+    A finished turn shows its row (the metered cost), never the CLI's own
+    report, which counts the whole resumed session (see ``turn_usage``).
+    ``chain`` is the thread's rows with their usage (``feed.fetch_extra``).
+    """
+    this = turn_usage.turn(live=stats, row=detail, finished=bool(detail.get("finished")))
+    out = {"conv_model": str(stats.get("model") or detail.get("model") or ""),
+           "conv_turns": int(stats.get("turns") or detail.get("turns") or 0),
+           "conv_total_tokens": "", "conv_total_cost": ""}
+    out["conv_tokens"], out["conv_cost"] = turn_usage.labels(this)
+    if chain and len(chain) > 1:
+        total = turn_usage.conversation(turns=chain, current_id=detail.get("id"), this_turn=this)
+        out["conv_total_tokens"], out["conv_total_cost"] = turn_usage.labels(total)
+    return out
 
 
-def conv_view(conv: Conversation, detail: dict) -> dict:
+def conv_view(conv: Conversation, detail: dict, chain: list[dict] | None = None) -> dict:
     """The conversation's items, paging flag, approval wait and totals."""
     return {"conv_items": [dict(i) for i in conv.items],
             "conv_has_earlier": conv.has_earlier,
             "waiting_approval": any(i["status"] == "waiting" for i in conv.items)
             and detail.get("status") == "awaiting_approval",
-            **conv_stats(conv.stats, detail)}
+            **conv_stats(conv.stats, detail, chain)}
 
 
 def extra_view(extra: dict) -> dict:
     """Pending approvals and the thread around the task (from ``feed.fetch_extra``)."""
     return {"approvals": extra["approvals"], "thread_before": extra["before"],
-            "thread_after": extra["after"]}
+            "thread_after": extra["after"], "_chain_usage": extra.get("usage") or []}

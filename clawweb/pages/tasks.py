@@ -82,11 +82,17 @@ def _header() -> rx.Component:
             rx.cond(T["cancel_requested"].to(bool),
                     rx.badge(tr("ui_tasks.cancel_requested"), color_scheme="orange")),
             rx.spacer(),
-            rx.cond(T["can_cancel"].to(bool), _cancel_button()),
-            rx.cond(T["finished"].to(bool), _rerun_button()),
-            rx.cond(T["running"].to(bool) & TaskLiveState.is_claude, _interrupt_button()),
+            # Viewers are not offered what they may not do (the handlers refuse anyway).
+            rx.cond(T["can_act"].to(bool) & T["can_cancel"].to(bool), _cancel_button()),
+            rx.cond(T["can_act"].to(bool) & T["finished"].to(bool), _rerun_button()),
+            rx.cond(T["can_act"].to(bool) & T["running"].to(bool) & TaskLiveState.is_claude,
+                    _interrupt_button()),
             width="100%", align="center", wrap="wrap", spacing="2",
         ),
+        rx.cond(T["id"].to(str) != "", rx.cond(
+            ~T["can_act"].to(bool),
+            rx.text(tr("ui_tasks.viewer_hint"), size="1", color_scheme="gray",
+                    data_testid="task-viewer-hint"))),
         rx.cond(TaskLiveState.is_claude, _claude_facts(), rx.code(
                 T["command"].to(str), variant="soft", size="2", width="100%",
                 padding="var(--space-2)", white_space="pre-wrap", overflow_wrap="anywhere",
@@ -99,7 +105,9 @@ def _header() -> rx.Component:
             icon="clock", size="1", width="100%", data_testid="task-waiting")),
         rx.cond(T["failure_reason"].to(str) != "", rx.callout(
             T["failure_reason"].to(str), icon="info", size="1", width="100%",
-            color_scheme=rx.cond(T["status"].to(str) == "succeeded", "gray", "red"),
+            # An interrupted turn is no failure: its "send a follow-up" note is neutral.
+            color_scheme=rx.cond((T["status"].to(str) == "succeeded")
+                                 | (T["status"].to(str) == "interrupted"), "gray", "red"),
             data_testid="task-reason")),
         rx.grid(
             _fact("ui_tasks.project", rx.link(T["project_name"].to(str),
@@ -178,6 +186,13 @@ def _claude_facts() -> rx.Component:
               "conv-tokens"),
         _fact("ui_conv.cost", rx.text(L.conv_cost, size="2", font_family="monospace"),
               "conv-cost"),
+        # With follow-ups: the whole conversation too, labelled as such.
+        rx.cond(L.conv_total_cost != "", _fact(
+            "ui_conv.total_tokens", rx.text(L.conv_total_tokens, size="2",
+                                            font_family="monospace"), "conv-total-tokens")),
+        rx.cond(L.conv_total_cost != "", _fact(
+            "ui_conv.total_cost", rx.text(L.conv_total_cost, size="2", font_family="monospace"),
+            "conv-total-cost")),
         columns=rx.breakpoints(initial="2", md="4"), gap="3", width="100%",
         data_testid="conv-stats")
 
@@ -232,7 +247,8 @@ def _claude_body() -> rx.Component:
         rx.foreach(L.thread_after, lambda r: rx.link(
             tr("ui_conv.thread_later", id=r["id"].to(str)), href=routes.task(r["id"].to(str)),
             size="2", data_testid="thread-later")),
-        rx.cond(T["finished"].to(bool) & (L.thread_after.length() == 0), _follow_up()),
+        rx.cond(T["can_act"].to(bool) & T["finished"].to(bool) & (L.thread_after.length() == 0),
+                _follow_up()),
         spacing="4", width="100%", min_width="0")
 
 

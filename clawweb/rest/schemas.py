@@ -20,7 +20,7 @@ from clawweb.services.tasks import service as task_service
 from clawweb.settings import get_settings
 
 Status = Literal["queued", "running", "awaiting_approval", "succeeded", "failed",
-                 "cancelled", "timed_out"]
+                 "cancelled", "timed_out", "interrupted"]
 PriorityName = Literal["high", "normal", "low"]
 RoleName = Literal["owner", "editor", "viewer"]
 
@@ -164,7 +164,7 @@ class ApprovalOut(BaseModel):
     input: dict[str, Any]
     rule: str = Field(description="what allow_always would add; empty when it cannot")
     decision: str = Field(description="'' while pending, else allow | deny | allow_always | "
-                                      "expired")
+                                      "expired | withdrawn (its task ended first)")
     message: str
     created_at: datetime
     expires_at: datetime

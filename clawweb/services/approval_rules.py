@@ -129,6 +129,15 @@ def rule_parts(rule: str) -> tuple[str, str | None]:
     return tool, rest[:-1] if rest.endswith(")") else rest
 
 
+def allowing_rule(rules: Iterable[str], tool_name: str, tool_input: dict[str, Any]) -> str | None:
+    """The stored rule that pre-approves this call, or None (see ``project_allows``)."""
+    rules = set(rules or ())
+    if tool_name in rules:
+        return tool_name
+    rule = rule_for(tool_name, tool_input)
+    return rule if rule is not None and rule in rules else None
+
+
 def project_allows(rules: Iterable[str], tool_name: str, tool_input: dict[str, Any]) -> bool:
     """Whether a project's stored rules pre-approve this call.
 
@@ -139,8 +148,4 @@ def project_allows(rules: Iterable[str], tool_name: str, tool_input: dict[str, A
     itself; here they do not match, so a call they would cover is asked, never
     allowed behind the CLI's back.
     """
-    rules = set(rules or ())
-    if tool_name in rules:
-        return True
-    rule = rule_for(tool_name, tool_input)
-    return rule is not None and rule in rules
+    return allowing_rule(rules, tool_name, tool_input) is not None

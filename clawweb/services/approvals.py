@@ -6,6 +6,9 @@ blip never loses a decision. ``decide`` admits one decision per request: the
 row is updated only while it is still pending and unexpired, in a single
 conditional UPDATE, so a second click, a replayed event or a race between two
 browsers finds nothing to change. A timeout counts as a denial (``expire``).
+When the task leaves the running states every open request is withdrawn
+(``withdraw_open``, in the same transaction as the task's ending), and a
+decision on a finished task is refused.
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from clawweb import redis_conn, streams
+from clawweb.i18n import stored
 from clawweb.models import (
-    PROJECT_ROLE_RANK, AgentSettings, Approval, ProjectMember, ProjectRole, Role, Task, User,
-    iso_utc, utcnow,
+    PROJECT_ROLE_RANK, TERMINAL_STATUSES, AgentSettings, Approval, ProjectMember, ProjectRole,
+    Role, Task, User, iso_utc, utcnow,
 )
 from clawweb.services import audit
 from clawweb.services.errors import InvalidInput, NotFound, PermissionDenied, Unavailable
@@ -33,6 +37,7 @@ from clawweb.services.notify import hooks as notify
 log = logging.getLogger(__name__)
 
 DECISIONS = ("allow", "deny", "allow_always")
+WITHDRAWN = "withdrawn"
 MAX_MESSAGE = 2000
 ANSWER_TTL_SECONDS = 24 * 3600
 _INPUT_CAP = 20_000
@@ -147,6 +152,11 @@ def decide(*, session: Session, user: User, approval_id: int, decision: str, mes
         raise InvalidInput("approvals.message_too_long")
     row, task = _load_for(session, user, approval_id, ip)
     now = utcnow()
+    if row.decision == WITHDRAWN:
+        raise InvalidInput("approvals.withdrawn")
+    if task.status in TERMINAL_STATUSES or task.cancel_requested_by is not None:
+        # Ended, or being stopped: nothing would act on the answer.
+        raise InvalidInput("approvals.task_ended")
     if row.decision:
         raise InvalidInput("approvals.not_pending")
     if row.expires_at <= now:
@@ -211,6 +221,50 @@ def expire(*, session: Session, approval_id: int) -> Approval:
     return row
 
 
+def withdraw_open(*, session: Session, task_id: int, reason: str,
+                  commit: bool = True) -> list[int]:
+    """Close every open request of a task that left the running states.
+
+    Args:
+        reason: A message key (``approvals.withdrawn.*``), stored as a stored
+            message so each reader sees it in their own language.
+        commit: False to leave the commit to the caller (the worker withdraws
+            in the transaction that records the task's ending, so a page that
+            sees the ending never finds a live request).
+
+    Returns:
+        The ids withdrawn; they are announced once committed (``announce_withdrawn``,
+        called here when ``commit`` is True).
+    """
+    ids = list(session.exec(select(Approval.id).where(
+        Approval.task_id == task_id, Approval.decision == "")).all())
+    if not ids:
+        return []
+    session.execute(update(Approval).where(Approval.id.in_(ids), Approval.decision == "")
+                    .values(decision=WITHDRAWN, message=stored.encode(reason),
+                            decided_at=utcnow()))
+    for approval_id in ids:
+        audit.record(session=session, actor=None, actor_name="worker",
+                     action="approval.withdraw", object_type="approval", object_id=approval_id,
+                     after={"task_id": task_id, "reason": reason})
+    if commit:
+        session.commit()
+        announce_withdrawn(session=session, task_id=task_id, ids=ids)
+    return ids
+
+
+def announce_withdrawn(*, session: Session, task_id: int, ids: list[int]) -> None:
+    """Tell open pages and devices that these requests are gone (best effort)."""
+    task = session.get(Task, task_id)
+    for approval_id in ids:
+        try:
+            _notify({"approval_id": approval_id, "task_id": task_id,
+                     "project_id": task.project_id if task else 0, "state": WITHDRAWN})
+        except Unavailable:
+            log.warning("approval %s withdrawn; not announced (Redis unavailable)", approval_id)
+        notify.approval_decided(approval_id)
+
+
 def decision_of(*, session: Session, approval_id: int) -> Approval | None:
     """The row, fresh from the database (the worker's fallback to Redis)."""
     row = session.get(Approval, approval_id)
@@ -220,9 +274,11 @@ def decision_of(*, session: Session, approval_id: int) -> Approval | None:
 
 
 def pending_for(*, session: Session, user: User, task_id: int | None = None) -> list[Approval]:
-    """Pending, unexpired requests this user may answer (optionally for one task)."""
+    """Pending, unexpired requests of running tasks (not being cancelled) this user may answer."""
     q = (select(Approval, Task).join(Task, Task.id == Approval.task_id)
-         .where(Approval.decision == "", Approval.expires_at > utcnow())
+         .where(Approval.decision == "", Approval.expires_at > utcnow(),
+                # a task that ended or is being stopped asks nothing
+                Task.cancel_requested_by.is_(None), Task.status.not_in(list(TERMINAL_STATUSES)))
          .order_by(Approval.id))
     if task_id is not None:
         q = q.where(Approval.task_id == task_id)

@@ -1,7 +1,7 @@
 """Approval requests in the browser: the shell's pending badge and the answer buttons.
 
 The badge count comes from ``approvals.pending_for`` (which filters by the
-caller's project roles), polled with the layout's 3 s heartbeat. The task page
+caller's project roles), polled every second by the layout. The task page
 lists its task's pending requests in ``TaskLiveState.approvals`` (refreshed by
 the live loop when an ``agent.approval`` event arrives); the buttons here send
 the decision through ``approvals.decide``, which checks rights and admits one

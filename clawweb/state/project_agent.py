@@ -42,6 +42,7 @@ def _form_view(row) -> dict[str, str]:
         "system_prompt": row.system_prompt or "",
         "approval_timeout_minutes": str(max(1, row.approval_timeout_seconds // 60)),
         "egress_allow_hosts": "\n".join(row.egress_allow_hosts or []),
+        "allow_read_only": "on" if row.allow_read_only else "",
     }
 
 
@@ -54,6 +55,8 @@ def _values(form: dict) -> dict:
     if not re.fullmatch(r"\d{1,7}", raw):
         raise InvalidInput("ui_agents.bad_minutes")
     values["approval_timeout_seconds"] = int(raw) * 60
+    # An unticked checkbox sends nothing: absent means off.
+    values["allow_read_only"] = str(form.get("allow_read_only", "")) == "on"
     return values
 
 

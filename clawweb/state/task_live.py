@@ -65,6 +65,9 @@ class TaskLiveState(AppState):
     conv_turns: int = 0
     conv_tokens: str = ""
     conv_cost: str = ""
+    conv_total_tokens: str = ""  # the whole conversation ("" for a single turn)
+    conv_total_cost: str = ""
+    _chain_usage: list[dict[str, Any]] = []
     approvals: list[dict[str, Any]] = []
     waiting_approval: bool = False
     thread_before: list[dict[str, Any]] = []
@@ -87,6 +90,7 @@ class TaskLiveState(AppState):
         self.approvals, self.waiting_approval = [], False
         self.thread_before, self.thread_after = [], []
         self.conv_model, self.conv_turns, self.conv_tokens, self.conv_cost = "", 0, "", ""
+        self.conv_total_tokens, self.conv_total_cost, self._chain_usage = "", "", []
         self._task_id, self._detail, self._detail_fresh = 0, {}, False
         self._gen += 1  # any loop of the previous page stops at its next step
 
@@ -101,7 +105,7 @@ class TaskLiveState(AppState):
         self.wait_text = self.tr(reason, **(detail.get("wait_params") or {})) if reason else ""
         self.is_claude = detail.get("kind") == "claude"
         if self.is_claude and not self.conv_items:
-            self._set(task_view.conv_stats({}, detail))
+            self._set(task_view.conv_stats({}, detail, self._chain_usage))
 
     def _open(self, task_id: int, detail: dict) -> None:
         """Show a header the page has just loaded; the next loop starts from it."""
@@ -258,16 +262,18 @@ class TaskLiveState(AppState):
     def _apply_conv(self, cursor: LiveCursor) -> None:
         """Approvals/thread at once, the item list at most ~3 times a second."""
         extra, cursor.extra = cursor.extra, None
+        conv, now = cursor.conv, time.monotonic()
         if extra is not None:
             self._set(task_view.extra_view(extra))
-        conv, now = cursor.conv, time.monotonic()
+            if conv is not None:  # the conversation totals follow the fresh thread rows
+                self._set(task_view.conv_stats(conv.stats, cursor.detail, self._chain_usage))
         if conv is None or conv.version == cursor.conv_version:
             return
         if now - cursor.conv_sent_at < CONV_FLUSH_SECONDS and cursor.conv_version >= 0 \
                 and extra is None:
             return  # streaming text: at most ~3 list updates a second (cards: at once)
         cursor.conv_version, cursor.conv_sent_at = conv.version, now
-        self._set(task_view.conv_view(conv, cursor.detail))
+        self._set(task_view.conv_view(conv, cursor.detail, self._chain_usage))
 
     # -- browser requests -------------------------------------------------------
     @rx.event

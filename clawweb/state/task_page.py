@@ -60,7 +60,7 @@ class TaskPageState(TaskLiveState):
         with session_scope() as s:
             task = task_service.cancel_task(session=s, user=user, task_id=self._task_id,
                                             ip=self.client_ip)
-            self._show(task.id, task_views.task_detail(s, task))
+            self._show(task.id, task_views.task_detail(s, task, user=user))
         return rx.toast.info(self.tr("ui_tasks.cancel_sent"))
 
     @rx.event

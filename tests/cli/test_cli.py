@@ -206,3 +206,24 @@ def test_a_refused_stream_is_an_error_not_a_retry():
     with pytest.raises(Exception) as err:
         follow(api, 1, lambda e: None, sleep=lambda _s: pytest.fail("retried"))
     assert getattr(err.value, "code", "") == "errors.not_found"
+
+
+def test_follow_stops_at_an_interrupted_turn():
+    """Interrupted ends a run like any other ending (page-p): follow returns, exit 130."""
+    calls = []
+
+    def server(request):
+        calls.append(request.url.path)
+        if request.url.path.endswith("/events/stream"):
+            events = [_event(1), _event(2, "status", status="interrupted", exit_code=130,
+                                        reason="")]
+            return httpx.Response(200, content=_sse(events),
+                                  headers={"content-type": "text/event-stream"})
+        return httpx.Response(200, json={"id": 9, "status": "interrupted", "exit_code": 130,
+                                         "finished": True})
+
+    api = Api("http://127.0.0.1:1", "cwt_x", transport=httpx.MockTransport(server))
+    seen = []
+    final = follow(api, 9, seen.append, retry_for=0.0, sleep=lambda _s: None)
+    assert [e["seq"] for e in seen] == [1, 2] and exit_code(final) == 130
+    assert sum(p.endswith("/events/stream") for p in calls) == 1

@@ -162,7 +162,7 @@ def test_interrupt_mid_turn_then_follow_up(session, fleet, world, api):
     until_model_asked(api)
     agent_tasks.interrupt(session=session, user=alice, task_id=task.id)
     done = finished(session, task.id, timeout=60)
-    assert done.status == TaskStatus.failed
+    assert done.status == TaskStatus.interrupted
     assert "Interrupted" in said(done.failure_reason, "agents.interrupted")[0]
     assert done.exit_code == 130 and done.agent_session_id
     assert fleet.containers(task.id) == []

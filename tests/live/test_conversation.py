@@ -200,6 +200,53 @@ def test_egress_and_budget_notices_have_their_own_look():
         'pyAnd((item_rx_state_?.["name"]?.valueOf?.() === "egress"?.valueOf?.())')
 
 
+def test_a_request_that_ended_with_its_task_leaves_no_waiting_card():
+    ask = ("agent.approval", {"approval_id": 7, "tool_use_id": "t1", "tool": "Bash"})
+    use = ("agent.tool_use", {"id": "t1", "name": "Bash", "input": {"command": "ls"}})
+    withdrawn = _fold(use, ask, ("agent.approval_answer",
+                                 {"approval_id": 7, "decision": "withdrawn", "message": ""}),
+                      # the CLI's own "interrupted" result for the call it never ran
+                      ("agent.tool_result", {"id": "t1", "is_error": True, "content": "x"}))
+    assert withdrawn.items[0]["status"] == "withdrawn"
+    assert [i["name"] for i in withdrawn.items if i["kind"] == "notice"] == ["approval.withdrawn"]
+    ended = _fold(use, ask, ("status", {"status": "cancelled", "reason": "", "exit_code": None}))
+    assert ended.items[0]["status"] == "withdrawn"
+
+
+def test_an_interrupted_turn_does_not_read_as_an_error():
+    c = _fold(("agent.result", {"subtype": "error_during_execution", "is_error": True,
+                                "turns": 1, "cost_usd": 0.01}),
+              ("status", {"status": "interrupted", "reason": "", "exit_code": 130}))
+    (result,) = [i for i in c.items if i["kind"] == "result"]
+    assert (result["is_error"], result["name"]) == (False, "interrupted")
+
+
+def test_a_call_that_ran_without_asking_says_why_in_the_readers_language():
+    why = ("agent.tool_why", {"tool_use_id": "t1",
+                              "why": {"key": "approvals.why.rule", "params": {"rule": "Bash(ls)"}}})
+    use = ("agent.tool_use", {"id": "t1", "name": "Bash", "input": {"command": "ls"}})
+    for order in ((why, use), (use, why)):  # the hook may run before the card exists
+        c = _fold(*order)
+        assert "Bash(ls)" in c.items[0]["why"] and "rule" in c.items[0]["why"]
+    zh = conv.Conversation(lang="zh")
+    zh.add_all(_events(use, ("agent.tool_why", {"tool_use_id": "t1", "why": {
+        "key": "approvals.why.read_only", "params": {}}})))
+    assert zh.items[0]["why"] and "read-only" not in zh.items[0]["why"]
+
+
+def test_a_mode_note_gives_way_to_a_request_raised_anyway():
+    c = _fold(("agent.tool_use", {"id": "t1", "name": "Bash", "input": {"command": "rm x"}}),
+              ("agent.tool_why", {"tool_use_id": "t1", "why": {
+                  "key": "approvals.why.mode", "params": {"mode": "acceptEdits"}}}),
+              ("agent.approval", {"approval_id": 1, "tool_use_id": "t1", "tool": "Bash"}))
+    assert (c.items[0]["status"], c.items[0]["why"]) == ("waiting", "")
+
+
+def test_a_stored_stop_reason_is_shown_in_words():
+    c = conv.Conversation(lang="en")
+    c.add_all(_events(("agent.stopped", {"reason": '{"key": "agents.interrupted", "params": {}}'})))
+    (notice,) = c.items
+    assert "Interrupted" in notice["text"] and "agents.interrupted" not in notice["text"]
 def test_the_agents_stop_reason_is_shown_in_the_readers_language():
     from clawweb.i18n import stored
 

@@ -76,9 +76,9 @@ async def test_a_page_load_reads_the_header_once(world, monkeypatch):
     calls = []
     real = views.task_detail
 
-    def counted(session, task):
+    def counted(session, task, **kw):
         calls.append(task.id)
-        return real(session, task)
+        return real(session, task, **kw)
 
     monkeypatch.setattr(views, "task_detail", counted)
     load = _page_load()
@@ -113,7 +113,7 @@ async def test_a_restarted_loop_reads_a_fresh_header(world, monkeypatch):
         calls = []
         real = views.task_detail
         monkeypatch.setattr(views, "task_detail",
-                            lambda s, t, real=real: calls.append(t.id) or real(s, t))
+                            lambda s, t, real=real, **kw: calls.append(t.id) or real(s, t, **kw))
         loop = TaskLiveState.start_live.fn(BackgroundProxy(live), task_id)
         try:
             await loop.__anext__()

@@ -99,11 +99,13 @@ def test_always_allow_on_a_file_covers_that_file_only_in_the_cli(claude_env):
                tool_use("Write", _write("/workspace/sub/a.txt", "s")),  # same name, other dir
                tool_use("Write", _write("/workspace/b.txt", "b")),
                text("done"))
-    answer_approvals(h, [("allow_always", ""), ("allow", ""), ("allow", "")])
+    # In "ask" mode the Read is asked too (no read-only allowance unless the project sets it).
+    answer_approvals(h, [("allow_always", ""), ("allow", ""), ("allow", ""), ("allow", "")])
     result = h.run(h.task("write files"))
     assert result.exit_code == 0, result.failure_reason
-    asked = [a["input"]["file_path"] for a in h.of("agent.approval")]
-    assert asked == ["/workspace/a.txt", "/workspace/sub/a.txt", "/workspace/b.txt"]
+    asked = [(a["tool"], a["input"]["file_path"]) for a in h.of("agent.approval")]
+    assert asked == [("Write", "/workspace/a.txt"), ("Read", "/workspace/a.txt"),
+                     ("Write", "/workspace/sub/a.txt"), ("Write", "/workspace/b.txt")]
     assert (h.workdir() / "a.txt").read_text() == "v2"  # the covered call really ran
     h.session.expire_all()
     rules = h.session.get(AgentSettings, h.project.id).allowed_tools
@@ -200,9 +202,65 @@ def test_adapter_matcher_agrees_with_the_narrow_rule(adapter):
 def test_adapter_never_hands_the_cli_a_rule_wider_than_the_call(adapter):
     """Even an answer that names a blanket rule (a bug or a forged Redis entry) adds none."""
     def forged(s, row):
+        _decide("allow")(s, row)  # the person allowed it once
         key = streams.approval_answer_key(row.id)
         adapter["redis"].rpush(key, json.dumps({"decision": "allow_always", "message": "",
                                                 "rule": "Bash"}))
     result = _ask(adapter, "Bash", {"command": "make && make install"}, forged)
     assert isinstance(result, PermissionResultAllow)  # allowed this once, as answered
     assert not result.updated_permissions
+
+
+def test_interrupt_while_a_request_waits_withdraws_it_and_ends_the_turn(claude_env):
+    """The waiting request is closed (withdrawn, with why) and the turn ends well before expiry."""
+    from clawweb import redis_conn
+    from clawweb.i18n import stored
+
+    h = claude_env
+    h.api.push(tool_use("Bash", CMD), text("never reached"))
+    task = h.task("write it")
+
+    def interrupt_when_asked():
+        deadline = time.time() + 60
+        while time.time() < deadline and not _approvals(h):
+            time.sleep(0.1)
+        redis_conn.get_redis().set(streams.task_interrupt_key(task.id), 1)
+
+    threading.Thread(target=interrupt_when_asked, daemon=True).start()
+    started = time.monotonic()
+    result = h.run(task)
+    assert result.interrupted and result.exit_code == 130
+    assert time.monotonic() - started < 18  # not the 20 s approval timeout
+    assert not (h.workdir() / "out.txt").exists()
+    (row,) = _approvals(h)
+    assert row.decision == "withdrawn"
+    assert stored.decode(row.message)["key"] == "approvals.withdrawn.interrupted"
+    assert [a["decision"] for a in h.of("agent.approval_answer")] == ["withdrawn"]
+
+
+READ_ONLY_CMD = {"command": "ls -la && git log --oneline | head -3", "description": "look"}
+
+
+def test_ask_mode_asks_even_for_what_the_cli_counts_as_read_only(claude_env):
+    """No rules, "ask before tools": the CLI's own read-only allowance does not skip the person."""
+    h = claude_env
+    h.settings(permission_mode="default", allowed_tools=[])
+    h.api.push(tool_use("Bash", READ_ONLY_CMD), text("looked"))
+    answer_approvals(h, [("allow", "")])
+    result = h.run(h.task("look around"))
+    assert result.exit_code == 0, result.failure_reason
+    (ask,) = h.of("agent.approval")
+    assert ask["input"]["command"] == READ_ONLY_CMD["command"]
+    assert h.of("agent.tool_why") == []
+
+
+def test_read_only_allowance_lets_it_through_and_says_why(claude_env):
+    h = claude_env
+    h.settings(permission_mode="default", allowed_tools=[], allow_read_only=True)
+    h.api.push(tool_use("Bash", READ_ONLY_CMD, tool_id="toolu_ro"), text("looked"))
+    result = h.run(h.task("look around"))
+    assert result.exit_code == 0, result.failure_reason
+    assert h.of("agent.approval") == []
+    (why,) = h.of("agent.tool_why")
+    assert why["tool_use_id"] == "toolu_ro"
+    assert why["why"] == {"key": "approvals.why.read_only", "params": {}}

@@ -46,7 +46,7 @@ def test_interrupt_keeps_session_then_follow_up(claude_env):
     task = h.task("Work forever")
     _when_request(h, 1, lambda: redis_conn.get_redis().set(streams.task_interrupt_key(task.id), 1))
     result = h.run(task)
-    assert result.exit_code == 130
+    assert result.exit_code == 130 and result.interrupted
     assert "Interrupted" in said(result.failure_reason, "agents.interrupted")[0]
     assert task_containers(h, task.id) == []
     task = h.reload(task)

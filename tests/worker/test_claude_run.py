@@ -51,6 +51,10 @@ def test_writes_and_edits_files_with_cards_and_usage(claude_env):
     # comes from the tool call itself.)
     assert all(u["id"] in results and not results[u["id"]]["is_error"] for u in uses[:3])
     assert h.of("agent.todo")[0]["todos"][0]["content"] == "write notes"
+    # Not asked, and each card can say why: the project's mode.
+    whys = {w["tool_use_id"]: w["why"] for w in h.of("agent.tool_why")}
+    assert whys[uses[0]["id"]] == {"key": "approvals.why.mode",
+                                   "params": {"mode": "acceptEdits"}}
     assert any("Writing the file." in d["text"] for d in h.of("agent.text"))
     assert h.of("agent.text_delta"), "text should stream as deltas too"
     task = h.reload(task)

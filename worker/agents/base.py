@@ -51,6 +51,8 @@ class AgentResult:
     # The agent's own account of what it did (Claude's final result text), for
     # the commit message; shell leaves it empty.
     summary: str = ""
+    # The user stopped the agent's turn (not a failure: a follow-up continues it).
+    interrupted: bool = False
 
 
 class Agent(abc.ABC):

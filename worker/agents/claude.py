@@ -38,6 +38,7 @@ from clawweb import redis_conn, streams
 from clawweb.db import session_scope
 from clawweb.i18n import stored
 from clawweb.models import AgentSettings, Task
+from clawweb.services import approvals
 from clawweb.services.agents import credentials, settings as agent_settings
 from clawweb.services.crypto import SecretUnreadable
 from clawweb.settings import get_settings
@@ -45,6 +46,7 @@ from worker import workspace
 from worker.agents import claude_session, claude_usage
 from worker.agents.base import Agent, AgentContext, AgentResult
 from worker.agents.claude_approvals import make_can_use_tool
+from worker.agents.claude_hooks import make_hooks
 from worker.agents.claude_events import Tally, events_for
 from worker.agents.claude_transport import MAX_BUFFER_SIZE, SandboxTransport
 from worker.egress import EgressProxy, ModelCredential
@@ -193,6 +195,8 @@ class _Run:
                 task_id=self.ctx.task.id, project_id=self.ctx.project.id,
                 timeout_seconds=conf.approval_timeout_seconds, emit=self.emit,
                 should_stop=self.ctx.should_stop),
+            hooks=make_hooks(project_id=self.ctx.project.id,
+                             permission_mode=conf.permission_mode or "default", emit=self.emit),
         )
 
     def env(self) -> dict[str, str]:
@@ -265,6 +269,13 @@ class _Run:
                 return
             if not self.interrupted and await asyncio.to_thread(_take_flag, key):
                 self.interrupted = True
+                # A request waiting for a person ends with the turn: withdrawn in
+                # the database, which also ends the worker's wait for it.
+                with contextlib.suppress(Exception):
+                    for approval_id in await asyncio.to_thread(_withdraw_open, self.ctx.task.id):
+                        self.emit("agent.approval_answer", {
+                            "approval_id": approval_id, "decision": approvals.WITHDRAWN,
+                            "message": ""})
                 with contextlib.suppress(Exception):
                     await client.interrupt()
 
@@ -275,7 +286,8 @@ class _Run:
             self.emit("agent.stopped", {"reason": reason})
         summary = (self.result.result or "") if self.result is not None else ""
         return AgentResult(exit_code=code, failure_reason=reason, usage=usage,
-                           summary=summary if isinstance(summary, str) else "")
+                           summary=summary if isinstance(summary, str) else "",
+                           interrupted=self.interrupted and not self.stopped)
 
     def _reason(self, error: BaseException | None) -> tuple[str, int | None]:
         res = self.result
@@ -295,6 +307,12 @@ class _Run:
             detail = (res.result or ", ".join(res.errors or []) or res.subtype)[:500]
             return stored.encode("agents.api_error", detail=detail), 1
         return "", 0
+
+
+def _withdraw_open(task_id: int) -> list[int]:
+    with session_scope() as session:
+        return approvals.withdraw_open(session=session, task_id=task_id,
+                                       reason="approvals.withdrawn.interrupted")
 
 
 def _take_flag(key: str) -> bool:

@@ -24,6 +24,7 @@ from clawweb.db import session_scope
 from clawweb.i18n import t
 from clawweb.models import AgentSettings, Task, TaskStatus, utcnow
 from clawweb.services import approval_rules, approvals
+from worker.agents.claude_hooks import why_unasked
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
@@ -47,23 +48,31 @@ def set_status(task_id: int, project_id: int, status: TaskStatus,
 
 
 def _poll_answer(approval_id: int, timeout: float) -> dict[str, Any] | None:
+    """The decision stored in the database, waking early when Redis says one was made.
+
+    What Redis carries is only a wake-up: the answer is read from the row, which
+    only ``approvals.decide`` (a user with rights) or a withdrawal writes, so a
+    value planted in Redis decides nothing.
+    """
     try:
-        item = redis_conn.get_redis().blpop([streams.approval_answer_key(approval_id)],
-                                            timeout=max(timeout, 0.01))
-        if item:
-            return json.loads(item[1])
-    except (redis_lib.RedisError, ValueError):
+        redis_conn.get_redis().blpop([streams.approval_answer_key(approval_id)],
+                                     timeout=max(timeout, 0.01))
+    except redis_lib.RedisError:
         time.sleep(timeout)
     with session_scope() as session:
         row = approvals.decision_of(session=session, approval_id=approval_id)
-        if row is not None and row.decision and row.decision != "expired":
+        if row is None:
+            return None
+        if row.decision == approvals.WITHDRAWN:
+            return {"decision": approvals.WITHDRAWN, "message": "", "rule": ""}
+        if row.decision in approvals.DECISIONS and row.decided_by is not None:
             return {"decision": row.decision, "message": row.message, "rule": ""}
     return None
 
 
 def wait_for_answer(approval_id: int, deadline: float,
                     should_stop: Callable[[], bool]) -> dict[str, Any]:
-    """Block until a decision, the deadline (-> expired) or a stop (-> stopped)."""
+    """Block until a decision, the deadline (-> expired), a stop (-> stopped) or a withdrawal."""
     while True:
         remaining = deadline - time.time()
         if should_stop():
@@ -71,7 +80,7 @@ def wait_for_answer(approval_id: int, deadline: float,
         if remaining <= 0:
             with session_scope() as session:
                 row = approvals.expire(session=session, approval_id=approval_id)
-                if row.decision != "expired":  # a decision won the race
+                if row.decision != "expired":  # a decision (or a withdrawal) won the race
                     return {"decision": row.decision, "message": row.message, "rule": ""}
             return {"decision": "expired", "message": "", "rule": ""}
         answer = _poll_answer(approval_id, min(POLL_SECONDS, remaining))
@@ -94,7 +103,7 @@ def _to_result(answer: dict[str, Any], timeout_seconds: int, rule: str | None):
         return PermissionResultAllow(updated_permissions=_rule_update(rule) if rule else None)
     if decision == "expired":
         return PermissionResultDeny(message=t("approvals.timed_out_text", seconds=timeout_seconds))
-    if decision == "stopped":
+    if decision in ("stopped", approvals.WITHDRAWN):
         return PermissionResultDeny(message="The task was stopped.", interrupt=True)
     return PermissionResultDeny(message=answer.get("message") or t("approvals.denied_text"))
 
@@ -108,7 +117,9 @@ def make_can_use_tool(*, task_id: int, project_id: int, timeout_seconds: int,
         # "Always allow" is also handed to the CLI as a session rule, but the
         # project's stored rules are the truth: they cover a rule added by
         # another task a moment ago, and a CLI that asks before applying ours.
-        if await anyio.to_thread.run_sync(_project_allows, project_id, tool_name, tool_input):
+        why = await anyio.to_thread.run_sync(why_unasked, project_id, tool_name, tool_input)
+        if why is not None:
+            emit("agent.tool_why", {"tool_use_id": context.tool_use_id or "", "why": why})
             return PermissionResultAllow()
         tool_use_id = context.tool_use_id or f"anon-{time.time_ns()}"
         row = await anyio.to_thread.run_sync(lambda: _create(task_id, tool_use_id, tool_name,
@@ -123,7 +134,7 @@ def make_can_use_tool(*, task_id: int, project_id: int, timeout_seconds: int,
                                                 should_stop)
         emit("agent.approval_answer", {"approval_id": row.id, "decision": answer["decision"],
                                        "message": answer.get("message", "")})
-        if answer["decision"] != "stopped":
+        if answer["decision"] not in ("stopped", approvals.WITHDRAWN):
             await anyio.to_thread.run_sync(set_status, task_id, project_id, TaskStatus.running, emit)
         # The session rule is worked out here, from the very call the CLI asked
         # about, with the function that chose the stored rule: never taken from

@@ -15,7 +15,10 @@ Event types and payloads (all JSON):
 * ``agent.result`` {subtype, is_error, turns, cost_usd, usage, duration_ms, session_id, result,
   terminal_reason, api_error_status}: ``cost_usd`` as the CLI reported it
 * ``agent.approval`` {approval_id, tool_use_id, tool, input, expires_at}
-* ``agent.approval_answer`` {approval_id, decision, message}
+* ``agent.approval_answer`` {approval_id, decision, message}: decision ``withdrawn``
+  when the turn was interrupted while the request waited
+* ``agent.tool_why`` {tool_use_id, why}: a call ran without asking a person; ``why`` a
+  stored message (``approvals.why.*``), from ``claude_hooks`` / ``claude_approvals``
 * ``agent.stopped`` {reason}: budget, max turns, interrupt, API failure
 
 Emitted by the task's egress proxy (``worker.egress``), not from SDK messages:

@@ -28,6 +28,7 @@ MESSAGES = {
     "tasks.status.failed": ("Failed", "失败"),
     "tasks.status.cancelled": ("Cancelled", "已取消"),
     "tasks.status.timed_out": ("Timed out", "已超时"),
+    "tasks.status.interrupted": ("Interrupted", "已中断"),
     "tasks.output.truncated": (
         "Output truncated: {dropped_bytes} bytes not kept; the last part follows.",
         "输出已截断：{dropped_bytes} 字节未保留；以下是最后一部分。"),

@@ -36,6 +36,13 @@ MESSAGES = {
     "ui_agents.model": ("Model", "模型"),
     "ui_agents.model_hint": ("Empty: the CLI's default model.", "留空：使用 CLI 的默认模型。"),
     "ui_agents.permission_mode": ("Permission mode", "权限模式"),
+    "ui_agents.allow_read_only": ("Let read-only commands through without asking",
+                                  "只读命令无需询问即可运行"),
+    "ui_agents.allow_read_only_hint": (
+        "In “Ask before tools” mode: reading files and plain commands such as ls, cat or "
+        "git log run without a request. Off: every tool call asks first.",
+        "在“使用工具前询问”模式下：读取文件以及 ls、cat、git log 等简单命令无需请求即可运行。"
+        "关闭时：每次工具调用都会先询问。"),
     "ui_agents.mode.default": ("Ask before tools (default)", "使用工具前询问（default）"),
     "ui_agents.mode.acceptEdits": ("Accept file edits (acceptEdits)", "自动接受文件编辑（acceptEdits）"),
     "ui_agents.mode.plan": ("Plan only, no changes (plan)", "只做计划，不修改（plan）"),

@@ -1,4 +1,7 @@
 MESSAGES = {
+    "ui_tasks.viewer_hint": ("You can watch this task; running, stopping or continuing it needs "
+                             "the Editor role.",
+                             "你可以查看此任务；运行、停止或继续它需要“编辑者”角色。"),
     "ui_tasks.title_mine": ("My tasks", "我的任务"),
     "ui_tasks.section": ("Tasks", "任务"),
     "ui_tasks.command": ("Command", "命令"),

@@ -32,7 +32,7 @@ _RULE = re.compile(r"^(?:[A-Za-z][A-Za-z0-9_]*|mcp__[A-Za-z0-9_-]+)(?:\([^()\r\n
 _HOST = re.compile(r"^\.?[a-z0-9](?:[a-z0-9-]{0,62})(?:\.[a-z0-9](?:[a-z0-9-]{0,62}))*(?::\d{1,5})?$")
 
 FIELDS = ("model", "permission_mode", "allowed_tools", "denied_tools", "max_turns", "budget_usd",
-          "system_prompt", "approval_timeout_seconds", "egress_allow_hosts")
+          "system_prompt", "approval_timeout_seconds", "egress_allow_hosts", "allow_read_only")
 
 
 def _rules(values: Any) -> list[str]:
@@ -123,6 +123,8 @@ def validate(values: dict[str, Any]) -> dict[str, Any]:
         out["system_prompt"] = prompt
     if "egress_allow_hosts" in values:
         out["egress_allow_hosts"] = _hosts(values["egress_allow_hosts"])
+    if "allow_read_only" in values:
+        out["allow_read_only"] = values["allow_read_only"] in (True, "on", "true", "1")
     return out
 
 

@@ -60,6 +60,7 @@ ACTIONABLE = frozenset({APPROVAL_REQUESTED, APPROVAL_EXPIRING})
 
 _ENDING = {TaskStatus.succeeded: TASK_SUCCEEDED, TaskStatus.failed: TASK_FAILED,
            TaskStatus.timed_out: TASK_TIMED_OUT, TaskStatus.cancelled: TASK_CANCELLED}
+# No "interrupted": the one who stopped the turn is looking at it, and it is no failure.
 
 
 def get(key: str) -> Event:
@@ -82,7 +83,7 @@ def clean(keys) -> list[str]:
 
 
 def for_ending(status: TaskStatus | str, *, budget_reached: bool = False) -> str | None:
-    """The event of a task that ended with ``status`` (None: not a terminal status)."""
+    """The event of a task that ended with ``status`` (None: not a terminal status, or quiet)."""
     status = TaskStatus(status)
     if budget_reached and status == TaskStatus.failed:
         return BUDGET_REACHED

@@ -97,7 +97,7 @@ def task_ended(task_id: int) -> None:
         task = session.get(Task, task_id)
         if task is None or task.status not in (TaskStatus.succeeded, TaskStatus.failed,
                                                TaskStatus.timed_out, TaskStatus.cancelled):
-            return
+            return  # interrupted included: not news, and no failure (events._ENDING)
         event = events.for_ending(task.status, budget_reached=_budget_reached(task))
         creator = session.get(User, task.created_by) if task.created_by else None
         users = [creator] if creator and _can_view(session, creator, task.project_id) else []

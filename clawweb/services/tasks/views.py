@@ -12,8 +12,10 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from clawweb import streams
-from clawweb.models import (TERMINAL_STATUSES, Project, Task, TaskEvent, TaskStatus, User,
-                            iso_utc)
+from clawweb.models import (TERMINAL_STATUSES, Project, ProjectRole, Task, TaskEvent, TaskStatus,
+                            User, iso_utc)
+from clawweb.services import access
+from clawweb.services.errors import ServiceError
 from clawweb.services.tasks import service as task_service
 
 COMMAND_PREVIEW_CHARS = 300
@@ -54,8 +56,24 @@ def task_rows(session: Session, tasks: list[Task]) -> list[dict]:
     return [task_row(t, names.get(t.project_id, "")) for t in tasks]
 
 
-def task_detail(session: Session, task: Task) -> dict:
-    """Everything the task page header shows (the caller authorized ``task``)."""
+def may_act(session: Session, user: User | None, project_id: int) -> bool:
+    """Whether ``user`` may run, cancel, interrupt or follow up tasks here (editor or better).
+
+    Only decides what the page offers; every handler still checks on its own.
+    """
+    try:
+        access.require_role(session=session, user=user, project_id=project_id,
+                            at_least=ProjectRole.editor)
+    except ServiceError:
+        return False
+    return True
+
+
+def task_detail(session: Session, task: Task, *, user: User | None = None) -> dict:
+    """Everything the task page header shows (the caller authorized ``task``).
+
+    ``can_act`` is False unless ``user`` is given and may act (``may_act``).
+    """
     row = task_row(task, _project_names(session, {task.project_id}).get(task.project_id, ""))
     creator = session.get(User, task.created_by) if task.created_by else None
     waiting = task_service.queue_info(session=session, task=task)
@@ -82,6 +100,7 @@ def task_detail(session: Session, task: Task) -> dict:
         and task.status not in TERMINAL_STATUSES,
         "can_cancel": task.status not in TERMINAL_STATUSES,
         "running": task.status in (TaskStatus.running, TaskStatus.awaiting_approval),
+        "can_act": user is not None and may_act(session, user, task.project_id),
     })
     return row
 

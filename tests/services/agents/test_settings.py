@@ -64,3 +64,14 @@ def test_only_owner_updates_and_rule_removal(session):
 def test_defaults_when_unset(session):
     row = agent_settings.for_project(session=session, project_id=42)
     assert (row.permission_mode, row.approval_timeout_seconds) == ("default", 1800)
+
+
+def test_read_only_allowance_is_off_by_default_and_stored_when_chosen(session):
+    owner = make_user(session, "o")
+    project = make_project(session, owner)
+    assert agent_settings.for_project(session=session, project_id=project.id).allow_read_only \
+        is False
+    row = agent_settings.update(session=session, user=owner, project=project,
+                                values={"allow_read_only": True})
+    assert row.allow_read_only is True
+    assert agent_settings.validate({"allow_read_only": ""}) == {"allow_read_only": False}

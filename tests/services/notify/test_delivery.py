@@ -98,3 +98,12 @@ def test_the_sweep_picks_up_rows_whose_job_was_lost(session, world, fake_redis):
     session.commit()
     assert delivery.sweep(session=session, redis=fake_redis) == 2
     assert delivery.rq_queue(fake_redis).count == 2
+
+
+def test_an_interrupted_turn_is_not_notified_as_a_failure(session, world):
+    alice, bob, project, team, mine = world
+    prefs.set_events(session=session, user=alice, project_id=project.id,
+                     channel=prefs.channel_ref(mine.id), chosen=[events.TASK_FAILED])
+    hooks.task_ended(make_task(session, project, alice, status=TaskStatus.interrupted).id)
+    assert _keys(session) == []
+    assert events.for_ending(TaskStatus.interrupted) is None

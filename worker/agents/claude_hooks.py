@@ -1,0 +1,79 @@
+""""Ask before tools" that really asks: a PreToolUse hook in front of the CLI's own allowances.
+
+The CLI lets some calls run without consulting ``can_use_tool`` at all (its
+read-only allowance: ``ls``, ``git log``, reading files). In ``default``
+("ask") mode this hook answers every call before that: "ask" (the CLI must
+then call ``can_use_tool``, which raises a request for a person), or no opinion
+when clawweb itself would let the call through: a project rule that covers it
+exactly, or the project's "let read-only commands through" for a call
+:mod:`clawweb.services.read_only` counts as reading only. Then an
+``agent.tool_why`` event says why it ran without asking (a stored message). The
+hook never answers "allow": that could pass over the project's deny rules. In
+the other modes a hook only notes the mode on the card.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+from claude_agent_sdk import HookMatcher
+
+from clawweb.db import session_scope
+from clawweb.i18n import stored
+from clawweb.models import AgentSettings
+from clawweb.services import approval_rules
+from clawweb.services.read_only import is_read_only
+
+ASK_REASON = "clawweb asks a person before every tool call in this project"
+
+
+def why_unasked(project_id: int, tool_name: str, tool_input: dict[str, Any]) -> dict | None:
+    """Why clawweb lets this call through without a person (a stored message), or None: ask."""
+    with session_scope() as session:
+        row = session.get(AgentSettings, project_id)
+        rules = list(row.allowed_tools or []) if row else []
+        read_only = bool(row.allow_read_only) if row else False
+    rule = approval_rules.allowing_rule(rules, tool_name, tool_input)
+    if rule is not None:
+        return stored.note("approvals.why.rule", rule=rule)
+    if read_only and is_read_only(tool_name, tool_input):
+        return stored.note("approvals.why.read_only")
+    return None
+
+
+def _ask_or_why(project_id: int, emit: Callable[[str, dict[str, Any]], None]):
+    async def pre_tool_use(hook_input: dict[str, Any], tool_use_id: str | None, _context):
+        name = str(hook_input.get("tool_name") or "")
+        tool_input = hook_input.get("tool_input") or {}
+        why = await anyio.to_thread.run_sync(why_unasked, project_id, name, tool_input)
+        if why is None:
+            return {"hookSpecificOutput": {"hookEventName": "PreToolUse",
+                                           "permissionDecision": "ask",
+                                           "permissionDecisionReason": ASK_REASON}}
+        emit("agent.tool_why", {"tool_use_id": tool_use_id or hook_input.get("tool_use_id", ""),
+                                "why": why})
+        return {}
+    return pre_tool_use
+
+
+def _mode_note(permission_mode: str, emit: Callable[[str, dict[str, Any]], None]):
+    # Other modes decide in the CLI; the card says which mode let the call pass
+    # (a request the CLI raises anyway replaces the note, see Conversation).
+    async def pre_tool_use(hook_input: dict[str, Any], tool_use_id: str | None, _context):
+        emit("agent.tool_why", {"tool_use_id": tool_use_id or hook_input.get("tool_use_id", ""),
+                                "why": stored.note("approvals.why.mode", mode=permission_mode)})
+        return {}
+    return pre_tool_use
+
+
+def make_hooks(*, project_id: int, permission_mode: str,
+               emit: Callable[[str, dict[str, Any]], None]) -> dict:
+    """The SDK ``hooks`` option for a task: the ask hook in "default" mode, else the mode note."""
+    if permission_mode == "default":
+        hook, on_failure = _ask_or_why(project_id, emit), "block"
+    else:
+        hook, on_failure = _mode_note(permission_mode, emit), "continue"
+    # "block": an ask hook that fails stops the call rather than letting it run unasked.
+    return {"PreToolUse": [HookMatcher(matcher=None, hooks=[hook], on_failure=on_failure)]}
