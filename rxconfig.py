@@ -1,11 +1,18 @@
 """Reflex config, derived from clawweb's one settings object."""
 
+import os
+
 import reflex as rx
 from reflex.plugins.sitemap import SitemapPlugin
 
 from clawweb.settings import get_settings
 
 _s = get_settings()
+_state_redis = _s.shared_state_redis_url
+if _state_redis:
+    # With a redis_url Reflex's production server starts 2 * cores + 1 processes;
+    # clawweb starts as many as it was told.
+    os.environ.setdefault("GRANIAN_WORKERS", str(max(1, _s.web_processes)))
 
 config = rx.Config(
     app_name="clawweb",
@@ -22,14 +29,18 @@ config = rx.Config(
     # Behind N reverse proxies, router.session.client_ip is the real client's
     # (the N-th address from the right of X-Forwarded-For), not the proxy's.
     trusted_proxy_hops=_s.trusted_proxy_hops,
-    # Tab states live in this one process's memory, never on disk. Reflex's
+    # One web process: tab states live in its memory, never on disk. Reflex's
     # default (disk) pickles every tab's state into .states/, router headers
     # included, so live session cookies would sit in files; and it pickles on
     # the event loop, unlocked, while a handler thread may be writing that
     # state (state/offload.py). The state is a cache that a reconnecting page
-    # rebuilds (Reflex re-hydrates and re-runs on_load). Without a Reflex
-    # redis_url, `reflex run` starts one backend process, which memory needs.
-    state_manager_mode=rx.constants.StateManagerMode.MEMORY,
+    # rebuilds (Reflex re-hydrates and re-runs on_load).
+    # Several (CLAWWEB_WEB_PROCESSES > 1, or CLAWWEB_STATE_REDIS_URL for backends
+    # on several hosts): Reflex's Redis state manager, so a tab's next event may
+    # reach any backend; it pickles under the tab's Redis lock, after the handler.
+    state_manager_mode=(rx.constants.StateManagerMode.REDIS if _state_redis
+                        else rx.constants.StateManagerMode.MEMORY),
+    redis_url=_state_redis or None,
     disable_plugins=[SitemapPlugin],
     plugins=[rx.plugins.RadixThemesPlugin(
         theme=rx.theme(accent_color="teal", radius="medium", appearance="inherit"))],

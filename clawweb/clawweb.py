@@ -8,6 +8,8 @@ from clawweb import api, routes
 from clawweb.observe import logs
 from clawweb.pages import (account, admin, admin_ops, auth, notifications, projects, review,
                            tasks)
+from clawweb.services import web_reaper
+from clawweb.state import sealed_headers
 from clawweb.state.account import AccountState
 from clawweb.state.admin import AdminState
 from clawweb.state.admin_ops import OpsState
@@ -33,11 +35,16 @@ HEAD = [
 ]
 
 logs.configure("web")
+# Tab states pickled into Redis (several web processes) hold credentials only sealed.
+sealed_headers.install()
 
 app = rx.App(
     head_components=HEAD,
     api_transformer=api.transformers(),
 )
+
+# A task whose every worker died is still ended: the reaper runs beside the web app.
+app.register_lifespan_task(web_reaper.lifespan)
 
 protected = AppState.require_sign_in
 

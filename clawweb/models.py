@@ -11,7 +11,7 @@ import enum
 from datetime import datetime, timezone
 from typing import Optional
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Index, Text, UniqueConstraint, func
 from sqlalchemy.types import JSON
 from sqlmodel import Field, SQLModel
 
@@ -85,6 +85,25 @@ class User(SQLModel, table=True):
     email: str = Field(default="", max_length=254)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+# "Alice" and "alice" are one name: the services check, this index decides (two
+# admins creating them at once both pass the check on PostgreSQL).
+Index("uq_user_username_lower", func.lower(User.username), unique=True)
+
+
+class SetupClaim(SQLModel, table=True):
+    """The first run, done: at most one row (id 1), inserted with the first admin.
+
+    Two setup pages submitted at once both see no user; the second insert of
+    row 1 fails, so only one of them makes an admin.
+    """
+
+    __tablename__ = "setup_claim"
+    __table_args__ = (CheckConstraint("id = 1", name="ck_setup_claim_single_row"),)
+    id: int = Field(default=1, primary_key=True)
+    user_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    claimed_at: datetime = Field(default_factory=utcnow)
 
 
 class AuthSession(SQLModel, table=True):

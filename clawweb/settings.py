@@ -48,6 +48,15 @@ class Settings(BaseSettings):
     # Empty: remotes must be public hosts over https:// or ssh.
     remote_private_hosts: str = ""
 
+    # -- Many web processes (ops-o1) ------------------------------------------------------
+    # Web backend processes on this host (scripts/up passes it to Reflex's server as
+    # GRANIAN_WORKERS). More than one, or backends on several hosts, must share the tabs'
+    # states: Reflex's Redis state manager, on ``state_redis_url`` or else ``redis_url``.
+    web_processes: int = 1
+    # Redis for Reflex's tab states ("" = CLAWWEB_REDIS_URL when they must be shared).
+    # Setting it makes the states shared even with one process here (backends on other hosts).
+    state_redis_url: str = ""
+
     runner_image: str = "clawweb-runner"
     worker_slots: int = 2
     output_cap_bytes: int = 50 * 1024 * 1024
@@ -142,6 +151,19 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir.resolve() / 'clawweb.db'}"
+
+    @property
+    def shared_state_redis_url(self) -> str:
+        """Where Reflex keeps tab states so several backends share them; "" = memory.
+
+        REFLEX_REDIS_URL (Reflex's own variable) counts too: with it Reflex starts
+        several server processes, which only work with the states in Redis.
+        """
+        if self.state_redis_url:
+            return self.state_redis_url
+        if os.environ.get("REFLEX_REDIS_URL"):
+            return os.environ["REFLEX_REDIS_URL"]
+        return self.redis_url if self.web_processes > 1 else ""
 
     @property
     def origin(self) -> str:

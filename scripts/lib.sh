@@ -91,14 +91,46 @@ ensure_dockerd() {
   echo "dockerd did not start; see /var/log/clawweb-dockerd.log" >&2; exit 1
 }
 
-# $1: how many workers. Same command line every start: `--name` is the prefix of
-# each worker's name. Output goes to the terminal and to data/logs/worker-N.log.
+# $1: how many workers, each under supervise_worker. Same command line every
+# start: `--name` is the prefix of each worker's name. Output goes to the
+# terminal and to data/logs/worker-N.log.
 start_workers() {
   local logs="$CLAWWEB_DATA_DIR/logs"
   mkdir -p "$logs"
   for i in $(seq 1 "$1"); do
-    "$PY" -m worker --name "$(hostname)-$i" > >(tee -a "$logs/worker-$i.log") 2>&1 &
+    supervise_worker "$i" > >(tee -a "$logs/worker-$i.log") 2>&1 &
     STARTED_PIDS+=($!)
+  done
+}
+
+# $1: the worker's number. Starts `python -m worker` again whenever it dies: a
+# non-zero exit (kill -9, a crash, the OOM killer). Between starts it waits 1,
+# 2, 4 ... up to CLAWWEB_RESTART_MAX_SECONDS (30) s, so a worker that cannot
+# start (Redis refuses its password, a broken install) does not spin; one that
+# ran for a minute is restarted after 1 s again. A clean exit (0: SIGTERM's warm
+# shutdown, or a drain) is final. SIGTERM to this loop goes to the worker and
+# ends the loop once the worker has finished. A bash loop rather than a Python
+# supervisor: it is what scripts/up already is, needs nothing installed, and a
+# crash of the worker's own interpreter cannot take it down.
+supervise_worker() {
+  local i=$1 delay=1 max="${CLAWWEB_RESTART_MAX_SECONDS:-30}" child="" rc started
+  local stopping=0
+  trap 'stopping=1; [ -z "$child" ] || kill -TERM "$child" 2>/dev/null || true' TERM
+  trap 'stopping=1' INT
+  while :; do
+    started=$SECONDS
+    "$PY" -m worker --name "$(hostname)-$i" &
+    child=$!
+    rc=0; wait "$child" || rc=$?
+    # A trapped signal ends `wait` early: wait for the worker itself to finish.
+    if [ "$stopping" = 1 ]; then rc=0; wait "$child" || rc=$?; return "$rc"; fi
+    [ "$rc" = 0 ] && return 0
+    if (( SECONDS - started >= 60 )); then delay=1; fi
+    echo "clawweb: worker $i exited with status $rc; starting it again in ${delay}s" >&2
+    sleep "$delay" & child=$!
+    wait "$child" || true
+    [ "$stopping" = 1 ] && return 0
+    delay=$(( delay * 2 > max ? max : delay * 2 ))
   done
 }
 

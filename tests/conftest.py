@@ -1,11 +1,21 @@
-"""Shared fixtures: an isolated data dir and database per test, real Redis on demand."""
+"""Shared fixtures: an isolated data dir and database per test, real Redis on demand.
+
+``CLAWWEB_TEST_DATABASE=postgres`` (scripts/test's second pass) gives every test
+a fresh database on a real PostgreSQL server that the session starts itself
+(tests/support/postgres.py) instead of a SQLite file in its data dir.
+"""
 
 from __future__ import annotations
+
+import os
 
 import pytest
 from sqlmodel import Session, SQLModel
 
 from tests.support.services import RedisServer
+
+TEST_DATABASE = os.environ.get("CLAWWEB_TEST_DATABASE", "sqlite").lower()
+ON_POSTGRES = TEST_DATABASE == "postgres"
 
 
 def clear_process_caches() -> None:
@@ -18,13 +28,57 @@ def clear_process_caches() -> None:
             cached.cache_clear()
 
 
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One PostgreSQL cluster for the session (only started when a test asks)."""
+    from tests.support.postgres import PostgresServer
+
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_schema_db(postgres_server):
+    """One database with the models' schema, emptied after every test that used it."""
+    from sqlalchemy import create_engine
+
+    from clawweb import models  # noqa: F401  (registers tables)
+
+    name = postgres_server.create_database()
+    eng = create_engine(postgres_server.url(name))
+    SQLModel.metadata.create_all(eng)
+    eng.dispose()
+    return name
+
+
 @pytest.fixture
-def settings(tmp_path, monkeypatch):
-    """Fresh settings pointing at a temporary data dir and SQLite file."""
+def database_url(request, monkeypatch):
+    """The test's database URL in the environment: "" (SQLite in the data dir), or
+    PostgreSQL under CLAWWEB_TEST_DATABASE=postgres: the shared schema database,
+    emptied afterwards (a fresh empty one for tests marked ``fresh_database``,
+    e.g. those that run the migrations)."""
+    if not ON_POSTGRES:
+        monkeypatch.delenv("CLAWWEB_DATABASE_URL", raising=False)
+        yield ""
+        return
+    server = request.getfixturevalue("postgres_server")
+    fresh = request.node.get_closest_marker("fresh_database") is not None
+    name = server.create_database() if fresh else request.getfixturevalue("postgres_schema_db")
+    monkeypatch.setenv("CLAWWEB_DATABASE_URL", server.url(name))
+    yield server.url(name)
+    if fresh:
+        server.drop_database(name)  # WITH (FORCE): a worker's leftover connection cannot block it
+    else:
+        server.empty_database(name, [t.name for t in reversed(SQLModel.metadata.sorted_tables)])
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch, database_url):
+    """Fresh settings pointing at a temporary data dir and this test's database."""
     from clawweb import settings as settings_mod
 
     monkeypatch.setenv("CLAWWEB_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("CLAWWEB_DATABASE_URL", raising=False)
     clear_process_caches()
     yield settings_mod.get_settings()
     clear_process_caches()

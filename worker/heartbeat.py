@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
 import time
 
 import redis as redis_lib
@@ -24,25 +23,15 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from clawweb import streams
-from clawweb.services.errors import Unavailable
+# Readers of the beats live with the web side's view of the fleet; kept importable here.
+from clawweb.periodic import MAX_BACKOFF_SECONDS, PeriodicThread  # noqa: F401
+from clawweb.services.fleet import alive_workers, known_workers  # noqa: F401
 
 log = logging.getLogger(__name__)
 
 KNOWN_FOR_SECONDS = 7 * 86400
-# Periodic threads: longest wait between attempts while Redis is away.
-MAX_BACKOFF_SECONDS = 5.0
 # Heartbeat: retry this often while Redis is away.
 BEAT_RETRY_SECONDS = 0.5
-
-
-def alive_workers(redis) -> set[str]:
-    """Names of workers whose heartbeat key exists."""
-    prefix, suffix = streams.worker_alive_key("\0").split("\0")
-    names = set()
-    for key in redis.scan_iter(match=f"{prefix}*{suffix}", count=500):
-        key = key.decode() if isinstance(key, bytes) else key
-        names.add(key[len(prefix):len(key) - len(suffix)])
-    return names
 
 
 def name_of_pid(redis, pid: int) -> str | None:
@@ -64,60 +53,6 @@ def beat(redis, name: str, ttl: int) -> None:
     pipe.zadd(streams.workers_known_key(), {name: now})
     pipe.zremrangebyscore(streams.workers_known_key(), 0, now - KNOWN_FOR_SECONDS)
     pipe.execute()
-
-
-def known_workers(redis) -> set[str]:
-    """Every name that beat in this deployment during the last week."""
-    return {n.decode() if isinstance(n, bytes) else n
-            for n in redis.zrange(streams.workers_known_key(), 0, -1)}
-
-
-class PeriodicThread(threading.Thread):
-    """A daemon thread that calls ``step`` every ``interval`` seconds.
-
-    After a failed step it waits ``retry_delay()`` instead, and it logs an
-    outage once when it starts and once when it ends, not at every retry.
-    """
-
-    max_backoff = MAX_BACKOFF_SECONDS
-
-    def __init__(self, name: str, interval: float):
-        super().__init__(daemon=True, name=name)
-        self.interval = interval
-        self.failures = 0
-        self.stopped = threading.Event()
-
-    def run(self) -> None:
-        delay = self.interval
-        while not self.stopped.wait(delay):
-            delay = self.tick()
-
-    def tick(self) -> float:
-        """One step; returns how long to wait before the next."""
-        try:
-            self.step()
-        except (redis_lib.RedisError, Unavailable) as exc:
-            self.failures += 1
-            if self.failures == 1:
-                log.warning("%s: Redis unavailable (%s); retrying", self.name, exc)
-            return self.retry_delay()
-        except Exception:
-            self.failures += 1
-            log.exception("%s failed; retrying", self.name)
-            return self.retry_delay()
-        if self.failures:
-            log.warning("%s: working again after %d failed attempts", self.name, self.failures)
-            self.failures = 0
-        return self.interval
-
-    def retry_delay(self) -> float:
-        return min(max(self.interval, 1.0) * 2 ** (self.failures - 1), self.max_backoff)
-
-    def step(self) -> None:  # pragma: no cover - overridden
-        raise NotImplementedError
-
-    def stop(self) -> None:
-        self.stopped.set()
 
 
 class Heartbeat(PeriodicThread):

@@ -20,13 +20,13 @@ from collections.abc import Callable
 
 from sqlmodel import Session, select
 
-from clawweb import db, streams
-from clawweb.i18n import stored
-from clawweb.models import ACTIVE_STATUSES, Task, TaskStatus, utcnow
-from clawweb.services import approvals
+from clawweb import db
+from clawweb.models import ACTIVE_STATUSES, Task
 from clawweb.services.tasks import queue as task_queue
-from clawweb.services.errors import Unavailable
-from clawweb.services.notify import hooks as notify
+# The decision itself is the web side's too (clawweb/services/fleet.py).
+from clawweb.services.fleet import (  # noqa: F401
+    LOST_GAVE_UP, LOST_RETRIED, LOST_STARTED, MAX_ATTEMPTS, LossWatch, recover,
+)
 from worker import workspace
 # beat stays importable from here for older callers (recovery.beat).
 from worker.heartbeat import PeriodicThread, alive_workers, beat, known_workers  # noqa: F401
@@ -34,10 +34,6 @@ from worker.sandbox import Sandbox
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 3
-LOST_STARTED = stored.encode("tasks.ended.lost_started")
-LOST_RETRIED = stored.encode("tasks.ended.lost_retried")
-LOST_GAVE_UP = stored.encode("tasks.ended.lost_gave_up", attempts=MAX_ATTEMPTS)
 SWEEP_SECONDS = 10.0
 
 
@@ -73,14 +69,14 @@ class Reaper(PeriodicThread):
         self.redis, self.worker_name = redis, worker_name
         self.sandbox_factory = sandbox_factory
         self.grace = grace
-        self._missing_since: dict[str, float] = {}
+        self.watch = LossWatch(grace)
         self._swept_at = 0.0
 
     def step(self) -> None:
         try:
             self._step()
         except BaseException:
-            self._missing_since.clear()
+            self.watch.forget()
             raise
 
     def _step(self) -> None:
@@ -92,7 +88,7 @@ class Reaper(PeriodicThread):
             active = session.exec(select(Task).where(
                 Task.status.in_(list(ACTIVE_STATUSES)))).all()
             dead = {t.worker_name for t in active if t.worker_name not in alive}
-            confirmed = self._confirm(dead, now)
+            confirmed = self.watch.confirm(dead, now)
             # Containers first: never decide while a lost attempt may still run here.
             self.clean_leftovers(session, alive | (dead - confirmed))
             for task in active:
@@ -101,13 +97,6 @@ class Reaper(PeriodicThread):
             if now - self._swept_at >= SWEEP_SECONDS:
                 self._swept_at = now
                 task_queue.sweep(session=session, redis=self.redis)
-
-    def _confirm(self, dead: set[str], now: float) -> set[str]:
-        """Names missing in every step for at least ``grace`` seconds."""
-        for name in list(self._missing_since):
-            if name not in dead:
-                del self._missing_since[name]
-        return {n for n in dead if now - self._missing_since.setdefault(n, now) >= self.grace}
 
     def clean_leftovers(self, session: Session, alive: set[str]) -> None:
         spare = NotDead(alive, known_workers(self.redis))
@@ -118,57 +107,6 @@ class Reaper(PeriodicThread):
             Task.status.in_(list(ACTIVE_STATUSES)), Task.worker_name.in_(alive))).all())
         for path in workspace.remove_orphans(keep):
             log.warning("removed working copy of a dead worker: %s", path)
-
-
-def recover(session: Session, redis, task: Task, *, reaper: str) -> str | None:
-    """Decide for one task whose worker is gone. Returns the new status, or None."""
-    lock_key = streams.task_reaper_lock_key(task.id)
-    if not redis.set(lock_key, reaper, nx=True, ex=60):
-        return None
-    try:
-        return _recover_locked(session, redis, task)
-    finally:
-        redis.delete(lock_key)
-
-
-def _recover_locked(session: Session, redis, task: Task) -> str | None:
-    session.refresh(task)
-    if task.status not in ACTIVE_STATUSES:
-        return None
-    retry = not task.command_started and task.attempt < MAX_ATTEMPTS
-    if retry:
-        won = task_queue.transition(
-            session=session, task_id=task.id, from_statuses=list(ACTIVE_STATUSES),
-            to=TaskStatus.queued, attempt=task.attempt,
-            values={"dispatched_at": None, "worker_name": "", "started_at": None}, commit=False)
-        status, reason = TaskStatus.queued, LOST_RETRIED
-    else:
-        reason = LOST_STARTED if task.command_started else LOST_GAVE_UP
-        won = task_queue.transition(
-            session=session, task_id=task.id, from_statuses=list(ACTIVE_STATUSES),
-            to=TaskStatus.failed, attempt=task.attempt,
-            values={"failure_reason": reason, "finished_at": utcnow()}, commit=False)
-        status = TaskStatus.failed
-    if not won:
-        session.rollback()
-        return None
-    # Whatever the lost run asked, nobody can answer it now (a retry asks again);
-    # withdrawn in the commit that decides the task.
-    withdrawn = approvals.withdraw_open(session=session, task_id=task.id,
-                                        reason="approvals.withdrawn.lost", commit=False)
-    session.commit()
-    approvals.announce_withdrawn(session=session, task_id=task.id, ids=withdrawn)
-    log.warning("task %s: worker %s lost; %s", task.id, task.worker_name, reason)
-    session.refresh(task)
-    task_queue.announce_status(session=session, task=task, status=status, reason=reason,
-                               redis=redis)
-    if status == TaskStatus.failed:
-        notify.task_ended(task.id)
-    try:
-        task_queue.dispatch_ready(session=session, project_id=task.project_id, redis=redis)
-    except Unavailable:
-        pass  # the sweep will
-    return status.value
 
 
 def startup_cleanup(redis, worker_name: str, sandbox: Sandbox) -> None:

@@ -9,6 +9,7 @@ from clawweb import routes
 from clawweb.components.admin import (admin_tabs, audit_row, confirm_dialog, create_dialog,
                                       secret_dialog, user_card, user_table)
 from clawweb.components.api_tokens import admin_tokens_section
+from clawweb.components.fleet import no_worker_banner
 from clawweb.components.i18n import tr
 from clawweb.components.layout import empty_state, loading, page
 from clawweb.state.admin import ANY, OBJECT_TYPES, AdminState
@@ -31,6 +32,7 @@ def _users() -> rx.Component:
 def users_page() -> rx.Component:
     return page(
         admin_tabs(routes.ADMIN_USERS),
+        no_worker_banner(),
         rx.hstack(rx.spacer(), create_dialog(), width="100%", margin_bottom="var(--space-3)"),
         rx.cond(AdminState.users_loaded, _users(), loading()),
         admin_tokens_section(),
@@ -100,6 +102,7 @@ def _audit_list() -> rx.Component:
 def audit_page() -> rx.Component:
     return page(
         admin_tabs(routes.ADMIN_AUDIT),
+        no_worker_banner(),
         _filters(),
         rx.cond(AdminState.audit_note != "",
                 rx.callout(AdminState.audit_note, icon="info", color_scheme="amber",

@@ -10,6 +10,7 @@ from clawweb.components.i18n import tr
 from clawweb.components.layout import page
 from clawweb.components.approvals import approval_cards
 from clawweb.components.conversation import conversation
+from clawweb.components.fleet import no_worker_banner
 from clawweb.components.ship import ship_section
 from clawweb.components.tasks import status_badge, status_filter, task_list, tr_priority
 from clawweb.components.terminal import terminal
@@ -22,6 +23,7 @@ T = TaskLiveState.task
 
 def tasks_page() -> rx.Component:
     return page(
+        no_worker_banner(),
         rx.hstack(rx.text(tr("ui_tasks.filter"), size="2", color_scheme="gray"),
                   status_filter(), align="center", margin_bottom="var(--space-3)"),
         task_list(show_project=True, empty_hint_key="ui_tasks.empty_hint"),
@@ -146,6 +148,7 @@ def task_page() -> rx.Component:
     return page(
         rx.link(rx.hstack(rx.icon("arrow-left", size=14), tr("ui_tasks.back"), align="center"),
                 href=routes.TASKS, size="2", margin_bottom="var(--space-3)", display="inline-block"),
+        no_worker_banner(),
         rx.cond(
             TaskLiveState.task_error != "",
             rx.callout(TaskLiveState.task_error, icon="triangle-alert", color_scheme="red",

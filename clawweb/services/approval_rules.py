@@ -149,3 +149,27 @@ def project_allows(rules: Iterable[str], tool_name: str, tool_input: dict[str, A
     allowed behind the CLI's back.
     """
     return allowing_rule(rules, tool_name, tool_input) is not None
+
+
+def prefix_rule_for_cli(rules: Iterable[str], tool_name: str,
+                        tool_input: dict[str, Any]) -> str | None:
+    """An owner-typed prefix rule (``Bash(npm test:*)``) that covers this plain command.
+
+    Only a plain command counts (no operators, redirections, substitutions,
+    quotes: ``_PLAIN_COMMAND``): the CLI's own matcher lets ``echo hi && touch x``
+    pass ``Bash(echo hi:*)``, so the ask hook asks for anything but a plain
+    command under the prefix, and leaves only those to the CLI.
+    """
+    command = tool_input.get("command") if tool_name == "Bash" else None
+    if not isinstance(command, str):
+        return None
+    command = command.strip(" ")
+    if len(command) > MAX_CONTENT or not _PLAIN_COMMAND.fullmatch(command):
+        return None
+    for rule in rules or ():
+        tool, content = rule_parts(rule)
+        prefix = content[:-2].strip() if tool == "Bash" and content and \
+            content.endswith(":*") else ""
+        if prefix and (command == prefix or command.startswith(prefix + " ")):
+            return rule
+    return None

@@ -39,7 +39,6 @@ def worker_env(redis_url: str | None, data_dir: Path) -> dict[str, str]:
            "CLAWWEB_WORKER_HEARTBEAT_SECONDS": str(HEARTBEAT_SECONDS),
            "CLAWWEB_WORKER_DEAD_AFTER_SECONDS": str(DEAD_AFTER_SECONDS),
            "PYTHONPATH": str(ROOT)}
-    env.pop("CLAWWEB_DATABASE_URL", None)
     env.pop("CLAWWEB_REDIS_URL", None)
     if redis_url:
         env["CLAWWEB_REDIS_URL"] = redis_url

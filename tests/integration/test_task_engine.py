@@ -28,6 +28,7 @@ from clawweb.services import git
 from clawweb.services.tasks import service as tasks
 from clawweb.services.projects import service as projects
 from clawweb.services.errors import Unavailable
+from tests.support.said import said
 from tests.support.services import need_docker
 from worker import heartbeat, recovery
 
@@ -55,7 +56,6 @@ class Fleet:
                    "CLAWWEB_WORKER_HEARTBEAT_SECONDS": "1",
                    "CLAWWEB_WORKER_DEAD_AFTER_SECONDS": "3",
                    "CLAWWEB_OUTPUT_CAP_BYTES": str(CAP), "PYTHONPATH": str(ROOT)}
-            env.pop("CLAWWEB_DATABASE_URL", None)
             log = open(self.tmp / f"{name}.log", "wb")
             self.procs[name] = subprocess.Popen(
                 [sys.executable, "-m", self.module, "--name", name], cwd=ROOT, env=env,
@@ -211,7 +211,7 @@ def test_cancel_stops_the_container_and_records_who(session, fleet, world):
     tasks.cancel_task(session=session, user=alice, task_id=task.id)
     done = finished(session, task.id, timeout=15)
     assert (done.status, done.cancelled_by) == (TaskStatus.cancelled, alice.id)
-    assert done.failure_reason == "cancelled by alice"
+    assert said(done.failure_reason, "tasks.ended.cancelled_by")[0] == "cancelled by alice"
     assert fleet.containers(task.id) == []
     assert terminal_events(session, task.id) == ["cancelled"]
 
@@ -221,7 +221,8 @@ def test_timeout_kills_the_container(session, fleet, world):
     fleet.start(1)
     task = submit(session, alice, project, "sleep 300", timeout_seconds=2)
     done = finished(session, task.id, timeout=30)
-    assert (done.status, done.failure_reason) == (TaskStatus.timed_out, "timed out after 2 s")
+    assert done.status == TaskStatus.timed_out
+    assert said(done.failure_reason, "tasks.ended.timed_out")[0] == "timed out after 2 s"
     assert fleet.containers(task.id) == []
     assert terminal_events(session, task.id) == ["timed_out"]
 

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from clawweb.services import approval_rules
 from clawweb.services.agents import settings as agent_settings
 from clawweb.services.approvals import rule_for
 
@@ -249,3 +250,14 @@ def test_blanket_rules_the_owner_set_keep_working():
 def test_rule_parts_is_what_the_cli_is_given(rule, parts):
     assert rule_parts(rule) == parts
 
+
+
+def test_an_owner_prefix_rule_covers_only_plain_commands_under_it():
+    rules = ["Bash(npm test:*)", "Edit(//workspace/a.py)"]
+    covers = approval_rules.prefix_rule_for_cli
+    assert covers(rules, "Bash", {"command": "npm test"}) == "Bash(npm test:*)"
+    assert covers(rules, "Bash", {"command": "npm test -- --watch"}) == "Bash(npm test:*)"
+    for command in ("npm testx", "npm test && rm -rf /", "npm test; id", "npm test | sh",
+                    "npm test $(id)", "npm test > /etc/x", "npm  test", "ls"):
+        assert covers(rules, "Bash", {"command": command}) is None, command
+    assert covers(rules, "Read", {"file_path": "/workspace/a.py"}) is None

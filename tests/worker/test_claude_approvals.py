@@ -264,3 +264,25 @@ def test_read_only_allowance_lets_it_through_and_says_why(claude_env):
     (why,) = h.of("agent.tool_why")
     assert why["tool_use_id"] == "toolu_ro"
     assert why["why"] == {"key": "approvals.why.read_only", "params": {}}
+
+
+def test_an_owner_prefix_rule_is_left_to_the_cli_which_still_asks_for_more(claude_env):
+    """An owner typed ``Bash(echo hi:*)``: in ask mode a plain command under the prefix
+    runs unasked, saying which rule let it; a compound one is asked (the CLI itself
+    lets ``echo hi && touch planted`` pass such a rule: seen with this CLI)."""
+    h = claude_env
+    h.settings(permission_mode="default", allowed_tools=["Bash(echo hi:*)"])
+    h.api.push(tool_use("Bash", {"command": "echo hi there", "description": "greet"},
+                        tool_id="toolu_pre"),
+               tool_use("Bash", {"command": "echo hi && touch planted", "description": "more"},
+                        tool_id="toolu_more"),
+               text("done"))
+    answer_approvals(h, [("deny", "")])
+    result = h.run(h.task("greet"))
+    assert result.exit_code == 0, result.failure_reason
+    (ask,) = h.of("agent.approval")
+    assert ask["input"]["command"] == "echo hi && touch planted"
+    why = [w for w in h.of("agent.tool_why") if w["tool_use_id"] == "toolu_pre"]
+    assert [w["why"] for w in why] == [{"key": "approvals.why.rule",
+                                        "params": {"rule": "Bash(echo hi:*)"}}]
+    assert not (h.workdir() / "planted").exists()

@@ -5,7 +5,8 @@ read-only allowance: ``ls``, ``git log``, reading files). In ``default``
 ("ask") mode this hook answers every call before that: "ask" (the CLI must
 then call ``can_use_tool``, which raises a request for a person), or no opinion
 when clawweb itself would let the call through: a project rule that covers it
-exactly, or the project's "let read-only commands through" for a call
+exactly, an owner's prefix rule over a plain command (no operators: the CLI's
+own matcher would let ``a:*`` cover ``a && b``), or the project's "let read-only commands through" for a call
 :mod:`clawweb.services.read_only` counts as reading only. Then an
 ``agent.tool_why`` event says why it ran without asking (a stored message). The
 hook never answers "allow": that could pass over the project's deny rules. In
@@ -35,7 +36,8 @@ def why_unasked(project_id: int, tool_name: str, tool_input: dict[str, Any]) -> 
         row = session.get(AgentSettings, project_id)
         rules = list(row.allowed_tools or []) if row else []
         read_only = bool(row.allow_read_only) if row else False
-    rule = approval_rules.allowing_rule(rules, tool_name, tool_input)
+    rule = approval_rules.allowing_rule(rules, tool_name, tool_input) \
+        or approval_rules.prefix_rule_for_cli(rules, tool_name, tool_input)
     if rule is not None:
         return stored.note("approvals.why.rule", rule=rule)
     if read_only and is_read_only(tool_name, tool_input):

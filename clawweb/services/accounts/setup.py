@@ -16,9 +16,10 @@ import secrets
 from pathlib import Path
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from clawweb.models import Role, User
+from clawweb.models import Role, SetupClaim, User
 from clawweb.services import audit
 from clawweb.services.accounts import passwords, throttle, users as accounts
 from clawweb.services.errors import InvalidInput
@@ -100,6 +101,22 @@ def _refuse_code(*, session: Session, username: str, ip: str, ip_trusted: bool) 
     raise InvalidInput("setup.bad_code")
 
 
+def _claim(session: Session, user: User) -> None:
+    """Insert the admin with the one claim row; a setup that raced us here loses.
+
+    On PostgreSQL the second insert of row 1 waits for the first transaction
+    and fails once it commits; ``needs_setup`` alone cannot see it coming.
+    """
+    try:
+        session.add(user)
+        session.flush()
+        session.add(SetupClaim(id=1, user_id=user.id))
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise InvalidInput("setup.already_done") from None
+
+
 def create_first_admin(*, session: Session, code: str, username: str, password: str,
                        ip: str = "", ip_trusted: bool = True) -> User:
     """Create the first user, an admin, if ``code`` is the pending setup code.
@@ -121,8 +138,7 @@ def create_first_admin(*, session: Session, code: str, username: str, password: 
     name = accounts.validate_username(username)
     passwords.check_policy(password, username=name)
     user = User(username=name, role=Role.admin, password_hash=passwords.hash_password(password))
-    session.add(user)
-    session.flush()
+    _claim(session, user)
     audit.record(session=session, actor=user, action="setup.complete", object_type="user",
                  object_id=user.id, after=accounts.snapshot(user), ip=ip)
     setup_code_path().unlink(missing_ok=True)

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from clawweb.i18n import LANGUAGES
@@ -96,6 +97,20 @@ def _new_invite(session: Session, user: User) -> str:
     return token
 
 
+def _insert_new(session: Session, user: User) -> None:
+    """Insert a new user; a name taken meanwhile in any letter case is refused.
+
+    The unique index on lower(username) decides: two admins creating "Alice"
+    and "alice" at once both pass ``ensure_username_free``.
+    """
+    try:
+        session.add(user)
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise InvalidInput("accounts.username_taken") from None
+
+
 def create_user(*, session: Session, actor: User, username: str, role: Role = Role.member,
                 display_name: str = "", mode: str = "password",
                 ip: str = "") -> tuple[User, str]:
@@ -126,8 +141,7 @@ def create_user(*, session: Session, actor: User, username: str, role: Role = Ro
         secret = passwords.generate_password()
         user.password_hash = passwords.hash_password(secret)
         user.must_change_password = True
-    session.add(user)
-    session.flush()
+    _insert_new(session, user)
     if mode == "invite":
         secret = _new_invite(session, user)
     _audit(session, actor, "user.create", user, None, ip, detail=mode)
