@@ -143,6 +143,24 @@ def docker_run(command: str) -> subprocess.Popen:
                             stderr=subprocess.DEVNULL)
 
 
+def hardened_docker_run(command: str, workdir: Path) -> subprocess.Popen:
+    """``docker run`` with the hardening of a task container (worker/sandbox/docker.py).
+
+    Defaults of ``Limits``; ``workdir`` is bind-mounted at /workspace like a working copy.
+    """
+    tmpfs = "rw,exec,nosuid,nodev,size=256m"
+    argv = ["docker", "run", "--rm", "--network", "none", "--init", "--user", "1000:1000",
+            "--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
+            "--memory", "1024m", "--memory-swap", "1024m", "--cpus", "1", "--pids-limit", "256",
+            "--ulimit", "nofile=4096:4096", "--shm-size", "64m", "--oom-score-adj", "500",
+            "--tmpfs", f"/tmp:{tmpfs},mode=1777",
+            "--tmpfs", f"/home/runner:{tmpfs},uid=1000,gid=1000,mode=0700",
+            "--log-driver", "none", "--hostname", "sandbox",
+            "--mount", f"type=bind,source={workdir},target=/workspace", "-w", "/workspace",
+            IMAGE, "bash", "-lc", command]
+    return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+
+
 def median(xs: list[float]) -> float:
     return statistics.median(xs)
 

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 
-from clawweb.http import auth_routes, downloads, monitoring, push, usage_csv
+from clawweb.http import auth_routes, downloads, monitoring, push, usage_csv, webhooks
 from clawweb.http.security_headers import SecurityHeadersMiddleware
 from clawweb.rest.app import API_PREFIX, build_app
 
@@ -52,7 +52,7 @@ async def health(_request: Request) -> JSONResponse:
 def router() -> Starlette:
     return Starlette(routes=[Route("/api/health", health), *auth_routes.routes(),
                              *downloads.download_routes(), *push.routes(),
-                             *monitoring.routes(), *usage_csv.csv_routes(),
+                             *monitoring.routes(), *usage_csv.csv_routes(), *webhooks.routes(),
                              Mount(API_PREFIX, app=build_app())])
 
 

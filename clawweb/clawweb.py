@@ -7,8 +7,10 @@ import reflex as rx
 from clawweb import api, routes
 from clawweb.observe import logs
 from clawweb.pages import (account, admin, admin_ops, auth, notifications, projects, review,
-                           tasks)
+                           schedules, tasks)
 from clawweb.services import web_reaper
+from clawweb.services.schedules import loop as schedule_loop
+from clawweb.settings import get_settings
 from clawweb.state import sealed_headers
 from clawweb.state.account import AccountState
 from clawweb.state.admin import AdminState
@@ -19,6 +21,7 @@ from clawweb.state.notify import NotifyState
 from clawweb.state.projects import ProjectsState
 from clawweb.state.review import ReviewState
 from clawweb.state.review_files import FilesState
+from clawweb.state.schedules import SchedulesState
 from clawweb.state.task_list import TasksState
 from clawweb.state.task_page import TaskPageState
 
@@ -45,6 +48,8 @@ app = rx.App(
 
 # A task whose every worker died is still ended: the reaper runs beside the web app.
 app.register_lifespan_task(web_reaper.lifespan)
+if get_settings().schedule_loop_in_web:  # every worker runs one; this adds one per web process
+    app.register_lifespan_task(schedule_loop.run_in_web)
 
 protected = AppState.require_sign_in
 
@@ -67,6 +72,8 @@ app.add_page(projects.project_page, route=routes.PROJECT, title="clawweb",
              on_load=[protected, ProjectsState.load_project])
 app.add_page(projects.project_settings_page, route=routes.PROJECT_SETTINGS, title="clawweb",
              on_load=[protected, ProjectsState.load_project_settings])
+app.add_page(schedules.schedules_page, route=routes.PROJECT_SCHEDULES, title="clawweb",
+             on_load=[protected, SchedulesState.load_schedules])
 
 app.add_page(tasks.tasks_page, route=routes.TASKS, title="clawweb",
              on_load=[protected, TasksState.load_tasks])

@@ -104,3 +104,17 @@ def blob(project_id: int | str, commit: str, path: str, download: bool = False) 
 def task_export(task_id: int | str, kind: str) -> str:
     """The task's change as a ``patch`` or a ``bundle`` download."""
     return f"/api/tasks/{task_id}/export/{kind}"
+
+
+# -- automation: schedules page, inbound webhook URLs (clawweb/http/webhooks.py) ---------
+PROJECT_SCHEDULES = "/projects/[project_id]/schedules"
+API_HOOK = "/api/hooks/{forge}/{key}"
+
+
+def project_schedules(project_id: int | str) -> str:
+    return f"/projects/{project_id}/schedules"
+
+
+def webhook(forge: str, key: str) -> str:
+    """The path a forge posts a webhook's deliveries to."""
+    return f"/api/hooks/{forge}/{key}"

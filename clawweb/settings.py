@@ -59,6 +59,9 @@ class Settings(BaseSettings):
 
     runner_image: str = "clawweb-runner"
     worker_slots: int = 2
+    # Pre-started task containers per worker process (worker/sandbox/pool.py),
+    # each used by one task and destroyed. 0: every task starts its container cold.
+    warm_pool: int = Field(default=0, ge=0, le=16)
     output_cap_bytes: int = 50 * 1024 * 1024
     # How long a dead worker's task may stay "running" before another worker
     # notices; RQ's own default is minutes, we want seconds.
@@ -122,6 +125,25 @@ class Settings(BaseSettings):
     # Refusal events per second per task; the rest become one "and N more".
     egress_refusals_per_second: int = 5
 
+    # -- Inbound webhooks and schedules (issue 12) ---------------------------------------
+    # Largest webhook body read; a bigger delivery is refused (413) without reading it all.
+    webhook_max_body_bytes: int = 1024 * 1024
+    # Generic webhooks: how far the signed timestamp may be from now.
+    webhook_tolerance_seconds: int = 300
+    # Forge deliveries: an event older than this (by the time its signed payload
+    # gives) is refused as stale; within it, a replay is caught by its delivery id.
+    webhook_event_max_age_seconds: int = 3600
+    # Refused deliveries kept in each webhook's log (verified ones are kept 7 days).
+    webhook_log_keep: int = 200
+    # How often each worker's schedule loop looks for due schedules and runs to settle.
+    schedule_loop_seconds: float = 5.0
+    # A due time found later than this counts as missed (downtime) and follows
+    # the schedule's missed-run policy.
+    schedule_grace_seconds: int = 120
+    # The shortest interval (and cron step) a schedule may have.
+    schedule_min_interval_seconds: int = 60
+    # Also run a schedule loop beside the web app (every worker runs one anyway).
+    schedule_loop_in_web: bool = False
     # -- Notifications (notify-g) -----------------------------------------------------
     # The VAPID "sub" claim push services may use to reach the operator (mailto: or
     # https:). Empty: the https public URL, else mailto:clawweb@localhost.

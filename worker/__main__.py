@@ -32,7 +32,7 @@ import worker
 from clawweb import redis_conn, streams
 from clawweb.observe import logs
 from clawweb.settings import get_settings
-from worker import jobs, notify_jobs
+from worker import jobs, notify_jobs, schedule_loop
 from worker.drain import DrainWatch
 from worker.heartbeat import Heartbeat, beat, beat_redis
 from worker.image_report import ImageReport
@@ -139,6 +139,7 @@ def _fleet_threads(settings, name: str, redis):
         Reaper(redis, name, lambda: jobs.make_sandbox(name),
                interval=hb, grace=2 * hb).start()
         notify_jobs.start(name)  # notifications must not wait for a free task slot
+        schedule_loop.start(settings, name)
 
     return start
 

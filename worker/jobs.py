@@ -29,6 +29,7 @@ from worker.agents import ADAPTERS, AgentContext, AgentResult
 from worker.control import StopFlag, TaskLock
 from worker.output import OutputPipe
 from worker.sandbox import DockerSandbox, FakeSandbox, Limits, Sandbox
+from worker.sandbox.pool import shared_pool
 from worker.sandbox_guard import GuardedSandbox
 
 log = logging.getLogger(__name__)
@@ -52,10 +53,15 @@ def make_sandbox(name: str) -> Sandbox:
     """The sandbox backend ``CLAWWEB_SANDBOX_BACKEND`` names, for the worker ``name``.
 
     Docker labels each container with its worker's name, so a restarted worker
-    finds and removes what it left behind; the fake runs nothing at all.
+    finds and removes what it left behind; the fake runs nothing at all. With
+    ``CLAWWEB_WARM_POOL`` > 0, Docker containers come from this process's warm
+    pool (one per process: it outlives the task that asked for it).
     """
-    if get_settings().sandbox_backend == "fake":
+    settings = get_settings()
+    if settings.sandbox_backend == "fake":
         return FakeSandbox()
+    if settings.warm_pool > 0:
+        return shared_pool(name, settings.warm_pool, settings.data_dir.resolve() / "pool")
     return DockerSandbox(worker_name=name)
 
 

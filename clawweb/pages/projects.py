@@ -12,6 +12,8 @@ from clawweb.components.layout import empty_state, loading, page
 from clawweb.components.project_agent import claude_section
 from clawweb.components.remotes import private_clone_fields, remote_section
 from clawweb.components.review import files_link, ship_settings
+from clawweb.components.schedules import schedules_link
+from clawweb.components.webhooks import automation_section
 from clawweb.components.task_panel import project_tasks
 from clawweb.state.projects import ProjectsState
 
@@ -123,6 +125,7 @@ def project_page() -> rx.Component:
         _when_loaded(rx.vstack(
             _back(routes.PROJECTS, "projects_ui.back"),
             ui.project_header(rx.hstack(files_link(ProjectsState.project["id"]),
+                                        schedules_link(ProjectsState.project["id"]),
                                         rx.cond(ProjectsState.is_owner, settings_link))),
             ui.commit_list(),
             rx.box(project_tasks(), width="100%"),
@@ -143,6 +146,7 @@ def project_settings_page() -> rx.Component:
             rx.cond(ProjectsState.is_owner, remote_section()),
             ship_settings(),
             rx.cond(ProjectsState.is_owner, claude_section()),
+            rx.cond(ProjectsState.is_owner, automation_section(ProjectsState.project["id"])),
             rx.cond(ProjectsState.is_owner, ui.danger_zone()),
             spacing="4", width="100%",
         )),

@@ -35,12 +35,27 @@ def fuzz(api_server):
     project = make_project(root)
     for status in ("queued", "succeeded", "failed"):
         make_task(project, root, status=status)
+    _automation(root, project)
     token = make_token(root, ["read", "tasks", "approvals", "admin"])
     session = requests.Session()
     session.trust_env = False  # straight to loopback, whatever the environment says
     session.headers["Authorization"] = f"Bearer {token}"
     yield api_server, session
     session.close()
+
+
+def _automation(user_id: int, project_id: int) -> None:
+    """A schedule and a webhook, so generated schedule and webhook ids can hit one."""
+    from clawweb.db import session_scope
+    from clawweb.models import User
+    from clawweb.services.schedules import store as schedules
+    from clawweb.services.webhooks import store as webhooks
+
+    with session_scope() as s:
+        user = s.get(User, user_id)
+        schedules.create(session=s, user=user, project_id=project_id,
+                         values={"cron": "0 3 * * *", "command": "echo nightly"})
+        webhooks.create(session=s, user=user, project_id=project_id, forge="gitlab")
 
 
 def _schema():

@@ -3,8 +3,9 @@
 Each fake checks the request shape the forge documents — path, method, the
 auth header, the JSON fields and their types — refuses anything else the way
 the forge would (401, 404, 422), and answers with the documented response
-fields. Tests read ``requests`` to see what was sent, and call
-:meth:`FakeForge.set_state` to merge or close a request "on the forge".
+fields. Tests read ``requests`` to see what was sent (``comments`` for issue
+and pull request comments), and call :meth:`FakeForge.set_state` to merge or
+close a request "on the forge".
 """
 
 from __future__ import annotations
@@ -54,6 +55,15 @@ class _GitHub(_Spec):
     def required(self):
         return {"title": str, "head": str, "base": str}
 
+    def comment_path(self, repo: str) -> str:
+        # Issue comments; pull requests are issues here (docs.github.com/rest/issues/comments).
+        return rf"/repos/{re.escape(repo)}/issues/(?P<n>\d+)/comments"
+
+    def comment_answer(self, c: dict, base_url: str) -> dict:
+        return {"id": c["id"], "body": c["body"], "user": {"login": "clawweb-bot"},
+                "html_url": f"{base_url}/{c['repo']}/issues/{c['number']}"
+                            f"#issuecomment-{c['id']}"}
+
     def answer(self, pr, base_url):
         return {"id": 1000 + pr["number"], "number": pr["number"],
                 "html_url": f"{base_url}/{pr['repo']}/pull/{pr['number']}",
@@ -80,6 +90,16 @@ class _GitLab(_Spec):
     def required(self):
         return {"source_branch": str, "target_branch": str, "title": str}
 
+    def comment_path(self, repo: str) -> str:
+        # Notes on an issue or a merge request (docs.gitlab.com/api/notes).
+        project = re.escape(repo.replace("/", "%2F"))
+        return rf"{self.prefix}/projects/{project}/(?P<on>issues|merge_requests)/(?P<n>\d+)/notes"
+
+    def comment_answer(self, c: dict, base_url: str) -> dict:
+        return {"id": c["id"], "body": c["body"], "author": {"username": "clawweb-bot"},
+                "noteable_type": "MergeRequest" if c["on"] == "merge_requests" else "Issue",
+                "noteable_iid": c["number"], "system": False}
+
     def answer(self, pr, base_url):
         state = {"open": "opened"}.get(pr["state"], pr["state"])
         return {"id": 5000 + pr["number"], "iid": pr["number"], "project_id": 42,
@@ -100,6 +120,14 @@ class _Gitea(_Spec):
 
     def required(self):
         return {"head": str, "base": str, "title": str}
+
+    def comment_path(self, repo: str) -> str:
+        return rf"{self.prefix}/repos/{re.escape(repo)}/issues/(?P<n>\d+)/comments"
+
+    def comment_answer(self, c: dict, base_url: str) -> dict:
+        return {"id": c["id"], "body": c["body"], "user": {"login": "clawweb-bot"},
+                "html_url": f"{base_url}/{c['repo']}/issues/{c['number']}"
+                            f"#issuecomment-{c['id']}"}
 
     def answer(self, pr, base_url):
         return {"id": 2000 + pr["number"], "number": pr["number"],
@@ -123,6 +151,7 @@ class FakeForge:
         self.port = free_port()
         self.requests: list[dict] = []
         self.pulls: dict[int, dict] = {}
+        self.comments: list[dict] = []
         self.redirect_to = ""  # set: answer every call with a redirect there
         self._server = None
         self._lock = threading.Lock()
@@ -161,6 +190,21 @@ class FakeForge:
                                   "body": desc, "head": head, "base": base, "state": "open"}
         return 201, self.spec.answer(self.pulls[number], self.base_url)
 
+    def _comment(self, method: str, headers, body, match) -> tuple[int, dict]:
+        if method != "POST":
+            return 405, {"message": "Method Not Allowed"}
+        if not isinstance(body, dict) or headers.get("Content-Type", "").split(";")[0] \
+                != "application/json":
+            return 400, {"message": "Problems parsing JSON"}
+        if not isinstance(body.get("body"), str) or not body["body"].strip():
+            return 422, {"message": "Validation Failed: body is missing"}
+        with self._lock:
+            c = {"id": 900 + len(self.comments), "repo": self.repo, "body": body["body"],
+                 "number": int(match.group("n")),
+                 "on": match.groupdict().get("on") or "issues"}
+            self.comments.append(c)
+        return 201, self.spec.comment_answer(c, self.base_url)
+
     def handle(self, method: str, raw_path: str, headers, body_bytes: bytes) -> tuple[int, dict]:
         try:
             body = json.loads(body_bytes) if body_bytes else {}
@@ -170,6 +214,9 @@ class FakeForge:
                               "json": body})
         if not self.spec.authorized(headers):
             return 401, {"message": "Bad credentials"}
+        comment = re.fullmatch(self.spec.comment_path(self.repo), raw_path)
+        if comment:
+            return self._comment(method, headers, body, comment)
         create = self.spec.create_path(self.repo)
         if raw_path == create:
             if method != "POST":

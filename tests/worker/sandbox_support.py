@@ -58,6 +58,27 @@ def docker_sandbox():
     sandbox.remove_orphans(set())
 
 
+SANDBOX_KINDS = ["cold", "warm-pool"]
+
+
+def sandbox_of_kind(kind: str, tmp_path: Path) -> Iterator[DockerSandbox]:
+    """A cold ``DockerSandbox`` or a warm pool (one container of ``small()`` limits
+    kept ready, others started just in time the pool's way), for suites that
+    must hold for both."""
+    need_docker(IMAGE)
+    ids = {"worker_name": f"test-{secrets.token_hex(4)}",
+           "instance": f"test-{secrets.token_hex(6)}"}
+    if kind == "cold":
+        sandbox = DockerSandbox(image=IMAGE, **ids)
+    else:
+        from worker.sandbox.pool import PooledDockerSandbox
+
+        sandbox = PooledDockerSandbox(size=1, slots_dir=tmp_path / "pool-slots",
+                                      shape=small(), image=IMAGE, **ids)
+    yield sandbox
+    sandbox.remove_orphans(set())  # only this test's containers (and the pool's)
+
+
 @pytest.fixture
 def workdir(tmp_path) -> Path:
     return make_workdir(tmp_path)

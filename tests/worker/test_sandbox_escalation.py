@@ -9,8 +9,18 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from tests.support.services import need
-from tests.worker.sandbox_support import docker_sandbox, run, small, workdir  # noqa: F401
+from tests.worker.sandbox_support import (  # noqa: F401  (fixtures)
+    SANDBOX_KINDS, run, sandbox_of_kind, small, workdir,
+)
+
+
+@pytest.fixture(params=SANDBOX_KINDS)
+def docker_sandbox(request, tmp_path):
+    """Every promise here holds for a cold start and for a warm pool's container."""
+    yield from sandbox_of_kind(request.param, tmp_path)
 
 
 # Each attempt prints what it tried, its exit status and its error, so the test

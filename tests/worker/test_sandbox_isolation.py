@@ -17,9 +17,15 @@ import pytest
 from docker.errors import NotFound
 
 from tests.worker.sandbox_support import (  # noqa: F401  (fixtures)
-    collect, container_gone, docker_sandbox, extra_workdir, host_processes_with, rss_mb, run,
-    small, spec, wait_for_file, workdir,
+    SANDBOX_KINDS, collect, container_gone, extra_workdir, host_processes_with, rss_mb, run,
+    sandbox_of_kind, small, spec, wait_for_file, workdir,
 )
+
+
+@pytest.fixture(params=SANDBOX_KINDS)
+def docker_sandbox(request, tmp_path):
+    """Every promise here holds for a cold start and for a warm pool's container."""
+    yield from sandbox_of_kind(request.param, tmp_path)
 from worker.sandbox.base import ExitInfo
 from worker.sandbox.docker import DockerSandbox
 
@@ -337,13 +343,15 @@ def test_remove_orphans_removes_dead_workers_containers_only(docker_sandbox, wor
     dead_handle = dead.start(spec(workdir, "exec sleep infinity", limits=small(), task_id=7))
     live_handle = live.start(spec(workdir, "exec sleep infinity", limits=small(), task_id=8))
     try:
-        removed = live.remove_orphans({"live-worker"})
+        # The fixture's own worker is alive too (as a pool it keeps a warm container).
+        alive = {"live-worker", docker_sandbox.worker_name}
+        removed = live.remove_orphans(alive)
         assert removed == [dead_handle.name]
         with pytest.raises(NotFound):
             live.api.inspect_container(dead_handle.id)
         state = live.api.inspect_container(live_handle.id)["State"]
         assert state["Running"] is True
-        assert live.remove_orphans({"live-worker"}) == []
+        assert live.remove_orphans(alive) == []
     finally:
         dead_handle.remove()
         live_handle.remove()

@@ -20,7 +20,7 @@ class PullRequest:
 
 
 class Forge(ABC):
-    """A forge's pull/merge requests for one repository.
+    """A forge's pull/merge requests (and their comments) for one repository.
 
     Args:
         api_base: the REST API root (``https://api.github.com``, ``…/api/v4``, ``…/api/v1``).
@@ -48,6 +48,14 @@ class Forge(ABC):
     @abstractmethod
     def request_state(self, number: int) -> PullRequest:
         """The request's current URL and state."""
+
+    @abstractmethod
+    def comment(self, *, number: int, body: str, on_request: bool = False) -> str:
+        """Add a comment to issue ``number`` (or pull/merge request, ``on_request``).
+
+        Returns:
+            The comment's page on the forge, or "" when the forge does not say.
+        """
 
 
 def owner_and_name(repo_path: str) -> tuple[str, str]:

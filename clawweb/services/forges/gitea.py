@@ -1,4 +1,5 @@
-"""Gitea (and Forgejo, same API) REST API v1: pull requests (gitea.com/api/swagger)."""
+"""Gitea (and Forgejo, same API) REST API v1: pull requests and issue comments
+(gitea.com/api/swagger)."""
 
 from __future__ import annotations
 
@@ -30,3 +31,9 @@ class Gitea(Forge):
 
     def request_state(self, number: int) -> PullRequest:
         return _pull(self.http.checked("GET", f"{self._repo()}/pulls/{int(number)}", ok=(200,)))
+
+    def comment(self, *, number: int, body: str, on_request: bool = False) -> str:
+        # Pull requests share the issues' numbering and comment endpoint.
+        data = self.http.checked("POST", f"{self._repo()}/issues/{int(number)}/comments",
+                                 ok=(201,), body={"body": body})
+        return str((data or {}).get("html_url") or "")

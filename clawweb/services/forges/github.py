@@ -1,4 +1,5 @@
-"""GitHub REST API v3: pull requests (docs.github.com/rest/pulls/pulls)."""
+"""GitHub REST API v3: pull requests (docs.github.com/rest/pulls/pulls) and issue comments
+(docs.github.com/rest/issues/comments)."""
 
 from __future__ import annotations
 
@@ -34,3 +35,9 @@ class GitHub(Forge):
 
     def request_state(self, number: int) -> PullRequest:
         return _pull(self.http.checked("GET", f"{self._repo()}/pulls/{int(number)}", ok=(200,)))
+
+    def comment(self, *, number: int, body: str, on_request: bool = False) -> str:
+        # Pull requests are issues to GitHub's comment API.
+        data = self.http.checked("POST", f"{self._repo()}/issues/{int(number)}/comments",
+                                 ok=(201,), body={"body": body})
+        return str((data or {}).get("html_url") or "")

@@ -1,4 +1,5 @@
-"""GitLab REST API v4: merge requests (docs.gitlab.com/api/merge_requests)."""
+"""GitLab REST API v4: merge requests (docs.gitlab.com/api/merge_requests) and notes
+(docs.gitlab.com/api/notes)."""
 
 from __future__ import annotations
 
@@ -34,3 +35,10 @@ class GitLab(Forge):
     def request_state(self, number: int) -> PullRequest:
         return _merge_request(self.http.checked(
             "GET", f"{self._project()}/merge_requests/{int(number)}", ok=(200,)))
+
+    def comment(self, *, number: int, body: str, on_request: bool = False) -> str:
+        # A note on the issue or merge request; GitLab's answer carries no page URL.
+        kind = "merge_requests" if on_request else "issues"
+        self.http.checked("POST", f"{self._project()}/{kind}/{int(number)}/notes", ok=(201,),
+                          body={"body": body})
+        return ""

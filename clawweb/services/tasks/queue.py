@@ -11,7 +11,6 @@ alike (plain Python; the web side never imports ``worker``).
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from datetime import timedelta
 from typing import Any, Iterable
@@ -133,44 +132,59 @@ def waiting_order():
 
 
 def dispatch_ready(*, session: Session, project_id: int, redis=None) -> list[int]:
-    """Enqueue as many of the project's waiting tasks as its limit allows.
+    """Enqueue as many of the project's waiting tasks as its limit allows, without waiting.
+
+    One dispatcher per project at a time (a Redis lock). A caller that finds
+    the lock taken returns at once: it leaves a "pending" mark first, and the
+    holder looks for that mark after letting go and then dispatches again, so
+    whatever was committed meanwhile is handed out by someone.
 
     Returns:
-        Ids of the tasks handed to RQ.
+        Ids of the tasks handed to RQ by this call.
 
     Raises:
         Unavailable: Redis is down (the tasks stay queued; the sweep retries).
     """
     redis = redis or redis_conn.get_redis()
     key = streams.project_dispatch_lock_key(project_id)
-    token = uuid.uuid4().hex.encode()
+    pending = f"{key}:pending"
+    out: list[int] = []
     try:
-        deadline = time.monotonic() + 15
-        while not redis.set(key, token, nx=True, ex=30):
-            if time.monotonic() > deadline:
-                return []  # someone else is dispatching this project right now
-            time.sleep(0.05)
+        # Mark, then try; the holder lets go, then reads the mark: either it
+        # sees this mark or this call gets the lock.
+        redis.set(pending, b"1", ex=STALE_CLAIM_SECONDS)
+        while True:
+            token = uuid.uuid4().hex.encode()
+            if not redis.set(key, token, nx=True, ex=30):
+                return out
+            redis.delete(pending)
+            try:
+                out += _dispatch_locked(session, project_id, redis)
+            finally:
+                try:
+                    if_owner(redis, key, token, "delete")
+                except redis_lib.RedisError:
+                    pass  # the TTL frees it
+            if not redis.exists(pending):
+                return out
     except redis_lib.RedisError as exc:
         raise Unavailable() from exc
-    try:
-        session.expire_all()
-        project = session.get(Project, project_id)
-        if project is None:
-            return []
-        free = max(1, project.max_concurrent_tasks) - active_count(session, project_id)
-        if free <= 0:
-            return []
-        waiting = session.exec(
-            select(Task).where(Task.project_id == project_id,
-                               Task.status == TaskStatus.queued,
-                               Task.dispatched_at.is_(None))
-            .order_by(*waiting_order()).limit(free)).all()
-        return [t.id for t in waiting if _claim_and_enqueue(session, t, redis)]
-    finally:
-        try:
-            if_owner(redis, key, token, "delete")
-        except redis_lib.RedisError:
-            pass  # the TTL frees it
+
+
+def _dispatch_locked(session: Session, project_id: int, redis) -> list[int]:
+    session.expire_all()
+    project = session.get(Project, project_id)
+    if project is None:
+        return []
+    free = max(1, project.max_concurrent_tasks) - active_count(session, project_id)
+    if free <= 0:
+        return []
+    waiting = session.exec(
+        select(Task).where(Task.project_id == project_id,
+                           Task.status == TaskStatus.queued,
+                           Task.dispatched_at.is_(None))
+        .order_by(*waiting_order()).limit(free)).all()
+    return [t.id for t in waiting if _claim_and_enqueue(session, t, redis)]
 
 
 def _claim_and_enqueue(session: Session, task: Task, redis) -> bool:

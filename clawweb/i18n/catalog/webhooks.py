@@ -1,0 +1,72 @@
+MESSAGES = {
+    # intake: why a delivery was refused
+    "webhooks.unknown": ("No such webhook.", "没有这个 Webhook。"),
+    "webhooks.refused_no_signature": ("The delivery carried no signature.",
+                                      "该投递没有携带签名。"),
+    "webhooks.refused_signature": ("The signature does not match the webhook's secret.",
+                                   "签名与该 Webhook 的密钥不匹配。"),
+    "webhooks.refused_timestamp": ("The delivery's timestamp is missing or not a number.",
+                                   "该投递的时间戳缺失或不是数字。"),
+    "webhooks.refused_stale": ("The delivery is too old (or from the future): {age} s.",
+                               "该投递太旧（或来自未来）：{age} 秒。"),
+    "webhooks.refused_duplicate": ("This delivery was received before.",
+                                   "此前已收到过这次投递。"),
+    "webhooks.refused_delivery_id": ("The delivery id is not valid.", "投递 ID 无效。"),
+    "webhooks.refused_body": ("The body is not a JSON object.", "请求体不是 JSON 对象。"),
+    "webhooks.refused_too_large": ("The body is larger than {limit} bytes.",
+                                   "请求体超过 {limit} 字节。"),
+    "webhooks.refused_disabled": ("The webhook is turned off.", "该 Webhook 已关闭。"),
+    "webhooks.refused_secret_unreadable": (
+        "The webhook's secret cannot be read (the server key changed?): rotate it.",
+        "无法读取该 Webhook 的密钥（服务器密钥已更换？）：请重新生成。"),
+    # processing
+    "webhooks.task_started": ("Task started.", "任务已启动。"),
+    "webhooks.ping": ("Ping received: the webhook is connected.", "收到 Ping：Webhook 已连通。"),
+    "webhooks.ignored_event": ("No rule handles this event.", "没有规则处理此事件。"),
+    "webhooks.ignored_no_rule": ("The rule for this event is off.", "此事件的规则未开启。"),
+    "webhooks.ignored_branch": ("The branch does not match the push rule.",
+                                "该分支与推送规则不匹配。"),
+    "webhooks.ignored_branch_deleted": ("A deleted branch starts nothing.",
+                                        "删除分支不会启动任务。"),
+    "webhooks.ignored_not_command": ("The comment does not start with the command.",
+                                     "该评论不是以命令开头。"),
+    "webhooks.ignored_author": ("The comment's author may not give commands.",
+                                "该评论的作者无权下达命令。"),
+    "webhooks.ignored_empty_prompt": ("The command had no prompt after it.",
+                                      "命令后面没有提示词。"),
+    "webhooks.no_owner": ("The webhook has no owner any more: save its rules again.",
+                          "该 Webhook 已没有所有者：请重新保存其规则。"),
+    "webhooks.interrupted": ("The worker stopped while handling this delivery.",
+                             "处理此投递时 Worker 停止了。"),
+    "webhooks.reply_sent": ("Replied on the forge.", "已在代码托管平台上回复。"),
+    "webhooks.reply_other_repo": (
+        "Not replied: the delivery came from another repository than the project's remote.",
+        "未回复：该投递来自与项目远程仓库不同的仓库。"),
+    "webhooks.reply_other_forge": (
+        "Not replied: the project's remote is on another kind of forge.",
+        "未回复：项目的远程仓库在另一种代码托管平台上。"),
+    "webhooks.reply_body": ("clawweb started task #{id}: {link}",
+                            "clawweb 已启动任务 #{id}：{link}"),
+    # settings
+    "webhooks.bad_forge": ("Unknown forge.", "未知的代码托管平台。"),
+    "webhooks.too_many": ("At most {max} entries.", "最多 {max} 项。"),
+    "webhooks.bad_branch_pattern": ("Not a branch pattern: {item}", "不是有效的分支模式：{item}"),
+    "webhooks.bad_login": ("Not a user name: {item}", "不是有效的用户名：{item}"),
+    "webhooks.bad_comment_command": (
+        "The command is a slash and up to 39 letters, digits, - or _ (like /clawweb).",
+        "命令是一个斜杠加最多 39 个字母、数字、- 或 _（例如 /clawweb）。"),
+    "webhooks.command_too_long": ("The command is too long.", "命令过长。"),
+    "webhooks.prompt_too_long": ("The prompt is longer than {max} characters.",
+                                 "提示词超过 {max} 个字符。"),
+    "webhooks.push_command_required": ("The push rule needs a command.", "推送规则需要一条命令。"),
+    "webhooks.comment_users_required": (
+        "List the forge users who may give commands: anyone else's comments are ignored.",
+        "请列出可以下达命令的平台用户：其他人的评论会被忽略。"),
+}
+MESSAGES.update({
+    "webhooks.review_other_repo": (
+        "The pull request's code was not fetched: it is not in the project's remote.",
+        "未获取拉取请求的代码：它不在项目的远程仓库中。"),
+    "webhooks.review_not_fetched": ("The pull request's code could not be fetched.",
+                                    "无法获取拉取请求的代码。"),
+})

@@ -1,0 +1,145 @@
+"""The warm pool (worker/sandbox/pool.py) on a real dockerd: pre-started, used once, destroyed.
+
+The isolation and escalation suites run against the pool too (their
+``docker_sandbox`` fixture is parametrized); these tests hold what is particular
+to it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import pytest
+
+from tests.support.services import need_docker
+from tests.worker.sandbox_support import (  # noqa: F401  (fixtures)
+    IMAGE, collect, container_gone, extra_workdir, run, small, spec, workdir,
+)
+from worker.sandbox.base import SandboxError
+from worker.sandbox.pool import PooledDockerSandbox, PooledHandle, header
+
+
+@pytest.fixture
+def pool(tmp_path):
+    need_docker(IMAGE)
+    sandbox = PooledDockerSandbox(size=1, slots_dir=tmp_path / "slots", image=IMAGE,
+                                  worker_name=f"test-{secrets.token_hex(4)}",
+                                  instance=f"test-{secrets.token_hex(6)}")
+    yield sandbox
+    sandbox.close()
+    sandbox.remove_orphans(set())
+
+
+def _mounted(path: Path) -> bool:
+    return any(line.split()[4] == str(path)
+               for line in Path("/proc/self/mountinfo").read_text().splitlines())
+
+
+def test_a_task_takes_a_prestarted_container_that_is_then_destroyed(pool, workdir, tmp_path):
+    pool.warm(small())
+    [warm_id] = pool.ready_ids()
+    (workdir / "hello.txt").write_text("from the working copy\n")
+    handle = pool.start(spec(workdir, "cat hello.txt; pwd; echo made > out.txt",
+                             limits=small()))
+    assert isinstance(handle, PooledHandle) and handle.id == warm_id
+    assert _mounted(handle.slot)  # the working copy is on the slot while it runs
+    stdout, _ = collect(handle)
+    assert handle.wait().exit_code == 0
+    handle.remove()
+    assert stdout == b"from the working copy\n/workspace\n"
+    assert (workdir / "out.txt").read_text() == "made\n"  # written into the real copy
+    assert container_gone(pool, warm_id)
+    assert not handle.slot.exists() and not _mounted(handle.slot)
+    pool.warm(small())  # refilled in the background with a new container
+    assert pool.ready_ids() and pool.ready_ids() != [warm_id]
+
+
+def test_nothing_of_one_task_reaches_the_next(pool, workdir, tmp_path):
+    pool.warm(small())
+    first = run(pool, workdir, "echo secret > /tmp/left; echo $$ > ~/pid; exit 3",
+                limits=small())
+    assert first.exit.exit_code == 3
+    other = extra_workdir(tmp_path, "second")
+    second = run(pool, other, "ls /tmp ~ /workspace; test -e /tmp/left || echo NO-LEFTOVER",
+                 limits=small())
+    assert second.container_id != first.container_id
+    assert "left" not in second.out and "pid" not in second.out, second.out
+    assert second.out.rstrip().endswith("NO-LEFTOVER")
+
+
+def test_env_and_argv_reach_the_command_exactly(pool, workdir):
+    pool.warm(small())
+    tricky = "two  spaces 'quoted' $HOME\nnewline"
+    result = run(pool, workdir, 'printf "%s|" "$TASK_VALUE" "$0" "$1"; printf "%s" "$PWD"',
+                 limits=small(), env={"TASK_VALUE": tricky})
+    assert result.exit.exit_code == 0, result.err
+    assert result.out == f"{tricky}|bash||/workspace"
+
+
+def test_without_stdin_the_command_reads_eof_and_with_stdin_it_streams(pool, workdir):
+    pool.warm(small())
+    assert run(pool, workdir, "cat; echo EOF", limits=small()).stdout == b"EOF\n"
+    handle = pool.start(spec(workdir, "cat; echo CLOSED", limits=small(), stdin=True))
+    try:
+        chunks = handle.output()
+        handle.write_stdin(b'{"type": "user"}\n')
+        assert next(chunks).data == b'{"type": "user"}\n'
+        handle.close_stdin()
+        assert collect(handle, chunks) == (b"CLOSED\n", b"")
+    finally:
+        handle.remove()
+
+
+def test_other_limits_or_extra_mounts_never_get_a_container_of_another_shape(pool, workdir,
+                                                                             tmp_path):
+    pool.warm(small())
+    [warm_id] = pool.ready_ids()
+    bigger = small(memory_mb=300)
+    handle = pool.start(spec(workdir, "exit 0", limits=bigger))
+    try:
+        collect(handle)
+        memory = pool.api.inspect_container(handle.id)["HostConfig"]["Memory"]
+    finally:
+        handle.remove()
+    assert handle.id != warm_id and memory == 300 * 1024 * 1024
+    assert container_gone(pool, warm_id)  # the old shape's container was dropped
+    bridge = tmp_path / "bridge"
+    bridge.mkdir()
+    handle = pool.start(spec(workdir, "true", limits=bigger,
+                             extra_mounts={str(bridge): "/run/clawweb"}))
+    try:
+        assert not isinstance(handle, PooledHandle)  # cold, with its mounts
+    finally:
+        handle.remove()
+
+
+def test_orphaned_slots_of_a_dead_worker_are_unmounted(pool, workdir):
+    pool.warm(small())
+    [slot] = list(pool.slots_dir.iterdir())
+    assert _mounted(slot)
+    pool.close()
+    pool.size = 0
+    dead = PooledDockerSandbox(size=0, slots_dir=pool.slots_dir.parent, image=IMAGE,
+                               worker_name="someone-else", instance=pool.instance)
+    dead.slots_dir.mkdir(parents=True)
+    (dead.slots_dir / "x").mkdir()
+    dead.remove_orphans({pool.worker_name})  # "someone-else" is not alive
+    assert not dead.slots_dir.exists()
+    dead.close()
+
+
+def test_header_is_nul_separated_and_refuses_nul():
+    assert header({"A": "1"}, ["bash", "-c", "x"]) == b"1\0A=1\x003\0bash\0-c\0x\0"
+    with pytest.raises(Exception):
+        header({}, ["a\0b"])
+
+
+def test_a_symlinked_working_copy_is_refused(pool, workdir, tmp_path):
+    link = tmp_path / "link"
+    link.symlink_to(workdir)
+    with pytest.raises(SandboxError, match="not a plain directory"):
+        pool.start(spec(link, "true", limits=small()))
+    # The container it would have used is destroyed with its slot, never handed on.
+    assert all(_mounted(s) for s in pool.slots_dir.iterdir())
+    assert pool.remove_orphans({pool.worker_name}) == []

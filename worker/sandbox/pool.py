@@ -1,0 +1,281 @@
+"""A warm pool: task containers started before their task, each used once.
+
+Most of a cold start is dockerd creating and starting the container. The pool
+does that ahead of time: ``size`` containers with exactly the hardening of
+``DockerSandbox`` (same host config, ``--network none``, same limits), running
+only a small waiter that reads the task's environment and argv from stdin and
+then ``exec``s it. The working copy does not exist yet when the container
+starts, so ``/workspace`` is bound from an empty *slot* directory on the host
+that is its own shared mount, with ``rslave`` propagation into the container.
+When a task takes the container, the worker bind-mounts the task's working copy
+onto the slot; the mount propagates into the container's ``/workspace`` (one
+way: the container cannot mount anything, and ``rslave`` would not carry it
+back), the waiter ``cd``s into it and runs the command.
+
+What stays true: a container runs one task and is destroyed (``remove``); a
+slot is used once and removed with it; nothing from the waiter survives the
+``exec``; the working copy remains the only writable host mount. Specs with
+extra mounts (agents' bridge socket and session folder) start cold, and so does
+any spec whose limits differ from the pool's (the pool then refills with the
+new limits: it keeps one shape, the one last asked for).
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import secrets
+import shutil
+import socket
+import subprocess
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from worker.sandbox.base import Limits, SandboxError, SandboxSpec
+from worker.sandbox.docker import (
+    LABEL_TASK, RUNNER_UID, WORKSPACE, DockerHandle, DockerSandbox, _force_remove,
+    _infrastructure,
+)
+
+log = logging.getLogger(__name__)
+
+POOL_TASK_LABEL = "pool"
+# Reads "<n>\0" then n "NAME=value\0", "<m>\0" then m argv words "\0", byte by
+# byte (bash's read on a pipe never takes more than it needs, so an agent's
+# stdin protocol that follows reaches the command intact). 111: a broken header.
+WAITER = r"""
+IFS= read -r -d '' n || exit 111
+for ((i = 0; i < n; i++)); do IFS= read -r -d '' e || exit 111; export -- "$e"; done
+IFS= read -r -d '' m || exit 111
+args=()
+for ((i = 0; i < m; i++)); do IFS= read -r -d '' a || exit 111; args+=("$a"); done
+cd /workspace || exit 111
+unset n m i e a
+exec "${args[@]}"
+"""
+
+
+def header(env: dict[str, str], argv: list[str]) -> bytes:
+    """What the waiter reads: the task's environment and argv, NUL-separated."""
+    if not argv:
+        raise SandboxError("a task needs a command")
+    fields = [str(len(env)), *(f"{k}={v}" for k, v in env.items()), str(len(argv)), *argv]
+    if any("\0" in f for f in fields):
+        raise SandboxError("NUL in a task's environment or argv")
+    return b"".join(f.encode() + b"\0" for f in fields)
+
+
+def _mount(*args: str) -> None:
+    proc = subprocess.run(["mount", *args], capture_output=True, text=True, timeout=30)
+    if proc.returncode:
+        raise SandboxError(f"mount {' '.join(args)}: {proc.stderr.strip()[:300]}")
+
+
+def _umount_all(path: Path) -> None:
+    """Unmount every mount stacked on ``path`` (the working copy, then the slot)."""
+    for _ in range(8):
+        proc = subprocess.run(["umount", str(path)], capture_output=True, text=True,
+                              timeout=30)
+        if proc.returncode:
+            return  # nothing (more) mounted there
+    raise SandboxError(f"cannot unmount pool slot {path}")
+
+
+@dataclass
+class _Warm:
+    cid: str
+    name: str
+    sock: socket.socket
+    slot: Path
+    limits: Limits
+
+
+class PooledHandle(DockerHandle):
+    """A pool container running one task; ``remove`` also removes its slot."""
+
+    def __init__(self, warm: _Warm, api):
+        super().__init__(api, warm.cid, warm.name, warm.sock)
+        self.slot = warm.slot
+
+    def remove(self) -> None:
+        super().remove()
+        # The container is gone, so nothing holds the slot: take the working
+        # copy off it (host code reads it next) and drop the slot for good.
+        _umount_all(self.slot)
+        shutil.rmtree(self.slot, ignore_errors=True)
+
+
+class PooledDockerSandbox(DockerSandbox):
+    """``DockerSandbox`` that hands out pre-started containers.
+
+    Args:
+        size: how many warm containers to keep (the refill runs on a thread).
+        slots_dir: host directory for the slots (under the data dir in production).
+        shape: limits to fill for before any task asked (None: wait for one).
+        **kwargs: as for ``DockerSandbox``.
+    """
+
+    def __init__(self, *, size: int, slots_dir: Path, shape: Limits | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.size = size
+        self.slots_dir = slots_dir / self.worker_name
+        self._ready: list[_Warm] = []
+        self._shape = shape
+        self._cond = threading.Condition()
+        self._closed = False
+        self._thread = threading.Thread(target=self._refill, daemon=True,
+                                        name="warm-pool")
+        self._thread.start()
+
+    def start(self, spec: SandboxSpec) -> DockerHandle:
+        if spec.extra_mounts:
+            return super().start(spec)
+        warm = self._take(spec.limits) or self._make(spec.limits)
+        try:
+            return self._hand_over(warm, spec)
+        except BaseException:
+            self._destroy(warm)
+            raise
+
+    def _take(self, limits: Limits) -> _Warm | None:
+        with self._cond:
+            stale = []
+            if self._shape != limits:
+                stale, self._ready, self._shape = self._ready, [], limits
+            warm = self._ready.pop(0) if self._ready else None
+            self._cond.notify_all()  # refill what was taken (or the new shape)
+        if stale:  # not on this task's path
+            threading.Thread(target=lambda: [self._destroy(w) for w in stale],
+                             daemon=True).start()
+        return warm
+
+    def _hand_over(self, warm: _Warm, spec: SandboxSpec) -> PooledHandle:
+        workdir = Path(spec.workdir).absolute()
+        # mount(8) follows symlinks: only ever the very directory asked for.
+        if workdir.is_symlink() or workdir.resolve() != workdir or not workdir.is_dir():
+            raise SandboxError(f"working copy {workdir} is not a plain directory")
+        _mount("--bind", str(workdir), str(warm.slot))
+        handle = PooledHandle(warm, self.api)
+        try:
+            warm.sock.sendall(header(spec.env, spec.argv))
+        except OSError as exc:
+            raise SandboxError(f"the warm container is gone: {exc}") from exc
+        if not spec.stdin:
+            handle.close_stdin()  # the command reads EOF, as without stdin
+        return handle
+
+    def _make(self, limits: Limits) -> _Warm:
+        slot = self.slots_dir / secrets.token_hex(8)
+        slot.mkdir(parents=True)
+        name = f"clawweb-pool-{slot.name}"
+        cid = sock = None
+        try:
+            # Its own peer group: mounts on it reach only the container's copy.
+            _mount("--bind", str(slot), str(slot))
+            _mount("--make-private", str(slot))
+            _mount("--make-shared", str(slot))
+            spec = SandboxSpec(task_id=0, argv=[], workdir=slot, limits=limits)
+            host_config = self._host_config(spec)
+            host_config["Mounts"][0]["BindOptions"] = {"Propagation": "rslave"}
+            labels = {**self._labels(spec), LABEL_TASK: POOL_TASK_LABEL}
+            with _infrastructure("cannot create a warm container"):
+                cid = self.api.create_container(
+                    self.image, ["bash", "-c", WAITER], name=name, user=RUNNER_UID,
+                    working_dir=WORKSPACE, environment={}, labels=labels,
+                    hostname="sandbox", stdin_open=True, tty=False, network_disabled=True,
+                    use_config_proxy=False, host_config=host_config)["Id"]
+                sock = self._attach(cid, True)
+                self.api.start(cid)
+            return _Warm(cid, name, sock, slot, limits)
+        except BaseException:
+            if sock is not None:
+                sock.close()
+            self._destroy(_Warm(cid or "", name, None, slot, limits))
+            raise
+
+    def _destroy(self, warm: _Warm) -> None:
+        try:
+            if warm.sock is not None:
+                warm.sock.close()
+            if warm.cid:
+                with _infrastructure("cannot remove a warm container"):
+                    _force_remove(self.api, warm.cid)
+            _umount_all(warm.slot)
+            shutil.rmtree(warm.slot, ignore_errors=True)
+        except SandboxError:
+            log.exception("could not remove warm container %s", warm.name)
+
+    def _refill(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._closed or (
+                    self._shape is not None and len(self._ready) < self.size))
+                if self._closed:
+                    return
+                shape = self._shape
+            try:
+                warm = self._make(shape)
+            except Exception:
+                log.exception("warm pool: cannot start a container")
+                with self._cond:
+                    self._cond.wait(5)  # dockerd trouble: do not spin
+                continue
+            with self._cond:
+                keep = not self._closed and self._shape == shape
+                if keep:
+                    self._ready.append(warm)
+            if not keep:
+                self._destroy(warm)
+
+    def warm(self, limits: Limits, timeout: float = 60) -> None:
+        """Ask for ``limits`` and wait until the pool is full (tests, start-up)."""
+        with self._cond:
+            if self._shape != limits:
+                self._shape = limits
+                self._cond.notify_all()
+            if not self._cond.wait_for(lambda: len(self._ready) >= self.size, timeout):
+                raise SandboxError("the warm pool did not fill in time")
+
+    def ready_ids(self) -> list[str]:
+        with self._cond:
+            return [w.cid for w in self._ready]
+
+    def close(self) -> None:
+        """Stop refilling and remove every warm container and slot."""
+        with self._cond:
+            self._closed = True
+            ready, self._ready = self._ready, []
+            self._cond.notify_all()
+        self._thread.join(30)
+        for warm in ready:
+            self._destroy(warm)
+
+    def remove_orphans(self, alive_worker_names) -> list[str]:
+        if self.worker_name not in alive_worker_names:
+            self.close()  # this worker's own exit clean-up: stop refilling first
+        removed = super().remove_orphans(alive_worker_names)
+        # Slots of dead workers (their containers went just above).
+        for worker_dir in self.slots_dir.parent.glob("*"):
+            if worker_dir.is_dir() and worker_dir.name not in alive_worker_names:
+                for slot in worker_dir.iterdir():
+                    _umount_all(slot)
+                shutil.rmtree(worker_dir, ignore_errors=True)
+        return removed
+
+
+_shared: dict[str, PooledDockerSandbox] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_pool(worker_name: str, size: int, slots_dir: Path) -> PooledDockerSandbox:
+    """The one pool of this worker process (jobs make a sandbox per task)."""
+    with _shared_lock:
+        pool = _shared.get(worker_name)
+        if pool is None:
+            # Limits() are a new project's limits: the first task is warm too.
+            pool = _shared[worker_name] = PooledDockerSandbox(
+                size=size, slots_dir=slots_dir, shape=Limits(), worker_name=worker_name)
+            atexit.register(pool.close)
+        return pool
+
