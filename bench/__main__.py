@@ -5,7 +5,8 @@ from __future__ import annotations
 import runpy
 import sys
 
-ALL = ("bench.first_output", "bench.browser_first_output", "bench.throughput", "bench.concurrency", "bench.claude_overhead")
+ALL = ("bench.first_output", "bench.browser_first_output", "bench.throughput",
+       "bench.concurrency", "bench.claude_overhead", "bench.api_load")
 
 
 def main() -> int:

@@ -10,6 +10,10 @@
 - ``setup-code``: on a fresh install, print the one-time code the setup page asks for.
 - ``wait-ready``: wait until a worker beats and the web app answers.
 - ``makemigration MESSAGE``: developers: autogenerate a revision from models.py.
+- ``backup DEST`` / ``restore SRC``: a consistent snapshot of a running
+  installation, and putting it back on a fresh one (``clawweb/backup/``).
+- ``submit --user U --project P -- CMD`` / ``task ID``: run a task as a user,
+  for smoke checks after an install or upgrade (``clawweb/ops/tasks_cli.py``).
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from clawweb import routes
+from clawweb.backup import cli as backup_cli
+from clawweb.ops import tasks_cli
 from clawweb.settings import get_settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -204,7 +210,13 @@ def main(argv: list[str] | None = None) -> int:
     ready.add_argument("--worker-log", default="", help="named when no worker beats")
     mk = sub.add_parser("makemigration")
     mk.add_argument("message")
+    backup_cli.add_commands(sub)
+    tasks_cli.add_commands(sub)
     args = parser.parse_args(argv)
+    if args.cmd in ("backup", "restore"):
+        return getattr(backup_cli, args.cmd)(args)
+    if args.cmd in ("submit", "task"):
+        return tasks_cli.submit(args) if args.cmd == "submit" else tasks_cli.show(args)
     if args.cmd == "migrate":
         migrate()
     elif args.cmd == "check":

@@ -236,6 +236,16 @@ class Settings(BaseSettings):
                 f.write(secrets.token_urlsafe(48))
         return path.read_text().strip().encode()
 
+    def previous_secret_bytes(self) -> list[bytes]:
+        """Earlier keys that still open old rows: ``secret_key_previous``, then the
+        lines of ``data_dir/secret-previous.key`` (written by ``manage restore``)."""
+        keys = [p.strip().encode() for p in self.secret_key_previous.split(",") if p.strip()]
+        path = self.data_dir.resolve() / "secret-previous.key"
+        if path.is_file():
+            keys += [line.strip().encode() for line in path.read_text().splitlines()
+                     if line.strip()]
+        return keys
+
 
 @functools.lru_cache
 def get_settings() -> Settings:

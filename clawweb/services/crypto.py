@@ -54,8 +54,13 @@ def _keyring(settings: Settings | None = None) -> list[_Key]:
     """The current key first, then previous ones (oldest last)."""
     s = settings or get_settings()
     secrets_ = [s.secret_bytes()]
-    secrets_ += [p.strip().encode() for p in s.secret_key_previous.split(",") if p.strip()]
+    secrets_ += s.previous_secret_bytes()
     return [_derive(x) for x in secrets_]
+
+
+def key_id(secret: bytes) -> str:
+    """The key id that ciphertexts sealed under ``secret`` carry (their second field)."""
+    return _derive(secret).id
 
 
 def encrypt(plaintext: str, *, aad: str = "", settings: Settings | None = None) -> str:
