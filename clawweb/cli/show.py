@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from clawweb.cli.render import Printer
+from clawweb.i18n import stored
 
 _TOOL_INPUT_CHARS = 120
 
@@ -25,7 +26,8 @@ def _status(printer: Printer, task_id: int, data: dict) -> None:
     if status in ("succeeded", "failed", "cancelled", "timed_out", "interrupted"):
         code = data.get("exit_code")
         extra = f" (exit {code})" if code is not None else ""
-        reason = f": {data['reason']}" if data.get("reason") else ""
+        # The worker stores reasons as catalog keys; a terminal reads English.
+        reason = f": {stored.render(data['reason'])}" if data.get("reason") else ""
         printer.note(f"[clawweb] task {task_id} {status}{extra}{reason}",
                      "ok" if status == "succeeded" else "bad")
     else:
@@ -62,7 +64,7 @@ def show_event(printer: Printer, task_id: int, event: dict) -> None:
         printer.note(f"[clawweb] output truncated: {data.get('dropped_bytes', 0)} bytes "
                      "dropped", "bad")
     elif kind == "system":
-        printer.note(f"[clawweb] {data.get('text', '')}")
+        printer.note(f"[clawweb] {stored.render(data)}")
     elif kind.startswith("agent."):
         _agent(printer, kind.removeprefix("agent."), data)
 

@@ -16,7 +16,7 @@ import json
 import re
 from typing import Any
 
-from clawweb.i18n import DEFAULT_LANGUAGE, messages
+from clawweb.i18n import DEFAULT_LANGUAGE, messages, plural_form, plural_keys, plural_param
 
 _KEY = re.compile(r"^[a-z_]+\.[a-z0-9_.]+$")
 _PREFIX = '{"key": '
@@ -68,7 +68,10 @@ def render(value: Any, lang: str = DEFAULT_LANGUAGE) -> str:
         if isinstance(value, dict):
             return str(value.get("text") or "")
         return "" if value is None else str(value)
-    pair = messages().get(msg["key"])
+    key = msg["key"]
+    if key in plural_keys():
+        key = plural_form(key, msg["params"].get(plural_param(key)))
+    pair = messages().get(key)
     if pair is None:
         return msg["key"]
     template = pair[1] if lang == "zh" else pair[0]

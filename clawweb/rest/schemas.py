@@ -13,6 +13,7 @@ from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from clawweb import routes
+from clawweb.i18n import stored
 from clawweb.models import (TERMINAL_STATUSES, ApiToken, Approval, Project, ProjectRole, Task,
                             TaskStatus, User)
 from clawweb.rest.deps import MAX_ID
@@ -85,7 +86,9 @@ class TaskOut(BaseModel):
     created_by: int | None
     attempt: int
     exit_code: int | None
-    failure_reason: str
+    failure_reason: str = Field(description="why it ended, as stored: a catalog message "
+                                "(JSON with key and params) or plain text")
+    failure_text: str = Field(description="the same reason in English words")
     cancel_requested: bool
     queued_at: datetime
     started_at: datetime | None
@@ -108,6 +111,7 @@ def task_out(task: Task) -> TaskOut:
         priority=task.priority.value, trigger=task.trigger, branch=task.branch,
         parent_id=task.parent_id, created_by=task.created_by, attempt=task.attempt,
         exit_code=task.exit_code, failure_reason=task.failure_reason or "",
+        failure_text=stored.render(task.failure_reason or ""),
         cancel_requested=task.cancel_requested_by is not None and not finished,
         queued_at=_utc(task.queued_at), started_at=_utc(task.started_at),
         finished_at=_utc(task.finished_at), files_changed=task.files_changed,
