@@ -28,10 +28,28 @@ def need_compose() -> None:
     need(shutil.which("docker-compose") is not None, "docker-compose (v1)",
          "apt-get install docker-compose (./scripts/test does)")
     need(os.geteuid() == 0, "root", "the data dir needs a shared mount (mount --make-rshared)")
+    _wait_for_background_build()
     for image in IMAGES:
         ok = subprocess.run(["docker", "image", "inspect", image],
                             capture_output=True).returncode == 0
         need(ok, f"the {image} image", "run deploy/build-images.sh (./scripts/test does)")
+
+
+def _wait_for_background_build(timeout: float = 540) -> None:
+    """./scripts/test builds the images while the other tests run; wait for it."""
+    status = os.environ.get("CLAWWEB_DEPLOY_IMAGES_STATUS")
+    if not status:
+        return
+    path = Path(status)
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert time.monotonic() < deadline, "deploy/build-images.sh did not finish"
+        time.sleep(2)
+    code = path.read_text().strip()
+    if code != "0":
+        log = path.with_name("deploy-images.log")
+        tail = log.read_text()[-3000:] if log.exists() else ""
+        raise AssertionError(f"deploy/build-images.sh failed ({code}):\n{tail}")
 
 
 def image_label(image: str, label: str) -> str:

@@ -35,7 +35,11 @@ def app_server(tmp_path_factory, fake_anthropic):
              # Project remotes and forge APIs may be the tests' loopback servers.
              "CLAWWEB_REMOTE_PRIVATE_HOSTS": "127.0.0.1",
              # Notification channels may send to the tests' loopback receivers.
-             "CLAWWEB_NOTIFY_PRIVATE_HOSTS": "127.0.0.1"}
+             "CLAWWEB_NOTIFY_PRIVATE_HOSTS": "127.0.0.1",
+             # Tests feed "running" tasks that no worker runs (TaskFeeder); the
+             # web side's reaper would take them for lost (tests/integration/
+             # test_web_reaper.py proves it on its own).
+             "CLAWWEB_WEB_REAPER": "false"}
     # Its own redis-server: the app's workers listen on the queues until the
     # session ends, and must never take jobs queued by other tests' Redis fixtures.
     base = tmp_path_factory.mktemp("e2e")

@@ -204,8 +204,11 @@ class EventSocket:
         self._reader.start()
 
     def _event(self, name: str, payload: dict) -> dict:
+        # As a browser's router sends it: the page's route arguments in the query
+        # (clawweb.state.base.route_id reads them there).
         return {"name": name, "payload": payload,
-                "router_data": {"pathname": self.path, "asPath": self.path}}
+                "router_data": {"pathname": self.path, "asPath": self.path,
+                                "query": route_query(self.path)}}
 
     def send(self, handler, **payload) -> None:
         """Send one event for ``handler`` (e.g. ``AppState.event_handlers["heartbeat"]``)."""
@@ -253,6 +256,22 @@ class EventSocket:
     def close(self) -> None:
         self.ws.close()
         self._reader.join(10)
+
+
+def route_query(path: str) -> dict[str, str]:
+    """The dynamic route arguments of ``path`` ("/tasks/7/" -> {"task_id": "7"})."""
+    import re
+
+    from clawweb import routes
+
+    for name, pattern in vars(routes).items():
+        if not (name.isupper() and isinstance(pattern, str) and "[" in pattern):
+            continue
+        regex = "^" + re.sub(r"\\\[(\w+)\\\]", r"(?P<\1>[^/]+)", re.escape(pattern.rstrip("/")))
+        found = re.match(regex + "/?$", path.split("?")[0])
+        if found:
+            return found.groupdict()
+    return {}
 
 
 def state_delta(update: dict, state_cls) -> dict:
