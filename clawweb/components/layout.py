@@ -15,8 +15,10 @@ from clawweb.state.base import AppState
 from clawweb.state.notify_bell import NotifyBellState
 
 HEARTBEAT_MS = 3000
-# A request withdrawn when its task ended must leave every tab within 2 s.
-APPROVALS_POLL_MS = 1000
+# A request withdrawn when its task ended must leave every tab within 2 s; 1.5 s
+# leaves room for the round trip, and a faster poll costs every open tab more
+# events than the streaming-load budget allows (tests/e2e/test_streaming_load_e2e.py).
+APPROVALS_POLL_MS = 1500
 BELL_WATCHDOG_MS = 10000
 
 NAV = [

@@ -32,4 +32,6 @@ def test_the_theme_button_has_a_name_on_the_sign_in_page_too(app_server, new_con
     page = new_context("phone", locale=locale).new_page()
     page.goto("/login/")
     page.get_by_test_id("input-username").wait_for()
+    # The page may render in English first and switch once the language is known.
+    page.get_by_role("button", name=name).wait_for()
     assert page.get_by_role("button", name=name).count() == 1
