@@ -58,6 +58,14 @@ def image_label(image: str, label: str) -> str:
                           capture_output=True, text=True, check=True).stdout.strip()
 
 
+def _compose_env() -> dict[str, str]:
+    """The caller's environment without its clawweb settings: docker-compose lets the
+    shell override --env-file, and scripts/lib.sh exports CLAWWEB_DATA_DIR (the
+    checkout's own data dir, which a clean clone does not have)."""
+    return {k: v for k, v in os.environ.items()
+            if not k.startswith(("CLAWWEB_", "POSTGRES_", "REDIS_"))}
+
+
 class Deployment:
     def __init__(self, tmp: Path):
         self.tmp = tmp
@@ -72,7 +80,8 @@ class Deployment:
                 input: str | None = None) -> subprocess.CompletedProcess:
         cmd = ["docker-compose", "-p", self.project, "-f", str(COMPOSE), "-f",
                str(self.override), "--env-file", str(self.env_file), *args]
-        res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, input=input)
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, input=input,
+                             env=_compose_env())
         if check and res.returncode != 0:
             raise AssertionError(f"{' '.join(args)} failed:\n{res.stdout}\n{res.stderr}")
         return res
