@@ -62,7 +62,9 @@ function phone(){ var n = document.querySelector('[data-testid=bottom-nav]'); re
 function atEnd(){ var d = document.documentElement; return d.scrollHeight - window.scrollY - window.innerHeight < 64; }
 P.keep = function(){
   if (!/^\/tasks\/\d+\/?$/.test(location.pathname) || !phone()) return;
-  if (P.path !== location.pathname) { P.path = location.pathname; P.follow = true; P.seen = {}; }
+  if (P.path !== location.pathname) { P.path = location.pathname; P.follow = true; P.seen = {}; P.target = 0; }
+  // Moved up since we last scrolled (its scroll event may not have come yet): the reader's.
+  if (P.follow && P.target && window.scrollY < P.target - 2) P.follow = atEnd();
   var cards = document.querySelectorAll('[data-testid=approval-card]'), fresh = null;
   for (var i = 0; i < cards.length; i++) {
     var id = cards[i].dataset.approvalId;

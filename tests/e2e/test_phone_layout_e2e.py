@@ -15,7 +15,7 @@ import uuid
 import pytest
 
 from tests.e2e.conftest import make_user, no_hscroll, screenshot, sign_in
-from tests.e2e.harness import TaskFeeder
+from tests.e2e.harness import TaskFeeder, artifacts_dir
 
 PASSWORD = "phone layout e2e password 1"
 PARAGRAPH = ("The tests pass on the main branch; I looked at every module the change "
@@ -123,6 +123,12 @@ def _conversation(n_texts: int) -> list[tuple[str, dict]]:
                                 "input": {"command": "pytest -q tests/", "description": "run"}})]
 
 
+def _seen(page, name: str) -> None:
+    """What the phone's screen shows (a full-page shot would paint the fixed tab bar
+    in the middle of a scrolled page)."""
+    page.screenshot(path=str(artifacts_dir() / f"{name}.png"))
+
+
 def _phone(new_context, member, locale: str = "en-US"):
     page = new_context("phone", locale=locale).new_page()
     sign_in(page, member[0], PASSWORD)
@@ -148,7 +154,7 @@ def test_shell_output_comes_first_and_its_newest_line_stays_above_the_tab_bar(
         page.goto(f"/tasks/{task_id}/")
         page.locator("#task-term-out span").nth(239).wait_for()
         term = page.evaluate(GEOMETRY_JS, ["#task-term", None])
-        assert term["doc_top"] < 400, f"the terminal starts below the header facts: {term}"
+        assert term["doc_top"] < 330, f"the terminal starts below the header facts: {term}"
         # The newest line is in view while lines keep coming (checked twice, lines apart).
         first = _wait_in_view(page, "#task-term-out span", "#task-term")
         page.wait_for_function(
@@ -156,20 +162,21 @@ def test_shell_output_comes_first_and_its_newest_line_stays_above_the_tab_bar(
             arg=int(first["text"].split("-")[1]) + 5)
         _wait_in_view(page, "#task-term-out span", "#task-term")
         no_hscroll(page)
-        screenshot(page, "phone-task-shell")
+        _seen(page, "phone-task-shell")
         _folded_facts(page)
         screenshot(page, "phone-task-shell-facts-open")
         page.emulate_media(color_scheme="dark")
         page.reload()
         page.locator("#task-term-out span").nth(200).wait_for()
         _wait_in_view(page, "#task-term-out span", "#task-term")
-        screenshot(page, "phone-task-shell-dark")
+        _seen(page, "phone-task-shell-dark")
     finally:
         feeder.stop()
 
 
 def test_claude_approval_is_pinned_above_the_tab_bar_and_the_newest_item_in_view(
         member, new_context):
+    from clawweb import redis_conn, streams
     from clawweb.db import session_scope
     from clawweb.models import Task, TaskStatus
     from clawweb.services import approvals
@@ -187,6 +194,13 @@ def test_claude_approval_is_pinned_above_the_tab_bar_and_the_newest_item_in_view
                                       ("agent.text", {"text": f"Newest. {PARAGRAPH}"})])
         page.get_by_text("Newest.").wait_for()
         _wait_in_view(page, "[data-testid=conv-text]")
+        # A reader who scrolled up is left there while text comes in ...
+        page.evaluate("window.scrollTo(0, 0)")
+        page.wait_for_function("window.scrollY === 0")
+        seq = _publish(task_id, seq, [("agent.text", {"text": "Meanwhile, more text."})])
+        page.get_by_text("Meanwhile, more text.").wait_for()
+        page.wait_for_timeout(300)  # a ResizeObserver round, should it scroll
+        assert page.evaluate("window.scrollY") == 0
 
         with session_scope() as s:
             task = s.get(Task, task_id)
@@ -196,19 +210,23 @@ def test_claude_approval_is_pinned_above_the_tab_bar_and_the_newest_item_in_view
                 timeout_seconds=600)
             task.status = TaskStatus.awaiting_approval
             s.add(task)
-            approval_id = row.id
+            approval_id, project_id = row.id, task.project_id
+        streams.publish_task_change(redis_conn.get_redis(), task_id, project_id,
+                                    "awaiting_approval")
         _publish(task_id, seq, [
             ("agent.tool_use", {"id": "tu-2", "name": "Bash",
                                 "input": {"command": "rm -rf build/ && make"}}),
             ("agent.approval", {"tool_use_id": "tu-2", "approval_id": approval_id})])
+        # ... but a request for approval is brought to them.
         page.get_by_test_id("approval-card").wait_for()
         card = _wait_in_view(page, "[data-testid=approval-card]", timeout=3)
         assert card["height"] > 100, card  # the whole card, buttons included
         _wait_in_view(page, "[data-testid=approval-allow]", timeout=1)
         no_hscroll(page)
-        screenshot(page, "phone-task-claude-approval")
+        _seen(page, "phone-task-claude-approval")
+        screenshot(page, "phone-task-claude-approval-full")
         page.emulate_media(color_scheme="dark")
-        screenshot(page, "phone-task-claude-approval-dark")
+        _seen(page, "phone-task-claude-approval-dark")
     finally:
         with session_scope() as s:
             approvals.withdraw_open(session=s, task_id=task_id,
@@ -225,20 +243,26 @@ def test_interrupted_claude_task_on_a_phone_in_chinese_and_desktop_keeps_its_fac
         ("agent.result", {"result": "", "is_error": True, "subtype": "error_during_execution",
                           "duration_ms": 42000, "turns": 3, "cost_usd": 0.0123}),
         ("status", {"status": "interrupted"})])
-    page = _phone(new_context, member, locale="zh-CN")
-    page.goto(f"/tasks/{task_id}/")
-    page.locator("[data-testid=conv-result][data-outcome=interrupted]").wait_for()
-    _wait_in_view(page, "[data-testid=conv-result]")
-    _folded_facts(page)
-    no_hscroll(page)
-    screenshot(page, "phone-task-interrupted-zh")
+    beat = _Heartbeat([])  # a worker is alive, as in real use (no "no worker" banner)
+    try:
+        page = _phone(new_context, member, locale="zh-CN")
+        page.goto(f"/tasks/{task_id}/")
+        page.locator("[data-testid=conv-result][data-outcome=interrupted]").wait_for()
+        _wait_in_view(page, "[data-testid=conv-result]")
+        no_hscroll(page)
+        _seen(page, "phone-task-interrupted-zh")
+        _folded_facts(page)
+        page.evaluate("window.scrollTo(0, 0)")
+        _seen(page, "phone-task-interrupted-zh-facts-open")
 
-    desktop = new_context("desktop").new_page()
-    sign_in(desktop, member[0], PASSWORD)
-    desktop.goto(f"/tasks/{task_id}/")
-    desktop.get_by_test_id("task-exit-code").wait_for()  # no tap needed on a desktop
-    assert desktop.get_by_test_id("task-summary").is_hidden()
-    screenshot(desktop, "desktop-task-interrupted")
+        desktop = new_context("desktop").new_page()
+        sign_in(desktop, member[0], PASSWORD)
+        desktop.goto(f"/tasks/{task_id}/")
+        desktop.get_by_test_id("task-exit-code").wait_for()  # no tap needed on a desktop
+        assert desktop.get_by_test_id("task-summary").is_hidden()
+        screenshot(desktop, "desktop-task-interrupted")
+    finally:
+        beat.stop()
 
 
 def test_a_toast_does_not_cover_the_phone_tab_bar(member, new_context):
