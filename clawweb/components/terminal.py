@@ -12,7 +12,6 @@ from __future__ import annotations
 import reflex as rx
 
 from clawweb.components.i18n import tr
-from clawweb.components.task_summary import TAB_BAR_CLEARANCE
 
 TERM_BG = "#0b0d10"
 # On a phone the box fits between the top bar and the bottom tab bar with its own
@@ -50,7 +49,6 @@ def terminal(*, line_count: rx.Var, has_earlier: rx.Var, earlier_loading: rx.Var
             id="task-term", data_testid="term",
             background=TERM_BG, color="#d0d4da", border_radius="8px",
             padding="var(--space-3)", width="100%", height=[PHONE_HEIGHT, PHONE_HEIGHT, "65vh"],
-            scroll_margin_bottom=TAB_BAR_CLEARANCE,
             overflow_y="auto", overflow_x="hidden",
             font_family="ui-monospace, SFMono-Regular, Menlo, Consolas, monospace",
             font_size=["12px", "12px", "13px"], line_height="1.45",
