@@ -63,7 +63,7 @@ def summary_row() -> rx.Component:
                 rx.text.span(tr("ui_tasks.details"), color=rx.color("accent", 11),
                              flex_shrink="0"),
                 rx.icon("chevron-down", size=16, class_name="cw-fold-chevron",
-                        flex_shrink="0", transition="transform 0.15s"),
+                        flex_shrink="0"),
                 align="center", spacing="2", width="100%", font_size="13px",
                 color=rx.color("gray", 11)),
             html_for=TOGGLE_ID, cursor="pointer", display="block", width="100%",

@@ -92,6 +92,7 @@ def member(app_env, admin_account):
 
 def _task(member, *, kind: str, command: str, status: str) -> int:
     from clawweb.db import session_scope
+    from clawweb.i18n import stored
     from clawweb.models import Task, TaskStatus, utcnow
 
     _, user_id, project_id = member
@@ -100,7 +101,7 @@ def _task(member, *, kind: str, command: str, status: str) -> int:
         task = Task(project_id=project_id, created_by=user_id, kind=kind, command=command,
                     status=TaskStatus(status), started_at=utcnow(),
                     finished_at=utcnow() if ended else None,
-                    failure_reason="Interrupted. Send a follow-up to continue."
+                    failure_reason=stored.encode("agents.interrupted")  # as the worker
                     if status == "interrupted" else "")
         s.add(task)
         s.flush()
