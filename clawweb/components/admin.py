@@ -10,6 +10,7 @@ from clawweb.components.forms import error_callout, field
 from clawweb.components.i18n import tr
 from clawweb.components.layout import link_tabs
 from clawweb.state.admin import AdminState, AuditRow, UserRow
+from clawweb.state.base import AppState
 
 TIME_FORMAT = "YYYY-MM-DD HH:mm"
 
@@ -241,7 +242,8 @@ def audit_row(e: AuditRow) -> rx.Component:
     small = {"size": "1", "color_scheme": "gray"}
     return rx.box(
         rx.hstack(
-            rx.badge(e.action, variant="soft", data_testid="audit-action"),
+            rx.badge(rx.cond(AppState.lang == "zh", e.action_zh, e.action_en), variant="soft",
+                     title=e.action, data_testid="audit-action"),
             rx.text(rx.cond(e.actor != "", e.actor, tr("admin.system")), " → ", e.object,
                     size="2", word_break="break-all", flex="1", min_width="0"),
             rx.text(when(e.at), white_space="nowrap", **small),

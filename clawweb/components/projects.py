@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import reflex as rx
-from reflex_components_moment import moment
 
 from clawweb import routes
-from clawweb.components.i18n import tr
+from clawweb.components.i18n import ago, tr
 from clawweb.state.projects import ProjectsState
 
 PHONE = ["flex", "flex", "none"]
@@ -114,7 +113,7 @@ def _commit(c: rx.Var) -> rx.Component:
         rx.vstack(
             rx.text(c["subject"], size="2", weight="medium", style=WRAP),
             rx.text(c["author"], " · ",
-                    moment(c["date"], from_now=True, title=c["date"]),
+                    ago(c["date"], title=c["date"]),
                     size="1", color_scheme="gray", style=WRAP),
             spacing="0", min_width="0", flex="1",
         ),

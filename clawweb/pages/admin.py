@@ -62,7 +62,8 @@ def _filters() -> rx.Component:
                           rx.select.trigger(width="100%", data_testid="filter-object"),
                           rx.select.content(
                               rx.select.item(tr("admin.filter_any"), value=ANY),
-                              *[rx.select.item(t, value=t) for t in OBJECT_TYPES]),
+                              *[rx.select.item(tr(f"admin.object.{t}"), value=t)
+                                for t in OBJECT_TYPES]),
                           value=AdminState.filter_object,
                           on_change=AdminState.set_filter_object, size="2"),
                       gap="1", flex="1 1 120px", min_width="0"),

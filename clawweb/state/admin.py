@@ -13,6 +13,7 @@ import reflex as rx
 
 from clawweb import routes
 from clawweb.db import session_scope
+from clawweb.i18n import messages, t
 from clawweb.models import iso_utc
 from clawweb.services import audit
 from clawweb.services.accounts import auth_sessions, throttle, users as accounts
@@ -48,6 +49,9 @@ class AuditRow:
     at: str = ""
     actor: str = ""
     action: str = ""
+    # The action in both languages, so a language switch needs no reload.
+    action_en: str = ""
+    action_zh: str = ""
     object: str = ""
     ip: str = ""
     detail: str = ""
@@ -55,13 +59,20 @@ class AuditRow:
     after: str = ""
 
 
+def action_labels(code: str) -> tuple[str, str]:
+    """An audit action code in English and Chinese (an unknown code as it is)."""
+    key = f"audit.action.{code}"
+    return (t(key, "en"), t(key, "zh")) if key in messages() else (code, code)
+
+
 def _audit_row(event) -> AuditRow:
     def dump(values):
         return json.dumps(values, indent=2, ensure_ascii=False, sort_keys=True) if values else ""
 
     obj = f"{event.object_type}:{event.object_id}" if event.object_id else event.object_type
+    en, zh = action_labels(event.action)
     return AuditRow(id=event.id, at=iso_utc(event.at), actor=event.actor_name, action=event.action,
-                    object=obj, ip=event.ip, detail=event.detail, before=dump(event.before),
+                    action_en=en, action_zh=zh, object=obj, ip=event.ip, detail=event.detail, before=dump(event.before),
                     after=dump(event.after))
 
 

@@ -108,4 +108,14 @@ MESSAGES = {
     "admin.system": ("(system)", "（系统）"),
     "admin.load_older": ("Load older", "加载更早的"),
     "admin.no_more": ("That is the oldest event.", "已经是最早的事件。"),
+    # The audit log's object types (state/admin.py OBJECT_TYPES).
+    "admin.object.user": ("User", "用户"),
+    "admin.object.session": ("Session", "会话"),
+    "admin.object.project": ("Project", "项目"),
+    "admin.object.member": ("Member", "成员"),
+    "admin.object.task": ("Task", "任务"),
+    "admin.object.approval": ("Approval", "审批"),
+    "admin.object.credential": ("Credential", "凭据"),
+    "admin.object.setup": ("Setup", "初始设置"),
+    "admin.object.ip": ("Address", "地址"),
 }
