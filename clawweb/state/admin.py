@@ -41,6 +41,8 @@ class UserRow:
     must_change_password: bool = False
     is_self: bool = False
     last_sign_in: str = ""
+    # Created with an invite link that was not used yet: no password, never signed in.
+    invited: bool = False
 
 
 @dataclasses.dataclass
@@ -57,6 +59,14 @@ class AuditRow:
     detail: str = ""
     before: str = ""
     after: str = ""
+
+
+def user_row(u, actor_id: int, last: dict) -> UserRow:
+    """One user for the admin list (``last``: user id -> last sign-in time)."""
+    return UserRow(id=u.id, username=u.username, display_name=u.display_name,
+                   role=u.role.value, disabled=u.disabled,
+                   must_change_password=u.must_change_password, is_self=u.id == actor_id,
+                   last_sign_in=iso_utc(last.get(u.id)), invited=not u.password_hash)
 
 
 def action_labels(code: str) -> tuple[str, str]:
@@ -106,11 +116,7 @@ class AdminState(AppState):
         with session_scope() as s:
             rows = accounts.list_users(session=s, actor=actor)
             last = accounts.last_sign_ins(session=s, actor=actor)
-        self.users = [UserRow(id=u.id, username=u.username, display_name=u.display_name,
-                              role=u.role.value, disabled=u.disabled,
-                              must_change_password=u.must_change_password,
-                              is_self=u.id == actor.id, last_sign_in=iso_utc(last.get(u.id)))
-                      for u in rows]
+        self.users = [user_row(u, actor.id, last) for u in rows]
         self.users_loaded = True
 
     @rx.event

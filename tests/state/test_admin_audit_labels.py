@@ -39,3 +39,22 @@ def test_every_object_type_of_the_audit_filter_has_a_name():
     from clawweb.state.admin import OBJECT_TYPES
 
     assert [t for t in OBJECT_TYPES if f"admin.object.{t}" not in messages()] == []
+
+
+def test_an_invited_user_who_has_not_joined_is_not_shown_as_active():
+    from clawweb.models import User
+    from clawweb.state.admin import user_row
+
+    invited = user_row(User(id=3, username="ivy", password_hash=""), actor_id=1, last={})
+    joined = user_row(User(id=4, username="joe", password_hash="argon2..."), actor_id=1,
+                      last={})
+    assert (invited.invited, joined.invited) == (True, False)
+
+
+def test_the_status_badge_says_invited_before_active():
+    from clawweb import clawweb as _app  # noqa: F401 - registers the states
+    from clawweb.components.admin import _status_badges
+    from clawweb.state.admin import AdminState
+
+    rendered = json.dumps(_status_badges(AdminState.users[0]).render(), default=str)
+    assert "invited" in rendered and "status-invited" in rendered
