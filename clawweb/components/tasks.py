@@ -40,7 +40,7 @@ def _filter_label(value: str) -> rx.Var:
 
 def status_filter() -> rx.Component:
     return rx.select.root(
-        rx.select.trigger(aria_label="Status filter", data_testid="status-filter"),
+        rx.select.trigger(aria_label=tr("ui_tasks.filter"), data_testid="status-filter"),
         rx.select.content(*[rx.select.item(_filter_label(v), value=v,
                                            data_testid=f"status-filter-{v}")
                             for v in STATUS_FILTERS]),

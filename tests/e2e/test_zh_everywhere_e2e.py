@@ -135,7 +135,7 @@ def zh_page(playwright_browser, app_server, objects):
     ctx.close()
 
 
-# innerText, without what nobody sees: aria-hidden subtrees (Radix selects keep a hidden
+# innerText, placeholders and aria-labels, without what nobody sees: aria-hidden subtrees (Radix selects keep a hidden
 # native <select> whose options may still hold the text they were first rendered with).
 VISIBLE_TEXT = """() => {
   const hidden = [...document.querySelectorAll('[aria-hidden="true"]')];
@@ -145,6 +145,12 @@ VISIBLE_TEXT = """() => {
   hidden.forEach((el, i) => { el.style.display = saved[i]; });
   for (const el of document.querySelectorAll('input[placeholder], textarea[placeholder]')) {
     if (el.offsetParent !== null && !el.value) parts.push(el.placeholder);
+  }
+  // What a screen reader says for a control (icon buttons have nothing else).
+  for (const el of document.querySelectorAll('[aria-label]')) {
+    if (el.offsetParent !== null && !el.closest('[aria-hidden="true"]')) {
+      parts.push(el.getAttribute('aria-label'));
+    }
   }
   return parts.join('\\n');
 }"""
