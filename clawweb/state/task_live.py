@@ -33,13 +33,13 @@ from clawweb.i18n import stored
 from clawweb.live import feed, task_view
 from clawweb.live.feed import READ_LIMIT, LiveCursor
 from clawweb.live.term_window import TermWindow
+from clawweb.state import live_loops
 from clawweb.state.access import signed_in, streaming
-from clawweb.state.base import AppState, client_connected
+from clawweb.state.base import AppState
 from clawweb.state.live_access import SIGNED_OUT, Caller
 
 FLUSH_SECONDS = 0.05  # ≤ 20 browser updates per second
 CONV_FLUSH_SECONDS = 0.3  # the conversation list is resent whole: fewer, larger updates
-GONE_AFTER_SECONDS = 60.0  # a client away this long stops its loop (the watchdog restarts it)
 LOOP_STALE_SECONDS = 12.0
 RESET = {"reset": 1, "prev": 0, "cursor": 0}
 
@@ -80,7 +80,6 @@ class TaskLiveState(AppState):
     _want_earlier: bool = False
     _want_live: bool = False
     _want_conv_earlier: bool = False
-    _gone_since: float = 0.0
 
     # -- what the page shows ------------------------------------------------------
     def _reset_page(self) -> None:
@@ -121,6 +120,11 @@ class TaskLiveState(AppState):
     @streaming
     async def start_live(self, task_id: int):
         """Follow one task's output and status for this browser tab."""
+        with live_loops.counted("task"):
+            async for op in self._live(task_id):
+                yield op
+
+    async def _live(self, task_id: int):
         async with self:
             caller = Caller.of(self, feed.may_see(task_id))
             self._gen += 1
@@ -137,7 +141,7 @@ class TaskLiveState(AppState):
             if loaded is None:
                 self._show(task_id, detail)
             self.line_count, self.has_earlier = 0, False
-            self._beat, self._gone_since = time.time(), 0.0
+            self._beat = time.time()
         yield _script(gen, RESET)
         window = TermWindow(truncated_label=label, lang=lang)
         async for op in self._follow(gen, caller, task_id, window,
@@ -155,7 +159,7 @@ class TaskLiveState(AppState):
                       cursor: LiveCursor):
         """Read, re-check the caller, flush at most every 50 ms; until the page moves on."""
         path = routes.task(task_id).rstrip("/")
-        caught_up = False
+        caught_up, presence = False, live_loops.Presence()
         while True:
             events = await feed.read(task_id, window.cursor, 500 if caught_up else 0,
                                      cursor.detail)
@@ -173,7 +177,7 @@ class TaskLiveState(AppState):
             if feed.wants_extra(cursor, events, caught_up):
                 cursor.extra = await feed.fetch_extra(caller.user, task_id)
             caught_up = True
-            flushed = await self._flush(gen, path, window, cursor)
+            flushed = await self._flush(gen, path, window, cursor, presence)
             if flushed is None:
                 return
             op, wants = flushed
@@ -182,13 +186,17 @@ class TaskLiveState(AppState):
             async for op in self._serve(gen, task_id, window, cursor, wants):
                 yield op
 
-    async def _flush(self, gen: int, path: str, window: TermWindow, cursor: LiveCursor):
+    async def _flush(self, gen: int, path: str, window: TermWindow, cursor: LiveCursor,
+                     presence: live_loops.Presence):
         """At most every 50 ms: the vars under the lock; (op, requests), None to stop."""
         wait = cursor.flushed + FLUSH_SECONDS - time.monotonic()
         if wait > 0:
             await asyncio.sleep(wait)
         async with self:
-            if gen != self._gen or not self._on_page(path) or self._gone(time.monotonic()):
+            if gen != self._gen or not self._on_page(path):
+                return None
+            if presence.gone(self):
+                self._beat = 0.0  # the tab's next watchdog tick starts a new loop
                 return None
             op = self._apply(gen, window, cursor)
             wants = (self._want_earlier, self._want_live, self._want_conv_earlier)
@@ -236,13 +244,6 @@ class TaskLiveState(AppState):
     def _on_page(self, path: str) -> bool:
         current = (self.router.url.path or "").rstrip("/")
         return not current or current == path  # no path: not from a browser (tests)
-
-    def _gone(self, now: float) -> bool:
-        if client_connected(self):
-            self._gone_since = 0.0
-            return False
-        self._gone_since = self._gone_since or now
-        return now - self._gone_since > GONE_AFTER_SECONDS
 
     def _apply(self, gen: int, window: TermWindow, cursor: LiveCursor):
         """Inside the lock: small vars; returns the browser op (if any) to send after."""
