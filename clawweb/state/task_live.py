@@ -39,7 +39,7 @@ from clawweb.state.base import AppState
 from clawweb.state.live_access import SIGNED_OUT, Caller
 
 FLUSH_SECONDS = 0.05  # ≤ 20 browser updates per second
-CONV_FLUSH_SECONDS = 0.3  # the conversation list is resent whole: fewer, larger updates
+CONV_FLUSH_SECONDS = 0.3  # conversation updates (mostly the growing newest item) ≤ ~3/s
 LOOP_STALE_SECONDS = 12.0
 RESET = {"reset": 1, "prev": 0, "cursor": 0}
 
@@ -59,7 +59,8 @@ class TaskLiveState(AppState):
     earlier_loading: bool = False
     dropped_bytes: int = 0
     is_claude: bool = False
-    conv_items: list[dict[str, Any]] = []
+    conv_items: list[dict[str, Any]] = []  # all but the newest item (sent when they change)
+    conv_tail: list[dict[str, Any]] = []   # the newest item, alone: it grows while streaming
     conv_has_earlier: bool = False
     conv_model: str = ""
     conv_turns: int = 0
@@ -86,6 +87,7 @@ class TaskLiveState(AppState):
         self.task, self.task_error, self.wait_text, self.elapsed = {}, "", "", ""
         self.line_count, self.has_earlier, self.dropped_bytes = 0, False, 0
         self.is_claude, self.conv_items, self.conv_has_earlier = False, [], False
+        self.conv_tail = []
         self.approvals, self.waiting_approval = [], False
         self.thread_before, self.thread_after = [], []
         self.conv_model, self.conv_turns, self.conv_tokens, self.conv_cost = "", 0, "", ""
@@ -103,7 +105,7 @@ class TaskLiveState(AppState):
         reason = detail.get("wait_reason") or ""
         self.wait_text = self.tr(reason, **(detail.get("wait_params") or {})) if reason else ""
         self.is_claude = detail.get("kind") == "claude"
-        if self.is_claude and not self.conv_items:
+        if self.is_claude and not self.conv_items and not self.conv_tail:
             self._set(task_view.conv_stats({}, detail, self._chain_usage))
 
     def _open(self, task_id: int, detail: dict) -> None:
@@ -112,8 +114,11 @@ class TaskLiveState(AppState):
         self._detail_fresh = True
 
     def _set(self, values: dict) -> None:
+        """Set what changed only: Reflex sends every var that is set, equal or not
+        (so a streaming reply sends its own item, not the items before it)."""
         for name, value in values.items():
-            setattr(self, name, value)
+            if getattr(self, name) != value:
+                setattr(self, name, value)
 
     # -- the live loop --------------------------------------------------------
     @rx.event(background=True)
@@ -161,8 +166,7 @@ class TaskLiveState(AppState):
         path = routes.task(task_id).rstrip("/")
         caught_up, presence = False, live_loops.Presence()
         while True:
-            events = await feed.read(task_id, window.cursor, 500 if caught_up else 0,
-                                     cursor.detail)
+            events = await feed.read(task_id, window.cursor, 500 if caught_up else 0, cursor)
             for ev in events:
                 window.add(ev)
             if cursor.conv is not None:
