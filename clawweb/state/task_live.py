@@ -11,9 +11,14 @@ script (``assets/term.js``). A reload, a task switch, or a browser that missed
 an op starts a new generation, which replays from the start: nothing missing,
 nothing repeated.
 
-Every half second the loop re-checks its caller on the server
+Caught up, the loop reads only the task's Redis stream (a blocking XREAD; status
+changes arrive as ``status`` events) and asks the database nothing per tick.
+It re-checks its caller on the server whenever access may have changed
 (:class:`~clawweb.state.live_access.Caller`: session, user, the task's project
-role); when that fails it clears the page (state and terminal) and stops.
+role); when that fails it clears the page (state and terminal) and stops. A
+tab gone for a few seconds ends it too (:mod:`clawweb.state.live_loops`); the
+page's watchdog restarts it when the tab is back. The conversation's newest
+item is a var of its own, so a streaming reply sends only that item.
 
 The page's own actions (load, cancel, run again, follow up) are
 :class:`~clawweb.state.task_page.TaskPageState`, a substate of this one.
