@@ -29,8 +29,12 @@ LOOPS = re.compile(r'^clawweb_live_loops\{kind="(\w+)"\} ([0-9.e+]+)$', re.M)
 
 
 @pytest.fixture
-def world(app_env):
-    """A member signed in once, owning a project with three finished tasks."""
+def world(app_env, admin_account):
+    """A member signed in once, owning a project with three finished tasks.
+
+    ``admin_account`` first: the first user of the e2e app must be the setup admin
+    (the tests after this one sign in as that admin).
+    """
     from clawweb.db import session_scope
     from clawweb.models import Task, TaskStatus, User, utcnow
     from clawweb.services.accounts import auth_sessions
