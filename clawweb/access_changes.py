@@ -12,7 +12,9 @@ sessions that simply expire).
 
 The hook sits on SQLAlchemy's Session class, not in the services: whoever
 commits through the ORM (a service, the admin CLI, a worker, a test) raises the
-signal, so no new code path can forget it.
+signal, so no new code path can forget it; a bulk ``update``/``delete`` on one
+of these tables raises it too (whatever columns it sets). Raw SQL around the
+ORM does not: the loops' periodic re-check covers that.
 """
 
 from __future__ import annotations
@@ -82,6 +84,15 @@ async def version() -> bytes | None:
 def _before_flush(session, _context, _instances) -> None:
     if touches_access(session):
         session.info[FLAG] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _bulk_statement(orm_state) -> None:
+    # ``update(User)...`` and ``delete(ProjectMember)...`` never pass through a flush.
+    mapper = orm_state.bind_mapper
+    if (orm_state.is_update or orm_state.is_delete) and mapper is not None \
+            and mapper.local_table.name in WATCHED:
+        orm_state.session.info[FLAG] = True
 
 
 @event.listens_for(Session, "after_commit")

@@ -265,3 +265,17 @@ def test_a_session_seen_again_raises_no_access_signal(world, engine):
             s.add(row)
         s.commit()
     assert r.get(streams.access_version_key()) == before
+
+
+def test_a_bulk_update_of_a_watched_table_raises_the_access_signal(world, engine):
+    """``update(User)`` skips the flush: the statement hook raises the signal instead."""
+    from sqlalchemy import update
+
+    from clawweb import redis_conn
+
+    r = redis_conn.get_redis()
+    before = r.get(streams.access_version_key())
+    with Session(engine) as s:
+        s.exec(update(User).where(User.id == world["user_id"]).values(disabled=True))
+        s.commit()
+    assert r.get(streams.access_version_key()) != before
