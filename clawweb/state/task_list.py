@@ -247,6 +247,7 @@ class TasksState(AppState):
         if self._list_path and _path(self) == self._list_path \
                 and time.time() - self._list_beat > LIST_STALE_SECONDS:
             self._list_beat = time.time()
+            self._list_gen += 1  # a loop that was only slow stops: never two per tab
             return TasksState.follow_list
         return None
 
