@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex_components_moment import moment
 
 from clawweb import routes
 from clawweb.components.i18n import ago, tr
