@@ -17,6 +17,9 @@ MESSAGES = {
         "The command is not reading its input; earlier lines are still waiting.",
         "命令没有读取输入；之前发送的行仍在等待。"),
     # What the worker says in the output.
+    "task_input.stdin_closed": (
+        "The command no longer reads its input; the line was not sent.",
+        "命令已不再读取输入；这一行未发送。"),
     "task_input.ctrl_c": ("^C (sent by {user})", "^C（由 {user} 发送）"),
     "task_input.interrupted_by": (
         "interrupted with Ctrl-C by {user}", "已被 {user} 用 Ctrl-C 中断"),
