@@ -20,7 +20,6 @@ MESSAGES = {
     "task_input.stdin_closed": (
         "The command no longer reads its input; the line was not sent.",
         "命令已不再读取输入；这一行未发送。"),
-    "task_input.ctrl_c": ("^C (sent by {user})", "^C（由 {user} 发送）"),
     "task_input.interrupted_by": (
         "interrupted with Ctrl-C by {user}", "已被 {user} 用 Ctrl-C 中断"),
     # The task page's input box (clawweb/components/task_input.py).
@@ -28,7 +27,6 @@ MESSAGES = {
     "ui_task_input.placeholder": (
         "Type a line for the command, e.g. y", "输入一行发给命令，例如 y"),
     "ui_task_input.send": ("Send", "发送"),
-    "ui_task_input.ctrl_c": ("Ctrl-C", "Ctrl-C"),
     "ui_task_input.ctrl_c_label": (
         "Send Ctrl-C (interrupt the command)", "发送 Ctrl-C（中断命令）"),
     "ui_task_input.hint": (
