@@ -38,6 +38,7 @@ def test_phone_answers_a_prompt_of_a_running_shell_task(owner, new_context):
     line = page.get_by_test_id("task-input-line")
     line.wait_for()
     _wait_text(page, "[y/N]")
+    screenshot(page, "task-input-phone-waiting")
     line.fill("yes")
     line.press("Enter")
     _wait_text(page, "got yes")
@@ -46,4 +47,4 @@ def test_phone_answers_a_prompt_of_a_running_shell_task(owner, new_context):
     _wait_status(page, "succeeded")
     page.get_by_test_id("task-input").wait_for(state="detached")  # closed at the end
     no_hscroll(page)
-    screenshot(page, "task-input-phone")
+    screenshot(page, "task-input-phone-answered")
