@@ -13,7 +13,7 @@ Event types: ``output`` ({"stream": "stdout"|"stderr", "text": str}),
 ``status`` ({"status": str, "reason": str, "exit_code": int|None}),
 ``truncated`` ({"dropped_bytes": int}), ``system`` ({"text": str}), ``input``
 ({"text": str, "by": str} a line sent to a shell task's stdin, or {"signal":
-"INT", "by": str} for Ctrl-C; see clawweb/services/tasks/input.py), and agent
+"INT", "by": str} for Ctrl-C, {"eof": true, "by": str} for Ctrl-D; see clawweb/services/tasks/input.py), and agent
 events named ``agent.<kind>`` (see worker/agents/claude.py).
 """
 

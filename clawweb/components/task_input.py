@@ -1,4 +1,4 @@
-"""The input box of a running shell task: one line for its stdin, and a Ctrl-C button.
+"""The input box of a running shell task: one line for its stdin, Ctrl-C and Ctrl-D buttons.
 
 Shown only while the task runs and only to those who may act on it (editors
 and better: the header's ``can_act``); the handlers check again, since any
@@ -37,11 +37,10 @@ def _line_form() -> rx.Component:
     )
 
 
-def _ctrl_c() -> rx.Component:
-    return rx.button("^C", variant="soft", color_scheme="amber", size="3",
-                     font_family=MONO, aria_label=tr("ui_task_input.ctrl_c_label"),
-                     title=tr("ui_task_input.ctrl_c_label"), type="button",
-                     on_click=TaskPageState.send_ctrl_c, data_testid="task-input-ctrl-c")
+def _key(label: str, hint_key: str, on_click, testid: str, color: str) -> rx.Component:
+    return rx.button(label, variant="soft", color_scheme=color, size="3", font_family=MONO,
+                     aria_label=tr(hint_key), title=tr(hint_key), type="button",
+                     on_click=on_click, data_testid=testid)
 
 
 def task_input_box() -> rx.Component:
@@ -49,6 +48,11 @@ def task_input_box() -> rx.Component:
     task = TaskLiveState.task
     show = (task["can_act"].to(bool) & task["running"].to(bool) & ~TaskLiveState.is_claude)
     return rx.cond(show, rx.vstack(
-        rx.hstack(_line_form(), _ctrl_c(), width="100%", spacing="2", align="center"),
+        rx.hstack(_line_form(),
+                  _key("^C", "ui_task_input.ctrl_c_label", TaskPageState.send_ctrl_c,
+                       "task-input-ctrl-c", "amber"),
+                  _key("^D", "ui_task_input.ctrl_d_label", TaskPageState.send_ctrl_d,
+                       "task-input-ctrl-d", "gray"),
+                  width="100%", spacing="2", align="center"),
         rx.text(tr("ui_task_input.hint"), size="1", color_scheme="gray"),
         width="100%", spacing="1", data_testid="task-input"))

@@ -51,7 +51,8 @@ def _chunk_for(ev: streams.Event, truncated_label: str,
     elif ev.type == "input":
         # What someone sent to the command's stdin, shown where a terminal echoes it.
         stream = "input"
-        text = ("^C" if ev.data.get("signal") else str(ev.data.get("text") or "")) + "\n"
+        text = ("^C" if ev.data.get("signal") else "^D" if ev.data.get("eof")
+                else str(ev.data.get("text") or "")) + "\n"
     elif ev.type == "system":
         # A stored message (key + params) or an older plain {"text": ...}.
         stream, text = "sys", stored.render(ev.data, lang) + "\n"

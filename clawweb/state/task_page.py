@@ -133,3 +133,14 @@ class TaskPageState(TaskLiveState):
             task_input.send_interrupt(session=s, user=user, task_id=self._task_id,
                                       ip=self.client_ip)
         return rx.toast.info(self.tr("ui_task_input.ctrl_c_sent"))
+
+    @rx.event
+    @signed_in
+    def send_ctrl_d(self) -> Any:
+        """Ctrl-D: close the command's stdin (it reads end of file)."""
+        user = self.require_user()
+        if not self._task_id:
+            return None
+        with session_scope() as s:
+            task_input.send_eof(session=s, user=user, task_id=self._task_id, ip=self.client_ip)
+        return None

@@ -98,6 +98,20 @@ def test_ctrl_c_interrupts_the_command_promptly(session, world):
         {"signal": "INT", "by": "alice"}]
 
 
+def test_ctrl_d_ends_the_commands_input(session, world):
+    alice, project = world
+    task, runner = _start(session, alice, project, 'wc -l; echo "input ended"')
+    task_input.send_line(session=session, user=alice, task_id=task.id, line="one")
+    task_input.send_eof(session=session, user=alice, task_id=task.id)
+    runner.join(GUARD_SECONDS)
+    assert not runner.is_alive()
+    session.expire_all()
+    assert session.get(Task, task.id).status == TaskStatus.succeeded
+    assert _stdout(session, task).split() == ["1", "input", "ended"]
+    assert [e.data for e in _events(session, task) if e.type == "input"] == [
+        {"text": "one", "by": "alice"}, {"eof": True, "by": "alice"}]
+
+
 @pytest.mark.parametrize("raw", [
     b"not json", b"[]", b'{"kind":"line","text":"a","by":1}',
     b'{"kind":"line","text":"a\\nrm -rf ~","by":"x"}',

@@ -1,4 +1,4 @@
-"""Input from the task page to a running shell command: lines for its stdin, Ctrl-C.
+"""Input from the task page to a running shell command: lines for its stdin, Ctrl-C, Ctrl-D.
 
 The web side queues small JSON messages in the task's Redis list
 (``clawweb/services/tasks/input.py``); :class:`StdinFeeder` takes them one by
@@ -6,7 +6,7 @@ one while the command runs. A line is echoed into the output first (an
 ``input`` event, so every browser sees it before the command's answer) and
 then written to the container's stdin as bytes: it is data for the process,
 never a shell string. Ctrl-C becomes SIGINT to the command's process group in
-its container (``SandboxHandle.signal``).
+its container (``SandboxHandle.signal``); Ctrl-D closes its stdin.
 
 Redis is written by the web app, not by the task, but each message is still
 checked here (shape, size): a bad one is dropped, never followed.
@@ -100,6 +100,11 @@ class StdinFeeder:
         if not self._stdin_open:
             self.ctx.emit("system", stored.note("task_input.stdin_closed"))
             return
+        if message["kind"] == "eof":
+            self._stdin_open = False
+            self.ctx.emit("input", {"eof": True, "by": by})
+            self.handle.close_stdin()
+            return
         self.ctx.emit("input", {"text": message["text"], "by": by})
         try:
             self.handle.write_stdin(message["text"].encode() + b"\n")
@@ -119,6 +124,8 @@ def _parse(raw: bytes | str) -> dict | None:
         return None
     message["by"] = message["by"][:MAX_NAME_CHARS]
     if message.get("kind") == "signal" and message.get("signal") == "INT":
+        return message
+    if message.get("kind") == "eof":
         return message
     text = message.get("text")
     if message.get("kind") != "line" or not isinstance(text, str):

@@ -29,6 +29,8 @@ MESSAGES = {
     "ui_task_input.send": ("Send", "发送"),
     "ui_task_input.ctrl_c_label": (
         "Send Ctrl-C (interrupt the command)", "发送 Ctrl-C（中断命令）"),
+    "ui_task_input.ctrl_d_label": (
+        "Send Ctrl-D (end the command's input)", "发送 Ctrl-D（结束命令的输入）"),
     "ui_task_input.hint": (
         "Sent to the command's standard input; everyone on this page sees what you type.",
         "发送到命令的标准输入；查看此页面的所有人都能看到你输入的内容。"),

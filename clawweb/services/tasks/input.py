@@ -1,12 +1,13 @@
-"""Input to a running shell task: one line for the command's stdin, or Ctrl-C.
+"""Input to a running shell task: a line for the command's stdin, Ctrl-C, or Ctrl-D.
 
 The web side never talks to the container. It checks the caller (editor or
 better), the task (a running shell task) and the input (one line, at most
 ``MAX_LINE_BYTES``), then appends a small JSON message to the task's Redis
 list (``streams.task_input_key``). The worker that runs the task takes each
 message, writes the line's bytes to the process's stdin as data (no shell ever
-sees it as a command) or sends SIGINT to the task's process group inside the
-container, and echoes it into the output as an ``input`` event, so every
+sees it as a command), sends SIGINT to the task's process group inside the
+container (Ctrl-C) or closes its stdin (Ctrl-D: the command reads end of file),
+and echoes it into the output as an ``input`` event, so every
 browser sees what was typed.
 
 The audit log records who sent input and how many bytes, never the text: a
@@ -82,6 +83,19 @@ def send_interrupt(*, session: Session, user: User, task_id: int, ip: str = "") 
     task = _check_task(session, user, task_id)
     _push(task, user, {"kind": "signal", "signal": "INT", "by": user.username})
     audit.record(session=session, actor=user, action="task.sigint", object_type="task",
+                 object_id=task.id, ip=ip)
+    session.commit()
+
+
+def send_eof(*, session: Session, user: User, task_id: int, ip: str = "") -> None:
+    """Ctrl-D: close the command's stdin, so a reader (``cat``, ``wc``) sees end of file.
+
+    Raises:
+        as ``send_line``.
+    """
+    task = _check_task(session, user, task_id)
+    _push(task, user, {"kind": "eof", "by": user.username})
+    audit.record(session=session, actor=user, action="task.stdin_close", object_type="task",
                  object_id=task.id, ip=ip)
     session.commit()
 

@@ -35,8 +35,10 @@ def test_a_line_is_queued_for_the_worker_as_data(session, world):
     owner, _, task = world
     task_input.send_line(session=session, user=owner, task_id=task.id, line="yes; rm -rf /")
     task_input.send_interrupt(session=session, user=owner, task_id=task.id)
+    task_input.send_eof(session=session, user=owner, task_id=task.id)
     assert _queued(task.id) == [{"kind": "line", "text": "yes; rm -rf /", "by": "own"},
-                                {"kind": "signal", "signal": "INT", "by": "own"}]
+                                {"kind": "signal", "signal": "INT", "by": "own"},
+                                {"kind": "eof", "by": "own"}]
 
 
 def test_a_viewer_is_refused_and_nothing_is_queued(session, world):
@@ -45,6 +47,8 @@ def test_a_viewer_is_refused_and_nothing_is_queued(session, world):
         task_input.send_line(session=session, user=viewer, task_id=task.id, line="yes")
     with pytest.raises(PermissionDenied):
         task_input.send_interrupt(session=session, user=viewer, task_id=task.id)
+    with pytest.raises(PermissionDenied):
+        task_input.send_eof(session=session, user=viewer, task_id=task.id)
     assert _queued(task.id) == []
 
 
