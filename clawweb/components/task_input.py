@@ -28,8 +28,10 @@ def _line_form() -> rx.Component:
                      spell_check=False, enter_key_hint="send", size="3",
                      font_family=MONO, flex="1", min_width="0",
                      data_testid="task-input-line"),
-            rx.button(rx.icon("corner-down-left", size=14), tr("ui_task_input.send"),
-                      type="submit", size="3", data_testid="task-input-send"),
+            # An icon only: on a phone the line itself needs the width.
+            rx.icon_button(rx.icon("corner-down-left", size=18), type="submit", size="3",
+                           aria_label=tr("ui_task_input.send"), title=tr("ui_task_input.send"),
+                           data_testid="task-input-send"),
             width="100%", spacing="2", align="center",
         ),
         on_submit=TaskPageState.send_input, reset_on_submit=True, width="100%",
