@@ -16,6 +16,10 @@ MESSAGES = {
     "task_input.backlog_full": (
         "The command is not reading its input; earlier lines are still waiting.",
         "命令没有读取输入；之前发送的行仍在等待。"),
+    # The audit log's names for what the service records (kept here, next to the feature).
+    "audit.action.task.input": ("Input sent to a task", "向任务发送了输入"),
+    "audit.action.task.sigint": ("Ctrl-C sent to a task", "向任务发送了 Ctrl-C"),
+    "audit.action.task.stdin_close": ("Task input closed (Ctrl-D)", "关闭了任务的输入（Ctrl-D）"),
     # What the worker says in the output.
     "task_input.stdin_closed": (
         "The command no longer reads its input; the line was not sent.",
