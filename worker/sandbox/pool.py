@@ -225,6 +225,7 @@ class PooledDockerSandbox(DockerSandbox):
                 keep = not self._closed and self._shape == shape
                 if keep:
                     self._ready.append(warm)
+                    self._cond.notify_all()  # warm() waits for a full pool
             if not keep:
                 self._destroy(warm)
 
