@@ -101,6 +101,20 @@ def test_without_stdin_the_command_reads_eof_and_with_stdin_it_streams(pool, wor
         handle.remove()
 
 
+def test_sigint_reaches_the_whole_process_group_of_a_pooled_command(pool, workdir):
+    pool.warm(small())
+    handle = pool.start(spec(workdir, "echo ready; sleep 60; echo after", limits=small(),
+                             stdin=True))
+    try:
+        chunks = handle.output()
+        assert next(chunks).data == b"ready\n"
+        handle.signal("SIGINT")
+        assert collect(handle, chunks) == (b"", b"")
+        assert handle.wait().exit_code == 130
+    finally:
+        handle.remove()
+
+
 def test_other_limits_or_extra_mounts_never_get_a_container_of_another_shape(pool, workdir,
                                                                              tmp_path):
     pool.warm(small())

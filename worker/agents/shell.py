@@ -1,4 +1,8 @@
-"""The shell agent: ``bash -lc <command>`` in the sandbox, output as it comes."""
+"""The shell agent: ``bash -lc <command>`` in the sandbox, output as it comes.
+
+Its stdin stays open while it runs: lines and Ctrl-C sent from the task page
+reach it through :class:`~worker.agents.shell_input.StdinFeeder`.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import threading
 
 from clawweb.i18n import stored
 from worker.agents.base import Agent, AgentContext, AgentResult
+from worker.agents.shell_input import StdinFeeder, ending
 from worker.sandbox.base import SandboxHandle, SandboxSpec
 
 # How often the stop flag (cancel, timeout) is checked while the command runs.
@@ -21,7 +26,8 @@ class ShellAgent(Agent):
         if ctx.should_stop():
             return AgentResult(exit_code=None)
         spec = SandboxSpec(task_id=ctx.task.id, argv=["bash", "-lc", ctx.task.command],
-                           workdir=ctx.workdir, limits=ctx.limits, labels=dict(ctx.labels))
+                           workdir=ctx.workdir, limits=ctx.limits, labels=dict(ctx.labels),
+                           stdin=True)
         ctx.mark_started()
         handle = ctx.sandbox.start(spec)
         try:
@@ -35,6 +41,20 @@ class ShellAgent(Agent):
         reader = threading.Thread(target=_pump, args=(handle, ctx), daemon=True,
                                   name=f"shell-output-{ctx.task.id}")
         reader.start()
+        feeder = StdinFeeder(ctx, handle)
+        feeder.start()
+        try:
+            info = self._watch(ctx, handle, reader)
+        finally:
+            feeder.stop()  # input closes with the run
+        reason = ""
+        if info.oom_killed:
+            reason = stored.encode("tasks.ended.out_of_memory", limit_mb=ctx.limits.memory_mb)
+        interrupted = ending(feeder, info.exit_code)
+        return AgentResult(exit_code=info.exit_code, failure_reason=reason or interrupted,
+                           oom_killed=info.oom_killed, interrupted=bool(interrupted) and not reason)
+
+    def _watch(self, ctx: AgentContext, handle: SandboxHandle, reader: threading.Thread):
         while reader.is_alive():
             if ctx.should_stop():
                 handle.kill()
@@ -42,11 +62,7 @@ class ShellAgent(Agent):
             reader.join(POLL_SECONDS)
         info = handle.wait()
         reader.join(DRAIN_SECONDS)
-        reason = ""
-        if info.oom_killed:
-            reason = stored.encode("tasks.ended.out_of_memory", limit_mb=ctx.limits.memory_mb)
-        return AgentResult(exit_code=info.exit_code, failure_reason=reason,
-                           oom_killed=info.oom_killed)
+        return info
 
 
 def _pump(handle: SandboxHandle, ctx: AgentContext) -> None:
