@@ -37,9 +37,11 @@ def world(session, redis_url, docker_sandbox, monkeypatch):  # noqa: F811
     return alice, project
 
 
-def _start(session, user, project, command: str) -> tuple[Task, threading.Thread]:
+def _start(session, user, project, command: str,
+           trigger: str = "ui") -> tuple[Task, threading.Thread]:
     task = tasks.submit_task(session=session, user=user, project_id=project.id,
-                             command=command, idempotency_key=f"k-{time.monotonic_ns()}")
+                             command=command, idempotency_key=f"k-{time.monotonic_ns()}",
+                             trigger=trigger)
     runner = threading.Thread(target=jobs.run_task, args=(task.id,), daemon=True)
     runner.start()
     deadline = time.monotonic() + GUARD_SECONDS
@@ -123,3 +125,14 @@ def test_the_worker_drops_a_malformed_message(raw):
     assert shell_input._parse(raw) is None
     assert shell_input._parse(b'{"kind":"line","text":"yes","by":"x"}') == {
         "kind": "line", "text": "yes", "by": "x"}
+
+
+@pytest.mark.parametrize("trigger", ["schedule", "webhook"])
+def test_an_unattended_run_reads_end_of_file_at_once(session, world, trigger):
+    alice, project = world
+    task, runner = _start(session, alice, project, "cat; echo after-eof", trigger=trigger)
+    runner.join(GUARD_SECONDS)
+    assert not runner.is_alive(), "cat waited for input nobody will type"
+    session.expire_all()
+    assert session.get(Task, task.id).status == TaskStatus.succeeded
+    assert "after-eof" in _stdout(session, task)

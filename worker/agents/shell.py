@@ -17,6 +17,10 @@ from worker.sandbox.base import SandboxHandle, SandboxSpec
 POLL_SECONDS = 0.1
 # After kill(), how long to wait for the last output before moving on.
 DRAIN_SECONDS = 5.0
+# Tasks a person started from the task page's side of things keep stdin open for
+# them; a schedule's or a webhook's run has nobody to type, so a command that reads
+# stdin gets end of file at once instead of waiting out its timeout.
+ATTENDED_TRIGGERS = frozenset({"ui", "api"})
 
 
 class ShellAgent(Agent):
@@ -42,6 +46,8 @@ class ShellAgent(Agent):
                                   name=f"shell-output-{ctx.task.id}")
         reader.start()
         feeder = StdinFeeder(ctx, handle)
+        if ctx.task.trigger not in ATTENDED_TRIGGERS:
+            feeder.close_stdin()
         feeder.start()
         try:
             info = self._watch(ctx, handle, reader)

@@ -61,6 +61,11 @@ class StdinFeeder:
     def start(self) -> None:
         self._thread.start()
 
+    def close_stdin(self) -> None:
+        """End of file for the command now (nobody will type: an unattended task)."""
+        self._stdin_open = False
+        self.handle.close_stdin()
+
     def stop(self) -> None:
         """No more input: stop taking messages and drop what still waits."""
         self._stop.set()
