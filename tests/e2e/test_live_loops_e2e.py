@@ -90,6 +90,7 @@ def _wait(predicate, timeout: float, what):
         time.sleep(0.2)
 
 
+@pytest.mark.quiet  # a deadline and a CPU sample: not beside the other test stream
 def test_closed_tabs_leave_no_live_loop_and_an_idle_backend(app_env, world, new_context):
     from clawweb.http import session_cookie
 
