@@ -131,6 +131,11 @@ def api_rate_key(token_id: int, window: int) -> str:
     return f"{PREFIX}:api:rate:{token_id}:{window}"
 
 
+def access_version_key() -> str:
+    """A counter raised whenever someone's access may have changed (``clawweb.access_changes``)."""
+    return f"{PREFIX}:access:version"
+
+
 def session_revoked_channel() -> str:
     return f"{PREFIX}:sessions:revoked"
 

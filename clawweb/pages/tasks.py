@@ -246,7 +246,8 @@ def _claude_body() -> rx.Component:
     L = TaskLiveState
     return rx.vstack(
         _thread(),
-        conversation(items=L.conv_items, has_earlier=L.conv_has_earlier,
+        # live-x: the newest item is its own var (only it changes while text streams)
+        conversation(items=L.conv_items + L.conv_tail, has_earlier=L.conv_has_earlier,
                      on_load_earlier=L.load_conv_earlier, prompt=T["command"].to(str)),
         approval_cards(L.approvals, L.waiting_approval),
         rx.foreach(L.thread_after, lambda r: rx.link(
