@@ -23,6 +23,10 @@ MESSAGES = {
     "credentials.api_key": ("API key", "API 密钥"),
     "credentials.oauth_token": ("Claude Code OAuth token", "Claude Code OAuth 令牌"),
     # Agent settings
+    "agent_tasks.model_not_allowed": ("This project does not allow that model.",
+                                      "此项目不允许使用该模型。"),
+    "agent_tasks.mode_not_allowed": ("This project does not allow that permission mode.",
+                                     "此项目不允许使用该权限模式。"),
     "agents.bad_model": ("Model names contain letters, digits, '.', '-', '_', ':' and '@' only.",
                          "模型名称只能包含字母、数字以及 . - _ : @。"),
     "agents.bad_permission_mode": (
