@@ -12,7 +12,10 @@ owner withdrew in between is not used.
 
 from __future__ import annotations
 
-from clawweb.models import AgentSettings, Task
+from sqlmodel import Session
+
+from clawweb.models import AgentSettings, ProjectRole, Task, User
+from clawweb.services import access
 from clawweb.services.errors import InvalidInput
 
 # How much each mode lets the agent do without a person; the order offered.
@@ -66,3 +69,16 @@ def for_run(conf: AgentSettings, task: Task) -> tuple[str, str]:
 def mode_after_plan(conf: AgentSettings) -> str:
     """Where an approved plan goes on: accept edits if the project allows it, else ask."""
     return "acceptEdits" if MODE_RANK[_project_mode(conf)] >= MODE_RANK["acceptEdits"] else "default"
+
+
+def offer(*, session: Session, user: User, project_id: int) -> dict:
+    """What the prompt box offers an editor of the project (editor or better).
+
+    Returns:
+        ``{"modes": [...], "models": [...], "mode": default, "model": default}``.
+    """
+    access.require_role(session=session, user=user, project_id=project_id,
+                        at_least=ProjectRole.editor)
+    conf = session.get(AgentSettings, project_id) or AgentSettings(project_id=project_id)
+    return {"modes": allowed_modes(conf), "models": allowed_models(conf),
+            "mode": _project_mode(conf), "model": conf.model or ""}

@@ -130,3 +130,18 @@ def test_a_choice_withdrawn_before_the_run_is_found():
         choices.for_run(conf, task)
     old = Task(project_id=1, kind="claude", command="x")  # made before per-prompt choices
     assert choices.for_run(conf, old) == ("m1", "default")
+
+
+def test_the_box_offers_an_editor_the_projects_choices_and_refuses_others(session, world):
+    from clawweb.services.errors import PermissionDenied
+    alice, _, project = world
+    _set(session, project, permission_mode="acceptEdits", model="m1", allowed_models=["m2"])
+    got = choices.offer(session=session, user=alice, project_id=project.id)
+    assert got == {"modes": ["default", "acceptEdits", "plan"], "models": ["m1", "m2"],
+                   "mode": "acceptEdits", "model": "m1"}
+    stranger = User(username="sam")
+    session.add(stranger)
+    session.commit()
+    with pytest.raises((PermissionDenied, Exception)) as err:
+        choices.offer(session=session, user=stranger, project_id=project.id)
+    assert type(err.value).__name__ in ("PermissionDenied", "NotFound")
