@@ -237,12 +237,29 @@ def _request_stop(session: Session, user: User, task: Task, ip: str) -> None:
 
 def rerun_task(*, session: Session, user: User, task_id: int, idempotency_key: str,
                ip: str = "", trigger: str = "ui") -> Task:
-    """A new task with the same command and settings (editor or better)."""
+    """A new task with the same command and settings (editor or better).
+
+    A Claude task keeps its prompt's permission mode (refused if the project no
+    longer allows it) and its model while the project still offers it.
+    """
     old = get_task(session=session, user=user, task_id=task_id)
+    model = mode = ""
+    if old.kind == "claude":
+        model, mode = _claude_choices(session, old)
     return submit_task(session=session, user=user, project_id=old.project_id,
                        command=old.command, priority=old.priority.value,
                        timeout_seconds=old.timeout_seconds, idempotency_key=idempotency_key,
-                       kind=old.kind, trigger=trigger, ip=ip)
+                       kind=old.kind, trigger=trigger, ip=ip, model=model,
+                       permission_mode=mode)
+
+
+def _claude_choices(session: Session, old: Task) -> tuple[str, str]:
+    from clawweb.services.agents import choices, settings as agent_settings
+
+    conf = agent_settings.for_project(session=session, project_id=old.project_id)
+    # After a run ``model`` is the one that answered, which the offer may name differently.
+    model = old.model if old.model in choices.allowed_models(conf) else ""
+    return choices.resolve(conf, model=model, permission_mode=old.permission_mode or "")
 
 
 def queue_info(*, session: Session, task: Task) -> dict:

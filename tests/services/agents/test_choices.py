@@ -145,3 +145,22 @@ def test_the_box_offers_an_editor_the_projects_choices_and_refuses_others(sessio
     with pytest.raises((PermissionDenied, Exception)) as err:
         choices.offer(session=session, user=stranger, project_id=project.id)
     assert type(err.value).__name__ in ("PermissionDenied", "NotFound")
+
+
+def test_run_again_keeps_the_prompts_choices_while_the_project_allows_them(session, world):
+    from clawweb.services.tasks import service as task_service
+    alice, _, project = world
+    _set(session, project, permission_mode="acceptEdits", model="m1", allowed_models=["m2"])
+    first = _ask(session, alice, project, model="m2", permission_mode="default")
+
+    def again():
+        return task_service.rerun_task(session=session, user=alice, task_id=first.id,
+                                       idempotency_key=uuid.uuid4().hex)
+
+    assert (again().model, again().permission_mode) == ("m2", "default")
+    _set(session, project, allowed_models=[])  # m2 withdrawn: the project's model
+    assert again().model == "m1"
+    _set(session, project, permission_mode="plan")  # "ask" withdrawn: refused
+    with pytest.raises(InvalidInput) as err:
+        again()
+    assert err.value.key == "agent_tasks.mode_not_allowed"
