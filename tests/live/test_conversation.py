@@ -258,3 +258,12 @@ def test_the_agents_stop_reason_is_shown_in_the_readers_language():
     # A reason written as text before reasons were keys shows as it was.
     assert _notices(_fold_in("zh", ("agent.stopped", {"reason": "old words"}))) == [
         ("stopped", "old words", "")]
+
+
+def test_a_plans_card_keeps_the_plan_after_it_is_answered():
+    # prompt-c: ExitPlanMode's own input is empty; the worker's request carries the plan.
+    c = _fold(("agent.tool_use", {"id": "t1", "name": "ExitPlanMode", "input": {}}),
+              ("agent.approval", {"approval_id": 1, "tool_use_id": "t1", "tool": "ExitPlanMode",
+                                  "input": {"plan": "# Plan\n1. do it"}}),
+              ("agent.approval_answer", {"approval_id": 1, "decision": "allow", "message": ""}))
+    assert c.items[0]["summary"] == "# Plan\n1. do it" and c.items[0]["status"] == "running"

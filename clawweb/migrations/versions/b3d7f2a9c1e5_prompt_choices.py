@@ -17,7 +17,8 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table('task', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('permission_mode', sqlmodel.sql.sqltypes.AutoString(length=32),
+        batch_op.add_column(sa.Column('permission_mode',
+                                      sqlmodel.sql.sqltypes.AutoString(length=32),
                                       nullable=False, server_default=''))
     with op.batch_alter_table('agentsettings', schema=None) as batch_op:
         batch_op.add_column(sa.Column('allowed_models', sa.JSON(), nullable=True))

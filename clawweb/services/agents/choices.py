@@ -34,7 +34,7 @@ def allowed_modes(conf: AgentSettings) -> list[str]:
 
 
 def allowed_models(conf: AgentSettings) -> list[str]:
-    """The models a prompt may use: the project's (first; "" = the CLI's default), then the extras."""
+    """The models a prompt may use: the project's first ("" = the CLI's default), then the extras."""
     out = [conf.model or ""]
     for model in conf.allowed_models or []:
         if model and model not in out:
@@ -68,7 +68,8 @@ def for_run(conf: AgentSettings, task: Task) -> tuple[str, str]:
 
 def mode_after_plan(conf: AgentSettings) -> str:
     """Where an approved plan goes on: accept edits if the project allows it, else ask."""
-    return "acceptEdits" if MODE_RANK[_project_mode(conf)] >= MODE_RANK["acceptEdits"] else "default"
+    edits = MODE_RANK[_project_mode(conf)] >= MODE_RANK["acceptEdits"]
+    return "acceptEdits" if edits else "default"
 
 
 def offer(*, session: Session, user: User, project_id: int) -> dict:
