@@ -9,9 +9,8 @@ The HTML is :func:`clawweb.live.plan_view.plan_html` (inert markdown).
 from __future__ import annotations
 
 import reflex as rx
-from reflex_components_moment import moment
 
-from clawweb.components.i18n import tr
+from clawweb.components.i18n import ago, tr
 from clawweb.state.approvals import ApprovalsState
 
 
@@ -38,8 +37,7 @@ def plan_card(row) -> rx.Component:
                    max_height="60vh", overflow_y="auto", overflow_wrap="anywhere",
                    data_testid="plan-body"),
             rx.hstack(rx.text(tr("ui_conv.approval.expires"), size="1", color_scheme="gray"),
-                      moment(row["expires_at"].to(str), from_now=True, interval=1000,
-                             font_size="12px"),
+                      ago(row["expires_at"].to(str), interval=1000, font_size="12px"),
                       spacing="2", align="center"),
             rx.button(rx.icon("check", size=14), tr("ui_plan.approve"), size="3", width="100%",
                       color_scheme="green",
