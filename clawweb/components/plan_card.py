@@ -13,6 +13,15 @@ import reflex as rx
 from clawweb.components.i18n import ago, tr
 from clawweb.state.approvals import ApprovalsState
 
+# The server-made HTML has no component styles: headings and lists as a plan reads.
+PLAN_STYLE = {
+    "& h1, & h2, & h3": {"font_weight": "700", "margin": "0.6em 0 0.3em", "line_height": "1.3"},
+    "& h1": {"font_size": "1.25em"}, "& h2": {"font_size": "1.12em"},
+    "& ol": {"list_style": "decimal", "padding_left": "1.5em", "margin": "0.4em 0"},
+    "& ul": {"list_style": "disc", "padding_left": "1.5em", "margin": "0.4em 0"},
+    "& p": {"margin": "0.4em 0"},
+}
+
 
 def _keep_planning(row) -> rx.Component:
     return rx.form(
@@ -35,7 +44,7 @@ def plan_card(row) -> rx.Component:
                       spacing="2", align="center", width="100%"),
             rx.box(rx.html(row["plan_html"].to(str), class_name="cw-md"), width="100%",
                    max_height="60vh", overflow_y="auto", overflow_wrap="anywhere",
-                   data_testid="plan-body"),
+                   style=PLAN_STYLE, data_testid="plan-body"),
             rx.hstack(rx.text(tr("ui_conv.approval.expires"), size="1", color_scheme="gray"),
                       ago(row["expires_at"].to(str), interval=1000, font_size="12px"),
                       spacing="2", align="center"),
