@@ -15,6 +15,7 @@ from clawweb.components.prompt_choices import mode_label, prompt_choices
 from clawweb.components.ship import ship_section
 from clawweb.components.tasks import status_badge, status_filter, task_list, tr_priority
 from clawweb.components.terminal import terminal
+from clawweb.components.task_input import task_input_box  # stdin-s
 from clawweb.state.prompt_choices import PromptChoicesState
 from clawweb.state.task_live import TaskLiveState
 from clawweb.state.task_page import TaskPageState
@@ -167,6 +168,7 @@ def task_page() -> rx.Component:
                          on_load_earlier=TaskLiveState.load_earlier,
                          on_jump_live=TaskLiveState.jump_to_live,
                          on_resync=TaskLiveState.resync)),
+                task_input_box(),  # stdin-s: a line / Ctrl-C for a running shell task
                 width="100%", spacing="4", min_width="0",
             ),
         ),
