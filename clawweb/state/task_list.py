@@ -155,7 +155,10 @@ class TasksState(AppState):
             return agent_tasks.submit_prompt(
                 session=s, user=user, project_id=project_id,
                 prompt=str(form.get("command", "")), priority=priority,
-                idempotency_key=key, ip=self.client_ip)
+                idempotency_key=key, ip=self.client_ip,
+                # prompt-c: the box's choices; the service refuses what the project does not allow.
+                model=str(form.get("model", ""))[:100],
+                permission_mode=str(form.get("permission_mode", ""))[:32])
         try:
             minutes = int(str(form.get("timeout_minutes", "") or self.default_timeout_minutes))
         except ValueError:

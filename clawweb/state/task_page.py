@@ -103,7 +103,10 @@ class TaskPageState(TaskLiveState):
         with session_scope() as s:
             new = agent_tasks.follow_up(session=s, user=user, task_id=self._task_id,
                                         prompt=str(form.get("prompt", "")),
-                                        idempotency_key=key, ip=self.client_ip)
+                                        idempotency_key=key, ip=self.client_ip,
+                                        # prompt-c: checked by the service.
+                                        model=str(form.get("model", ""))[:100],
+                                        permission_mode=str(form.get("permission_mode", ""))[:32])
             new_id = new.id
         self.followup_key = new_key()
         return [rx.toast.success(self.tr("ui_conv.follow_up_sent", id=new_id)),
