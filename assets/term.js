@@ -23,6 +23,7 @@ T.chunk = function(c){
   var s = document.createElement('span');
   s.dataset.seq = c[0]; s.dataset.stream = c[1];
   if (c[1] === 'stderr') { s.style.color = '#ff9e9e'; s.style.background = 'rgba(239,83,80,.10)'; }
+  if (c[1] === 'input') { s.style.color = '#7fd4ff'; s.style.fontWeight = '600'; }
   if (c[1] === 'sys') { s.style.color = '#ffca28'; s.style.fontStyle = 'italic'; }
   s.innerHTML = c[2];
   return s;
@@ -65,7 +66,7 @@ P.keep = function(){
   if (P.path !== location.pathname) { P.path = location.pathname; P.follow = true; P.seen = {}; P.target = 0; }
   // Moved up since we last scrolled (its scroll event may not have come yet): the reader's.
   if (P.follow && P.target && window.scrollY < P.target - 2) P.follow = atEnd();
-  var cards = document.querySelectorAll('[data-testid=approval-card]'), fresh = null;
+  var cards = document.querySelectorAll('[data-testid=approval-card],[data-testid=plan-card]'), fresh = null;
   for (var i = 0; i < cards.length; i++) {
     var id = cards[i].dataset.approvalId;
     if (!P.seen[id]) { P.seen[id] = 1; fresh = fresh || cards[i]; }

@@ -6,6 +6,7 @@ import reflex as rx
 
 from clawweb import routes
 from clawweb.components.i18n import ago, tr
+from clawweb.components.plan_card import plan_card
 from clawweb.components.task_summary import PHONE_MEDIA, TAB_BAR_CLEARANCE
 from clawweb.state.approvals import ApprovalsState
 
@@ -82,6 +83,7 @@ def approval_card(row) -> rx.Component:
 # bottom tab bar: assets/term.js scrolls a new request into view, and the margin
 # keeps it clear of the tab bar.
 _SHEET = {PHONE_MEDIA: {
+    "& > *": {"scroll_margin_bottom": TAB_BAR_CLEARANCE},  # approval and plan cards
     "&:not(:empty)": {
         "padding": "var(--space-3)", "margin_x": "calc(-1 * var(--space-3))",
         "width": "calc(100% + 2 * var(--space-3))", "border_radius": "16px 16px 0 0",
@@ -92,7 +94,9 @@ _SHEET = {PHONE_MEDIA: {
 def approval_cards(rows, waiting_without_rights) -> rx.Component:
     """Cards for requests the user may answer; a read-only note for viewers."""
     return rx.vstack(
-        rx.foreach(rows, approval_card),
+        # prompt-c: a proposed plan reads as a plan card (components.plan_card).
+        rx.foreach(rows, lambda r: rx.cond(r["plan_html"].to(str) != "", plan_card(r),
+                                           approval_card(r))),
         rx.cond(waiting_without_rights & (rows.length() == 0), rx.callout(
             tr("ui_conv.approval.waiting_viewer"), icon="hand", color_scheme="amber",
             size="1", width="100%", data_testid="approval-waiting-viewer")),
