@@ -39,6 +39,7 @@ T.drain = function(){
   while (T.q.length) { var item = T.q.shift(); T.one(item[0], item[1], out, b); }
   var empty = el('task-term-empty'); if (empty) empty.style.display = out.firstChild ? 'none' : '';
   if (T.follow) b.scrollTop = b.scrollHeight;
+  P.keep();
 };
 T.one = function(gen, op, out, b){
   if (op.reset) { T.gen = gen; T.cursor = 0; T.follow = true; out.textContent = ''; T.bind(); showJump(false); }
@@ -51,4 +52,41 @@ T.one = function(gen, op, out, b){
 };
 T.jump = function(){ var b = el('task-term'); T.follow = true; if (b) b.scrollTop = b.scrollHeight; showJump(false); };
 window.clawwebTerm = T;
+
+// The task page on a phone (the bottom tab bar shows): while the reader is at the
+// end of the page, the end stays in view as output and conversation grow, so the
+// newest line never sits under the tab bar; scrolling up stops that, scrolling
+// back down resumes it (as chat apps do). A new approval request is scrolled into
+// view wherever the reader is (its scroll-margin keeps it above the tab bar).
+var P = {follow: true, path: '', seen: {}, target: 0};
+function phone(){ var n = document.querySelector('[data-testid=bottom-nav]'); return !!n && getComputedStyle(n).display !== 'none'; }
+function atEnd(){ var d = document.documentElement; return d.scrollHeight - window.scrollY - window.innerHeight < 64; }
+P.keep = function(){
+  if (!/^\/tasks\/\d+\/?$/.test(location.pathname) || !phone()) return;
+  if (P.path !== location.pathname) { P.path = location.pathname; P.follow = true; P.seen = {}; P.target = 0; }
+  // Moved up since we last scrolled (its scroll event may not have come yet): the reader's.
+  if (P.follow && P.target && window.scrollY < P.target - 2) P.follow = atEnd();
+  var cards = document.querySelectorAll('[data-testid=approval-card],[data-testid=plan-card]'), fresh = null;
+  for (var i = 0; i < cards.length; i++) {
+    var id = cards[i].dataset.approvalId;
+    if (!P.seen[id]) { P.seen[id] = 1; fresh = fresh || cards[i]; }
+  }
+  if (fresh) { fresh.scrollIntoView({block: 'nearest'}); P.target = window.scrollY; P.follow = atEnd(); return; }
+  if (P.follow) { window.scrollTo(0, document.documentElement.scrollHeight); P.target = window.scrollY; }
+};
+// Content can grow between our scroll and its event: only a move up from where we
+// put the page is the reader's.
+window.addEventListener('scroll', function(){
+  if (P.path === location.pathname) P.follow = atEnd() || window.scrollY >= P.target - 2;
+}, {passive: true});
+// The conversation and the approval sheet grow without terminal ops: watch their
+// size (React mounts them late and may replace them, hence the cheap re-attach).
+P.ro = typeof ResizeObserver === 'function' ? new ResizeObserver(function(){ P.keep(); }) : null;
+setInterval(function(){
+  if (!P.ro || !/^\/tasks\/\d+\/?$/.test(location.pathname)) return;
+  var nodes = document.querySelectorAll('[data-testid=conversation],[data-testid=approval-sheet]');
+  for (var i = 0; i < nodes.length; i++) {
+    if (!nodes[i].__cwWatched) { nodes[i].__cwWatched = true; P.ro.observe(nodes[i]); }
+  }
+}, 400);
 })();

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from clawweb import api, routes
+from clawweb.components import layout
 from clawweb.observe import logs
 from clawweb.pages import (account, admin, admin_ops, auth, notifications, projects, review,
                            schedules, tasks)
@@ -44,6 +45,7 @@ sealed_headers.install()
 app = rx.App(
     head_components=HEAD,
     api_transformer=api.transformers(),
+    toaster=layout.toaster(),  # phone-m: toasts clear the phone's tab bar
 )
 
 # A task whose every worker died is still ended: the reaper runs beside the web app.

@@ -7,6 +7,7 @@ import reflex as rx
 from clawweb import routes
 from clawweb.components.i18n import ago, tr
 from clawweb.components.plan_card import plan_card
+from clawweb.components.task_summary import PHONE_MEDIA, TAB_BAR_CLEARANCE
 from clawweb.state.approvals import ApprovalsState
 
 MONO = "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace"
@@ -74,7 +75,20 @@ def approval_card(row) -> rx.Component:
             _deny_form(row),
             spacing="3", width="100%", min_width="0"),
         width="100%", data_testid="approval-card", data_approval_id=row["id"].to(str),
+        scroll_margin_bottom=TAB_BAR_CLEARANCE,
         border=f"1px solid {rx.color('amber', 7)}")
+
+
+# On a phone the cards are a sheet at the end of the conversation, just above the
+# bottom tab bar: assets/term.js scrolls a new request into view, and the margin
+# keeps it clear of the tab bar.
+_SHEET = {PHONE_MEDIA: {
+    "& > *": {"scroll_margin_bottom": TAB_BAR_CLEARANCE},  # approval and plan cards
+    "&:not(:empty)": {
+        "padding": "var(--space-3)", "margin_x": "calc(-1 * var(--space-3))",
+        "width": "calc(100% + 2 * var(--space-3))", "border_radius": "16px 16px 0 0",
+        "background": rx.color("amber", 2), "border_top": f"2px solid {rx.color('amber', 8)}",
+        "box_shadow": "0 -6px 18px rgba(0, 0, 0, 0.12)"}}}
 
 
 def approval_cards(rows, waiting_without_rights) -> rx.Component:
@@ -86,7 +100,7 @@ def approval_cards(rows, waiting_without_rights) -> rx.Component:
         rx.cond(waiting_without_rights & (rows.length() == 0), rx.callout(
             tr("ui_conv.approval.waiting_viewer"), icon="hand", color_scheme="amber",
             size="1", width="100%", data_testid="approval-waiting-viewer")),
-        spacing="3", width="100%")
+        spacing="3", width="100%", style=_SHEET, data_testid="approval-sheet")
 
 
 def pending_banner() -> rx.Component:

@@ -9,6 +9,7 @@ from clawweb import routes
 from clawweb.components.i18n import tr
 from clawweb.components.approvals import pending_banner
 from clawweb.components.notify import bell, bell_nav_item
+from clawweb.components.task_summary import TAB_BAR_CLEARANCE
 from clawweb.state.approvals import ApprovalsState
 from clawweb.state.auth import SignInState
 from clawweb.state.base import AppState
@@ -156,6 +157,14 @@ def bottom_bar() -> rx.Component:
         display=["flex", "flex", "none"], justify="between",
         data_testid="bottom-nav",
     )
+
+
+def toaster() -> rx.Component:
+    """The app's toast provider (``rx.App(toaster=...)``): on a phone toasts stack
+    above the bottom tab bar instead of over it. sonner's ``mobileOffset`` applies
+    below its own 600px breakpoint; Reflex does not declare the prop, hence
+    ``custom_attrs``."""
+    return rx.toast.provider(custom_attrs={"mobileOffset": {"bottom": TAB_BAR_CLEARANCE}})
 
 
 def page(*children: rx.Component, title_key: str = "") -> rx.Component:

@@ -14,7 +14,10 @@ import reflex as rx
 from clawweb.components.i18n import tr
 
 TERM_BG = "#0b0d10"
-
+# On a phone the box fits between the top bar and the bottom tab bar with its own
+# header row, so its newest line can sit above the tab bar (assets/term.js keeps it
+# there while following); desktops keep their 65vh.
+PHONE_HEIGHT = "max(240px, calc(100dvh - 220px))"
 
 
 def terminal(*, line_count: rx.Var, has_earlier: rx.Var, earlier_loading: rx.Var,
@@ -45,7 +48,7 @@ def terminal(*, line_count: rx.Var, has_earlier: rx.Var, earlier_loading: rx.Var
                     size="2"),
             id="task-term", data_testid="term",
             background=TERM_BG, color="#d0d4da", border_radius="8px",
-            padding="var(--space-3)", width="100%", height=["60vh", "60vh", "65vh"],
+            padding="var(--space-3)", width="100%", height=[PHONE_HEIGHT, PHONE_HEIGHT, "65vh"],
             overflow_y="auto", overflow_x="hidden",
             font_family="ui-monospace, SFMono-Regular, Menlo, Consolas, monospace",
             font_size=["12px", "12px", "13px"], line_height="1.45",

@@ -13,6 +13,7 @@ from clawweb.components.conversation import conversation
 from clawweb.components.fleet import no_worker_banner
 from clawweb.components.prompt_choices import mode_label, prompt_choices
 from clawweb.components.ship import ship_section
+from clawweb.components.task_summary import FOLD, FOLD_STYLE, summary_row
 from clawweb.components.tasks import status_badge, status_filter, task_list, tr_priority
 from clawweb.components.terminal import terminal
 from clawweb.components.task_input import task_input_box  # stdin-s
@@ -101,7 +102,9 @@ def _header() -> rx.Component:
         rx.cond(TaskLiveState.is_claude, _claude_facts(), rx.code(
                 T["command"].to(str), variant="soft", size="2", width="100%",
                 padding="var(--space-2)", white_space="pre-wrap", overflow_wrap="anywhere",
-                display="block", data_testid="task-command-shown")),
+                display="block", data_testid="task-command-shown",
+                # A long command must not push the output screens down on a phone.
+                max_height=["7.5em", "7.5em", "none"], overflow_y="auto")),
         rx.cond(T["status"].to(str) == "queued", rx.callout(
             rx.cond(T["queue_position"].to(int) > 0,
                     rx.text(tr("ui_tasks.position", position=T["queue_position"].to(str)),
@@ -114,23 +117,37 @@ def _header() -> rx.Component:
             color_scheme=rx.cond((T["status"].to(str) == "succeeded")
                                  | (T["status"].to(str) == "interrupted"), "gray", "red"),
             data_testid="task-reason")),
-        rx.grid(
-            _fact("ui_tasks.project", rx.link(T["project_name"].to(str),
-                                              href=routes.project(T["project_id"].to(str)))),
-            _fact("ui_tasks.col.priority", tr_priority(T["priority"].to(str))),
-            _fact("ui_tasks.created_by", rx.text(T["created_by"].to(str))),
-            _fact("ui_tasks.queued_at", _time(T["queued_at"])),
-            _fact("ui_tasks.started_at", _time(T["started_at"])),
-            _fact("ui_tasks.finished_at", _time(T["finished_at"])),
-            _fact("ui_tasks.elapsed", rx.text(TaskLiveState.elapsed, font_family="monospace"),
-                  "task-elapsed"),
-            _fact("ui_tasks.exit_code", rx.text(rx.cond(T["exit_code"].to(str) != "",
-                                                        T["exit_code"].to(str), "—")),
-                  "task-exit-code"),
-            _fact("ui_tasks.attempt", rx.text(T["attempt"].to(str))),
-            columns=rx.breakpoints(initial="2", sm="3", md="5"), gap="3", width="100%",
-        ),
-        rx.cond(T["finished"].to(bool), rx.hstack(
+        summary_row(),
+        _facts_block(),
+        _changes_row(),
+        width="100%", spacing="3", data_testid="task-header", style=FOLD_STYLE,
+    )
+
+
+def _facts_block() -> rx.Component:
+    """Every fact of the task; on a phone folded behind the summary row."""
+    return rx.grid(
+        _fact("ui_tasks.project", rx.link(T["project_name"].to(str),
+                                          href=routes.project(T["project_id"].to(str)))),
+        _fact("ui_tasks.col.priority", tr_priority(T["priority"].to(str))),
+        _fact("ui_tasks.created_by", rx.text(T["created_by"].to(str))),
+        _fact("ui_tasks.queued_at", _time(T["queued_at"])),
+        _fact("ui_tasks.started_at", _time(T["started_at"])),
+        _fact("ui_tasks.finished_at", _time(T["finished_at"])),
+        _fact("ui_tasks.elapsed", rx.text(TaskLiveState.elapsed, font_family="monospace"),
+              "task-elapsed"),
+        _fact("ui_tasks.exit_code", rx.text(rx.cond(T["exit_code"].to(str) != "",
+                                                    T["exit_code"].to(str), "—")),
+              "task-exit-code"),
+        _fact("ui_tasks.attempt", rx.text(T["attempt"].to(str))),
+        columns=rx.breakpoints(initial="2", sm="3", md="5"), gap="3", width="100%",
+        class_name=FOLD, data_testid="task-facts")
+
+
+def _changes_row() -> rx.Component:
+    """Files and branch fold away on a phone; the Review button stays in reach."""
+    return rx.cond(T["finished"].to(bool), rx.hstack(
+        rx.hstack(
             _fact("ui_tasks.changes", rx.text(
                 T["files_changed"].to(str), " · ",
                 rx.text.span("+", T["insertions"].to(str), color=rx.color("green", 11)),
@@ -138,13 +155,12 @@ def _header() -> rx.Component:
                 rx.text.span("−", T["deletions"].to(str), color=rx.color("red", 11))),
                 "task-diffstat"),
             _fact("ui_tasks.branch", rx.code(T["branch"].to(str), variant="ghost")),
-            rx.link(rx.button(rx.icon("git-compare", size=14), tr("review_ui.open"),
-                              variant="soft", size="2"),
-                    href=routes.task_review(T["id"].to(str)), data_testid="task-review"),
-            spacing="5", wrap="wrap", width="100%", align="end",
-        )),
-        width="100%", spacing="3", data_testid="task-header",
-    )
+            spacing="5", wrap="wrap", align="end", class_name=FOLD),
+        rx.link(rx.button(rx.icon("git-compare", size=14), tr("review_ui.open"),
+                          variant="soft", size="2"),
+                href=routes.task_review(T["id"].to(str)), data_testid="task-review"),
+        spacing="5", wrap="wrap", width="100%", align="end",
+    ))
 
 
 def task_page() -> rx.Component:
@@ -159,7 +175,10 @@ def task_page() -> rx.Component:
             rx.vstack(
                 rx.cond(T.contains("id"), _header(),
                         rx.center(rx.spinner(), padding="var(--space-4)")),
-                ship_section(T["finished"].to(bool)),
+                # On a phone the output comes first; shipping follows it.
+                rx.cond(T["finished"].to(bool), rx.box(
+                    ship_section(T["finished"].to(bool)), order=["1", "1", "0"],
+                    width="100%")),
                 rx.cond(TaskLiveState.is_claude, _claude_body()),
                 _raw_output(terminal(line_count=TaskLiveState.line_count,
                          has_earlier=TaskLiveState.has_earlier,
@@ -204,7 +223,7 @@ def _claude_facts() -> rx.Component:
             "ui_conv.total_cost", rx.text(L.conv_total_cost, size="2", font_family="monospace"),
             "conv-total-cost")),
         columns=rx.breakpoints(initial="2", md="4"), gap="3", width="100%",
-        data_testid="conv-stats")
+        class_name=FOLD, data_testid="conv-stats")
 
 
 def _thread_turn(row) -> rx.Component:

@@ -36,6 +36,9 @@ MESSAGES = {
     "ui_tasks.finished_at": ("Finished", "结束于"),
     "ui_tasks.elapsed": ("Elapsed", "耗时"),
     "ui_tasks.exit_code": ("Exit code", "退出码"),
+    # The phone's one-line summary of the header facts, and what expands it.
+    "ui_tasks.summary_exit": ("exit {code}", "退出码 {code}"),
+    "ui_tasks.details": ("Details", "详情"),
     "ui_tasks.attempt": ("Attempt", "尝试次数"),
     "ui_tasks.branch": ("Branch", "分支"),
     "ui_tasks.reason": ("Why it ended", "结束原因"),
