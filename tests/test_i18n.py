@@ -65,3 +65,27 @@ def test_plural_messages_follow_the_count_in_both_languages():
     for key in plural_keys():
         one, other = messages()[key + "#one"], messages()[key + "#other"]
         assert re.findall(r"{(\w+)}", one[0])[:1] == re.findall(r"{(\w+)}", other[0])[:1], key
+
+
+def test_every_audit_action_the_code_writes_has_a_label():
+    from tests.support.leftovers import TEMPLATES, audit_action_sources, audit_actions
+    literals, templates = audit_action_sources()
+    # The collector really finds codes passed literally, through helpers and conditionals.
+    assert {"auth.sign_in", "task.merge", "user.disable", "user.enable"} <= literals
+    unknown = sorted(tpl for tpl in templates if tpl not in TEMPLATES)
+    assert not unknown, f"expand these action templates in tests/support/leftovers.py: {unknown}"
+    missing = sorted(code for code in audit_actions() if f"audit.action.{code}" not in messages())
+    assert not missing, f"add audit.action.<code> to clawweb/i18n/catalog/audit_actions.py: {missing}"
+
+
+def test_the_leftover_finder_sees_english_and_raw_keys_not_user_data():
+    from tests.support.leftovers import leftovers
+    page = "项目\n运行\nexited with code 3\nauth.sign_in\n#7 3 minutes ago\nRun\nmy Run tool"
+    found = leftovers(page, user_data=("my Run",))
+    assert "tasks.ended.exit_code: exited with code 3" in found
+    assert "raw key auth.sign_in: auth.sign_in" in found
+    assert "ui_tasks.run: Run" in found  # a one-word message as a whole line
+    assert "moment: #7 3 minutes ago" in found  # moment's English, not in the catalog
+    assert not [f for f in found if "my Run tool" in f]  # a line of user data
+    assert not leftovers("项目\n以退出码 3 结束\n3 分钟前\napi.anthropic.com\nREADME.md\n"
+                         "例如 auth. 或 user.create")

@@ -8,8 +8,9 @@ from reflex_components_moment import moment
 from clawweb import routes
 from clawweb.components.forms import error_callout, field
 from clawweb.components.i18n import tr
-from clawweb.components.layout import link_tabs
+from clawweb.components.layout import link_tabs, page
 from clawweb.state.admin import AdminState, AuditRow, UserRow
+from clawweb.state.base import AppState
 
 TIME_FORMAT = "YYYY-MM-DD HH:mm"
 
@@ -18,6 +19,30 @@ def when(iso: rx.Var, empty_key: str = "") -> rx.Component:
     """A UTC ISO time shown in the browser's local time."""
     shown = moment(date=iso, format=TIME_FORMAT)
     return rx.cond(iso != "", shown, rx.text(tr(empty_key) if empty_key else "—", as_="span"))
+
+
+def not_allowed() -> rx.Component:
+    """What a signed-in member sees on an admin page: why, and a way back."""
+    return rx.center(rx.vstack(
+        rx.icon("shield-off", size=40, color=rx.color("gray", 9)),
+        rx.heading(tr("admin.not_allowed"), size="5", as_="h1"),
+        rx.text(tr("admin.not_allowed_hint"), color_scheme="gray", text_align="center"),
+        rx.link(rx.button(rx.icon("arrow-left", size=16), tr("notfound.back"), variant="soft",
+                          tab_index=-1),
+                href=routes.PROJECTS, underline="none"),
+        align="center", gap="3", max_width="360px", data_testid="admin-not-allowed",
+    ), padding_y="var(--space-9)", width="100%")
+
+
+def admin_page(*children: rx.Component, title_key: str = "admin.title") -> rx.Component:
+    """An admin page; for a signed-in member, the reason it is closed instead.
+
+    The handlers refuse members anyway (``admin_only``); without this the member
+    would watch the page's spinner forever.
+    """
+    return page(rx.cond(AppState.signed_in & ~AppState.is_admin, not_allowed(),
+                        rx.fragment(*children)),
+                title_key=title_key)
 
 
 def admin_tabs(active: str) -> rx.Component:
@@ -41,7 +66,10 @@ def _status_badges(u: UserRow) -> rx.Component:
     return rx.hstack(
         rx.cond(u.disabled,
                 rx.badge(tr("admin.status_disabled"), color_scheme="red"),
-                rx.badge(tr("admin.status_active"), color_scheme="green")),
+                rx.cond(u.invited,
+                        rx.badge(tr("admin.status_invited"), color_scheme="amber",
+                                 data_testid="status-invited"),
+                        rx.badge(tr("admin.status_active"), color_scheme="green"))),
         rx.cond(u.must_change_password,
                 rx.badge(tr("admin.status_must_change"), color_scheme="amber")),
         gap="1", wrap="wrap",
@@ -241,7 +269,8 @@ def audit_row(e: AuditRow) -> rx.Component:
     small = {"size": "1", "color_scheme": "gray"}
     return rx.box(
         rx.hstack(
-            rx.badge(e.action, variant="soft", data_testid="audit-action"),
+            rx.badge(rx.cond(AppState.lang == "zh", e.action_zh, e.action_en), variant="soft",
+                     title=e.action, data_testid="audit-action"),
             rx.text(rx.cond(e.actor != "", e.actor, tr("admin.system")), " → ", e.object,
                     size="2", word_break="break-all", flex="1", min_width="0"),
             rx.text(when(e.at), white_space="nowrap", **small),

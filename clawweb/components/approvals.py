@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import reflex as rx
-from reflex_components_moment import moment
 
 from clawweb import routes
-from clawweb.components.i18n import tr
+from clawweb.components.i18n import ago, tr
 from clawweb.state.approvals import ApprovalsState
 
 MONO = "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace"
@@ -56,8 +55,9 @@ def approval_card(row) -> rx.Component:
                           overflow_y="auto", margin="0"),
                 width="100%"),
             rx.hstack(rx.text(tr("ui_conv.approval.expires"), size="1", color_scheme="gray"),
-                      moment(row["expires_at"].to(str), from_now=True, interval=1000,
-                             font_size="12px", data_testid="approval-expires"),
+                      # zh-z: the expiry in the UI language (components.i18n.ago)
+                      ago(row["expires_at"].to(str), interval=1000,
+                          font_size="12px", data_testid="approval-expires"),
                       spacing="2", align="center"),
             rx.flex(
                 rx.button(rx.icon("check", size=14), tr("ui_conv.approval.allow"),

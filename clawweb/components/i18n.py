@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex_components_moment import moment
 
 from clawweb.i18n import messages, plural_keys, plural_param
 from clawweb.state.base import AppState
@@ -33,3 +34,15 @@ def tr(key: str, **params) -> rx.Var:
     one, other = _texts(key + "#one", params), _texts(key + "#other", params)
     english = rx.cond(_is_one(params[plural_param(key)]), one[0], other[0])
     return rx.cond(AppState.lang == "zh", other[1], english)
+
+
+# moment's name for Simplified Chinese; a literal locale makes the component import
+# only that locale file (moment/locale/zh-cn), not all of them.
+MOMENT_ZH = "zh-cn"
+
+
+def ago(date, **props) -> rx.Component:
+    """A relative time ("3 minutes ago", "3 分钟前") in the UI language, kept up to date."""
+    return rx.cond(AppState.lang == "zh",
+                   moment(date, from_now=True, locale=MOMENT_ZH, **props),
+                   moment(date, from_now=True, **props))

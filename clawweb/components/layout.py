@@ -30,6 +30,11 @@ NAV = [
 
 
 def _nav_item(label_key: str, href: str, icon: str, vertical: bool) -> rx.Component:
+    # zh-z: the current page's section is marked (aria-current and a tint), on the
+    # phone's tab bar and the sidebar alike.
+    section = "/" + href.strip("/").split("/")[0]
+    path = AppState.router.page.path
+    here = (path == section) | path.startswith(section + "/")
     return rx.link(
         rx.flex(
             rx.icon(icon, size=20),
@@ -42,6 +47,8 @@ def _nav_item(label_key: str, href: str, icon: str, vertical: bool) -> rx.Compon
         flex="1" if vertical else None,
         text_align="center",
         data_testid=f"nav-{href.strip('/').replace('/', '-')}",
+        aria_current=rx.cond(here, "page", "false"),
+        background=rx.cond(here, rx.color("accent", 4), "transparent"),
         _hover={"background": rx.color("gray", 3)},
     )
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import reflex as rx
-from reflex_components_moment import moment
 
 from clawweb import routes
-from clawweb.components.i18n import tr
+from clawweb.components.i18n import ago, tr
 from clawweb.state.notify import NotifyState
 from clawweb.state.notify_bell import NotifyBellState
 
@@ -68,8 +67,8 @@ def _item(row) -> rx.Component:
                         overflow_wrap="anywhere"),
                 rx.text(row["body"].to(str), size="2", color_scheme="gray",
                         overflow_wrap="anywhere"),
-                moment(row["created"].to(str), from_now=True, font_size="12px",
-                          color=rx.color("gray", 10)),
+                ago(row["created"].to(str), font_size="12px",
+                    color=rx.color("gray", 10)),
                 spacing="1", min_width="0", flex="1"),
             spacing="3", align="start", width="100%"),
         on_click=NotifyState.open_item(row["id"].to(int)), cursor="pointer", width="100%",

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import reflex as rx
-from reflex_components_moment import moment
 
 from clawweb import routes
-from clawweb.components.i18n import tr
+from clawweb.components.i18n import ago, tr
 from clawweb.state.projects import ProjectsState
 
 PHONE = ["flex", "flex", "none"]
@@ -15,12 +14,22 @@ WRAP = {"overflow_wrap": "anywhere", "word_break": "break-word"}
 
 
 def role_badge(role: rx.Var) -> rx.Component:
+    # No role yet (the page is still loading) is no badge, not "Viewer".
     return rx.match(
         role,
         ("owner", rx.badge(tr("projects_ui.role_owner"), color_scheme="grass")),
         ("editor", rx.badge(tr("projects_ui.role_editor"), color_scheme="blue")),
-        rx.badge(tr("projects_ui.role_viewer"), color_scheme="gray"),
+        ("viewer", rx.badge(tr("projects_ui.role_viewer"), color_scheme="gray")),
+        rx.fragment(),
     )
+
+
+def project_role_badge(p: rx.Var) -> rx.Component:
+    """The caller's role on a project; an admin who is no member is shown as admin."""
+    return rx.cond(p["as_admin"] == "1",
+                   rx.badge(tr("projects_ui.role_admin"), color_scheme="purple",
+                            data_testid="role-admin"),
+                   role_badge(p["role"]))
 
 
 def branch_badge(branch: rx.Var, **props) -> rx.Component:
@@ -40,7 +49,7 @@ def _card(p: rx.Var) -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.hstack(rx.text(p["name"], weight="bold", size="4", style=WRAP),
-                          rx.spacer(), role_badge(p["role"]), width="100%", align="start"),
+                          rx.spacer(), project_role_badge(p), width="100%", align="start"),
                 rx.cond(p["description"] != "",
                         rx.text(p["description"], size="2", color_scheme="gray", style=WRAP)),
                 rx.hstack(branch_badge(p["default_branch"]), rx.spacer(),
@@ -65,7 +74,7 @@ def _row(p: rx.Var) -> rx.Component:
                                      "-webkit-box-orient": "vertical",
                                      "overflow": "hidden"})),
         rx.table.cell(branch_badge(p["default_branch"])),
-        rx.table.cell(role_badge(p["role"])),
+        rx.table.cell(project_role_badge(p)),
         rx.table.cell(rx.text(p["created"], size="2", white_space="nowrap")),
         data_testid="project-row",
     )
@@ -103,7 +112,7 @@ def project_header(*actions: rx.Component) -> rx.Component:
                 rx.text(p["description"], color_scheme="gray", style=WRAP,
                         white_space="pre-wrap")),
         rx.hstack(branch_badge(p["default_branch"], data_testid="project-branch"),
-                  role_badge(p["role"]), wrap="wrap"),
+                  project_role_badge(p), wrap="wrap"),
         spacing="2", width="100%",
     )
 
@@ -114,7 +123,7 @@ def _commit(c: rx.Var) -> rx.Component:
         rx.vstack(
             rx.text(c["subject"], size="2", weight="medium", style=WRAP),
             rx.text(c["author"], " · ",
-                    moment(c["date"], from_now=True, title=c["date"]),
+                    ago(c["date"], title=c["date"]),
                     size="1", color_scheme="gray", style=WRAP),
             spacing="0", min_width="0", flex="1",
         ),
@@ -215,7 +224,7 @@ def _role_select(m: rx.Var) -> rx.Component:
 def _remove_member(m: rx.Var) -> rx.Component:
     return rx.alert_dialog.root(
         rx.alert_dialog.trigger(rx.icon_button(rx.icon("user-minus", size=16), variant="soft",
-                                               color_scheme="red", aria_label="remove",
+                                               color_scheme="red", aria_label=tr("projects_ui.remove"),
                                                data_testid="member-remove")),
         rx.alert_dialog.content(
             rx.alert_dialog.title(tr("projects_ui.remove_member_title")),
@@ -251,8 +260,10 @@ def _add_member_form() -> rx.Component:
     return rx.form(
         rx.flex(
             rx.input(name="username", placeholder=tr("projects_ui.member_username"),
-                     auto_capitalize="none", size="3", required=True, flex="1",
-                     min_width="0", data_testid="input-member-username"),
+                     auto_capitalize="none", size="3", required=True,
+                     # A basis, so on a phone the role and button wrap below it
+                     # instead of squeezing it to "Userna".
+                     flex="1 1 200px", min_width="0", data_testid="input-member-username"),
             rx.select.root(
                 rx.select.trigger(data_testid="input-member-role"),
                 rx.select.content(

@@ -7,10 +7,9 @@ action buttons, only a one-line hint; the handlers refuse them anyway.
 from __future__ import annotations
 
 import reflex as rx
-from reflex_components_moment import moment
 
 from clawweb import routes
-from clawweb.components.i18n import tr
+from clawweb.components.i18n import ago, tr
 from clawweb.components.review_diff import WRAP, file_card
 from clawweb.live.diff_html import CSS
 from clawweb.state.review import ReviewState
@@ -166,7 +165,7 @@ def _commit(c) -> rx.Component:
             align="start", spacing="2", display="inline-flex", max_width="calc(100% - 1.5em)"),
             cursor="pointer"),
         rx.vstack(
-            rx.text(c["author"], " · ", moment(c["date"], from_now=True, title=c["date"]),
+            rx.text(c["author"], " · ", ago(c["date"], title=c["date"]),
                     size="1", color_scheme="gray"),
             rx.cond(c["body"] != "", rx.text(c["body"], size="2", white_space="pre-wrap",
                                              style=WRAP)),

@@ -22,7 +22,8 @@ TAP = "44px"
 def branch_picker() -> rx.Component:
     """Any branch of the project; choosing one opens its root."""
     return rx.select.root(
-        rx.select.trigger(aria_label="Branch", max_width="100%", data_testid="files-branch"),
+        rx.select.trigger(aria_label=tr("ui_tasks.branch"), max_width="100%",
+                          data_testid="files-branch"),
         rx.select.content(rx.foreach(FilesState.branches,
                                      lambda b: rx.select.item(b, value=b))),
         value=W["ref"].to(str), on_change=FilesState.choose_branch, size="3")
@@ -39,7 +40,7 @@ def breadcrumbs() -> rx.Component:
             rx.cond(i > 0, rx.text("/", color_scheme="gray", size="3", aria_hidden="true")),
             crumb(c))),
         wrap="wrap", align="center", width="100%", gap="0",
-        aria_label="Breadcrumb", data_testid="breadcrumbs")
+        aria_label=tr("review_ui.breadcrumb"), data_testid="breadcrumbs")
 
 
 def _entry(e) -> rx.Component:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import reflex as rx
-from reflex_components_moment import moment
 
 from clawweb import routes
-from clawweb.components.i18n import tr
+from clawweb.components.i18n import ago, tr
 from clawweb.components.layout import empty_state
 from clawweb.state.task_list import STATUS_FILTERS, TasksState
 
@@ -41,7 +40,7 @@ def _filter_label(value: str) -> rx.Var:
 
 def status_filter() -> rx.Component:
     return rx.select.root(
-        rx.select.trigger(aria_label="Status filter", data_testid="status-filter"),
+        rx.select.trigger(aria_label=tr("ui_tasks.filter"), data_testid="status-filter"),
         rx.select.content(*[rx.select.item(_filter_label(v), value=v,
                                            data_testid=f"status-filter-{v}")
                             for v in STATUS_FILTERS]),
@@ -61,8 +60,8 @@ def _card(row, show_project: bool) -> rx.Component:
                     rx.text("#", row["id"].to(str), weight="bold", size="2"),
                     status_badge(row["status"].to(str)),
                     rx.spacer(),
-                    moment(row["queued_at"].to(str), from_now=True, font_size="12px",
-                           color=rx.color("gray", 10)),
+                    ago(row["queued_at"].to(str), font_size="12px",
+                        color=rx.color("gray", 10)),
                     width="100%", align="center",
                 ),
                 rx.code(row["title"].to(str), size="2", variant="ghost",
@@ -90,7 +89,7 @@ def _table_row(row, show_project: bool) -> rx.Component:
     cells += [
         rx.table.cell(status_badge(row["status"].to(str))),
         rx.table.cell(tr_priority(row["priority"].to(str))),
-        rx.table.cell(moment(row["queued_at"].to(str), from_now=True)),
+        rx.table.cell(ago(row["queued_at"].to(str))),
     ]
     return rx.table.row(*cells, data_testid="task-row-desktop",
                         data_task_id=row["id"].to(str))

@@ -60,8 +60,14 @@ def diff_lines(name: str, tool_input: Any) -> list[dict[str, str]]:
         for line in difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=2):
             if line.startswith(("---", "+++")):
                 continue
-            sign = line[:1] if line[:1] in "+-@" else " "
-            out.append({"sign": sign, "text": line[1:] if sign != "@" else line})
+            if line.startswith("@@"):
+                # Its numbers count lines of the snippet, not of the file: only set
+                # hunks apart.
+                if out:
+                    out.append({"sign": "…", "text": ""})
+                continue
+            sign = line[:1] if line[:1] in "+-" else " "
+            out.append({"sign": sign, "text": line[1:]})
             if len(out) >= DIFF_LINES:
                 out.append({"sign": "…", "text": ""})
                 return out

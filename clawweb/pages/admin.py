@@ -6,12 +6,12 @@ import reflex as rx
 
 from clawweb import routes
 
-from clawweb.components.admin import (admin_tabs, audit_row, confirm_dialog, create_dialog,
-                                      secret_dialog, user_card, user_table)
+from clawweb.components.admin import (admin_page, admin_tabs, audit_row, confirm_dialog,
+                                      create_dialog, secret_dialog, user_card, user_table)
 from clawweb.components.api_tokens import admin_tokens_section
 from clawweb.components.fleet import no_worker_banner
 from clawweb.components.i18n import tr
-from clawweb.components.layout import empty_state, loading, page
+from clawweb.components.layout import empty_state, loading
 from clawweb.state.admin import ANY, OBJECT_TYPES, AdminState
 
 
@@ -30,7 +30,7 @@ def _users() -> rx.Component:
 
 
 def users_page() -> rx.Component:
-    return page(
+    return admin_page(
         admin_tabs(routes.ADMIN_USERS),
         no_worker_banner(),
         rx.hstack(rx.spacer(), create_dialog(), width="100%", margin_bottom="var(--space-3)"),
@@ -38,7 +38,6 @@ def users_page() -> rx.Component:
         admin_tokens_section(),
         secret_dialog(),
         confirm_dialog(),
-        title_key="admin.title",
     )
 
 
@@ -62,7 +61,8 @@ def _filters() -> rx.Component:
                           rx.select.trigger(width="100%", data_testid="filter-object"),
                           rx.select.content(
                               rx.select.item(tr("admin.filter_any"), value=ANY),
-                              *[rx.select.item(t, value=t) for t in OBJECT_TYPES]),
+                              *[rx.select.item(tr(f"admin.object.{t}"), value=t)
+                                for t in OBJECT_TYPES]),
                           value=AdminState.filter_object,
                           on_change=AdminState.set_filter_object, size="2"),
                       gap="1", flex="1 1 120px", min_width="0"),
@@ -100,7 +100,7 @@ def _audit_list() -> rx.Component:
 
 
 def audit_page() -> rx.Component:
-    return page(
+    return admin_page(
         admin_tabs(routes.ADMIN_AUDIT),
         no_worker_banner(),
         _filters(),
@@ -108,5 +108,4 @@ def audit_page() -> rx.Component:
                 rx.callout(AdminState.audit_note, icon="info", color_scheme="amber",
                            margin_bottom="var(--space-3)")),
         rx.cond(AdminState.audit_loaded, _audit_list(), loading()),
-        title_key="admin.title",
     )

@@ -5,12 +5,12 @@ from __future__ import annotations
 import reflex as rx
 
 from clawweb import routes
-from clawweb.components.admin import admin_tabs
+from clawweb.components.admin import admin_page, admin_tabs
 from clawweb.components.admin_ops import (
     csv_link, depth_card, kpi_card, usage_chart, usage_row, waiting_row, worker_card,
 )
 from clawweb.components.i18n import tr
-from clawweb.components.layout import empty_state, loading, page
+from clawweb.components.layout import empty_state, loading
 from clawweb.state.admin_ops import OpsState
 
 
@@ -31,7 +31,7 @@ def _grid(items, render) -> rx.Component:
 
 
 def queues_page() -> rx.Component:
-    return page(
+    return admin_page(
         admin_tabs(routes.ADMIN_QUEUES),
         _refresh(OpsState.load_queues),
         rx.cond(OpsState.ops_loaded, rx.vstack(
@@ -47,7 +47,7 @@ def queues_page() -> rx.Component:
 
 
 def workers_page() -> rx.Component:
-    return page(
+    return admin_page(
         admin_tabs(routes.ADMIN_WORKERS),
         _refresh(OpsState.load_workers),
         rx.cond(OpsState.ops_loaded,
@@ -59,7 +59,7 @@ def workers_page() -> rx.Component:
 
 
 def usage_page() -> rx.Component:
-    return page(
+    return admin_page(
         admin_tabs(routes.ADMIN_USAGE),
         rx.hstack(rx.heading(tr("admin.usage_title"), size="3"), rx.spacer(), csv_link(),
                   width="100%", align="center", margin_bottom="var(--space-3)"),

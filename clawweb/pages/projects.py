@@ -34,7 +34,7 @@ def _not_found() -> rx.Component:
 
 
 def _when_loaded(body: rx.Component) -> rx.Component:
-    return rx.cond(~ProjectsState.loaded, loading(),
+    return rx.cond(~ProjectsState.project_ready, loading(),
                    rx.cond(ProjectsState.not_found, _not_found(), body))
 
 

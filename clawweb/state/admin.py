@@ -13,6 +13,7 @@ import reflex as rx
 
 from clawweb import routes
 from clawweb.db import session_scope
+from clawweb.i18n import messages, t
 from clawweb.models import iso_utc
 from clawweb.services import audit
 from clawweb.services.accounts import auth_sessions, throttle, users as accounts
@@ -40,6 +41,8 @@ class UserRow:
     must_change_password: bool = False
     is_self: bool = False
     last_sign_in: str = ""
+    # Created with an invite link that was not used yet: no password, never signed in.
+    invited: bool = False
 
 
 @dataclasses.dataclass
@@ -48,6 +51,9 @@ class AuditRow:
     at: str = ""
     actor: str = ""
     action: str = ""
+    # The action in both languages, so a language switch needs no reload.
+    action_en: str = ""
+    action_zh: str = ""
     object: str = ""
     ip: str = ""
     detail: str = ""
@@ -55,13 +61,28 @@ class AuditRow:
     after: str = ""
 
 
+def user_row(u, actor_id: int, last: dict) -> UserRow:
+    """One user for the admin list (``last``: user id -> last sign-in time)."""
+    return UserRow(id=u.id, username=u.username, display_name=u.display_name,
+                   role=u.role.value, disabled=u.disabled,
+                   must_change_password=u.must_change_password, is_self=u.id == actor_id,
+                   last_sign_in=iso_utc(last.get(u.id)), invited=not u.password_hash)
+
+
+def action_labels(code: str) -> tuple[str, str]:
+    """An audit action code in English and Chinese (an unknown code as it is)."""
+    key = f"audit.action.{code}"
+    return (t(key, "en"), t(key, "zh")) if key in messages() else (code, code)
+
+
 def _audit_row(event) -> AuditRow:
     def dump(values):
         return json.dumps(values, indent=2, ensure_ascii=False, sort_keys=True) if values else ""
 
     obj = f"{event.object_type}:{event.object_id}" if event.object_id else event.object_type
+    en, zh = action_labels(event.action)
     return AuditRow(id=event.id, at=iso_utc(event.at), actor=event.actor_name, action=event.action,
-                    object=obj, ip=event.ip, detail=event.detail, before=dump(event.before),
+                    action_en=en, action_zh=zh, object=obj, ip=event.ip, detail=event.detail, before=dump(event.before),
                     after=dump(event.after))
 
 
@@ -95,11 +116,7 @@ class AdminState(AppState):
         with session_scope() as s:
             rows = accounts.list_users(session=s, actor=actor)
             last = accounts.last_sign_ins(session=s, actor=actor)
-        self.users = [UserRow(id=u.id, username=u.username, display_name=u.display_name,
-                              role=u.role.value, disabled=u.disabled,
-                              must_change_password=u.must_change_password,
-                              is_self=u.id == actor.id, last_sign_in=iso_utc(last.get(u.id)))
-                      for u in rows]
+        self.users = [user_row(u, actor.id, last) for u in rows]
         self.users_loaded = True
 
     @rx.event

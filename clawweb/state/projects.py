@@ -77,6 +77,15 @@ class ProjectsState(AppState):
         return self.project.get("role", "") == "owner"
 
     @rx.var
+    def project_ready(self) -> bool:
+        """The project page has something to show: its project, or that it is not found.
+
+        ``loaded`` alone is not enough: the list page sets it too, and the project
+        page would render an empty project (no name, a "Viewer" badge) until its load.
+        """
+        return self.loaded and (self.not_found or "id" in self.project)
+
+    @rx.var
     def delete_ready(self) -> bool:
         return bool(self.project) and self.delete_confirm == self.project.get("name", "")
 
@@ -145,6 +154,7 @@ class ProjectsState(AppState):
     def load_new_project(self):
         self.require_user()
         self.source, self.creating, self.create_error = "empty", False, ""
+        self._clear_project()  # the new project's page must not show an earlier one
 
     # -- create ----------------------------------------------------------------
     @rx.event

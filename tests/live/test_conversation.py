@@ -258,3 +258,15 @@ def test_the_agents_stop_reason_is_shown_in_the_readers_language():
     # A reason written as text before reasons were keys shows as it was.
     assert _notices(_fold_in("zh", ("agent.stopped", {"reason": "old words"}))) == [
         ("stopped", "old words", "")]
+
+
+def test_a_tool_diff_shows_no_hunk_header_noise():
+    # The card's numbers would count lines of the snippet, not of the file: a
+    # header reads as noise ("@ @@ -0,0 +1 @@"); hunks are only set apart.
+    assert conv.diff_lines("Write", {"content": "hello\n"}) == [{"sign": "+", "text": "hello"}]
+    old = "\n".join(f"line {i}" for i in range(20))
+    new = old.replace("line 1\n", "line one\n").replace("line 18", "line eighteen")
+    rows = conv.diff_lines("Edit", {"old_string": old, "new_string": new})
+    assert not [r for r in rows if "@@" in r["text"] or r["sign"] == "@"]
+    assert [r["sign"] for r in rows].count("…") == 1  # between the two hunks
+    assert {"sign": "+", "text": "line one"} in rows and {"sign": "-", "text": "line 18"} in rows

@@ -123,6 +123,7 @@ MESSAGES = {
     "review_ui.files_title": ("Files", "文件"),
     "review_ui.back_project": ("Project", "项目"),
     "review_ui.empty_dir": ("This directory is empty.", "此目录为空。"),
+    "review_ui.breadcrumb": ("Where you are in the repository", "你在仓库中的位置"),
     "review_ui.entries_cut": ("Only the first 2000 entries are shown.", "只显示前 2000 项。"),
     "review_ui.open_in_task": ("Open in task", "在任务中打开"),
     "review_ui.show_source": ("Source", "源码"),

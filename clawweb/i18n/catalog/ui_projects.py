@@ -18,6 +18,7 @@ MESSAGES = {
     "projects_ui.role_owner": ("Owner", "所有者"),
     "projects_ui.role_editor": ("Editor", "编辑者"),
     "projects_ui.role_viewer": ("Viewer", "查看者"),
+    "projects_ui.role_admin": ("Admin (not a member)", "管理员（非成员）"),
     # new project
     "projects_ui.new_title": ("New project", "新建项目"),
     "projects_ui.name": ("Name", "名称"),

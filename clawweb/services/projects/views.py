@@ -7,20 +7,30 @@ service's access checks, so a view never shows a project the caller cannot see.
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from clawweb.models import Project, ProjectRole, User
+from clawweb.models import Project, ProjectMember, ProjectRole, Role, User
 from clawweb.services import access
 from clawweb.services.projects import service as projects
 
 
-def _summary(project: Project, role: ProjectRole) -> dict[str, str]:
+def _as_admin(session: Session, user: User | None, project_id: int) -> str:
+    """"1" when ``user`` sees the project only as an admin (owner's rights, no membership)."""
+    if user is None or user.role != Role.admin:
+        return ""
+    member = session.exec(select(ProjectMember.id).where(
+        ProjectMember.project_id == project_id, ProjectMember.user_id == user.id)).first()
+    return "" if member is not None else "1"
+
+
+def _summary(project: Project, role: ProjectRole, as_admin: str = "") -> dict[str, str]:
     return {
         "id": str(project.id),
         "name": project.name,
         "description": project.description,
         "default_branch": project.default_branch,
         "role": ProjectRole(role).value,
+        "as_admin": as_admin,
         "created": project.created_at.strftime("%Y-%m-%d") if project.created_at else "",
     }
 
@@ -31,7 +41,7 @@ def project_summaries(*, session: Session, user: User | None) -> list[dict[str, 
     for project in projects.list_projects(session=session, user=user):
         role = access.require_role(session=session, user=user, project_id=project.id,
                                    at_least=ProjectRole.viewer)
-        out.append(_summary(project, role))
+        out.append(_summary(project, role, _as_admin(session, user, project.id)))
     return out
 
 
@@ -44,7 +54,7 @@ def project_detail(*, session: Session, user: User | None, project_id: int) -> d
     role = access.require_role(session=session, user=user, project_id=project_id,
                                at_least=ProjectRole.viewer)
     project = session.get(Project, project_id)
-    view = _summary(project, role)
+    view = _summary(project, role, _as_admin(session, user, project_id))
     view.update({
         "source_url": project.source_url,
         "max_concurrent_tasks": str(project.max_concurrent_tasks),

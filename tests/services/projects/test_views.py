@@ -36,7 +36,7 @@ def test_summaries_carry_each_callers_role(session, users, project):
     alice = project_views.project_summaries(session=session, user=users["alice"])
     assert [p["id"] for p in alice] == [str(project.id)]  # never bob's own project
     assert alice[0] == {"id": str(project.id), "name": "Zeta App", "description": "the app",
-                        "default_branch": "main", "role": "owner",
+                        "default_branch": "main", "role": "owner", "as_admin": "",
                         "created": project.created_at.strftime("%Y-%m-%d")}
     root = project_views.project_summaries(session=session, user=users["root"])
     assert {p["id"] for p in root} == {str(project.id), str(other.id)}
@@ -63,3 +63,18 @@ def test_detail_refuses_strangers_and_unknown_ids(session, users, project):
         assert err.type.__name__ in ("NotFound", "PermissionDenied")
     with pytest.raises(NotFound):
         project_views.project_detail(session=session, user=stranger, project_id=project.id)
+
+
+def test_an_admin_who_is_not_a_member_is_shown_as_admin_not_owner(session, users, project):
+    root = project_views.project_detail(session=session, user=users["root"],
+                                        project_id=project.id)
+    assert (root["role"], root["as_admin"]) == ("owner", "1")  # may act as owner, is no owner
+    [summary] = [p for p in project_views.project_summaries(session=session, user=users["root"])
+                 if p["id"] == str(project.id)]
+    assert summary["as_admin"] == "1"
+    alice = project_views.project_detail(session=session, user=users["alice"],
+                                         project_id=project.id)
+    assert alice["as_admin"] == ""
+    mine = projects.create_project(session=session, user=users["root"], name="Root's own")
+    assert project_views.project_detail(session=session, user=users["root"],
+                                        project_id=mine.id)["as_admin"] == ""
