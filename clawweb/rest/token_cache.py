@@ -61,6 +61,7 @@ def remember(cache_key: tuple[str, str], user: User, token: ApiToken) -> None:
 
 
 def forget(cache_key: tuple[str, str]) -> None:
+    """Drop one entry (it no longer holds)."""
     with _lock:
         _entries.pop(cache_key, None)
 
