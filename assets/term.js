@@ -23,6 +23,7 @@ T.chunk = function(c){
   var s = document.createElement('span');
   s.dataset.seq = c[0]; s.dataset.stream = c[1];
   if (c[1] === 'stderr') { s.style.color = '#ff9e9e'; s.style.background = 'rgba(239,83,80,.10)'; }
+  if (c[1] === 'input') { s.style.color = '#7fd4ff'; s.style.fontWeight = '600'; }
   if (c[1] === 'sys') { s.style.color = '#ffca28'; s.style.fontStyle = 'italic'; }
   s.innerHTML = c[2];
   return s;

@@ -61,3 +61,7 @@ def session_scope() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+# Every ORM commit that may change someone's access raises a signal the live loops follow.
+from clawweb import access_changes  # noqa: E402,F401

@@ -215,7 +215,10 @@ class Task(SQLModel, table=True):
     merged_at: Optional[datetime] = None
     # Agent runs (Claude Code): session to resume, usage and cost.
     agent_session_id: str = ""
+    # The model and permission mode chosen for this prompt ("": the project's at
+    # run time, for rows made before the choice existed); see services.agents.choices.
     model: str = ""
+    permission_mode: str = Field(default="", max_length=32)
     turns: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
@@ -282,6 +285,8 @@ class AgentSettings(SQLModel, table=True):
     egress_allow_hosts: list = Field(default_factory=list, sa_column=Column(JSON))
     # In "ask" mode, let calls that only read run without a request (off: every call asks).
     allow_read_only: bool = False
+    # Models a member may pick per prompt besides ``model`` (the default).
+    allowed_models: list = Field(default_factory=list, sa_column=Column(JSON))
 
 
 class Approval(SQLModel, table=True):

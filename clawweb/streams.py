@@ -11,7 +11,9 @@ Envelope (JSON in the entry's ``e`` field)::
 
 Event types: ``output`` ({"stream": "stdout"|"stderr", "text": str}),
 ``status`` ({"status": str, "reason": str, "exit_code": int|None}),
-``truncated`` ({"dropped_bytes": int}), ``system`` ({"text": str}), and agent
+``truncated`` ({"dropped_bytes": int}), ``system`` ({"text": str}), ``input``
+({"text": str, "by": str} a line sent to a shell task's stdin, or {"signal":
+"INT", "by": str} for Ctrl-C, {"eof": true, "by": str} for Ctrl-D; see clawweb/services/tasks/input.py), and agent
 events named ``agent.<kind>`` (see worker/agents/claude.py).
 """
 
@@ -42,6 +44,16 @@ def task_cancel_key(task_id: int) -> str:
 def task_interrupt_key(task_id: int) -> str:
     """Set to ask a running agent to stop its current turn (the session is kept)."""
     return f"{PREFIX}:task:{task_id}:interrupt"
+
+
+def task_input_key(task_id: int) -> str:
+    """List of input for a running shell task (lines for its stdin, Ctrl-C), oldest first."""
+    return f"{PREFIX}:task:{task_id}:input"
+
+
+def task_input_rate_key(task_id: int, user_id: int, window: int) -> str:
+    """Input one user sent to one task in one rate-limit window (a counter with a TTL)."""
+    return f"{PREFIX}:task:{task_id}:input:rate:{user_id}:{window}"
 
 
 def task_lock_key(task_id: int) -> str:
@@ -117,6 +129,11 @@ def forwarded_seen_key() -> str:
 def api_rate_key(token_id: int, window: int) -> str:
     """Requests of one API token in one rate-limit window (a counter with a TTL)."""
     return f"{PREFIX}:api:rate:{token_id}:{window}"
+
+
+def access_version_key() -> str:
+    """A counter raised whenever someone's access may have changed (``clawweb.access_changes``)."""
+    return f"{PREFIX}:access:version"
 
 
 def session_revoked_channel() -> str:

@@ -150,8 +150,10 @@ def fast_hashing(monkeypatch, settings):
 def pytest_collection_modifyitems(config, items):
     """Browser tests last: their app (and its environment) lives until the session
     ends. Among them the first-run test goes first: it needs an install nobody has
-    set up yet, and any test using ``admin_account`` sets it up. The compose tests
-    go just before them: ./scripts/test builds their images meanwhile."""
+    set up yet, and any test using ``admin_account`` sets it up; the ``quiet`` ones
+    (measurements) go last. The compose tests go just before them: ./scripts/test
+    builds their images meanwhile."""
     items.sort(key=lambda item: ("/tests/e2e/" in str(item.path),
                                  "/tests/deploy/" in str(item.path),
+                                 item.get_closest_marker("quiet") is not None,
                                  item.get_closest_marker("first_run") is None))

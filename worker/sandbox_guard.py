@@ -47,6 +47,9 @@ class _TrackedHandle(SandboxHandle):
     def close_stdin(self) -> None:
         self.inner.close_stdin()
 
+    def signal(self, name: str) -> None:
+        self.inner.signal(name)
+
 
 class GuardedSandbox(Sandbox):
     """A sandbox that remembers the containers it started and whether they are gone."""

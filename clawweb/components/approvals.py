@@ -6,6 +6,7 @@ import reflex as rx
 
 from clawweb import routes
 from clawweb.components.i18n import ago, tr
+from clawweb.components.plan_card import plan_card
 from clawweb.state.approvals import ApprovalsState
 
 MONO = "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace"
@@ -79,7 +80,9 @@ def approval_card(row) -> rx.Component:
 def approval_cards(rows, waiting_without_rights) -> rx.Component:
     """Cards for requests the user may answer; a read-only note for viewers."""
     return rx.vstack(
-        rx.foreach(rows, approval_card),
+        # prompt-c: a proposed plan reads as a plan card (components.plan_card).
+        rx.foreach(rows, lambda r: rx.cond(r["plan_html"].to(str) != "", plan_card(r),
+                                           approval_card(r))),
         rx.cond(waiting_without_rights & (rows.length() == 0), rx.callout(
             tr("ui_conv.approval.waiting_viewer"), icon="hand", color_scheme="amber",
             size="1", width="100%", data_testid="approval-waiting-viewer")),

@@ -72,6 +72,8 @@ def settings_form() -> rx.Component:
                 role="alert", style=WRAP, data_testid="agent-error")),
             _input("model", "ui_agents.model", "ui_agents.model_hint", auto_capitalize="none",
                    auto_complete="off", spell_check=False, max_length=100),
+            _lines("allowed_models", "ui_agents.allowed_models", "ui_agents.allowed_models_hint",
+                   "2"),  # prompt-c: per-prompt model choices
             _mode_select(),
             _read_only_switch(),
             _lines("allowed_tools", "ui_agents.allowed_tools", "ui_agents.rules_hint", "4"),

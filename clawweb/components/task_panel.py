@@ -10,8 +10,10 @@ import reflex as rx
 
 from clawweb import routes
 from clawweb.components.i18n import tr
+from clawweb.components.prompt_choices import prompt_choices
 from clawweb.components.tasks import status_filter, task_list
 from clawweb.state.review_files import TaskPrefillState
+from clawweb.state.prompt_choices import PromptChoicesState
 from clawweb.state.task_list import PRIORITIES, TasksState
 
 MONO = "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace"
@@ -67,6 +69,7 @@ def submit_form() -> rx.Component:
                          style={"white_space": "pre-wrap", "overflow_wrap": "anywhere"},
                          default_value=TaskPrefillState.prefill, key=TaskPrefillState.prefill,
                          data_testid="task-command"),
+            rx.cond(claude, prompt_choices("prompt")),  # prompt-c: model and mode
             rx.flex(
                 rx.vstack(
                     _label("ui_tasks.priority", "task-priority"),
@@ -114,6 +117,7 @@ def project_tasks() -> rx.Component:
                   status_filter(), align="center"),
         task_list(show_project=False, empty_hint_key="ui_tasks.empty_project_hint"),
         width="100%", spacing="3",
-        on_mount=[TasksState.load_project_tasks, TaskPrefillState.load_prefill],
+        on_mount=[TasksState.load_project_tasks, TaskPrefillState.load_prefill,
+                  PromptChoicesState.load_for_project],
         data_testid="project-tasks",
     )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex_components_moment import moment
 
 from clawweb import routes
 from clawweb.components.i18n import ago, tr
 from clawweb.components.layout import empty_state
 from clawweb.state.task_list import STATUS_FILTERS, TasksState
 
+LIST_WATCHDOG_MS = 5000
 STATUS_COLOURS = {
     "queued": "gray", "running": "blue", "awaiting_approval": "amber",
     "succeeded": "green", "failed": "red", "cancelled": "orange", "timed_out": "crimson",
@@ -108,6 +110,13 @@ def task_list(show_project: bool, empty_hint_key: str) -> rx.Component:
                     empty_state("list-checks", "ui_tasks.empty_title", empty_hint_key),
                     rx.text(tr("ui_tasks.empty_filtered"), color_scheme="gray",
                             padding_y="var(--space-4)", data_testid="tasks-empty-filtered"))
+    return rx.fragment(_list_body(show_project, heads, empty),
+                       # live-x: restarts the list's live loop after the tab was away
+                       moment(interval=LIST_WATCHDOG_MS, on_change=TasksState.ensure_list,
+                              display="none"))
+
+
+def _list_body(show_project: bool, heads: list[str], empty: rx.Component) -> rx.Component:
     return rx.cond(
         ~TasksState.list_loaded,
         rx.center(rx.spinner(size="3"), padding_y="var(--space-6)"),

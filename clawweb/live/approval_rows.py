@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from clawweb.db import session_scope
 from clawweb.live.conversation import input_text
+from clawweb.live.plan_view import plan_html
 from clawweb.services import approvals as approval_service
 from clawweb.services.agents.tool_summary import summary_of
 
@@ -23,4 +24,6 @@ def _row(row) -> dict:
     return {"id": public["id"], "task_id": public["task_id"], "tool": public["tool"],
             "summary": summary_of(public["tool"], public["input"]),
             "input": input_text(public["input"]), "expires_at": public["expires_at"],
-            "rule": public["rule"]}
+            "rule": public["rule"],
+            # prompt-c: a plan to approve ("" for any other request), see components.plan_card.
+            "plan_html": plan_html(public["tool"], public["input"])}

@@ -230,6 +230,10 @@ class Conversation:
             item["status"] = "waiting"
             item["why"] = ""  # it was asked after all
             item["approval_id"] = int(data.get("approval_id") or 0)
+            plan = (data.get("input") or {}).get("plan") if data.get("tool") == "ExitPlanMode" \
+                else None
+            if isinstance(plan, str) and plan:  # prompt-c: the plan stays readable on its card
+                item["summary"] = cap(plan, INPUT_CAP)[0]
             return True
         return False
 

@@ -2,11 +2,15 @@
 
 Plain functions and one small dataclass for the loop in
 :mod:`clawweb.state.task_live`; none of them touches Reflex state, so the loop
-can await them without holding the lock. Reads go through the services
-(``tasks.output.read_after``: history from the database, then Redis from the
-last seq), access is re-checked by the loop's
-:class:`~clawweb.state.live_access.Caller` every half second, and the header
-is refreshed here on status events and every few seconds.
+can await them without holding the lock. History comes through the services
+(``tasks.output.read_after``: the database, then Redis from the last seq);
+once caught up the loop reads only the task's Redis stream, with a blocking
+XREAD, and goes back to the database only for a hole in the stream (Redis lost
+entries) and every ``STORED_FALLBACK_SECONDS``. Status changes arrive as
+``status`` events, which refresh the header; a queued task's header (its
+place in the queue) is also refreshed every few seconds, a running one's
+rarely. Access is re-checked by the loop's
+:class:`~clawweb.state.live_access.Caller` when it may have changed.
 """
 
 from __future__ import annotations
@@ -30,7 +34,10 @@ from clawweb.streams import Event
 log = logging.getLogger(__name__)
 
 READ_LIMIT = 500
-RECHECK_SECONDS = 4.0
+RECHECK_SECONDS = 4.0  # a queued task's header (its place in the queue moves)
+RUNNING_RECHECK_SECONDS = 15.0  # a running task's: its changes come as events
+STORED_FALLBACK_SECONDS = 5.0  # the database again, for events Redis never got
+FINISHED_IDLE_SECONDS = 0.25
 AGENT_EVENTS = ("agent.approval", "agent.approval_answer")
 
 
@@ -49,6 +56,7 @@ class LiveCursor:
     conv_version: int = -1            # the conversation version the browser has (-1: none)
     conv_sent_at: float = 0.0         # when the item list was last sent (monotonic)
     extra: dict | None = None         # approvals and thread fetched since the last flush
+    stored_read: float = 0.0          # when events were last read from the database
 
     @classmethod
     def start(cls, detail: dict, lang: str) -> "LiveCursor":
@@ -100,24 +108,45 @@ def earlier(task_id: int, before_seq: int) -> tuple[list, bool]:
     return events, len(events) >= READ_LIMIT
 
 
-async def read(task_id: int, after: int, block_ms: int, detail: dict) -> list[Event]:
-    """The next events after ``after``; ``[]`` on a Redis/DB blip (the caller keeps its cursor)."""
-    if detail.get("finished") and block_ms:
-        # Finished and replayed: nothing new can come; idle cheaply for
-        # "Load earlier output" and the access re-check.
-        await asyncio.sleep(0.25)
-        block_ms = 0
+async def read(task_id: int, after: int, block_ms: int, cursor: LiveCursor) -> list[Event]:
+    """The next events after ``after``; ``[]`` on a Redis/DB blip (the caller keeps its cursor).
+
+    ``block_ms`` 0 means replaying: from the database. Caught up, from Redis
+    alone (see the module docstring).
+    """
+    finished = cursor.detail.get("finished")
     try:
-        return await task_output.read_after(task_id, after, block_ms=block_ms,
-                                            limit=READ_LIMIT)
+        if block_ms and time.monotonic() - cursor.stored_read < STORED_FALLBACK_SECONDS:
+            if finished:
+                # Finished and replayed: nothing new can come; idle cheaply for
+                # "Load earlier output" and the access re-check.
+                await asyncio.sleep(FINISHED_IDLE_SECONDS)
+                return []
+            fresh = await task_output.live(task_id, after, block_ms=block_ms, count=READ_LIMIT)
+            if not fresh or fresh[0].seq == after + 1:
+                return _contiguous(fresh, after)
+            # A hole: Redis lost entries the database has (or is about to have).
+        cursor.stored_read = time.monotonic()
+        return await task_output.read_after(task_id, after, limit=READ_LIMIT,
+                                            block_ms=0 if finished else block_ms)
     except Exception:  # noqa: BLE001 - Redis or DB blip: retry, the cursor is kept
         log.warning("task %s: reading output failed; retrying", task_id, exc_info=True)
         await asyncio.sleep(1)
         return []
 
 
+def _contiguous(events: list[Event], after: int) -> list[Event]:
+    """The events that follow ``after`` without a hole."""
+    out = []
+    for ev in events:
+        if ev.seq != after + 1 + len(out):
+            break
+        out.append(ev)
+    return out
+
+
 async def recheck(user, task_id: int, cursor: LiveCursor, events: list[Event]) -> bool:
-    """Refresh the header on status changes and every few seconds.
+    """Refresh the header on status changes, and now and then (queued: every few seconds).
 
     ``user`` is the one the loop's access check resolved last (fresh from the
     database); the check itself runs more often, in the loop.
@@ -126,7 +155,10 @@ async def recheck(user, task_id: int, cursor: LiveCursor, events: list[Event]) -
         False once the user has lost access to the task (the loop stops).
     """
     now = time.monotonic()
-    if not any(e.type == "status" for e in events) and now - cursor.checked < RECHECK_SECONDS:
+    every = RUNNING_RECHECK_SECONDS if cursor.detail.get("running") else RECHECK_SECONDS
+    if cursor.detail.get("finished"):
+        every = RUNNING_RECHECK_SECONDS
+    if not any(e.type == "status" for e in events) and now - cursor.checked < every:
         return True
     cursor.checked = now
     try:

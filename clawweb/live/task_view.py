@@ -42,8 +42,13 @@ def conv_stats(stats: dict, detail: dict, chain: list[dict] | None = None) -> di
 
 
 def conv_view(conv: Conversation, detail: dict, chain: list[dict] | None = None) -> dict:
-    """The conversation's items, paging flag, approval wait and totals."""
-    return {"conv_items": [dict(i) for i in conv.items],
+    """The conversation's items, paging flag, approval wait and totals.
+
+    The newest item is its own var (``conv_tail``): while an agent streams
+    text only that item grows, so only it needs to go to the browser.
+    """
+    return {"conv_items": [dict(i) for i in conv.items[:-1]],
+            "conv_tail": [dict(i) for i in conv.items[-1:]],
             "conv_has_earlier": conv.has_earlier,
             "waiting_approval": any(i["status"] == "waiting" for i in conv.items)
             and detail.get("status") == "awaiting_approval",

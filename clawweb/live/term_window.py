@@ -34,7 +34,7 @@ PAGE_CHARS = 256_000
 @dataclass
 class Chunk:
     seq: int
-    stream: str  # stdout | stderr | sys
+    stream: str  # stdout | stderr | sys | input
     text: str | None  # raw text until sent, then None (the browser has it)
     chars: int
     lines: int
@@ -48,6 +48,11 @@ def _chunk_for(ev: streams.Event, truncated_label: str,
     elif ev.type == "truncated":
         stream = "sys"
         text = "\n" + truncated_label.format(dropped_bytes=ev.data.get("dropped_bytes", 0)) + "\n"
+    elif ev.type == "input":
+        # What someone sent to the command's stdin, shown where a terminal echoes it.
+        stream = "input"
+        text = ("^C" if ev.data.get("signal") else "^D" if ev.data.get("eof")
+                else str(ev.data.get("text") or "")) + "\n"
     elif ev.type == "system":
         # A stored message (key + params) or an older plain {"text": ...}.
         stream, text = "sys", stored.render(ev.data, lang) + "\n"
@@ -121,7 +126,7 @@ class TermWindow:
 
     # -- ops for the browser ---------------------------------------------------
     def _render(self, chunk: Chunk, renderers: dict[str, AnsiRenderer]) -> list:
-        if chunk.stream == "sys":
+        if chunk.stream in ("sys", "input"):
             body = html.escape(normalize(chunk.text or ""), quote=True)
         else:
             body = renderers.setdefault(chunk.stream, AnsiRenderer()).render(chunk.text or "")

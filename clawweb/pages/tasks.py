@@ -11,9 +11,12 @@ from clawweb.components.layout import page
 from clawweb.components.approvals import approval_cards
 from clawweb.components.conversation import conversation
 from clawweb.components.fleet import no_worker_banner
+from clawweb.components.prompt_choices import mode_label, prompt_choices
 from clawweb.components.ship import ship_section
 from clawweb.components.tasks import status_badge, status_filter, task_list, tr_priority
 from clawweb.components.terminal import terminal
+from clawweb.components.task_input import task_input_box  # stdin-s
+from clawweb.state.prompt_choices import PromptChoicesState
 from clawweb.state.task_live import TaskLiveState
 from clawweb.state.task_page import TaskPageState
 
@@ -165,6 +168,7 @@ def task_page() -> rx.Component:
                          on_load_earlier=TaskLiveState.load_earlier,
                          on_jump_live=TaskLiveState.jump_to_live,
                          on_resync=TaskLiveState.resync)),
+                task_input_box(),  # stdin-s: a line / Ctrl-C for a running shell task
                 width="100%", spacing="4", min_width="0",
             ),
         ),
@@ -184,6 +188,9 @@ def _claude_facts() -> rx.Component:
     return rx.grid(
         _fact("ui_conv.model", rx.text(rx.cond(L.conv_model != "", L.conv_model, "—"),
                                        size="2"), "conv-model"),
+        rx.cond(T["permission_mode"].to(str) != "", _fact(  # prompt-c: the prompt's mode
+            "ui_agents.permission_mode", rx.text(mode_label(T["permission_mode"].to(str)),
+                                                 size="2"), "conv-mode")),
         _fact("ui_conv.turns", rx.text(L.conv_turns.to_string(), size="2"), "conv-turns"),
         _fact("ui_conv.tokens", rx.text(L.conv_tokens, size="2", font_family="monospace"),
               "conv-tokens"),
@@ -232,19 +239,21 @@ def _follow_up() -> rx.Component:
             rx.text_area(name="prompt", placeholder=tr("ui_conv.follow_up_placeholder"),
                          rows="3", width="100%", required=True, max_length=100_000,
                          data_testid="follow-up-prompt"),
+            prompt_choices("follow-up"),  # prompt-c: model and mode
             rx.hstack(rx.button(rx.icon("send", size=14), tr("ui_conv.follow_up_send"),
                                 type="submit", size="2", data_testid="follow-up-send"),
                       justify="end", width="100%"),
             spacing="2", width="100%"),
         on_submit=TaskPageState.follow_up, reset_on_submit=True, width="100%",
-        data_testid="follow-up")
+        on_mount=PromptChoicesState.load_for_task, data_testid="follow-up")
 
 
 def _claude_body() -> rx.Component:
     L = TaskLiveState
     return rx.vstack(
         _thread(),
-        conversation(items=L.conv_items, has_earlier=L.conv_has_earlier,
+        # live-x: the newest item is its own var (only it changes while text streams)
+        conversation(items=L.conv_items + L.conv_tail, has_earlier=L.conv_has_earlier,
                      on_load_earlier=L.load_conv_earlier, prompt=T["command"].to(str)),
         approval_cards(L.approvals, L.waiting_approval),
         rx.foreach(L.thread_after, lambda r: rx.link(

@@ -1,4 +1,4 @@
-"""A background loop's hold on its caller, re-checked by the server every half second.
+"""A background loop's hold on its caller, re-checked by the server when access changes.
 
 A background event (a task's live output, a task list) runs for as long as
 its page is open and receives no events, so the access wrappers never see it
@@ -7,6 +7,15 @@ the event loop (``asyncio.to_thread``): the session row (revoked, expired),
 the user (disabled, must change password) and the object (a project role),
 through the same services the handlers use. This is the enforcement; the
 page's heartbeat only makes a cooperative tab notice sooner.
+
+It does so when access may have changed, not on a timer: every half second it
+reads one Redis counter (:mod:`clawweb.access_changes`, raised by every ORM
+commit that revokes a session, disables a user, changes a role or a
+membership), and resolves again when the counter moved, when Redis cannot say,
+and at least every ``FALLBACK_SECONDS`` (changes made around the ORM, sessions
+that simply expire). A revocation is therefore seen within half a second, as
+before, while a loop of an unchanged caller asks the database only every few
+seconds.
 
 A failing check (the database is down) is not a revocation, for a while: after
 ``GIVE_UP_SECONDS`` without one successful check the loop ends too.
@@ -21,6 +30,7 @@ from typing import Any, Callable
 
 from sqlmodel import Session
 
+from clawweb import access_changes
 from clawweb.db import session_scope
 from clawweb.models import User
 from clawweb.services.accounts import auth_sessions
@@ -28,7 +38,8 @@ from clawweb.services.errors import NotFound, PermissionDenied
 
 log = logging.getLogger(__name__)
 
-RECHECK_SECONDS = 0.5
+RECHECK_SECONDS = 0.5  # how often the access-change counter is read
+FALLBACK_SECONDS = 5.0  # resolve at least this often, counter moved or not
 GIVE_UP_SECONDS = 10.0
 
 SIGNED_OUT = "signed_out"  # session revoked or expired, user disabled or gone
@@ -62,6 +73,8 @@ class Caller:
         self.scope: Any = None
         self.lost = ""
         self._due = 0.0
+        self._fallback_due = 0.0
+        self._version: bytes | None = None  # the counter as of the last resolve
         self._last_ok = time.monotonic()
 
     @classmethod
@@ -70,13 +83,18 @@ class Caller:
         return cls(session_token_of(state), check)
 
     async def allowed(self) -> bool:
-        """False once access is gone; re-resolves at most every ``RECHECK_SECONDS``."""
+        """False once access is gone; re-resolves when the access-change counter moved."""
         if self.lost:
             return False
         now = time.monotonic()
         if self.user is not None and now < self._due:
             return True
         self._due = now + RECHECK_SECONDS
+        # Read before resolving: a change landing in between moves it again.
+        seen = await access_changes.version()
+        if self.user is not None and seen is not None and seen == self._version \
+                and now < self._fallback_due:
+            return True
         try:
             self.user, self.scope, self.lost = await asyncio.to_thread(self._resolve)
         except Exception:  # noqa: BLE001 - a database blip is not a revocation
@@ -84,7 +102,8 @@ class Caller:
             if now - self._last_ok > GIVE_UP_SECONDS:
                 self.lost = DENIED
             return not self.lost and self.user is not None
-        self._last_ok = now
+        self._last_ok, self._version = now, seen
+        self._fallback_due = now + FALLBACK_SECONDS
         return not self.lost
 
     def _resolve(self) -> tuple[User | None, Any, str]:

@@ -20,13 +20,13 @@ from clawweb import redis_conn, streams
 from clawweb.db import session_scope
 from clawweb.services.notify import centre
 from clawweb.state.access import signed_in, streaming
-from clawweb.state.base import AppState, client_connected
+from clawweb.state import live_loops
+from clawweb.state.base import AppState
 
 log = logging.getLogger(__name__)
 
-BLOCK_MS = 5000
+BLOCK_MS = 1000  # also how often the loop notices its tab is gone
 RECHECK_SECONDS = 15.0
-GONE_AFTER_SECONDS = 30.0
 STALE_SECONDS = 20.0
 
 
@@ -64,6 +64,10 @@ class NotifyBellState(AppState):
     @streaming
     async def watch_unread(self, _value=None):
         """Follow this user's unread count for this tab."""
+        with live_loops.counted("bell"):
+            await self._watch()
+
+    async def _watch(self):
         async with self:
             user = self.current_user()
             if user is None or not self.router.session.client_token:
@@ -73,7 +77,7 @@ class NotifyBellState(AppState):
         key = streams.notify_user_changes_key(user.id)
         last = await _last_id(key)
         count = await asyncio.to_thread(_count, user.id)
-        checked, gone_since = time.monotonic(), 0.0
+        checked, presence = time.monotonic(), live_loops.Presence()
         while True:
             async with self:
                 if gen != self._gen:
@@ -84,12 +88,9 @@ class NotifyBellState(AppState):
                     if self.current_user() is None:
                         self.unread = 0
                         return
-                if client_connected(self):
-                    gone_since = 0.0
-                else:
-                    gone_since = gone_since or now
-                    if now - gone_since > GONE_AFTER_SECONDS:
-                        return
+                if presence.gone(self, now):
+                    self._beat = 0.0  # the layout's next tick starts a new loop
+                    return
                 self.unread, self._beat = count, time.time()
             news, last = await _wait(key, last)
             if news or time.monotonic() - checked > RECHECK_SECONDS:

@@ -36,6 +36,7 @@ def _form_view(row) -> dict[str, str]:
     """The settings as the strings the form shows (rules one per line)."""
     return {
         "model": row.model or "", "permission_mode": row.permission_mode or "default",
+        "allowed_models": "\n".join(row.allowed_models or []),
         "allowed_tools": "\n".join(row.allowed_tools or []),
         "denied_tools": "\n".join(row.denied_tools or []),
         "max_turns": str(row.max_turns), "budget_usd": f"{row.budget_usd:g}",
@@ -50,7 +51,7 @@ def _values(form: dict) -> dict:
     """Form fields → the service's field names (minutes → seconds)."""
     values = {name: str(form.get(name, ""))[:_MAX_FIELD] for name in (
         "model", "permission_mode", "allowed_tools", "denied_tools", "max_turns", "budget_usd",
-        "system_prompt", "egress_allow_hosts")}
+        "system_prompt", "egress_allow_hosts", "allowed_models")}
     raw = str(form.get("approval_timeout_minutes", "")).strip()
     if not re.fullmatch(r"\d{1,7}", raw):
         raise InvalidInput("ui_agents.bad_minutes")

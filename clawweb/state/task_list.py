@@ -23,6 +23,7 @@ from clawweb.services.agents import tasks as agent_tasks
 from clawweb.services.tasks import output as task_output, views as task_views
 from clawweb.services.tasks import service as task_service
 from clawweb.services.errors import InvalidInput, ServiceError
+from clawweb.state import live_loops
 from clawweb.state.access import signed_in, streaming
 from clawweb.state.base import AppState, new_key, route_id
 from clawweb.state.live_access import SIGNED_OUT, Caller
@@ -35,6 +36,7 @@ SUBMIT_MODES = ["claude", "shell"]
 LIST_LIMIT = 100
 RELOAD_MIN_SECONDS = 0.3
 RECHECK_SECONDS = 5.0  # reload the rows at least this often, changes or not
+LIST_STALE_SECONDS = 5.0  # a loop this quiet has ended (it steps every half second)
 
 
 def _statuses(filter_value: str) -> list[str] | None:
@@ -91,6 +93,7 @@ class TasksState(AppState):
     default_timeout_minutes: int = 30
     _list_gen: int = 0
     _list_path: str = ""
+    _list_beat: float = 0.0  # when the list loop last stepped (wall clock)
 
     # -- loading ------------------------------------------------------------
     def _reload(self, user) -> None:
@@ -152,7 +155,10 @@ class TasksState(AppState):
             return agent_tasks.submit_prompt(
                 session=s, user=user, project_id=project_id,
                 prompt=str(form.get("command", "")), priority=priority,
-                idempotency_key=key, ip=self.client_ip)
+                idempotency_key=key, ip=self.client_ip,
+                # prompt-c: the box's choices; the service refuses what the project does not allow.
+                model=str(form.get("model", ""))[:100],
+                permission_mode=str(form.get("permission_mode", ""))[:32])
         try:
             minutes = int(str(form.get("timeout_minutes", "") or self.default_timeout_minutes))
         except ValueError:
@@ -191,11 +197,17 @@ class TasksState(AppState):
 
         The caller is re-checked every half second (session, user, and the
         project role, or the set of visible projects for the list of all): a
-        lost project drops out of the list at once, a lost session ends it.
+        lost project drops out of the list at once, a lost session ends it. A
+        tab gone for a few seconds ends it too (``ensure_list`` restarts it).
         """
+        with live_loops.counted("list"):
+            return await self._follow_list()
+
+    async def _follow_list(self):
         async with self:
             gen, project_id = self._list_gen, self.list_project
             caller = Caller.of(self, functools.partial(_list_scope, project_id))
+            self._list_beat = time.time()
         if not await caller.allowed():
             return await self._list_lost(gen, caller)
         try:
@@ -203,13 +215,16 @@ class TasksState(AppState):
         except Exception:  # noqa: BLE001 - Redis down: the list still shows, without live
             log.warning("task list: Redis unavailable, no live updates")
             return None
-        shown_scope, loaded_at = caller.scope, time.monotonic()
+        shown_scope, loaded_at, presence = caller.scope, time.monotonic(), live_loops.Presence()
         while True:
             after, changes = await _next_changes(after)
             async with self:
                 if self._list_gen != gen or _path(self) != self._list_path:
                     return None
-                status_filter = self.status_filter
+                if presence.gone(self):
+                    self._list_beat = 0.0  # the tab's next watchdog tick starts a new loop
+                    return None
+                status_filter, self._list_beat = self.status_filter, time.time()
             if not await caller.allowed():
                 return await self._list_lost(gen, caller)
             if not _concerns(changes, project_id, caller.scope) \
@@ -227,6 +242,17 @@ class TasksState(AppState):
                     return None
                 self.rows = rows
             await asyncio.sleep(RELOAD_MIN_SECONDS)
+
+    @rx.event
+    @signed_in
+    def ensure_list(self, _tick=None):
+        """Watchdog tick from a list page: restart a loop that stopped (the tab was away)."""
+        if self._list_path and _path(self) == self._list_path \
+                and time.time() - self._list_beat > LIST_STALE_SECONDS:
+            self._list_beat = time.time()
+            self._list_gen += 1  # a loop that was only slow stops: never two per tab
+            return TasksState.follow_list
+        return None
 
     async def _list_lost(self, gen: int, caller: Caller):
         """The caller lost the list: empty it; signed out, off to the sign-in page."""

@@ -11,9 +11,14 @@ script (``assets/term.js``). A reload, a task switch, or a browser that missed
 an op starts a new generation, which replays from the start: nothing missing,
 nothing repeated.
 
-Every half second the loop re-checks its caller on the server
+Caught up, the loop reads only the task's Redis stream (a blocking XREAD; status
+changes arrive as ``status`` events) and asks the database nothing per tick.
+It re-checks its caller on the server whenever access may have changed
 (:class:`~clawweb.state.live_access.Caller`: session, user, the task's project
-role); when that fails it clears the page (state and terminal) and stops.
+role); when that fails it clears the page (state and terminal) and stops. A
+tab gone for a few seconds ends it too (:mod:`clawweb.state.live_loops`); the
+page's watchdog restarts it when the tab is back. The conversation's newest
+item is a var of its own, so a streaming reply sends only that item.
 
 The page's own actions (load, cancel, run again, follow up) are
 :class:`~clawweb.state.task_page.TaskPageState`, a substate of this one.
@@ -33,13 +38,13 @@ from clawweb.i18n import stored
 from clawweb.live import feed, task_view
 from clawweb.live.feed import READ_LIMIT, LiveCursor
 from clawweb.live.term_window import TermWindow
+from clawweb.state import live_loops
 from clawweb.state.access import signed_in, streaming
-from clawweb.state.base import AppState, client_connected
+from clawweb.state.base import AppState
 from clawweb.state.live_access import SIGNED_OUT, Caller
 
 FLUSH_SECONDS = 0.05  # ≤ 20 browser updates per second
-CONV_FLUSH_SECONDS = 0.3  # the conversation list is resent whole: fewer, larger updates
-GONE_AFTER_SECONDS = 60.0  # a client away this long stops its loop (the watchdog restarts it)
+CONV_FLUSH_SECONDS = 0.3  # conversation updates (mostly the growing newest item) ≤ ~3/s
 LOOP_STALE_SECONDS = 12.0
 RESET = {"reset": 1, "prev": 0, "cursor": 0}
 
@@ -59,7 +64,8 @@ class TaskLiveState(AppState):
     earlier_loading: bool = False
     dropped_bytes: int = 0
     is_claude: bool = False
-    conv_items: list[dict[str, Any]] = []
+    conv_items: list[dict[str, Any]] = []  # all but the newest item (sent when they change)
+    conv_tail: list[dict[str, Any]] = []   # the newest item, alone: it grows while streaming
     conv_has_earlier: bool = False
     conv_model: str = ""
     conv_turns: int = 0
@@ -80,13 +86,13 @@ class TaskLiveState(AppState):
     _want_earlier: bool = False
     _want_live: bool = False
     _want_conv_earlier: bool = False
-    _gone_since: float = 0.0
 
     # -- what the page shows ------------------------------------------------------
     def _reset_page(self) -> None:
         self.task, self.task_error, self.wait_text, self.elapsed = {}, "", "", ""
         self.line_count, self.has_earlier, self.dropped_bytes = 0, False, 0
         self.is_claude, self.conv_items, self.conv_has_earlier = False, [], False
+        self.conv_tail = []
         self.approvals, self.waiting_approval = [], False
         self.thread_before, self.thread_after = [], []
         self.conv_model, self.conv_turns, self.conv_tokens, self.conv_cost = "", 0, "", ""
@@ -104,7 +110,7 @@ class TaskLiveState(AppState):
         reason = detail.get("wait_reason") or ""
         self.wait_text = self.tr(reason, **(detail.get("wait_params") or {})) if reason else ""
         self.is_claude = detail.get("kind") == "claude"
-        if self.is_claude and not self.conv_items:
+        if self.is_claude and not self.conv_items and not self.conv_tail:
             self._set(task_view.conv_stats({}, detail, self._chain_usage))
 
     def _open(self, task_id: int, detail: dict) -> None:
@@ -113,14 +119,22 @@ class TaskLiveState(AppState):
         self._detail_fresh = True
 
     def _set(self, values: dict) -> None:
+        """Set what changed only: Reflex sends every var that is set, equal or not
+        (so a streaming reply sends its own item, not the items before it)."""
         for name, value in values.items():
-            setattr(self, name, value)
+            if getattr(self, name) != value:
+                setattr(self, name, value)
 
     # -- the live loop --------------------------------------------------------
     @rx.event(background=True)
     @streaming
     async def start_live(self, task_id: int):
         """Follow one task's output and status for this browser tab."""
+        with live_loops.counted("task"):
+            async for op in self._live(task_id):
+                yield op
+
+    async def _live(self, task_id: int):
         async with self:
             caller = Caller.of(self, feed.may_see(task_id))
             self._gen += 1
@@ -137,7 +151,7 @@ class TaskLiveState(AppState):
             if loaded is None:
                 self._show(task_id, detail)
             self.line_count, self.has_earlier = 0, False
-            self._beat, self._gone_since = time.time(), 0.0
+            self._beat = time.time()
         yield _script(gen, RESET)
         window = TermWindow(truncated_label=label, lang=lang)
         async for op in self._follow(gen, caller, task_id, window,
@@ -155,10 +169,9 @@ class TaskLiveState(AppState):
                       cursor: LiveCursor):
         """Read, re-check the caller, flush at most every 50 ms; until the page moves on."""
         path = routes.task(task_id).rstrip("/")
-        caught_up = False
+        caught_up, presence = False, live_loops.Presence()
         while True:
-            events = await feed.read(task_id, window.cursor, 500 if caught_up else 0,
-                                     cursor.detail)
+            events = await feed.read(task_id, window.cursor, 500 if caught_up else 0, cursor)
             for ev in events:
                 window.add(ev)
             if cursor.conv is not None:
@@ -173,7 +186,7 @@ class TaskLiveState(AppState):
             if feed.wants_extra(cursor, events, caught_up):
                 cursor.extra = await feed.fetch_extra(caller.user, task_id)
             caught_up = True
-            flushed = await self._flush(gen, path, window, cursor)
+            flushed = await self._flush(gen, path, window, cursor, presence)
             if flushed is None:
                 return
             op, wants = flushed
@@ -182,13 +195,17 @@ class TaskLiveState(AppState):
             async for op in self._serve(gen, task_id, window, cursor, wants):
                 yield op
 
-    async def _flush(self, gen: int, path: str, window: TermWindow, cursor: LiveCursor):
+    async def _flush(self, gen: int, path: str, window: TermWindow, cursor: LiveCursor,
+                     presence: live_loops.Presence):
         """At most every 50 ms: the vars under the lock; (op, requests), None to stop."""
         wait = cursor.flushed + FLUSH_SECONDS - time.monotonic()
         if wait > 0:
             await asyncio.sleep(wait)
         async with self:
-            if gen != self._gen or not self._on_page(path) or self._gone(time.monotonic()):
+            if gen != self._gen or not self._on_page(path):
+                return None
+            if presence.gone(self):
+                self._beat = 0.0  # the tab's next watchdog tick starts a new loop
                 return None
             op = self._apply(gen, window, cursor)
             wants = (self._want_earlier, self._want_live, self._want_conv_earlier)
@@ -236,13 +253,6 @@ class TaskLiveState(AppState):
     def _on_page(self, path: str) -> bool:
         current = (self.router.url.path or "").rstrip("/")
         return not current or current == path  # no path: not from a browser (tests)
-
-    def _gone(self, now: float) -> bool:
-        if client_connected(self):
-            self._gone_since = 0.0
-            return False
-        self._gone_since = self._gone_since or now
-        return now - self._gone_since > GONE_AFTER_SECONDS
 
     def _apply(self, gen: int, window: TermWindow, cursor: LiveCursor):
         """Inside the lock: small vars; returns the browser op (if any) to send after."""

@@ -17,7 +17,7 @@ from clawweb.db import session_scope
 from clawweb.live import feed
 from clawweb.services.agents import tasks as agent_tasks
 from clawweb.services.errors import ServiceError
-from clawweb.services.tasks import service as task_service, views as task_views
+from clawweb.services.tasks import input as task_input, service as task_service, views as task_views
 from clawweb.state import offload
 from clawweb.state.access import signed_in
 from clawweb.state.base import new_key, route_id
@@ -103,8 +103,47 @@ class TaskPageState(TaskLiveState):
         with session_scope() as s:
             new = agent_tasks.follow_up(session=s, user=user, task_id=self._task_id,
                                         prompt=str(form.get("prompt", "")),
-                                        idempotency_key=key, ip=self.client_ip)
+                                        idempotency_key=key, ip=self.client_ip,
+                                        # prompt-c: checked by the service.
+                                        model=str(form.get("model", ""))[:100],
+                                        permission_mode=str(form.get("permission_mode", ""))[:32])
             new_id = new.id
         self.followup_key = new_key()
         return [rx.toast.success(self.tr("ui_conv.follow_up_sent", id=new_id)),
                 rx.redirect(routes.task(new_id))]
+
+    # -- stdin-s: input to a running shell task ------------------------------------
+    @rx.event
+    @signed_in
+    def send_input(self, form: dict) -> Any:
+        """One line for the command's stdin; the worker echoes it into the output."""
+        user = self.require_user()
+        if not self._task_id:
+            return None
+        with session_scope() as s:
+            task_input.send_line(session=s, user=user, task_id=self._task_id,
+                                 line=str(form.get("line", "")), ip=self.client_ip)
+        return None
+
+    @rx.event
+    @signed_in
+    def send_ctrl_c(self) -> Any:
+        """Ctrl-C: SIGINT to the command's process group in its container."""
+        user = self.require_user()
+        if not self._task_id:
+            return None
+        with session_scope() as s:
+            task_input.send_interrupt(session=s, user=user, task_id=self._task_id,
+                                      ip=self.client_ip)
+        return rx.toast.info(self.tr("ui_task_input.ctrl_c_sent"))
+
+    @rx.event
+    @signed_in
+    def send_ctrl_d(self) -> Any:
+        """Ctrl-D: close the command's stdin (it reads end of file)."""
+        user = self.require_user()
+        if not self._task_id:
+            return None
+        with session_scope() as s:
+            task_input.send_eof(session=s, user=user, task_id=self._task_id, ip=self.client_ip)
+        return None

@@ -20,7 +20,13 @@ import threading
 import time
 import uuid
 
+import pytest
+
 from tests.e2e.harness import EventSocket, state_delta
+
+# It measures event-loop latency:
+# a full run gives it the machine to itself (tests/e2e/conftest.py).
+pytestmark = pytest.mark.quiet
 
 ROUND_TRIPS = 60
 P95_LIMIT_SECONDS = 0.100

@@ -21,6 +21,10 @@ import pytest
 from tests.e2e.conftest import make_user
 from tests.e2e.harness import EventSocket, TaskFeeder, artifacts_dir, state_delta
 
+# It measures update rates and latency:
+# a full run gives it the machine to itself (tests/e2e/conftest.py).
+pytestmark = pytest.mark.quiet
+
 PASSWORD = "streaming load e2e pw 1"
 PAGES, TASKS = 10, 3
 MEASURE_SECONDS = 20.0

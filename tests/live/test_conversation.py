@@ -270,3 +270,12 @@ def test_a_tool_diff_shows_no_hunk_header_noise():
     assert not [r for r in rows if "@@" in r["text"] or r["sign"] == "@"]
     assert [r["sign"] for r in rows].count("…") == 1  # between the two hunks
     assert {"sign": "+", "text": "line one"} in rows and {"sign": "-", "text": "line 18"} in rows
+
+
+def test_a_plans_card_keeps_the_plan_after_it_is_answered():
+    # prompt-c: ExitPlanMode's own input is empty; the worker's request carries the plan.
+    c = _fold(("agent.tool_use", {"id": "t1", "name": "ExitPlanMode", "input": {}}),
+              ("agent.approval", {"approval_id": 1, "tool_use_id": "t1", "tool": "ExitPlanMode",
+                                  "input": {"plan": "# Plan\n1. do it"}}),
+              ("agent.approval_answer", {"approval_id": 1, "decision": "allow", "message": ""}))
+    assert c.items[0]["summary"] == "# Plan\n1. do it" and c.items[0]["status"] == "running"

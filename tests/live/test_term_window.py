@@ -88,3 +88,16 @@ def test_prepend_pages_in_earlier_output_within_bounds():
     assert w.first_seq == 1
     w.follow_live()
     assert w.first_seq == 22
+
+
+def test_input_sent_to_the_command_is_shown_as_input_and_escaped():
+    w = TermWindow()
+    w.add(_out(1, "[y/N] "))
+    w.add(Event(seq=2, type="input", data={"text": "<img src=x onerror=alert(1)>", "by": "a"}))
+    w.add(Event(seq=3, type="input", data={"signal": "INT", "by": "a"}))
+    w.add(Event(seq=4, type="input", data={"eof": True, "by": "a"}))
+    op = w.flush()
+    assert op["append"][1] == [2, "input", "&lt;img src=x onerror=alert(1)&gt;\n"]
+    assert op["append"][2] == [3, "input", "^C\n"]
+    assert op["append"][3] == [4, "input", "^D\n"]
+    assert w.line_count == 3

@@ -240,3 +240,42 @@ def test_lists_across_projects_honour_disabled(world, engine):
             tasks.list_tasks(session=s, user=user, project_id=None)
         assert tasks.visible_project_ids(s, user) == []
         assert approvals.pending_for(session=s, user=user) == []
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+def test_every_loss_of_access_raises_the_access_signal(world, engine, loss):
+    """The loops re-check at once because each kind of loss moves one Redis counter."""
+    from clawweb import redis_conn
+
+    r = redis_conn.get_redis()
+    before = r.get(streams.access_version_key())
+    lose_access(engine, world, loss)
+    assert r.get(streams.access_version_key()) != before
+
+
+def test_a_session_seen_again_raises_no_access_signal(world, engine):
+    """The heartbeat's ``last_seen_at`` touch is no access change (the loops stay quiet)."""
+    from clawweb import redis_conn
+
+    r = redis_conn.get_redis()
+    before = r.get(streams.access_version_key())
+    with Session(engine) as s:
+        for row in s.exec(select(AuthSession).where(AuthSession.user_id == world["user_id"])):
+            row.last_seen_at = utcnow()
+            s.add(row)
+        s.commit()
+    assert r.get(streams.access_version_key()) == before
+
+
+def test_a_bulk_update_of_a_watched_table_raises_the_access_signal(world, engine):
+    """``update(User)`` skips the flush: the statement hook raises the signal instead."""
+    from sqlalchemy import update
+
+    from clawweb import redis_conn
+
+    r = redis_conn.get_redis()
+    before = r.get(streams.access_version_key())
+    with Session(engine) as s:
+        s.exec(update(User).where(User.id == world["user_id"]).values(disabled=True))
+        s.commit()
+    assert r.get(streams.access_version_key()) != before

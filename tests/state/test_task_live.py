@@ -125,3 +125,94 @@ async def test_history_then_live_then_status_reaches_the_header(world, engine, m
     assert "".join(held) == "".join(f"line-{i}\n" for i in range(1, 6))
     assert state.line_count == 5
     assert state.task["exit_code"] == "0"
+
+
+@pytest.mark.asyncio
+async def test_a_streaming_task_page_asks_the_database_almost_nothing(world, engine,
+                                                                      monkeypatch):
+    """Caught up, the loop reads Redis alone: per tick no query, only the bounded fallbacks."""
+    from sqlalchemy import event
+
+    from clawweb import db, redis_conn
+    from clawweb.live import feed
+    from clawweb.state import live_access, task_live
+
+    token, task_id = world
+    used = db.get_engine()  # the loop's engine (the fixtures swapped the cached one)
+    monkeypatch.setattr(task_live, "_script", lambda gen, op: ("op", gen, op))
+    r = redis_conn.get_redis()
+    stop = asyncio.Event()
+
+    async def stream():
+        seq = 0
+        while not stop.is_set():
+            seq += 1
+            await asyncio.to_thread(_publish, r, task_id, [streams.Event(
+                seq=seq, type="output", data={"stream": "stdout", "text": f"l{seq}\n"})])
+            await asyncio.sleep(0.05)
+
+    queries = []
+    window = 2.5
+    # At most one of each fallback can fall in the window: the caller's resolve
+    # (session, user, task, role) and one read of stored events.
+    bound = 6 * (1 + int(window // min(live_access.FALLBACK_SECONDS,
+                                         feed.STORED_FALLBACK_SECONDS)))
+    state = _state(token, f"/tasks/{task_id}")
+    publisher = asyncio.create_task(stream())
+    marks = {}
+
+    def until(st, yielded):
+        now = asyncio.get_running_loop().time()
+        if "start" not in marks and st.line_count >= 5:
+            marks["start"], marks["ops"], marks["queries"] = now, len(_ops(yielded)), len(queries)
+        return "start" in marks and now - marks["start"] >= window
+
+    def count(_conn, _cursor, statement, *_args):
+        queries.append(statement.split()[0:4])
+
+    event.listen(used, "before_cursor_execute", count)
+    try:
+        yielded = await _run(state, task_id, until, timeout=20)
+    finally:
+        event.remove(used, "before_cursor_execute", count)
+        stop.set()
+        await publisher
+    assert marks["queries"] > 0, "the listener saw not even the loop's first load"
+    ticks, asked = len(_ops(yielded)) - marks["ops"], queries[marks["queries"]:]
+    assert ticks >= 15, f"only {ticks} flushes in {window}s of streaming"
+    assert len(asked) <= bound, f"{len(asked)} queries in {ticks} ticks: {asked[:8]}"
+
+
+def test_a_streaming_reply_sends_only_its_own_item():
+    """While one text item grows, each flush's delta carries that item, not the whole list."""
+    import json
+
+    from clawweb.live.feed import LiveCursor
+    from clawweb.state.task_live import TaskLiveState
+
+    root, state = new_state(TaskLiveState)
+    cursor = LiveCursor.start({"kind": "claude", "status": "running"}, "en")
+    events = [streams.Event(seq=i, type="agent.text", data={"text": f"reply {i} " + "x" * 300})
+              for i in range(1, 31)]
+    # The reply's first words: a new newest item (the one before joins the list).
+    events.append(streams.Event(seq=31, type="agent.text_delta",
+                                data={"index": 0, "text": "some words "}))
+    cursor.conv.add_all(events)
+    state._apply_conv(cursor)
+    whole = len(json.dumps(root.get_delta(), default=str))
+    root._clean()
+    sizes = []
+    for seq in range(32, 42):  # the reply streaming on, ten flushes
+        cursor.conv.add(streams.Event(seq=seq, type="agent.text_delta",
+                                      data={"index": 0, "text": "some words "}))
+        cursor.conv_sent_at = 0.0  # past the flush pacing
+        state._apply_conv(cursor)
+        delta = root.get_delta()
+        root._clean()
+        sent = delta.get(TaskLiveState.get_full_name(), {})
+        assert not any(name.startswith("conv_items") for name in sent), sorted(sent)
+        assert any(name.startswith("conv_tail") for name in sent), sorted(sent)
+        sizes.append(len(json.dumps(delta, default=str)))
+    assert state.conv_tail[0]["text"] == "some words " * 11
+    assert len(state.conv_items) == 30
+    assert max(sizes) < 1500 < whole, (sizes, whole)

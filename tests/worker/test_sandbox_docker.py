@@ -90,6 +90,20 @@ def test_stdin_reaches_the_command_and_close_ends_it(docker_sandbox, workdir):
         handle.remove()
 
 
+def test_sigint_reaches_the_whole_process_group_in_the_box(docker_sandbox, workdir):
+    # bash waits for its sleep: only a signal to the group ends both (Ctrl-C).
+    handle = docker_sandbox.start(spec(workdir, "echo ready; sleep 60; echo after",
+                                       limits=small(), stdin=True))
+    try:
+        chunks = handle.output()
+        assert next(chunks).data == b"ready\n"
+        handle.signal("SIGINT")
+        assert collect(handle, chunks) == (b"", b"")
+        assert handle.wait().exit_code == 130
+    finally:
+        handle.remove()
+
+
 def test_without_stdin_the_command_reads_eof(docker_sandbox, workdir):
     result = run(docker_sandbox, workdir, "cat; echo EOF", limits=small())
     assert result.stdout == b"EOF\n"

@@ -8,6 +8,7 @@ to it.
 from __future__ import annotations
 
 import secrets
+import time
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,15 @@ def pool(tmp_path):
 def _mounted(path: Path) -> bool:
     return any(line.split()[4] == str(path)
                for line in Path("/proc/self/mountinfo").read_text().splitlines())
+
+
+def test_warm_returns_as_soon_as_the_pool_is_full(pool):
+    # A worker starting with CLAWWEB_WARM_POOL waits here; a refill that does not
+    # wake it held every start-up (and each of these tests) for warm()'s whole timeout.
+    started = time.monotonic()
+    pool.warm(small(), timeout=60)
+    assert len(pool.ready_ids()) == 1
+    assert time.monotonic() - started < 20
 
 
 def test_a_task_takes_a_prestarted_container_that_is_then_destroyed(pool, workdir, tmp_path):
@@ -87,6 +97,20 @@ def test_without_stdin_the_command_reads_eof_and_with_stdin_it_streams(pool, wor
         assert next(chunks).data == b'{"type": "user"}\n'
         handle.close_stdin()
         assert collect(handle, chunks) == (b"CLOSED\n", b"")
+    finally:
+        handle.remove()
+
+
+def test_sigint_reaches_the_whole_process_group_of_a_pooled_command(pool, workdir):
+    pool.warm(small())
+    handle = pool.start(spec(workdir, "echo ready; sleep 60; echo after", limits=small(),
+                             stdin=True))
+    try:
+        chunks = handle.output()
+        assert next(chunks).data == b"ready\n"
+        handle.signal("SIGINT")
+        assert collect(handle, chunks) == (b"", b"")
+        assert handle.wait().exit_code == 130
     finally:
         handle.remove()
 

@@ -39,14 +39,15 @@ from clawweb.db import session_scope
 from clawweb.i18n import stored
 from clawweb.models import AgentSettings, Task
 from clawweb.services import approvals
-from clawweb.services.agents import credentials, settings as agent_settings
+from clawweb.services.agents import choices, credentials, settings as agent_settings
 from clawweb.services.crypto import SecretUnreadable
+from clawweb.services.errors import InvalidInput
 from clawweb.settings import get_settings
 from worker import workspace
 from worker.agents import claude_session, claude_usage
 from worker.agents.base import Agent, AgentContext, AgentResult
 from worker.agents.claude_approvals import make_can_use_tool
-from worker.agents.claude_hooks import make_hooks
+from worker.agents.claude_hooks import Mode, make_hooks
 from worker.agents.claude_events import Tally, events_for
 from worker.agents.claude_transport import MAX_BUFFER_SIZE, SandboxTransport
 from worker.egress import EgressProxy, ModelCredential
@@ -95,6 +96,12 @@ class ClaudeAgent(Agent):
                 return AgentResult(exit_code=None,
                                    failure_reason=stored.encode("credentials.unreadable"))
             conf = agent_settings.for_project(session=session, project_id=ctx.project.id)
+            try:
+                # Checked again here: the owner may have narrowed the settings since.
+                model, mode = choices.for_run(conf, ctx.task)
+            except InvalidInput as exc:
+                return AgentResult(exit_code=None, failure_reason=stored.encode(exc.key))
+            after_plan = choices.mode_after_plan(conf)
             session.expunge_all()
             parent = session.get(Task, ctx.task.parent_id) if ctx.task.parent_id else None
             resume = parent.agent_session_id if parent else ""
@@ -107,7 +114,10 @@ class ClaudeAgent(Agent):
             emit("system", stored.note("workspace.session_missing"))
             resume = ""  # resuming a session the CLI cannot find would end the run
         egress_dir = get_settings().data_dir.resolve() / "egress" / f"task-{ctx.task.id}"
-        result = self._metered_run(_Run(ctx, conf, emit, sdir, egress_dir, resume), cred, conf)
+        run = _Run(ctx, conf, emit, sdir, egress_dir, resume)
+        run.model, run.after_plan = model, after_plan
+        run.mode = Mode(current=mode, project=conf.permission_mode or "default")
+        result = self._metered_run(run, cred, conf)
         # Only the transcript, through the hardened reader: nothing else the
         # container wrote is kept, and no link in it is followed.
         sid = result.usage.get("agent_session_id") or resume
@@ -174,6 +184,10 @@ class _Run:
         self.stopped = False
         self.interrupted = False
         self.transport: SandboxTransport | None = None
+        # The prompt's choices (services.agents.choices), set by ClaudeAgent.run.
+        self.model = conf.model
+        self.mode = Mode(conf.permission_mode or "default", conf.permission_mode or "default")
+        self.after_plan = "default"
 
     def options(self) -> ClaudeAgentOptions:
         conf = self.conf
@@ -181,8 +195,8 @@ class _Run:
         if conf.system_prompt:
             system_prompt["append"] = conf.system_prompt
         return ClaudeAgentOptions(
-            system_prompt=system_prompt, model=conf.model or None,
-            permission_mode=conf.permission_mode or "default",
+            system_prompt=system_prompt, model=self.model or None,
+            permission_mode=self.mode.current,
             allowed_tools=list(conf.allowed_tools or []),
             disallowed_tools=list(conf.denied_tools or []),
             max_turns=conf.max_turns or None, max_budget_usd=conf.budget_usd or None,
@@ -194,9 +208,9 @@ class _Run:
             can_use_tool=make_can_use_tool(
                 task_id=self.ctx.task.id, project_id=self.ctx.project.id,
                 timeout_seconds=conf.approval_timeout_seconds, emit=self.emit,
-                should_stop=self.ctx.should_stop),
-            hooks=make_hooks(project_id=self.ctx.project.id,
-                             permission_mode=conf.permission_mode or "default", emit=self.emit),
+                should_stop=self.ctx.should_stop, mode=self.mode, after_plan=self.after_plan,
+                plans_dir=self.sdir / "plans"),
+            hooks=make_hooks(project_id=self.ctx.project.id, mode=self.mode, emit=self.emit),
         )
 
     def env(self) -> dict[str, str]:

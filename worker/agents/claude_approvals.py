@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import timezone
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -24,7 +25,8 @@ from clawweb.db import session_scope
 from clawweb.i18n import t
 from clawweb.models import AgentSettings, Task, TaskStatus, utcnow
 from clawweb.services import approval_rules, approvals
-from worker.agents.claude_hooks import why_unasked
+from worker.agents import claude_plan
+from worker.agents.claude_hooks import Mode, why_unasked
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
@@ -109,19 +111,27 @@ def _to_result(answer: dict[str, Any], timeout_seconds: int, rule: str | None):
 
 
 def make_can_use_tool(*, task_id: int, project_id: int, timeout_seconds: int,
-                      emit: Callable[[str, dict[str, Any]], None], should_stop: Callable[[], bool]):
-    """The SDK callback for one task."""
+                      emit: Callable[[str, dict[str, Any]], None], should_stop: Callable[[], bool],
+                      mode: Mode | None = None, after_plan: str = "default",
+                      plans_dir: Path | None = None):
+    """The SDK callback for one task; ``mode`` and ``after_plan`` serve a plan's approval."""
+    mode = mode or Mode(current="default", project="default")
 
     async def can_use_tool(tool_name: str, tool_input: dict[str, Any],
                            context: ToolPermissionContext):
         # "Always allow" is also handed to the CLI as a session rule, but the
         # project's stored rules are the truth: they cover a rule added by
         # another task a moment ago, and a CLI that asks before applying ours.
-        why = await anyio.to_thread.run_sync(why_unasked, project_id, tool_name, tool_input)
+        plan = claude_plan.is_plan(tool_name)
+        why = None if plan else await anyio.to_thread.run_sync(why_unasked, project_id,
+                                                                tool_name, tool_input)
         if why is not None:
             emit("agent.tool_why", {"tool_use_id": context.tool_use_id or "", "why": why})
             return PermissionResultAllow()
         tool_use_id = context.tool_use_id or f"anon-{time.time_ns()}"
+        if plan and plans_dir is not None:
+            tool_input = await anyio.to_thread.run_sync(claude_plan.plan_input, tool_input,
+                                                        plans_dir)
         row = await anyio.to_thread.run_sync(lambda: _create(task_id, tool_use_id, tool_name,
                                                              tool_input, timeout_seconds))
         expires = row.expires_at.replace(tzinfo=timezone.utc)
@@ -139,6 +149,8 @@ def make_can_use_tool(*, task_id: int, project_id: int, timeout_seconds: int,
         # The session rule is worked out here, from the very call the CLI asked
         # about, with the function that chose the stored rule: never taken from
         # the answer, so nothing on the way can widen what the CLI applies.
+        if plan and (result := claude_plan.plan_result(answer, mode, after_plan)) is not None:
+            return result
         rule = approvals.rule_for(tool_name, tool_input)
         if answer["decision"] == "allow_always" and answer.get("rule") not in ("", None, rule):
             log.warning("approval %s: answer named rule %r, the call's own is %r; using the latter",

@@ -11,11 +11,17 @@ own matcher would let ``a:*`` cover ``a && b``), or the project's "let read-only
 ``agent.tool_why`` event says why it ran without asking (a stored message). The
 hook never answers "allow": that could pass over the project's deny rules. In
 the other modes a hook only notes the mode on the card.
+
+The mode can change during a run (an approved plan goes on in another mode),
+so the hook reads it from :class:`Mode` at every call. Plan mode in a project
+whose mode is "ask" asks too: plan mode's own read allowance would otherwise
+let reads through that the project's "ask" promises to ask about.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
@@ -28,6 +34,27 @@ from clawweb.services import approval_rules
 from clawweb.services.read_only import is_read_only
 
 ASK_REASON = "clawweb asks a person before every tool call in this project"
+CONFIG_PLANS = "/home/runner/.claude/plans/"
+
+
+def is_plan_file(tool_name: str, tool_input: dict[str, Any]) -> bool:
+    """A Write/Edit of the CLI's own plan file (config dir, not the working copy)."""
+    path = str(tool_input.get("file_path") or "")
+    name = path[len(CONFIG_PLANS):]
+    return (tool_name in ("Write", "Edit") and path.startswith(CONFIG_PLANS)
+            and name.endswith(".md") and "/" not in name and not name.startswith("."))
+
+
+@dataclass
+class Mode:
+    """The run's permission mode as the CLI has it now, and the project's own mode."""
+
+    current: str
+    project: str
+
+    def asks_everything(self) -> bool:
+        """Whether clawweb decides every call (ask mode, or planning in an ask project)."""
+        return self.current == "default" or (self.current == "plan" and self.project == "default")
 
 
 def why_unasked(project_id: int, tool_name: str, tool_input: dict[str, Any]) -> dict | None:
@@ -45,37 +72,37 @@ def why_unasked(project_id: int, tool_name: str, tool_input: dict[str, Any]) -> 
     return None
 
 
-def _ask_or_why(project_id: int, emit: Callable[[str, dict[str, Any]], None]):
+def _pre_tool_use(project_id: int, mode: Mode, emit: Callable[[str, dict[str, Any]], None]):
     async def pre_tool_use(hook_input: dict[str, Any], tool_use_id: str | None, _context):
+        use_id = tool_use_id or hook_input.get("tool_use_id", "")
+        if not mode.asks_everything():
+            # The CLI decides in this mode; the card says which mode let the call
+            # pass (a request the CLI raises anyway replaces the note, see Conversation).
+            emit("agent.tool_why", {"tool_use_id": use_id,
+                                    "why": stored.note("approvals.why.mode", mode=mode.current)})
+            return {}
         name = str(hook_input.get("tool_name") or "")
         tool_input = hook_input.get("tool_input") or {}
+        if mode.current == "plan" and is_plan_file(name, tool_input):
+            # The CLI's own plan file, in its config dir: the plan itself is asked about.
+            emit("agent.tool_why", {"tool_use_id": use_id,
+                                    "why": stored.note("approvals.why.plan_file")})
+            return {}
         why = await anyio.to_thread.run_sync(why_unasked, project_id, name, tool_input)
         if why is None:
             return {"hookSpecificOutput": {"hookEventName": "PreToolUse",
                                            "permissionDecision": "ask",
                                            "permissionDecisionReason": ASK_REASON}}
-        emit("agent.tool_why", {"tool_use_id": tool_use_id or hook_input.get("tool_use_id", ""),
-                                "why": why})
+        emit("agent.tool_why", {"tool_use_id": use_id, "why": why})
         return {}
     return pre_tool_use
 
 
-def _mode_note(permission_mode: str, emit: Callable[[str, dict[str, Any]], None]):
-    # Other modes decide in the CLI; the card says which mode let the call pass
-    # (a request the CLI raises anyway replaces the note, see Conversation).
-    async def pre_tool_use(hook_input: dict[str, Any], tool_use_id: str | None, _context):
-        emit("agent.tool_why", {"tool_use_id": tool_use_id or hook_input.get("tool_use_id", ""),
-                                "why": stored.note("approvals.why.mode", mode=permission_mode)})
-        return {}
-    return pre_tool_use
-
-
-def make_hooks(*, project_id: int, permission_mode: str,
+def make_hooks(*, project_id: int, mode: Mode,
                emit: Callable[[str, dict[str, Any]], None]) -> dict:
-    """The SDK ``hooks`` option for a task: the ask hook in "default" mode, else the mode note."""
-    if permission_mode == "default":
-        hook, on_failure = _ask_or_why(project_id, emit), "block"
-    else:
-        hook, on_failure = _mode_note(permission_mode, emit), "continue"
-    # "block": an ask hook that fails stops the call rather than letting it run unasked.
-    return {"PreToolUse": [HookMatcher(matcher=None, hooks=[hook], on_failure=on_failure)]}
+    """The SDK ``hooks`` option for a task: ask (or note the mode) before every call."""
+    # "block": an ask hook that fails stops the call rather than letting it run
+    # unasked (in a mode where the CLI decides, a failed note blocks too: rarer
+    # than a note lost, and never unsafe).
+    hook = _pre_tool_use(project_id, mode, emit)
+    return {"PreToolUse": [HookMatcher(matcher=None, hooks=[hook], on_failure="block")]}

@@ -1,4 +1,8 @@
-"""The shell agent: ``bash -lc <command>`` in the sandbox, output as it comes."""
+"""The shell agent: ``bash -lc <command>`` in the sandbox, output as it comes.
+
+Its stdin stays open while it runs: lines and Ctrl-C sent from the task page
+reach it through :class:`~worker.agents.shell_input.StdinFeeder`.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,17 @@ import threading
 
 from clawweb.i18n import stored
 from worker.agents.base import Agent, AgentContext, AgentResult
+from worker.agents.shell_input import StdinFeeder, ending
 from worker.sandbox.base import SandboxHandle, SandboxSpec
 
 # How often the stop flag (cancel, timeout) is checked while the command runs.
 POLL_SECONDS = 0.1
 # After kill(), how long to wait for the last output before moving on.
 DRAIN_SECONDS = 5.0
+# Tasks a person started from the task page's side of things keep stdin open for
+# them; a schedule's or a webhook's run has nobody to type, so a command that reads
+# stdin gets end of file at once instead of waiting out its timeout.
+ATTENDED_TRIGGERS = frozenset({"ui", "api"})
 
 
 class ShellAgent(Agent):
@@ -21,7 +30,8 @@ class ShellAgent(Agent):
         if ctx.should_stop():
             return AgentResult(exit_code=None)
         spec = SandboxSpec(task_id=ctx.task.id, argv=["bash", "-lc", ctx.task.command],
-                           workdir=ctx.workdir, limits=ctx.limits, labels=dict(ctx.labels))
+                           workdir=ctx.workdir, limits=ctx.limits, labels=dict(ctx.labels),
+                           stdin=True)
         ctx.mark_started()
         handle = ctx.sandbox.start(spec)
         try:
@@ -35,6 +45,22 @@ class ShellAgent(Agent):
         reader = threading.Thread(target=_pump, args=(handle, ctx), daemon=True,
                                   name=f"shell-output-{ctx.task.id}")
         reader.start()
+        feeder = StdinFeeder(ctx, handle)
+        if ctx.task.trigger not in ATTENDED_TRIGGERS:
+            feeder.close_stdin()
+        feeder.start()
+        try:
+            info = self._watch(ctx, handle, reader)
+        finally:
+            feeder.stop()  # input closes with the run
+        reason = ""
+        if info.oom_killed:
+            reason = stored.encode("tasks.ended.out_of_memory", limit_mb=ctx.limits.memory_mb)
+        interrupted = ending(feeder, info.exit_code)
+        return AgentResult(exit_code=info.exit_code, failure_reason=reason or interrupted,
+                           oom_killed=info.oom_killed, interrupted=bool(interrupted) and not reason)
+
+    def _watch(self, ctx: AgentContext, handle: SandboxHandle, reader: threading.Thread):
         while reader.is_alive():
             if ctx.should_stop():
                 handle.kill()
@@ -42,11 +68,7 @@ class ShellAgent(Agent):
             reader.join(POLL_SECONDS)
         info = handle.wait()
         reader.join(DRAIN_SECONDS)
-        reason = ""
-        if info.oom_killed:
-            reason = stored.encode("tasks.ended.out_of_memory", limit_mb=ctx.limits.memory_mb)
-        return AgentResult(exit_code=info.exit_code, failure_reason=reason,
-                           oom_killed=info.oom_killed)
+        return info
 
 
 def _pump(handle: SandboxHandle, ctx: AgentContext) -> None:

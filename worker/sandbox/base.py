@@ -75,6 +75,10 @@ class SandboxHandle(abc.ABC):
     def close_stdin(self) -> None:  # pragma: no cover - agents only
         raise NotImplementedError
 
+    def signal(self, name: str) -> None:  # pragma: no cover - shell input only
+        """Send signal ``name`` (e.g. "SIGINT") to the command's process group, in the box."""
+        raise NotImplementedError
+
 
 class Sandbox(abc.ABC):
     @abc.abstractmethod

@@ -39,6 +39,11 @@ READ_SIZE = 256 * 1024
 _STREAMS = {0: "stdout", 1: "stdout", 2: "stderr"}
 _HEADER = struct.Struct(">BxxxL")
 SIGKILL_EXIT = 128 + 9
+# Read by the container's init (tini, from --init) at its start: it then sends a
+# signal it is given (Ctrl-C from the task page) to the command's whole process
+# group, not only to its first process. Without it `bash -c "sleep 60; ..."`
+# gets SIGINT while its sleep, which bash waits for, never does.
+INIT_ENV = {"TINI_KILL_PROCESS_GROUP": "1"}
 # What a dead or refusing dockerd raises through docker-py.
 _DOCKER_ERRORS = (DockerException, requests.RequestException)
 
@@ -93,7 +98,7 @@ class DockerSandbox(Sandbox):
         with _infrastructure("cannot create the sandbox container"):
             cid = self.api.create_container(
                 self.image, spec.argv, name=name, user=RUNNER_UID,
-                working_dir=WORKSPACE, environment=dict(spec.env),
+                working_dir=WORKSPACE, environment={**spec.env, **INIT_ENV},
                 labels=self._labels(spec), hostname="sandbox",
                 # stdin_open implies StdinOnce (docker-py sets it when not
                 # detached): closing our side of stdin closes the container's.
@@ -242,6 +247,18 @@ class DockerHandle(SandboxHandle):
 
     def write_stdin(self, data: bytes) -> None:
         self._sock.sendall(data)
+
+    def signal(self, name: str) -> None:
+        # Through dockerd to the container's init, which passes it to the
+        # command's process group (INIT_ENV): nothing on the host is signalled.
+        with _infrastructure(f"cannot signal sandbox {self.name}"):
+            try:
+                self.api.kill(self.id, signal=name)
+            except NotFound:
+                pass
+            except APIError as exc:
+                if exc.status_code != 409:  # 409: not running any more
+                    raise
 
     def close_stdin(self) -> None:
         # Half-close: with stdin_once the daemon closes the container's stdin

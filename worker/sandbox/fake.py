@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from worker.sandbox.base import Chunk, ExitInfo, Sandbox, SandboxHandle, SandboxSpec
 
 KILLED_EXIT = 128 + 9
+SIGINT_EXIT = 128 + 2
 # An output step: a chunk, a (stream, bytes) pair, or a float = sleep seconds.
 Step = Chunk | tuple[str, bytes] | float
 _END = object()
@@ -56,6 +57,8 @@ class FakeHandle(SandboxHandle):
         self.stdin_closed = False
         self.killed = False
         self.removed = False
+        self.signals: list[str] = []
+        self.interrupted = False
         self._queue: queue.Queue = queue.Queue()
         self._stop = threading.Event()
         self._stdin_done = threading.Event()
@@ -80,6 +83,8 @@ class FakeHandle(SandboxHandle):
             with self._lock:
                 if self.killed:
                     self._exit = ExitInfo(exit_code=KILLED_EXIT)
+                elif self.interrupted:
+                    self._exit = ExitInfo(exit_code=SIGINT_EXIT)
                 else:
                     self._exit = ExitInfo(self.run.exit_code, self.run.oom_killed)
                 self._done.set()
@@ -122,6 +127,16 @@ class FakeHandle(SandboxHandle):
         self.stdin_data += data
         if self.run.on_stdin is not None:
             self._steps(self.run.on_stdin(bytes(data)))
+
+    def signal(self, name: str) -> None:
+        """Recorded in ``signals``; SIGINT ends a hanging run like a shell would (130)."""
+        self.signals.append(name)
+        if name == "SIGINT":
+            with self._lock:
+                if not self._done.is_set():
+                    self.interrupted = True
+            self._stop.set()
+            self._wake.set()
 
     def close_stdin(self) -> None:
         self.stdin_closed = True

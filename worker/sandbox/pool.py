@@ -34,7 +34,7 @@ from pathlib import Path
 
 from worker.sandbox.base import Limits, SandboxError, SandboxSpec
 from worker.sandbox.docker import (
-    LABEL_TASK, RUNNER_UID, WORKSPACE, DockerHandle, DockerSandbox, _force_remove,
+    INIT_ENV, LABEL_TASK, RUNNER_UID, WORKSPACE, DockerHandle, DockerSandbox, _force_remove,
     _infrastructure,
 )
 
@@ -182,7 +182,7 @@ class PooledDockerSandbox(DockerSandbox):
             with _infrastructure("cannot create a warm container"):
                 cid = self.api.create_container(
                     self.image, ["bash", "-c", WAITER], name=name, user=RUNNER_UID,
-                    working_dir=WORKSPACE, environment={}, labels=labels,
+                    working_dir=WORKSPACE, environment=dict(INIT_ENV), labels=labels,
                     hostname="sandbox", stdin_open=True, tty=False, network_disabled=True,
                     use_config_proxy=False, host_config=host_config)["Id"]
                 sock = self._attach(cid, True)
@@ -225,6 +225,7 @@ class PooledDockerSandbox(DockerSandbox):
                 keep = not self._closed and self._shape == shape
                 if keep:
                     self._ready.append(warm)
+                    self._cond.notify_all()  # warm() waits for a full pool
             if not keep:
                 self._destroy(warm)
 

@@ -1,4 +1,8 @@
 MESSAGES = {
+    "agent_tasks.model_not_allowed": ("This project does not allow that model.",
+                                      "此项目不允许使用该模型。"),
+    "agent_tasks.mode_not_allowed": ("This project does not allow that permission mode.",
+                                     "此项目不允许使用该权限模式。"),
     "agent_tasks.no_credential": (
         "No model credential to run Claude Code with. Add your Anthropic API key or OAuth "
         "token under Account settings → Model credential, or ask the project owner to set "

@@ -60,8 +60,10 @@ MESSAGES = {
     "approvals.why.read_only": (
         "Ran without asking: a read-only call, and this project lets those through",
         "未经询问即运行：只读调用，本项目允许此类调用直接运行"),
-    "approvals.why.mode": ("Not asked: the project's permission mode is {mode}",
-                           "未询问：项目的权限模式为 {mode}"),
+    "approvals.why.mode": ("Not asked: the permission mode is {mode}",
+                           "未询问：权限模式为 {mode}"),
+    "approvals.why.plan_file": ("Not asked: Claude's own plan file (the plan itself is asked about)",
+                                "未询问：Claude 自己的计划文件（计划本身会征求同意）"),
     "approvals.withdrawn.finished": ("The task finished.", "任务已结束。"),
     "approvals.withdrawn.cancelled": ("The task was cancelled.", "任务已取消。"),
     "approvals.withdrawn.interrupted": ("The turn was interrupted.", "本轮已被中断。"),
@@ -74,4 +76,7 @@ MESSAGES = {
         "Permission request timed out after {seconds} seconds with no answer; treated as denied.",
         "权限请求在 {seconds} 秒内无人回应，已视为拒绝。"),
     "approvals.denied_text": ("The user denied this tool call.", "用户拒绝了此工具调用。"),
+    "approvals.keep_planning_text": (
+        "The user wants you to keep planning: revise the plan and propose it again.",
+        "用户希望你继续规划：请修改计划后再次提出。"),
 }

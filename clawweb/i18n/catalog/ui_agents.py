@@ -34,6 +34,11 @@ MESSAGES = {
     "ui_agents.section": ("Claude Code", "Claude Code"),
     "ui_agents.settings": ("Agent settings", "智能体设置"),
     "ui_agents.model": ("Model", "模型"),
+    "ui_agents.model_default": ("Project default", "项目默认"),
+    "ui_agents.allowed_models": ("Other models members may choose", "成员可选的其他模型"),
+    "ui_agents.allowed_models_hint": (
+        "One per line. The prompt box offers the model above and these; nothing else is accepted.",
+        "每行一个。提示框提供上面的模型和这些模型；其他模型一律拒绝。"),
     "ui_agents.model_hint": ("Empty: the CLI's default model.", "留空：使用 CLI 的默认模型。"),
     "ui_agents.permission_mode": ("Permission mode", "权限模式"),
     "ui_agents.allow_read_only": ("Let read-only commands through without asking",

@@ -32,7 +32,9 @@ _RULE = re.compile(r"^(?:[A-Za-z][A-Za-z0-9_]*|mcp__[A-Za-z0-9_-]+)(?:\([^()\r\n
 _HOST = re.compile(r"^\.?[a-z0-9](?:[a-z0-9-]{0,62})(?:\.[a-z0-9](?:[a-z0-9-]{0,62}))*(?::\d{1,5})?$")
 
 FIELDS = ("model", "permission_mode", "allowed_tools", "denied_tools", "max_turns", "budget_usd",
-          "system_prompt", "approval_timeout_seconds", "egress_allow_hosts", "allow_read_only")
+          "system_prompt", "approval_timeout_seconds", "egress_allow_hosts", "allow_read_only",
+          "allowed_models")
+MAX_MODELS = 20
 
 
 def _rules(values: Any) -> list[str]:
@@ -70,6 +72,23 @@ def _hosts(values: Any) -> list[str]:
     return out
 
 
+def _models(values: Any) -> list[str]:
+    if isinstance(values, str):
+        values = re.split(r"[\s,]+", values)
+    out: list[str] = []
+    for raw in values or []:
+        model = str(raw).strip()
+        if not model:
+            continue
+        if not _MODEL.match(model):
+            raise InvalidInput("agents.bad_model")
+        if model not in out:
+            out.append(model)
+    if len(out) > MAX_MODELS:
+        raise InvalidInput("agents.too_many_rules", max=MAX_MODELS)
+    return out
+
+
 def _number(value: Any, cast, key: str, lo, hi, **params):
     try:
         number = cast(value)
@@ -95,6 +114,8 @@ def validate(values: dict[str, Any]) -> dict[str, Any]:
         if model and not _MODEL.match(model):
             raise InvalidInput("agents.bad_model")
         out["model"] = model
+    if "allowed_models" in values:
+        out["allowed_models"] = _models(values["allowed_models"])
     if "permission_mode" in values:
         if values["permission_mode"] not in PERMISSION_MODES:
             raise InvalidInput("agents.bad_permission_mode")

@@ -18,7 +18,7 @@ from clawweb.models import (
     ACTIVE_STATUSES, TERMINAL_STATUSES, ProjectRole, Task, TaskStatus, User,
 )
 from clawweb.services import access, audit
-from clawweb.services.agents import credentials
+from clawweb.services.agents import choices, credentials, settings as agent_settings
 from clawweb.services.tasks import service as tasks
 from clawweb.services.crypto import SecretUnreadable
 from clawweb.services.errors import InvalidInput, Unavailable
@@ -43,26 +43,36 @@ def _check_credential(session: Session, user: User, project_id: int) -> None:
         raise InvalidInput("agent_tasks.no_credential")
 
 
+def _choices(session: Session, project_id: int, model: str, permission_mode: str):
+    conf = agent_settings.for_project(session=session, project_id=project_id)
+    return choices.resolve(conf, model=model, permission_mode=permission_mode)
+
+
 def submit_prompt(*, session: Session, user: User, project_id: int, prompt: str,
                   priority: str = "normal", idempotency_key: str, ip: str = "",
-                  trigger: str = "ui") -> Task:
+                  trigger: str = "ui", model: str = "", permission_mode: str = "") -> Task:
     """Queue a new Claude Code task on the project (editor or better).
+
+    ``model`` and ``permission_mode`` ("" = the project's) must be ones the
+    project allows (``choices.resolve``); the task records what it will run with.
 
     Returns:
         The queued task (or the one ``idempotency_key`` already made).
 
     Raises:
         InvalidInput: ``agent_tasks.no_credential`` when neither the project nor
-            the user has a credential; prompt/priority/key errors from ``tasks``.
+            the user has a credential; ``agent_tasks.model_not_allowed`` /
+            ``mode_not_allowed``; prompt/priority/key errors from ``tasks``.
         Unavailable: Redis is down; nothing was created.
         NotFound / PermissionDenied: from the project access check.
     """
     _require(session, user, project_id, ProjectRole.editor)
     _check_credential(session, user, project_id)
+    model, mode = _choices(session, project_id, model, permission_mode)
     return tasks.submit_task(session=session, user=user, project_id=project_id,
                              command=prompt, priority=priority,
                              idempotency_key=idempotency_key, kind=KIND, ip=ip,
-                             trigger=trigger)
+                             trigger=trigger, model=model, permission_mode=mode)
 
 
 def _branch_busy(session: Session, task: Task) -> bool:
@@ -74,7 +84,8 @@ def _branch_busy(session: Session, task: Task) -> bool:
 
 
 def follow_up(*, session: Session, user: User, task_id: int, prompt: str,
-              idempotency_key: str, ip: str = "", trigger: str = "ui") -> Task:
+              idempotency_key: str, ip: str = "", trigger: str = "ui", model: str = "",
+              permission_mode: str = "") -> Task:
     """Continue a finished Claude task: same branch, same conversation (editor or better).
 
     Returns:
@@ -95,11 +106,12 @@ def follow_up(*, session: Session, user: User, task_id: int, prompt: str,
     if not parent.agent_session_id:
         raise InvalidInput("agent_tasks.no_session")
     _check_credential(session, user, parent.project_id)
+    model, mode = _choices(session, parent.project_id, model, permission_mode)
     return tasks.submit_task(session=session, user=user, project_id=parent.project_id,
                              command=prompt, priority=parent.priority.value,
                              idempotency_key=idempotency_key, kind=KIND, ip=ip,
                              parent_id=parent.id, branch=parent.branch or None,
-                             trigger=trigger)
+                             trigger=trigger, model=model, permission_mode=mode)
 
 
 def interrupt(*, session: Session, user: User, task_id: int, ip: str = "") -> None:

@@ -76,11 +76,13 @@ def _title(command: str) -> str:
 def submit_task(*, session: Session, user: User, project_id: int, command: str,
                 priority: str = "normal", timeout_seconds: int | None = None,
                 idempotency_key: str, kind: str = "shell", trigger: str = "ui",
-                parent_id: int | None = None, ip: str = "", branch: str | None = None) -> Task:
+                parent_id: int | None = None, ip: str = "", branch: str | None = None,
+                model: str = "", permission_mode: str = "") -> Task:
     """Create a queued task (editor or better) and hand it to a worker when a slot is free.
 
     ``branch`` None gives the task its own ``clawweb/task-<id>``; a follow-up
-    passes its parent's branch to continue it.
+    passes its parent's branch to continue it. ``model`` and ``permission_mode``
+    are a Claude prompt's choices, already checked by ``services.agents.choices``.
 
     Returns:
         The new task, or the one this ``idempotency_key`` already made.
@@ -103,7 +105,8 @@ def submit_task(*, session: Session, user: User, project_id: int, command: str,
     task = Task(project_id=project_id, created_by=user.id, kind=kind, command=command,
                 title=_title(command), priority=Priority(priority), trigger=trigger,
                 parent_id=parent_id, idempotency_key=idempotency_key,
-                timeout_seconds=timeout_seconds, branch="")
+                timeout_seconds=timeout_seconds, branch="", model=model,
+                permission_mode=permission_mode)
     session.add(task)
     try:
         session.flush()
@@ -112,7 +115,9 @@ def submit_task(*, session: Session, user: User, project_id: int, command: str,
                      object_id=task.id, ip=ip,
                      after={"project_id": project_id, "kind": kind, "priority": priority,
                             "timeout_seconds": timeout_seconds, "trigger": trigger,
-                            "parent_id": parent_id, "branch": task.branch})
+                            "parent_id": parent_id, "branch": task.branch,
+                            **({"model": model, "permission_mode": permission_mode}
+                               if kind == "claude" else {})})
         session.commit()
     except IntegrityError:
         # Two replays raced past the lookup; the first one's row is the answer.
@@ -232,12 +237,29 @@ def _request_stop(session: Session, user: User, task: Task, ip: str) -> None:
 
 def rerun_task(*, session: Session, user: User, task_id: int, idempotency_key: str,
                ip: str = "", trigger: str = "ui") -> Task:
-    """A new task with the same command and settings (editor or better)."""
+    """A new task with the same command and settings (editor or better).
+
+    A Claude task keeps its prompt's permission mode (refused if the project no
+    longer allows it) and its model while the project still offers it.
+    """
     old = get_task(session=session, user=user, task_id=task_id)
+    model = mode = ""
+    if old.kind == "claude":
+        model, mode = _claude_choices(session, old)
     return submit_task(session=session, user=user, project_id=old.project_id,
                        command=old.command, priority=old.priority.value,
                        timeout_seconds=old.timeout_seconds, idempotency_key=idempotency_key,
-                       kind=old.kind, trigger=trigger, ip=ip)
+                       kind=old.kind, trigger=trigger, ip=ip, model=model,
+                       permission_mode=mode)
+
+
+def _claude_choices(session: Session, old: Task) -> tuple[str, str]:
+    from clawweb.services.agents import choices, settings as agent_settings
+
+    conf = agent_settings.for_project(session=session, project_id=old.project_id)
+    # After a run ``model`` is the one that answered, which the offer may name differently.
+    model = old.model if old.model in choices.allowed_models(conf) else ""
+    return choices.resolve(conf, model=model, permission_mode=old.permission_mode or "")
 
 
 def queue_info(*, session: Session, task: Task) -> dict:

@@ -101,6 +101,8 @@ def task_detail(session: Session, task: Task, *, user: User | None = None) -> di
         "can_cancel": task.status not in TERMINAL_STATUSES,
         "running": task.status in (TaskStatus.running, TaskStatus.awaiting_approval),
         "can_act": user is not None and may_act(session, user, task.project_id),
+        # A Claude prompt's chosen mode ("": the project's, for older rows).
+        "permission_mode": task.permission_mode or "",
     })
     return row
 

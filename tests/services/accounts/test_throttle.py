@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import types
+
 import pytest
 from sqlmodel import select
 
@@ -169,7 +171,10 @@ def test_account_still_locks_behind_an_untrusted_address(fake_redis, limits):
     assert err.value.key == "auth.locked"
 
 
-def test_pace_spaces_attempts_from_an_untrusted_address(fake_redis, proxy_limits):
+def test_pace_spaces_attempts_from_an_untrusted_address(fake_redis, proxy_limits, monkeypatch):
+    # One instant for all the calls: on a busy machine the calls themselves take
+    # tenths of a second, which would shorten the waits they are told.
+    monkeypatch.setattr(throttle, "time", types.SimpleNamespace(time=lambda: 1_000_000.0))
     assert throttle.pace("10.0.0.1", ip_trusted=False) == 0.0  # no failures yet
     for i in range(3):  # past the back-off start (2): spacing 2**(3-2) s, capped at 0.5
         throttle.record_failure(f"u{i}", "10.0.0.1", ip_trusted=False)
