@@ -5,7 +5,9 @@ The REST API (``clawweb/rest``, FastAPI) is one of them, mounted at ``/api/v1``.
 ``transformers()`` is what the app module passes to ``rx.App``: the routes
 first (Reflex mounts its own backend, and in prod the built frontend, under
 them), then the security-headers middleware around all of it, then the
-latency middleware that feeds ``/metrics``.
+latency middleware that feeds ``/metrics``. It also makes the app time its
+event handlers for ``/metrics`` (``clawweb.observe.events``): the app module
+calls it once, before the app's lifespan builds the event processor.
 """
 
 from __future__ import annotations
@@ -68,7 +70,10 @@ def built_frontend_dir() -> Path:
 
 def transformers() -> list:
     """The routes, then the headers middleware wrapping everything the backend serves."""
+    from clawweb.observe import events
     from clawweb.observe.metrics import LatencyMiddleware
+
+    events.install()
 
     return [router(),
             functools.partial(SecurityHeadersMiddleware, static_dir=built_frontend_dir),

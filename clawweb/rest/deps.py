@@ -1,11 +1,13 @@
 """Who is calling the API, and may they: the ``require_scope`` dependency.
 
-Each request: the Bearer token → its row (hashed lookup; revoked or expired →
-401) → its user, loaded fresh (disabled → 401, forced password change → 403)
-→ the route's scope (403) → the token's project restriction against the path's
-ids (404, as for a project the user cannot see) → the token's rate limit (429
-with Retry-After). What the user may do to an object is left to the services,
-which the routes call with ``Caller.user``, exactly as the Reflex handlers do.
+Each request: the Bearer token → its row (hashed lookup, or the short-lived
+per-process cache of ``token_cache``, which still asks the database on every
+use; revoked or expired → 401) → its user, as of now (disabled → 401, forced
+password change → 403) → the route's scope (403) → the token's project
+restriction against the path's ids (404, as for a project the user cannot
+see) → the token's rate limit (429 with Retry-After). What the user may do to
+an object is left to the services, which the routes call with ``Caller.user``,
+exactly as the Reflex handlers do.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from sqlmodel import Session
 from clawweb.db import session_scope
 from clawweb.http.client import request_address
 from clawweb.models import ApiToken, Approval, Task, User
-from clawweb.rest import rate_limit, threads
+from clawweb.rest import rate_limit, threads, token_cache
 from clawweb.rest.errors import ApiError
 from clawweb.services import audit
 from clawweb.services.accounts import api_tokens
@@ -119,23 +121,34 @@ def _client_ip(peer: str, headers: Mapping[str, str]) -> str:
     return request_address(peer, headers)[0]
 
 
+def _verified(raw: str, ip: str) -> tuple[User, ApiToken]:
+    """The token's user and row: re-checked from the cache, else authenticated in full."""
+    cache_key = token_cache.key(raw, ip)
+    found = token_cache.lookup(cache_key)
+    if found is not None:
+        return found
+    with session_scope() as s:
+        found = api_tokens.authenticate(session=s, raw=raw, ip=ip)
+    if found is None:
+        raise ApiError(401, "api.token_invalid", headers=_INVALID)
+    token_cache.remember(cache_key, *found)
+    return found
+
+
 def _authorize(raw: str | None, scope: str, path_params: dict[str, str], peer: str,
                headers: dict[str, str]) -> Caller:
     if not raw:
         raise ApiError(401, "api.token_missing", headers=_CHALLENGE)
     ip = _client_ip(peer, headers)
-    with session_scope() as s:
-        found = api_tokens.authenticate(session=s, raw=raw, ip=ip)
-        if found is None:
-            raise ApiError(401, "api.token_invalid", headers=_INVALID)
-        user, row = found
-        if user.must_change_password:
-            raise ApiError(403, "api.password_change_required")
-        if scope not in (row.scopes or []):
-            raise ApiError(403, "api.scope_missing", scope=scope)
-        if row.project_id is not None:
+    user, row = _verified(raw, ip)
+    if user.must_change_password:
+        raise ApiError(403, "api.password_change_required")
+    if scope not in (row.scopes or []):
+        raise ApiError(403, "api.scope_missing", scope=scope)
+    if row.project_id is not None:
+        with session_scope() as s:
             _check_path(s, row.project_id, path_params)
-        caller = Caller(user=api_tokens.acting_user(user, row), token=row, ip=ip)
+    caller = Caller(user=api_tokens.acting_user(user, row), token=row, ip=ip)
     wait = rate_limit.retry_after(row.id)
     if wait is not None:
         raise ApiError(429, "api.rate_limited", headers={"Retry-After": str(wait)},
