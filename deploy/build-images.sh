@@ -60,6 +60,22 @@ service_images() {  # Redis and PostgreSQL: the base plus a start script.
   done
 }
 
+# React Router gives each prerendered page a fixed 10 s (not configurable); on a
+# machine busy with other work a page can miss it once, which is no fault of the
+# code: that one failure is tried again, any other fails the build.
+export_frontend() {  # $1: the build context
+  local log="$1/export.log" n
+  for n in 1 2 3; do
+    if "$venv/bin/reflex" export --frontend-only --no-zip --loglevel warning >"$log" 2>&1; then
+      return 0
+    fi
+    grep -q "Prerender: Request" "$log" || break
+    say "the frontend's prerender timed out (a busy machine): building it again ($n of 3)"
+  done
+  cat "$log" >&2
+  return 1
+}
+
 app_context() {  # $1: the build context: wheels fetched and the frontend built here
   local ctx=$1
   say "fetching Python wheels"
@@ -80,7 +96,7 @@ app_context() {  # $1: the build context: wheels fetched and the frontend built 
     cd "$ctx/app"
     export REFLEX_USE_SYSTEM_BUN=1 DISABLE_TELEMETRY=1 CLAWWEB_PUBLIC_URL="$public_url" \
       CLAWWEB_HOST=0.0.0.0 CLAWWEB_PORT=3000 CLAWWEB_DATA_DIR="$ctx/build-data"
-    "$venv/bin/reflex" export --frontend-only --no-zip --loglevel warning >/dev/null
+    export_frontend "$ctx"
   )
   rm -rf "$ctx/app/.web/node_modules" "$ctx/build-data"
   printf '%s\n' "$public_url" > "$ctx/app/.web/clawweb-public-url"

@@ -252,9 +252,12 @@ def test_doctor_warns_about_a_proxy_with_no_trusted_hops(fake_redis, monkeypatch
 
 # -- the same against a real redis-server: the slot reservation under real concurrency ---
 def test_parallel_attempts_from_one_untrusted_address_get_distinct_slots(redis_url,
-                                                                         proxy_limits):
+                                                                         proxy_limits,
+                                                                         monkeypatch):
     from concurrent.futures import ThreadPoolExecutor
 
+    # One instant for every thread (as in the test above): slots, not call times.
+    monkeypatch.setattr(throttle, "time", types.SimpleNamespace(time=lambda: 1_000_000.0))
     for i in range(3):
         throttle.record_failure(f"u{i}", "10.8.0.1", ip_trusted=False)
     with ThreadPoolExecutor(max_workers=4) as pool:
