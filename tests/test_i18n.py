@@ -89,3 +89,9 @@ def test_the_leftover_finder_sees_english_and_raw_keys_not_user_data():
     assert not [f for f in found if "my Run tool" in f]  # a line of user data
     assert not leftovers("项目\n以退出码 3 结束\n3 分钟前\napi.anthropic.com\nREADME.md\n"
                          "例如 auth. 或 user.create")
+
+
+def test_a_plurals_count_is_a_number_to_the_leftover_finder():
+    from tests.support.leftovers import leftovers
+    assert "ui_tasks.lines#other: 12 lines" in leftovers("12 lines")
+    assert not leftovers("yes line")  # someone's output, not "{count} line"

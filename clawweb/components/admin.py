@@ -277,7 +277,8 @@ def audit_row(e: AuditRow) -> rx.Component:
             align="center", gap="2", width="100%",
         ),
         rx.cond((e.ip != "") | (e.detail != ""), rx.text(
-            e.ip, rx.cond((e.ip != "") & (e.detail != ""), " · ", ""), e.detail,
+            e.ip, rx.cond((e.ip != "") & (e.detail != ""), " · ", ""),
+            rx.cond(AppState.lang == "zh", e.detail_zh, e.detail_en),
             word_break="break-all", line_clamp=2, title=e.detail, margin_top="2px", **small)),
         rx.cond((e.before != "") | (e.after != ""), rx.el.details(
             rx.el.summary(tr("admin.changes"), style={"cursor": "pointer", "font_size": "13px"}),

@@ -13,7 +13,7 @@ import reflex as rx
 
 from clawweb import routes
 from clawweb.db import session_scope
-from clawweb.i18n import messages, t
+from clawweb.i18n import messages, stored, t
 from clawweb.models import iso_utc
 from clawweb.services import audit
 from clawweb.services.accounts import auth_sessions, throttle, users as accounts
@@ -57,6 +57,9 @@ class AuditRow:
     object: str = ""
     ip: str = ""
     detail: str = ""
+    # A detail that is a message (a bare catalog key or a stored one), both languages.
+    detail_en: str = ""
+    detail_zh: str = ""
     before: str = ""
     after: str = ""
 
@@ -75,14 +78,24 @@ def action_labels(code: str) -> tuple[str, str]:
     return (t(key, "en"), t(key, "zh")) if key in messages() else (code, code)
 
 
+def detail_labels(detail: str) -> tuple[str, str]:
+    """An audit detail in English and Chinese: a message key or a stored message
+    translated, any other text (a ref, a reason) as it is."""
+    if detail in messages():
+        return t(detail, "en"), t(detail, "zh")
+    return stored.render(detail, "en"), stored.render(detail, "zh")
+
+
 def _audit_row(event) -> AuditRow:
     def dump(values):
         return json.dumps(values, indent=2, ensure_ascii=False, sort_keys=True) if values else ""
 
     obj = f"{event.object_type}:{event.object_id}" if event.object_id else event.object_type
     en, zh = action_labels(event.action)
+    detail_en, detail_zh = detail_labels(event.detail)
     return AuditRow(id=event.id, at=iso_utc(event.at), actor=event.actor_name, action=event.action,
-                    action_en=en, action_zh=zh, object=obj, ip=event.ip, detail=event.detail, before=dump(event.before),
+                    action_en=en, action_zh=zh, object=obj, ip=event.ip, detail=event.detail,
+                    detail_en=detail_en, detail_zh=detail_zh, before=dump(event.before),
                     after=dump(event.after))
 
 

@@ -27,7 +27,8 @@ from tests.support.leftovers import leftovers
 PASSWORD = "zh everywhere password 1"
 USERNAME = f"zh-admin-{uuid.uuid4().hex[:6]}"
 PROJECT_NAME = "中文项目"
-USER_DATA = (USERNAME, "zh-admin-", "root-admin")
+SHELL_COMMAND = "echo 你好; exit 3"
+USER_DATA = (USERNAME, "zh-admin-", "root-admin", SHELL_COMMAND)
 NOT_FOUND = "/no/such/page/"
 # What some pages must show (in Chinese), so a page that rendered nothing cannot pass.
 SHOWS = {(routes.TASK, "shell"): r"以退出码 3 结束", (routes.TASK, "interrupted"): r"已中断",
@@ -86,7 +87,7 @@ def _finished_tasks(s, project_id: int, user_id: int) -> dict[str, int]:
     from clawweb.i18n import stored
     from clawweb.models import TaskStatus
 
-    shell = _task(s, project_id, user_id, command="echo 你好; exit 3", status=TaskStatus.failed,
+    shell = _task(s, project_id, user_id, command=SHELL_COMMAND, status=TaskStatus.failed,
                   exit_code=3, failure_reason=stored.encode("tasks.ended.exit_code", code=3))
     s.add(_event(shell, 1, "output", {"stream": "stdout", "text": "你好\n"}))
     s.add(_event(shell, 2, "status", {"status": "failed", "exit_code": 3,

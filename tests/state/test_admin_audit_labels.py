@@ -58,3 +58,19 @@ def test_the_status_badge_says_invited_before_active():
 
     rendered = json.dumps(_status_badges(AdminState.users[0]).render(), default=str)
     assert "invited" in rendered and "status-invited" in rendered
+
+
+def test_a_detail_that_is_a_message_reads_in_both_languages():
+    from clawweb.i18n import stored, t
+    from clawweb.state.admin import _audit_row
+
+    event = _event("remote.sync")
+    event.detail = "remotes.sync_updated"  # how the sync records its outcome
+    row = _audit_row(event)
+    assert (row.detail_en, row.detail_zh) == (t("remotes.sync_updated", "en"),
+                                              t("remotes.sync_updated", "zh"))
+    event.detail = stored.encode("tasks.ended.exit_code", code=3)
+    row = _audit_row(event)
+    assert row.detail_zh == stored.render(event.detail, "zh") != event.detail
+    event.detail = "refs/heads/main"  # plain text stays as it is
+    assert _audit_row(event).detail_en == _audit_row(event).detail_zh == "refs/heads/main"

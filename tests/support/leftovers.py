@@ -17,7 +17,7 @@ import functools
 import re
 from pathlib import Path
 
-from clawweb.i18n import messages
+from clawweb.i18n import messages, plural_param
 
 ROOT = Path(__file__).resolve().parents[2]
 _FIELD = re.compile(r"{(\w+)}")
@@ -40,7 +40,13 @@ def english_patterns() -> tuple[tuple[str, re.Pattern], ...]:
         literal = _FIELD.sub("", en)
         if len(re.findall(r"[A-Za-z]", literal)) < _MIN_LETTERS:
             continue
-        body = ".+?".join(re.escape(part) for part in _FIELD.split(en)[::2])
+        # A plural's count is a number on the page: "yes line" in someone's
+        # output is not "{count} line".
+        number = plural_param(key.split("#")[0]) if "#" in key else None
+        parts = _FIELD.split(en)
+        body = re.escape(parts[0]) + "".join(
+            (r"[\d,.]+" if name == number else ".+?") + re.escape(literal)
+            for name, literal in zip(parts[1::2], parts[2::2]))
         one_word = not _FIELD.search(en) and not re.search(r"\s", en)
         found.append((key, re.compile(rf"^{body}$" if one_word else body)))
     return tuple(found)
