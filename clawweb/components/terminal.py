@@ -48,7 +48,10 @@ def terminal(*, line_count: rx.Var, has_earlier: rx.Var, earlier_loading: rx.Var
                     size="2"),
             id="task-term", data_testid="term",
             background=TERM_BG, color="#d0d4da", border_radius="8px",
-            padding="var(--space-3)", width="100%", height=[PHONE_HEIGHT, PHONE_HEIGHT, "65vh"],
+            # On a phone the box grows with its output up to the screen (a finished
+            # task with three lines is no screen of black pushing Ship away).
+            padding="var(--space-3)", width="100%", height=["auto", "auto", "65vh"],
+            min_height=["96px", "96px", "0"], max_height=[PHONE_HEIGHT, PHONE_HEIGHT, "none"],
             overflow_y="auto", overflow_x="hidden",
             font_family="ui-monospace, SFMono-Regular, Menlo, Consolas, monospace",
             font_size=["12px", "12px", "13px"], line_height="1.45",

@@ -18,6 +18,9 @@ FAKE_API_KEY = "sk-ant-api03-e2e-fake-model-key-000000000000000000000000"
 # they are done; a test marked ``quiet`` (it measures time) waits for it, outside
 # its own timeout, so its numbers are the app's and not the neighbours'.
 QUIET_FLAG = os.environ.get("CLAWWEB_TEST_QUIET_FLAG", "")
+# Playwright's 5 s default for expect() is short for a page's first paint on two
+# cores shared with the other test stream; an assertion still fails if it never holds.
+EXPECT_TIMEOUT_MS = 15_000
 QUIET_WAIT_SECONDS = 45 * 60
 
 
@@ -97,7 +100,9 @@ def app_env(app_server):
 @pytest.fixture(scope="session")
 def playwright_browser():
     need(Path(CHROMIUM).exists(), "Chromium", "run ./scripts/test (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
