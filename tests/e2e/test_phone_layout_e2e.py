@@ -15,7 +15,7 @@ import uuid
 import pytest
 
 from tests.e2e.conftest import make_user, no_hscroll, screenshot, sign_in
-from tests.e2e.harness import TaskFeeder, artifacts_dir
+from tests.e2e.harness import Heartbeat, TaskFeeder, artifacts_dir
 
 PASSWORD = "phone layout e2e password 1"
 PARAGRAPH = ("The tests pass on the main branch; I looked at every module the change "
@@ -66,14 +66,6 @@ class _Feeder(TaskFeeder):
                 for n in range(1, self.burst + 1)])
             self.seq[task_id] = self.burst
         super()._run()
-
-
-class _Heartbeat(TaskFeeder):
-    """Only the worker's heartbeat: the test writes a Claude task's events itself."""
-
-    def _run(self) -> None:
-        while not self._stop.wait(1):
-            self._beat()
 
 
 @pytest.fixture(scope="module")
@@ -184,7 +176,7 @@ def test_claude_approval_is_pinned_above_the_tab_bar_and_the_newest_item_in_view
 
     task_id = _task(member, kind="claude", command="Run the tests and fix what fails.",
                     status="running")
-    beat = _Heartbeat([task_id])
+    beat = Heartbeat([task_id])
     try:
         seq = _publish(task_id, 1, _conversation(8))
         page = _phone(new_context, member)
@@ -244,7 +236,7 @@ def test_interrupted_claude_task_on_a_phone_in_chinese_and_desktop_keeps_its_fac
         ("agent.result", {"result": "", "is_error": True, "subtype": "error_during_execution",
                           "duration_ms": 42000, "turns": 3, "cost_usd": 0.0123}),
         ("status", {"status": "interrupted"})])
-    beat = _Heartbeat([])  # a worker is alive, as in real use (no "no worker" banner)
+    beat = Heartbeat([])  # a worker is alive, as in real use (no "no worker" banner)
     try:
         page = _phone(new_context, member, locale="zh-CN")
         page.goto(f"/tasks/{task_id}/")

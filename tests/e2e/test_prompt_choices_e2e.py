@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import FAKE_API_KEY, make_user, no_hscroll, screenshot, sign_in
+from tests.e2e.harness import Heartbeat
 
 PASSWORD = "prompt choices e2e password 1"
 PLAN = "# The plan\n\n1. Add `retry()` to the client\n2. **Test** it\n\n<b id='cw-plan-raw'>raw</b>"
@@ -93,6 +94,8 @@ def test_plan_card_reads_as_markdown_and_keep_planning_sends_it_back(owner, new_
                                        tool_name="ExitPlanMode", tool_input={"plan": PLAN},
                                        timeout_seconds=int(timedelta(minutes=30).total_seconds()))
         task_id, approval_id = task.id, row.id
+    # Its "worker" beats, or a real worker of the session would reap it as lost.
+    beat = Heartbeat([task_id])
     page = new_context("phone").new_page()
     sign_in(page, username, PASSWORD)
     try:
@@ -113,3 +116,4 @@ def test_plan_card_reads_as_markdown_and_keep_planning_sends_it_back(owner, new_
             assert (row.decision, row.message) == ("deny", "Cover the timeout case too")
     finally:
         _cancel(user_id, task_id)
+        beat.stop()
