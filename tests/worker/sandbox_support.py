@@ -171,3 +171,17 @@ def collect_later(handle):
         thread.join(HANG_GUARD_SECONDS + 5)
         return box["r"]
     return result
+
+
+def assert_sigint_ends_the_group(sandbox: DockerSandbox, workdir: Path) -> None:
+    """Ctrl-C's SIGINT ends bash *and* the sleep it waits for (the process group)."""
+    handle = sandbox.start(spec(workdir, "echo ready; sleep 60; echo after", limits=small(),
+                                stdin=True))
+    try:
+        chunks = handle.output()
+        assert next(chunks).data == b"ready\n"
+        handle.signal("SIGINT")
+        assert collect(handle, chunks) == (b"", b"")
+        assert handle.wait().exit_code == 130
+    finally:
+        handle.remove()

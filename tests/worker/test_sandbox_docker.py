@@ -8,7 +8,7 @@ import pytest
 from docker.errors import NotFound
 
 from tests.worker.sandbox_support import (  # noqa: F401  (fixtures)
-    collect, docker_sandbox, run, small, spec, workdir,
+    assert_sigint_ends_the_group, collect, docker_sandbox, run, small, spec, workdir,
 )
 from worker.sandbox.base import Chunk, Limits, SandboxError, SandboxSpec
 from worker.sandbox.docker import READ_SIZE, DockerSandbox, demux
@@ -92,16 +92,7 @@ def test_stdin_reaches_the_command_and_close_ends_it(docker_sandbox, workdir):
 
 def test_sigint_reaches_the_whole_process_group_in_the_box(docker_sandbox, workdir):
     # bash waits for its sleep: only a signal to the group ends both (Ctrl-C).
-    handle = docker_sandbox.start(spec(workdir, "echo ready; sleep 60; echo after",
-                                       limits=small(), stdin=True))
-    try:
-        chunks = handle.output()
-        assert next(chunks).data == b"ready\n"
-        handle.signal("SIGINT")
-        assert collect(handle, chunks) == (b"", b"")
-        assert handle.wait().exit_code == 130
-    finally:
-        handle.remove()
+    assert_sigint_ends_the_group(docker_sandbox, workdir)
 
 
 def test_without_stdin_the_command_reads_eof(docker_sandbox, workdir):

@@ -15,7 +15,7 @@ import pytest
 
 from tests.support.services import need_docker
 from tests.worker.sandbox_support import (  # noqa: F401  (fixtures)
-    IMAGE, collect, container_gone, extra_workdir, run, small, spec, workdir,
+    IMAGE, assert_sigint_ends_the_group, collect, container_gone, extra_workdir, run, small, spec, workdir,
 )
 from worker.sandbox.base import SandboxError
 from worker.sandbox.pool import PooledDockerSandbox, PooledHandle, header
@@ -103,16 +103,7 @@ def test_without_stdin_the_command_reads_eof_and_with_stdin_it_streams(pool, wor
 
 def test_sigint_reaches_the_whole_process_group_of_a_pooled_command(pool, workdir):
     pool.warm(small())
-    handle = pool.start(spec(workdir, "echo ready; sleep 60; echo after", limits=small(),
-                             stdin=True))
-    try:
-        chunks = handle.output()
-        assert next(chunks).data == b"ready\n"
-        handle.signal("SIGINT")
-        assert collect(handle, chunks) == (b"", b"")
-        assert handle.wait().exit_code == 130
-    finally:
-        handle.remove()
+    assert_sigint_ends_the_group(pool, workdir)
 
 
 def test_other_limits_or_extra_mounts_never_get_a_container_of_another_shape(pool, workdir,
