@@ -19,7 +19,7 @@ from clawweb.models import (
     Task, TaskStatus, User, utcnow,
 )
 from clawweb.services import access, audit
-from clawweb.services.tasks import queue as task_queue
+from clawweb.services.tasks import queue as task_queue, reads
 from clawweb.services.errors import InvalidInput, NotFound, PermissionDenied, Unavailable
 from clawweb.services.notify import hooks as notify
 
@@ -140,12 +140,16 @@ def _dispatch_quietly(session: Session, project_id: int) -> None:
 
 
 def get_task(*, session: Session, user: User, task_id: int) -> Task:
-    """One task the user may see (viewer or better)."""
-    task = session.get(Task, task_id)
+    """One task the user may see (viewer or better), read from the database now.
+
+    One statement: the membership is part of the query (``reads``), and
+    ``populate_existing`` overwrites a copy this session already holds, so a
+    caller sees what a worker wrote since (what a separate refresh did).
+    """
+    task = session.exec(reads.one(user, task_id)
+                        .execution_options(populate_existing=True)).first()
     if task is None:
         raise NotFound()
-    _require(session, user, task.project_id, ProjectRole.viewer)
-    session.refresh(task)
     return task
 
 
@@ -163,26 +167,19 @@ def list_tasks(*, session: Session, user: User, project_id: int | None = None,
                status: str | list[str] | None = None, limit: int = 50,
                before_id: int | None = None) -> list[Task]:
     """Newest first. ``project_id`` None = every project the user can see;
-    ``before_id`` pages on (tasks older than that id).
+    ``before_id`` pages on (tasks older than that id). One statement (``reads``).
 
     Raises:
         PermissionDenied: the user is disabled (also for the list of every project).
+        NotFound: ``project_id`` names a project the user cannot see.
     """
-    if user.disabled:
-        raise PermissionDenied("errors.sign_in_required")
-    q = select(Task).order_by(Task.id.desc()).limit(min(max(limit, 1), 500))
-    if project_id is not None:
-        _require(session, user, project_id, ProjectRole.viewer)
-        q = q.where(Task.project_id == project_id)
-    elif (ids := visible_project_ids(session, user)) is not None:
-        q = q.where(Task.project_id.in_(ids))
-    if before_id is not None:
-        q = q.where(Task.id < before_id)
-    if status:
-        wanted = [status] if isinstance(status, str) else list(status)
-        q = q.where(Task.status.in_([TaskStatus(s) for s in wanted]))
+    q = reads.listing(user, project_id=project_id, status=status, limit=limit,
+                      before_id=before_id)
     session.expire_all()
-    return list(session.exec(q).all())
+    found = list(session.exec(q).all())
+    if not found:
+        reads.check_empty(session, user, project_id)
+    return found
 
 
 def cancel_task(*, session: Session, user: User, task_id: int, ip: str = "") -> Task:
