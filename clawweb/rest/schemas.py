@@ -6,18 +6,19 @@ hashes, no ciphertext, no worker internals.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
 from fastapi import Path, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from clawweb import routes
 from clawweb.i18n import stored
-from clawweb.models import (TERMINAL_STATUSES, ApiToken, Approval, Project, ProjectRole, Task,
-                            TaskStatus, User)
+from clawweb.models import (TERMINAL_STATUSES, ApiToken, Approval, Priority, Project,
+                            ProjectRole, Task, TaskStatus, User)
 from clawweb.rest.deps import MAX_ID
-from clawweb.services.tasks import service as task_service
+from clawweb.services.tasks import reads as task_reads, service as task_service
 from clawweb.settings import get_settings
 
 Status = Literal["queued", "running", "awaiting_approval", "succeeded", "failed",
@@ -103,21 +104,42 @@ class TaskOut(BaseModel):
     web_url: str
 
 
+# TaskOut's fields that are a task column as it is.
+_PLAIN_COLUMNS = ("id", "project_id", "kind", "title", "trigger", "branch", "parent_id",
+                  "created_by", "attempt", "exit_code", "files_changed", "insertions",
+                  "deletions", "commit_sha", "cost_usd", "input_tokens", "output_tokens")
+
+
+def _task_fields(row: Mapping[str, Any], origin: str) -> dict[str, Any]:
+    """``TaskOut``'s fields from a task's columns (``reads.ROW_COLUMNS``)."""
+    status = TaskStatus(row["status"])
+    finished = status in TERMINAL_STATUSES
+    reason = row["failure_reason"] or ""
+    fields = {name: row[name] for name in _PLAIN_COLUMNS}
+    fields.update(
+        command=row["command"] or "", status=status.value, finished=finished,
+        priority=Priority(row["priority"]).value, failure_reason=reason,
+        failure_text=stored.render(reason) if reason else "",
+        cancel_requested=row["cancel_requested_by"] is not None and not finished,
+        queued_at=_utc(row["queued_at"]), started_at=_utc(row["started_at"]),
+        finished_at=_utc(row["finished_at"]), web_url=origin + routes.task(row["id"]))
+    return fields
+
+
 def task_out(task: Task) -> TaskOut:
-    finished = task.status in TERMINAL_STATUSES
-    return TaskOut(
-        id=task.id, project_id=task.project_id, kind=task.kind, title=task.title,
-        command=task.command or "", status=TaskStatus(task.status).value, finished=finished,
-        priority=task.priority.value, trigger=task.trigger, branch=task.branch,
-        parent_id=task.parent_id, created_by=task.created_by, attempt=task.attempt,
-        exit_code=task.exit_code, failure_reason=task.failure_reason or "",
-        failure_text=stored.render(task.failure_reason or ""),
-        cancel_requested=task.cancel_requested_by is not None and not finished,
-        queued_at=_utc(task.queued_at), started_at=_utc(task.started_at),
-        finished_at=_utc(task.finished_at), files_changed=task.files_changed,
-        insertions=task.insertions, deletions=task.deletions, commit_sha=task.commit_sha,
-        cost_usd=task.cost_usd, input_tokens=task.input_tokens,
-        output_tokens=task.output_tokens, web_url=web_url(routes.task(task.id)))
+    return TaskOut.model_validate(_task_fields(
+        {name: getattr(task, name) for name in task_reads.ROW_COLUMNS}, get_settings().origin))
+
+
+# One validator for a whole page: pydantic-core walks the list in one call
+# (measured: building 50 ``TaskOut``s one by one from ORM rows was a fifth of a list's CPU).
+_TASK_OUTS = TypeAdapter(list[TaskOut])
+
+
+def task_outs(rows: Sequence[Mapping[str, Any]]) -> list[TaskOut]:
+    """``TaskOut``s of column mappings (``reads.list_task_rows``), as ``task_out`` shows them."""
+    origin = get_settings().origin
+    return _TASK_OUTS.validate_python([_task_fields(row, origin) for row in rows])
 
 
 class ShellTaskIn(_Strict):

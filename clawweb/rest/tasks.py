@@ -20,9 +20,9 @@ from clawweb.rest.errors import ERROR_RESPONSES, ApiError
 from clawweb.rest.pagination import (DEFAULT_LIMIT, CursorParam, LimitParam, Page,
                                      decode_cursor, encode_cursor)
 from clawweb.rest.schemas import (FollowUpIn, ProjectId, ProjectQuery, ShellTaskIn, Status,
-                                  TaskId, TaskIn, TaskOut, task_out)
+                                  TaskId, TaskIn, TaskOut, task_out, task_outs)
 from clawweb.services.agents import tasks as agent_tasks
-from clawweb.services.tasks import service as tasks
+from clawweb.services.tasks import reads as task_reads, service as tasks
 from clawweb.services.errors import InvalidInput
 
 router = APIRouter(tags=["tasks"], responses=ERROR_RESPONSES)
@@ -51,10 +51,11 @@ def _before_id(cursor: str | None) -> int | None:
 def _list(caller: Caller, project_id: int | None, status: list[str] | None,
           before_id: int | None, limit: int) -> list[TaskOut]:
     with session_scope() as s:
-        rows = tasks.list_tasks(session=s, user=caller.user,
-                                project_id=caller.project_filter(project_id), status=status,
-                                limit=limit, before_id=before_id)
-        return [task_out(t) for t in rows]
+        # Column mappings, not ORM rows: the page only serializes them (see task_reads).
+        rows = task_reads.list_task_rows(session=s, user=caller.user,
+                                         project_id=caller.project_filter(project_id),
+                                         status=status, limit=limit, before_id=before_id)
+    return task_outs(rows)
 
 
 @router.get("/tasks", operation_id="listTasks", summary="Tasks, newest first")
@@ -98,7 +99,8 @@ async def submit_task(project_id: ProjectId, body: Annotated[TaskIn, Body()],
 
 def _get(caller: Caller, task_id: int) -> TaskOut:
     with session_scope() as s:
-        return task_out(tasks.get_task(session=s, user=caller.user, task_id=task_id))
+        row = task_reads.get_task_row(session=s, user=caller.user, task_id=task_id)
+    return task_outs([row])[0]
 
 
 @router.get("/tasks/{task_id}", operation_id="getTask", summary="One task")
