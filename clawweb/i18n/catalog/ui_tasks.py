@@ -38,6 +38,7 @@ MESSAGES = {
     "ui_tasks.exit_code": ("Exit code", "退出码"),
     # The phone's one-line summary of the header facts, and what expands it.
     "ui_tasks.summary_exit": ("exit {code}", "退出码 {code}"),
+    "ui_tasks.elapsed_queued": ("queued {time}", "已排队 {time}"),
     "ui_tasks.details": ("Details", "详情"),
     "ui_tasks.attempt": ("Attempt", "尝试次数"),
     "ui_tasks.branch": ("Branch", "分支"),
