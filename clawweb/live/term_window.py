@@ -42,14 +42,46 @@ class Chunk:
     mid: bool = False  # continues a line an earlier chunk began
 
 
-def _resolve(chunk: Chunk, pending_cr: bool, open_line: bool) -> bool:
-    """Settle ``chunk``'s carriage returns (see ``ansi.resolve_cr``); the new pending flag."""
-    chunk.mid = open_line
-    if chunk.stream not in ("stdout", "stderr"):
-        return False
-    chunk.text, chunk.erase, pending = resolve_cr(chunk.text or "", pending_cr)
-    chunk.chars, chunk.lines = len(chunk.text), plain_lines(chunk.text)
-    return pending
+def _drop_open_tail(chunks: list[Chunk]) -> int:
+    """Clear the unsent text after the last newline of ``chunks``; the characters removed."""
+    removed = 0
+    for chunk in reversed(chunks):
+        text = chunk.text or ""
+        k = text.rfind("\n")
+        kept = text[:k + 1] + escapes_in(text[k + 1:])
+        removed += len(text) - len(kept)
+        chunk.text, chunk.chars = kept, len(kept)
+        if k >= 0:
+            break
+    return removed
+
+
+class _Lines:
+    """Where a stream of chunks stands on the screen: a CR waiting for what follows,
+    an open line, and whether the output just resumed after a truncation."""
+
+    def __init__(self) -> None:
+        self.pending_cr = self.open_line = self.after_cut = False
+
+    def settle(self, chunk: Chunk) -> bool:
+        """Resolve ``chunk``'s carriage returns in place; False when nothing is left to show."""
+        if chunk.stream in ("stdout", "stderr"):
+            chunk.text, chunk.erase, self.pending_cr = resolve_cr(chunk.text or "",
+                                                                  self.pending_cr)
+            chunk.chars, chunk.lines = len(chunk.text), plain_lines(chunk.text)
+            if self.after_cut and chunk.text:
+                # The worker kept the last bytes of a long output: they begin inside a line.
+                self.after_cut = False
+                if chunk.lines and not chunk.erase:
+                    _cut_to_line(chunk)
+        else:
+            self.pending_cr = False
+        # A chunk that begins by overwriting the line starts it afresh: not a line's tail.
+        chunk.mid = self.open_line and not chunk.erase
+        if not chunk.text and not chunk.erase:
+            return False
+        self.open_line = not normalize(chunk.text or "").endswith("\n")
+        return True
 
 
 def _cut_to_line(chunk: Chunk) -> None:
@@ -98,20 +130,24 @@ class TermWindow:
         self.cursor = 0  # last event seq consumed
         self.sent_cursor = 0  # cursor the browser is at after the last op
         self.newlines = 0
-        self.open_line = False
         self.dropped_bytes = 0
         self.has_earlier = False  # output before the window exists in storage
         self.extended = False  # the user paged in earlier output
         self._chars = self._lines = 0
         self._drop_before: int | None = None
         self._trim_head = 0  # seq of a sent chunk the browser must cut to a whole line
-        self._pending_cr = False
+        self._screen = _Lines()
         self._renderers: dict[str, AnsiRenderer] = {}
 
     # -- feeding ------------------------------------------------------------
     @property
     def line_count(self) -> int:
         return self.newlines + (1 if self.open_line else 0)
+
+    @property
+    def open_line(self) -> bool:
+        """The last line shown has no newline yet."""
+        return self._screen.open_line
 
     def add(self, ev: streams.Event) -> None:
         """Consume the next event (seqs must increase)."""
@@ -120,14 +156,11 @@ class TermWindow:
         self.cursor = ev.seq
         if ev.type == "truncated":
             self.dropped_bytes = max(self.dropped_bytes, int(ev.data.get("dropped_bytes") or 0))
+            self._screen.after_cut = True
         chunk = _chunk_for(ev, self.truncated_label, self.lang)
-        if chunk is None:
-            return
-        self._pending_cr = _resolve(chunk, self._pending_cr, self.open_line)
-        if not chunk.text and not chunk.erase:
-            return  # only a CR: what follows decides
+        if chunk is None or not self._screen.settle(chunk):
+            return  # nothing, or only a CR: what follows decides
         self.newlines += chunk.lines
-        self.open_line = not normalize(chunk.text).endswith("\n")
         self.chunks.append(chunk)
         self._chars += chunk.chars
         self._lines += chunk.lines
@@ -205,15 +238,12 @@ class TermWindow:
     def _chunks_of(self, events: list[streams.Event]) -> list[Chunk]:
         """Chunks for stored events, carriage returns settled as they were live."""
         chunks: list[Chunk] = []
-        pending = open_line = False
+        screen = _Lines()
         for ev in events:
+            screen.after_cut = screen.after_cut or ev.type == "truncated"
             chunk = _chunk_for(ev, self.truncated_label, self.lang)
-            if chunk is None:
-                continue
-            pending = _resolve(chunk, pending, open_line)
-            if chunk.text or chunk.erase:
+            if chunk is not None and screen.settle(chunk):
                 chunks.append(chunk)
-                open_line = not normalize(chunk.text or "").endswith("\n")
         return chunks
 
     @property
@@ -242,6 +272,8 @@ class TermWindow:
             self.has_earlier = False
             return None
         picked.reverse()
+        if self.chunks and self.chunks[0].erase:
+            chars -= _drop_open_tail(picked)  # the window's first line overwrote it
         if picked[0].mid and picked[0].lines and (cut or more_exist):
             lines, chars = lines - 1, chars - picked[0].chars
             _cut_to_line(picked[0])

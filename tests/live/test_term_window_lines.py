@@ -107,3 +107,45 @@ def test_a_trimmed_window_starts_at_a_whole_line_after_the_browser_had_it():
         ops.append(w.flush())
     assert _screen(ops) == "ccc\nddd\n"
     assert w.has_earlier
+
+
+def test_the_kept_tail_after_a_truncation_starts_at_a_whole_line():
+    # Past its cap the worker keeps the last bytes: they begin inside a line.
+    w = TermWindow(truncated_label="[{dropped_bytes} bytes dropped]")
+    w.add(_out(1, "line1\n"))
+    w.add(Event(seq=2, type="truncated", data={"dropped_bytes": 500}))
+    w.add(_out(3, "f line 9\nline10\n"))
+    assert _screen([w.flush()]) == "line1\n\n[500 bytes dropped]\nline10\n"
+    assert w.line_count == 4 and w.dropped_bytes == 500
+
+
+def test_earlier_output_paged_in_overwrites_its_progress_too():
+    w = TermWindow(max_lines=2, max_chars=10_000)
+    events = [_out(1, "start\n"), _out(2, "10%\r"), _out(3, "50%\r"), _out(4, "100%\n"),
+              _out(5, "a\n"), _out(6, "b\n")]
+    for ev in events:
+        w.add(ev)
+    w.flush()
+    op = w.prepend(events[:w.first_seq - 1], more_exist=False)
+    held: list[list] = []
+    for chunk in op["prepend"]:
+        if len(chunk) > 3 and chunk[3]:
+            _erase(held)
+        held.append([chunk[0], _text(chunk[2])])
+    assert "".join(t for _s, t in held) == "start\n100%\n"
+
+
+def test_paging_in_before_a_line_that_overwrote_its_start_keeps_one_line():
+    w = TermWindow(max_chars=5)
+    events = [_out(1, "start\n"), _out(2, "10%\r"), _out(3, "50%\r"), _out(4, "100%\n")]
+    for ev in events:
+        w.add(ev)
+    shown = w.flush()["append"]
+    assert [c[0] for c in shown] == [4]
+    op = w.prepend(events[:3], more_exist=False)
+    held: list[list] = []
+    for chunk in op["prepend"]:
+        if len(chunk) > 3 and chunk[3]:
+            _erase(held)
+        held.append([chunk[0], _text(chunk[2])])
+    assert "".join(t for _s, t in held) + _text(shown[0][2]) == "start\n100%\n"
