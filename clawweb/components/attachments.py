@@ -58,18 +58,18 @@ def attach_control() -> rx.Component:
 
 
 def task_attachments() -> rx.Component:
-    """The files that came with a task (nothing when there were none)."""
+    """The files that came with a task (loaded by the page's on_load; none: nothing)."""
     S = TaskAttachmentsState
-    return rx.fragment(
-        rx.cond(S.task_files.length() > 0, rx.vstack(
-            rx.text(tr("attachments.title"), size="2", weight="medium"),
-            rx.foreach(S.task_files, lambda f: rx.hstack(
-                rx.icon("paperclip", size=14, flex_shrink="0"),
-                rx.code(f["path"].to(str), size="2", variant="ghost",
-                        overflow_wrap="anywhere", data_testid="task-attachment-path"),
-                rx.text(f["label"].to(str), size="1", color_scheme="gray",
-                        white_space="nowrap"),
-                align="center", spacing="2", data_testid="task-attachment")),
-            spacing="1", width="100%", data_testid="task-attachments")),
-        rx.box(on_mount=S.load_task_attachments, display="none"),
-    )
+
+    def row(f: rx.Var) -> rx.Component:
+        return rx.hstack(
+            rx.icon("paperclip", size=14, flex_shrink="0"),
+            rx.code(f["path"].to(str), size="2", variant="ghost", overflow_wrap="anywhere",
+                    data_testid="task-attachment-path"),
+            rx.text(f["label"].to(str), size="1", color_scheme="gray", white_space="nowrap"),
+            align="center", spacing="2", data_testid="task-attachment")
+
+    return rx.cond(S.task_files.length() > 0, rx.vstack(
+        rx.text(tr("attachments.title"), size="2", weight="medium"),
+        rx.foreach(S.task_files, row),
+        spacing="1", width="100%", data_testid="task-attachments"))

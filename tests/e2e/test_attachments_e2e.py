@@ -58,7 +58,15 @@ def test_a_file_attached_on_a_phone_is_read_by_the_shell_task(owner, new_context
     except Exception:
         screenshot(page, "attach-submit-failed")
         raise
+    logs: list[str] = []
+    page.on("console", lambda m: logs.append(m.text))
     _wait_status(page, "succeeded")
     _wait_text(page, CONTENT.decode().strip())
-    assert page.get_by_test_id("task-attachment-path").inner_text() == "attachments/note.txt"
+    listed = page.get_by_test_id("task-attachment-path")
+    try:
+        listed.wait_for(timeout=10_000)
+    except Exception:
+        screenshot(page, "attach-task-page-no-list")
+        raise AssertionError(f"no attachment list; console: {logs[-20:]}")
+    assert listed.inner_text() == "attachments/note.txt"
     screenshot(page, "attach-task-page")

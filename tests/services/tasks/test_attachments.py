@@ -138,3 +138,24 @@ def test_submit_refuses_an_upload_that_is_not_the_callers(session, world):
     assert exc.value.key == "attachments.error.gone"
     session.rollback()
     assert session.get(TaskAttachment, 1).task_id is None
+
+
+def test_deleting_the_project_takes_its_attachment_rows(session, world):
+    from clawweb.models import Task, TaskStatus
+    from clawweb.services.projects import deletion
+
+    editor, _viewer, project = world
+    owner = User(username="ow")
+    session.add(owner)
+    session.flush()
+    session.add(ProjectMember(project_id=project.id, user_id=owner.id, role=ProjectRole.owner))
+    session.commit()
+    [up] = _upload(session, editor, project, {"a.txt": b"1"})
+    _upload(session, editor, project, {"b.txt": b"2"})  # still pending
+    task = tasks.submit_task(session=session, user=editor, project_id=project.id,
+                             command="true", idempotency_key="k3", attachment_ids=[up["id"]])
+    session.get(Task, task.id).status = TaskStatus.succeeded
+    session.commit()
+    deletion.delete_project(session=session, user=owner, project_id=project.id,
+                            confirm_name="P")
+    assert session.query(TaskAttachment).count() == 0
