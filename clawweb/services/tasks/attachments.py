@@ -17,11 +17,12 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from sqlmodel import Session, select
 
-from clawweb.models import ProjectRole, TaskAttachment, User
+from clawweb.models import ProjectRole, TaskAttachment, User, utcnow
 from clawweb.services import access
 from clawweb.services.errors import InvalidInput, NotFound
 from clawweb.settings import get_settings
@@ -31,6 +32,8 @@ MAX_NAME_BYTES = 120
 # Anything but letters, digits (any script) and a few plain marks becomes "_".
 _UNSAFE = re.compile(r"[^\w.\- ()+]")
 MB = 1024 * 1024
+# An upload never submitted with a task is deleted after this (at the next upload).
+PENDING_MAX_AGE = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -203,10 +206,23 @@ def start_upload(session: Session, user: User, project_id: int,
     """
     access.require_role(session=session, user=user, project_id=project_id,
                         at_least=ProjectRole.editor)
+    _sweep_stale(session)
     waiting = _pending(session, user, project_id)
     return Upload(user_id=user.id, project_id=project_id,
                   limits=limits or Limits.from_settings(), count=len(waiting),
                   total=sum(a.size for a in waiting), taken={a.name for a in waiting})
+
+
+def _sweep_stale(session: Session) -> None:
+    """Delete anyone's uploads that waited longer than PENDING_MAX_AGE for a task."""
+    stale = session.exec(select(TaskAttachment).where(
+        TaskAttachment.task_id.is_(None),
+        TaskAttachment.created_at < utcnow() - PENDING_MAX_AGE).limit(200)).all()
+    for row in stale:
+        blob_path(row.upload_id).unlink(missing_ok=True)
+        session.delete(row)
+    if stale:
+        session.commit()
 
 
 def finish_upload(session: Session, user: User, upload: Upload) -> list[dict]:

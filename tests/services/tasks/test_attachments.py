@@ -159,3 +159,19 @@ def test_deleting_the_project_takes_its_attachment_rows(session, world):
     deletion.delete_project(session=session, user=owner, project_id=project.id,
                             confirm_name="P")
     assert session.query(TaskAttachment).count() == 0
+
+
+def test_uploads_never_submitted_are_swept_after_a_day(session, world):
+    from datetime import timedelta
+
+    from clawweb.models import utcnow
+
+    editor, _viewer, project = world
+    [old] = _upload(session, editor, project, {"old.txt": b"1"})
+    [new] = _upload(session, editor, project, {"new.txt": b"2"})
+    row = session.query(TaskAttachment).filter_by(upload_id=old["id"]).one()
+    row.created_at = utcnow() - att.PENDING_MAX_AGE - timedelta(minutes=1)
+    session.commit()
+    att.start_upload(session, editor, project.id, SMALL)  # any upload sweeps
+    assert [a["id"] for a in att.pending(session, editor, project.id)] == [new["id"]]
+    assert _blobs() == [new["id"]]
