@@ -124,3 +124,13 @@ def prompt_with(prompt: str, paths: list[str]) -> str:
 def attachment_env(paths: list[str]) -> dict[str, str]:
     """A shell task's environment: ``CLAWWEB_ATTACHMENTS``, one path a line (none: unset)."""
     return {"CLAWWEB_ATTACHMENTS": "\n".join(paths)} if paths else {}
+
+
+def discard_blobs(session: Session, task_id: int) -> None:
+    """Delete the server's copies of an ended task's files (the rows stay, for the page).
+
+    Only once the task is terminal: before that, a run retried before its
+    command started needs them again.
+    """
+    for row in session.exec(select(TaskAttachment).where(TaskAttachment.task_id == task_id)):
+        blob_path(row.upload_id).unlink(missing_ok=True)

@@ -332,6 +332,10 @@ def _finish(session: Session, task: Task, pipe: OutputPipe, ending: Ending, redi
     task_queue.announce(task, ending.status, redis=redis)
     notify.task_ended(task.id)
     try:
+        attachments.discard_blobs(session, task.id)
+    except Exception:  # noqa: BLE001 - a leftover file is no reason to fail the ending
+        log.exception("task %s: its attachments' copies could not be removed", task.id)
+    try:
         redis.delete(streams.task_cancel_key(task.id))
     except Exception:
         pass  # it expires

@@ -17,6 +17,7 @@ from clawweb.models import Project, ProjectMember, ProjectRole, User
 from clawweb.services import git
 from clawweb.services.projects import service as projects
 from clawweb.services.tasks import attachments as att, service as tasks
+from clawweb.settings import get_settings
 from worker import attachments, jobs, workspace
 from worker.sandbox import FakeRun, FakeSandbox
 
@@ -77,6 +78,10 @@ def test_the_files_are_in_the_working_copy_and_named_to_the_command(session, wor
     files = git.git_out(["--git-dir", str(repo), "ls-tree", "-r", "--name-only",
                          f"clawweb/task-{task.id}"]).split()
     assert files == ["made.txt"]
+    # The server's copies go once the task has ended (no retry can need them);
+    # the rows stay for the task page.
+    assert [a["name"] for a in att.for_task(session, task.id)] == ["a.txt", "照片.png"]
+    assert list(get_settings().attachments_dir.iterdir()) == []
 
 
 def test_a_claude_prompt_names_the_files():
