@@ -21,6 +21,7 @@ from clawweb.settings import get_settings
 from worker import attachments, jobs, workspace
 from worker.sandbox import FakeRun, FakeSandbox
 
+from tests.worker.claude_support import claude_env, docker_sandbox  # noqa: F401
 from tests.worker.test_workspace import push_to_main
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -148,3 +149,27 @@ def test_a_task_without_attachments_gets_no_folder(session, world, sandbox):
     task = submit_with(session, alice, project, {})
     assert jobs.run_task(task.id) == "succeeded"
     assert seen == {"has": False, "env": None}
+
+
+def test_the_prompt_claude_gets_names_the_attached_files(claude_env):
+    import json
+
+    from tests.fixtures.fake_anthropic import text
+    from worker.agents import AgentContext, ClaudeAgent
+    from worker.sandbox import Limits
+
+    h = claude_env
+    h.api.push(text("Seen."))
+    task = h.task("Describe the photo")
+    ctx = AgentContext(  # as the harness runs it, with the files the job found
+        task=task, project=h.project, sandbox=h.sandbox, workdir=h.workdir(),
+        limits=Limits(memory_mb=1024, pids=256), worker_name="test-worker",
+        emit=lambda t, d: h.events.append((t, json.loads(json.dumps(d)))),
+        emit_output=lambda s, b: h.output.append((s, b)),
+        should_stop=h.stop.is_set, mark_started=lambda: None,
+        attachments=["attachments/photo.png"])
+    result = ClaudeAgent().run(ctx)
+    assert result.exit_code == 0, (result.failure_reason, h.output[-5:])
+    sent = h.api.main_requests[0].text()  # JSON: the prompt's newlines are escaped
+    assert "Describe the photo\\n\\nAttached files (in the working copy): " \
+        "attachments/photo.png" in sent
