@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 
 import reflex as rx
 
@@ -21,6 +22,8 @@ from clawweb.services.tasks import attachments as att, service as task_service
 from clawweb.state.access import signed_in, streaming
 from clawweb.state.base import AppState, route_id
 from clawweb.state.live_access import Caller
+
+log = logging.getLogger(__name__)
 
 UPLOAD_ID = "task-attachments"
 
@@ -107,11 +110,14 @@ class AttachmentsState(AppState):
             async for chunk in files:
                 upload.write(chunk.filename, chunk.offset, chunk.data)
             rows = await asyncio.to_thread(_finish, caller.user, upload)
-        except ServiceError as exc:
+        except (ServiceError, OSError) as exc:
             if upload is not None:
                 upload.abort()
+            log.warning("attachment upload refused: %s", getattr(exc, "key", exc))
+            message = self.tr(exc.key, **exc.params) if isinstance(exc, ServiceError) \
+                else self.tr("attachments.error.store_failed")  # e.g. the data disk is full
             async with self:
-                self.attach_error, self.uploading = self.tr(exc.key, **exc.params), False
+                self.attach_error, self.uploading = message, False
             return
         except BaseException:
             if upload is not None:

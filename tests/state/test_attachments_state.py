@@ -65,3 +65,21 @@ def test_a_viewer_is_refused_and_nothing_is_stored(world, engine, settings):
         assert s.exec(select(TaskAttachment)).all() == []
     folder = settings.attachments_dir
     assert not folder.exists() or list(folder.iterdir()) == []
+
+
+def test_a_disk_that_fills_up_says_so_and_keeps_nothing(world, engine, settings, monkeypatch):
+    import errno
+    import os
+
+    from clawweb.state.attachments import AttachmentsState
+
+    token, _user_id, project_id = world
+
+    def full(fd, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "write", full)
+    _, state = _state(AttachmentsState, token, f"/projects/{project_id}")
+    _upload(state, {"note.txt": b"hello"})
+    assert "could not be stored" in state.attach_error and not state.uploading
+    assert list(settings.attachments_dir.iterdir()) == []

@@ -30,6 +30,9 @@ MESSAGES = {
     "attachments.error.total_too_big": (
         "The files are too big together: at most {limit_mb} MB per task.",
         "文件总大小超出限制：每个任务最多 {limit_mb} MB。"),
+    "attachments.error.store_failed": (
+        "The files could not be stored on the server; try again later.",
+        "服务器无法保存这些文件，请稍后再试。"),
     "attachments.error.gone": (
         "An attached file is no longer there; attach it again.",
         "某个附件已不存在，请重新添加。"),
