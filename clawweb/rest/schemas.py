@@ -71,6 +71,12 @@ def project_out(project: Project, role: ProjectRole) -> ProjectOut:
                       web_url=web_url(routes.project(project.id)))
 
 
+class AttachmentOut(BaseModel):
+    path: str = Field(description="where the file is in the task's working copy")
+    name: str
+    size: int = Field(description="bytes")
+
+
 class TaskOut(BaseModel):
     id: int
     project_id: int
@@ -101,9 +107,11 @@ class TaskOut(BaseModel):
     input_tokens: int
     output_tokens: int
     web_url: str
+    attachments: list[AttachmentOut] = Field(
+        default_factory=list, description="files uploaded with the task (in one task's read)")
 
 
-def task_out(task: Task) -> TaskOut:
+def task_out(task: Task, attachments: list[dict] | None = None) -> TaskOut:
     finished = task.status in TERMINAL_STATUSES
     return TaskOut(
         id=task.id, project_id=task.project_id, kind=task.kind, title=task.title,
@@ -117,7 +125,9 @@ def task_out(task: Task) -> TaskOut:
         finished_at=_utc(task.finished_at), files_changed=task.files_changed,
         insertions=task.insertions, deletions=task.deletions, commit_sha=task.commit_sha,
         cost_usd=task.cost_usd, input_tokens=task.input_tokens,
-        output_tokens=task.output_tokens, web_url=web_url(routes.task(task.id)))
+        output_tokens=task.output_tokens, web_url=web_url(routes.task(task.id)),
+        attachments=[AttachmentOut(path=a["path"], name=a["name"], size=a["size"])
+                     for a in attachments or []])
 
 
 class ShellTaskIn(_Strict):

@@ -22,7 +22,7 @@ from clawweb.rest.pagination import (DEFAULT_LIMIT, CursorParam, LimitParam, Pag
 from clawweb.rest.schemas import (FollowUpIn, ProjectId, ProjectQuery, ShellTaskIn, Status,
                                   TaskId, TaskIn, TaskOut, task_out)
 from clawweb.services.agents import tasks as agent_tasks
-from clawweb.services.tasks import service as tasks
+from clawweb.services.tasks import attachments as task_attachments, service as tasks
 from clawweb.services.errors import InvalidInput
 
 router = APIRouter(tags=["tasks"], responses=ERROR_RESPONSES)
@@ -98,7 +98,8 @@ async def submit_task(project_id: ProjectId, body: Annotated[TaskIn, Body()],
 
 def _get(caller: Caller, task_id: int) -> TaskOut:
     with session_scope() as s:
-        return task_out(tasks.get_task(session=s, user=caller.user, task_id=task_id))
+        task = tasks.get_task(session=s, user=caller.user, task_id=task_id)
+        return task_out(task, task_attachments.for_task(s, task.id))
 
 
 @router.get("/tasks/{task_id}", operation_id="getTask", summary="One task")

@@ -194,6 +194,8 @@ class TasksState(AppState):
     def _submit(self, s, user, project_id: int, form: dict):
         key = str(form.get("idempotency_key", ""))[:64]
         priority = str(form.get("priority", "normal"))[:16]
+        # attach-u: the form's pending uploads; the service checks each is the caller's.
+        attached = [i for i in str(form.get("attachment_ids", "")).split(",") if i][:50]
         if self.submit_mode == "claude":
             return agent_tasks.submit_prompt(
                 session=s, user=user, project_id=project_id,
@@ -201,7 +203,8 @@ class TasksState(AppState):
                 idempotency_key=key, ip=self.client_ip,
                 # prompt-c: the box's choices; the service refuses what the project does not allow.
                 model=str(form.get("model", ""))[:100],
-                permission_mode=str(form.get("permission_mode", ""))[:32])
+                permission_mode=str(form.get("permission_mode", ""))[:32],
+                attachment_ids=attached)
         try:
             minutes = int(str(form.get("timeout_minutes", "") or self.default_timeout_minutes))
         except ValueError:
@@ -209,7 +212,7 @@ class TasksState(AppState):
         return task_service.submit_task(
             session=s, user=user, project_id=project_id, command=str(form.get("command", "")),
             priority=priority, timeout_seconds=minutes * 60 if minutes > 0 else 0,
-            idempotency_key=key, ip=self.client_ip)
+            idempotency_key=key, ip=self.client_ip, attachment_ids=attached)
 
     @rx.event
     @signed_in
