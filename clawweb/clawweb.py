@@ -16,6 +16,7 @@ from clawweb.state import sealed_headers
 from clawweb.state.account import AccountState
 from clawweb.state.admin import AdminState
 from clawweb.state.admin_ops import OpsState
+from clawweb.state.attachments import TaskAttachmentsState
 from clawweb.state.auth import InviteState, SetupState, SignInState
 from clawweb.state.base import AppState
 from clawweb.state.notify import NotifyState
@@ -80,7 +81,8 @@ app.add_page(schedules.schedules_page, route=routes.PROJECT_SCHEDULES, title="cl
 app.add_page(tasks.tasks_page, route=routes.TASKS, title="clawweb",
              on_load=[protected, TasksState.load_tasks])
 app.add_page(tasks.task_page, route=routes.TASK, title="clawweb",
-             on_load=[protected, TaskPageState.load_task])
+             on_load=[protected, TaskPageState.load_task,
+                      TaskAttachmentsState.load_task_attachments])  # attach-u
 
 app.add_page(review.review_page, route=routes.TASK_REVIEW, title="clawweb",
              on_load=[protected, ReviewState.load_review])

@@ -242,6 +242,24 @@ class Task(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class TaskAttachment(SQLModel, table=True):
+    """A file uploaded for a task's prompt (attach-u).
+
+    The bytes live at ``settings.attachments_dir / upload_id`` (never under the
+    user's name); ``task_id`` is None while the upload waits for its task.
+    """
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    upload_id: str = Field(unique=True, max_length=32)
+    project_id: int = Field(foreign_key="project.id", index=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="user.id", index=True)
+    task_id: Optional[int] = Field(default=None, foreign_key="task.id", index=True,
+                                   ondelete="CASCADE")
+    name: str = Field(max_length=255)  # sanitised: the file's name in attachments/
+    size: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class TaskEvent(SQLModel, table=True):
     """Durable copy of a task's event stream, written by the worker in batches.
 

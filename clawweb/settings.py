@@ -108,6 +108,12 @@ class Settings(BaseSettings):
     login_global_soft_failures: int = 100
     login_global_max_delay_seconds: float = 2.0
 
+    # Attachments to a task's prompt (attach-u): files per task, MB per file and in all.
+    # Enforced by the server while the upload streams in, never only in the browser.
+    attachment_max_count: int = 10
+    attachment_max_file_mb: int = 10
+    attachment_max_total_mb: int = 25
+
     # REST API (clawweb/rest): requests per token per minute, counted in Redis;
     # beyond it the API answers 429 with Retry-After.
     api_rate_limit_per_minute: int = 240
@@ -202,6 +208,10 @@ class Settings(BaseSettings):
     @property
     def output_dir(self) -> Path:
         return self.data_dir.resolve() / "output"
+
+    @property
+    def attachments_dir(self) -> Path:
+        return self.data_dir.resolve() / "attachments"
 
     @property
     def workspaces_dir(self) -> Path:

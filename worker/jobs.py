@@ -24,7 +24,7 @@ from clawweb.services.remotes import sync as remote_sync
 from clawweb.services.errors import Unavailable
 from clawweb.services.notify import hooks as notify
 from clawweb.settings import get_settings
-from worker import worker_name, workspace
+from worker import attachments, worker_name, workspace
 from worker.agents import ADAPTERS, AgentContext, AgentResult
 from worker.control import StopFlag, TaskLock
 from worker.output import OutputPipe
@@ -155,13 +155,15 @@ def _execute(session: Session, task: Task, project: Project, pipe: OutputPipe,
             parent = session.get(Task, task.parent_id) if task.parent_id else None
             _sync_first(session, task, pipe)
             prepared = workspace.prepare(task, project, parent)
+            # Before any container: the working copy is still what git checked out.
+            attached = attachments.place(session, task, prepared.workdir)
             ctx = AgentContext(
                 task=task, project=project, sandbox=sandbox, workdir=prepared.workdir,
                 limits=Limits(memory_mb=project.memory_mb, cpus=project.cpus,
                               pids=project.pids_limit),
                 worker_name=name, emit=pipe.emit, emit_output=pipe.emit_output,
                 should_stop=stop, mark_started=lambda: _mark_started(session, task, stop),
-                labels={"clawweb.attempt": str(task.attempt)})
+                labels={"clawweb.attempt": str(task.attempt)}, attachments=attached)
             result = ADAPTERS[task.kind]().run(ctx)
         except Exception as exc:
             log.exception("task %s failed in the worker", task.id)
@@ -329,6 +331,10 @@ def _finish(session: Session, task: Task, pipe: OutputPipe, ending: Ending, redi
         return "superseded"
     task_queue.announce(task, ending.status, redis=redis)
     notify.task_ended(task.id)
+    try:
+        attachments.discard_blobs(session, task.id)
+    except Exception:  # noqa: BLE001 - a leftover file is no reason to fail the ending
+        log.exception("task %s: its attachments' copies could not be removed", task.id)
     try:
         redis.delete(streams.task_cancel_key(task.id))
     except Exception:

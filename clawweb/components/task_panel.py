@@ -9,6 +9,7 @@ from __future__ import annotations
 import reflex as rx
 
 from clawweb import routes
+from clawweb.components.attachments import attach_control
 from clawweb.components.i18n import tr
 from clawweb.components.prompt_choices import prompt_choices
 from clawweb.components.tasks import status_filter, task_list
@@ -70,6 +71,7 @@ def submit_form() -> rx.Component:
                          default_value=TaskPrefillState.prefill, key=TaskPrefillState.prefill,
                          data_testid="task-command"),
             rx.cond(claude, prompt_choices("prompt")),  # prompt-c: model and mode
+            attach_control(),  # attach-u: files for attachments/ of the working copy
             rx.flex(
                 rx.vstack(
                     _label("ui_tasks.priority", "task-priority"),

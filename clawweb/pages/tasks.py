@@ -9,6 +9,7 @@ from clawweb import routes
 from clawweb.components.i18n import tr
 from clawweb.components.layout import page
 from clawweb.components.approvals import approval_cards
+from clawweb.components.attachments import task_attachments
 from clawweb.components.conversation import conversation
 from clawweb.components.fleet import no_worker_banner
 from clawweb.components.prompt_choices import mode_label, prompt_choices
@@ -175,6 +176,7 @@ def task_page() -> rx.Component:
             rx.vstack(
                 rx.cond(T.contains("id"), _header(),
                         rx.center(rx.spinner(), padding="var(--space-4)")),
+                task_attachments(),  # attach-u: the files that came with the task
                 # On a phone the output comes first; shipping follows it.
                 rx.cond(T["finished"].to(bool), rx.box(
                     ship_section(T["finished"].to(bool)), order=["1", "1", "0"],

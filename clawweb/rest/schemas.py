@@ -72,6 +72,12 @@ def project_out(project: Project, role: ProjectRole) -> ProjectOut:
                       web_url=web_url(routes.project(project.id)))
 
 
+class AttachmentOut(BaseModel):
+    path: str = Field(description="where the file is in the task's working copy")
+    name: str
+    size: int = Field(description="bytes")
+
+
 class TaskOut(BaseModel):
     id: int
     project_id: int
@@ -102,6 +108,8 @@ class TaskOut(BaseModel):
     input_tokens: int
     output_tokens: int
     web_url: str
+    attachments: list[AttachmentOut] = Field(
+        default_factory=list, description="files uploaded with the task (in one task's read)")
 
 
 # TaskOut's fields that are a task column as it is.
@@ -110,8 +118,9 @@ _PLAIN_COLUMNS = ("id", "project_id", "kind", "title", "trigger", "branch", "par
                   "deletions", "commit_sha", "cost_usd", "input_tokens", "output_tokens")
 
 
-def _task_fields(row: Mapping[str, Any], origin: str) -> dict[str, Any]:
-    """``TaskOut``'s fields from a task's columns (``reads.ROW_COLUMNS``)."""
+def _task_fields(row: Mapping[str, Any], origin: str,
+                 attachments: list[dict] | None = None) -> dict[str, Any]:
+    """``TaskOut``'s fields from a task's columns (``reads.ROW_COLUMNS``) and its attachments."""
     status = TaskStatus(row["status"])
     finished = status in TERMINAL_STATUSES
     reason = row["failure_reason"] or ""
@@ -122,13 +131,20 @@ def _task_fields(row: Mapping[str, Any], origin: str) -> dict[str, Any]:
         failure_text=stored.render(reason) if reason else "",
         cancel_requested=row["cancel_requested_by"] is not None and not finished,
         queued_at=_utc(row["queued_at"]), started_at=_utc(row["started_at"]),
-        finished_at=_utc(row["finished_at"]), web_url=origin + routes.task(row["id"]))
+        finished_at=_utc(row["finished_at"]), web_url=origin + routes.task(row["id"]),
+        attachments=[{"path": a["path"], "name": a["name"], "size": a["size"]}
+                     for a in attachments or []])
     return fields
 
 
-def task_out(task: Task) -> TaskOut:
-    return TaskOut.model_validate(_task_fields(
-        {name: getattr(task, name) for name in task_reads.ROW_COLUMNS}, get_settings().origin))
+def task_out_of_row(row: Mapping[str, Any], attachments: list[dict] | None = None) -> TaskOut:
+    """A task's ``TaskOut`` from its column mapping (``reads.get_task_row``)."""
+    return TaskOut.model_validate(_task_fields(row, get_settings().origin, attachments))
+
+
+def task_out(task: Task, attachments: list[dict] | None = None) -> TaskOut:
+    return task_out_of_row({name: getattr(task, name) for name in task_reads.ROW_COLUMNS},
+                           attachments)
 
 
 # One validator for a whole page: pydantic-core walks the list in one call
@@ -137,7 +153,8 @@ _TASK_OUTS = TypeAdapter(list[TaskOut])
 
 
 def task_outs(rows: Sequence[Mapping[str, Any]]) -> list[TaskOut]:
-    """``TaskOut``s of column mappings (``reads.list_task_rows``), as ``task_out`` shows them."""
+    """``TaskOut``s of column mappings (``reads.list_task_rows``), as ``task_out`` shows them
+    (without attachments: a list leaves them out)."""
     origin = get_settings().origin
     return _TASK_OUTS.validate_python([_task_fields(row, origin) for row in rows])
 

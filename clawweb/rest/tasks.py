@@ -20,9 +20,11 @@ from clawweb.rest.errors import ERROR_RESPONSES, ApiError
 from clawweb.rest.pagination import (DEFAULT_LIMIT, CursorParam, LimitParam, Page,
                                      decode_cursor, encode_cursor)
 from clawweb.rest.schemas import (FollowUpIn, ProjectId, ProjectQuery, ShellTaskIn, Status,
-                                  TaskId, TaskIn, TaskOut, task_out, task_outs)
+                                  TaskId, TaskIn, TaskOut, task_out, task_out_of_row,
+                                  task_outs)
 from clawweb.services.agents import tasks as agent_tasks
-from clawweb.services.tasks import reads as task_reads, service as tasks
+from clawweb.services.tasks import (attachments as task_attachments, reads as task_reads,
+                                    service as tasks)
 from clawweb.services.errors import InvalidInput
 
 router = APIRouter(tags=["tasks"], responses=ERROR_RESPONSES)
@@ -100,7 +102,8 @@ async def submit_task(project_id: ProjectId, body: Annotated[TaskIn, Body()],
 def _get(caller: Caller, task_id: int) -> TaskOut:
     with session_scope() as s:
         row = task_reads.get_task_row(session=s, user=caller.user, task_id=task_id)
-    return task_outs([row])[0]
+        files = task_attachments.for_task(s, row["id"])
+    return task_out_of_row(row, files)
 
 
 @router.get("/tasks/{task_id}", operation_id="getTask", summary="One task")

@@ -37,6 +37,8 @@ class AgentContext:
     # timeout counts from this moment (preparation before it does not).
     mark_started: Callable[[], None]
     labels: dict[str, str] = field(default_factory=dict)
+    # The task's attached files, working-copy-relative ("attachments/a.png").
+    attachments: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -47,6 +47,7 @@ from worker import workspace
 from worker.agents import claude_session, claude_usage
 from worker.agents.base import Agent, AgentContext, AgentResult
 from worker.agents.claude_approvals import make_can_use_tool
+from worker.attachments import prompt_with
 from worker.agents.claude_hooks import Mode, make_hooks
 from worker.agents.claude_events import Tally, events_for
 from worker.agents.claude_transport import MAX_BUFFER_SIZE, SandboxTransport
@@ -255,7 +256,7 @@ class _Run:
         error: BaseException | None = None
         try:
             await client.connect()
-            await client.query(self.ctx.task.command)
+            await client.query(prompt_with(self.ctx.task.command, self.ctx.attachments))
             async for msg in client.receive_response():
                 for type_, data in events_for(msg, self.tally):
                     self.emit(type_, data)

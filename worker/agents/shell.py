@@ -11,6 +11,7 @@ import threading
 from clawweb.i18n import stored
 from worker.agents.base import Agent, AgentContext, AgentResult
 from worker.agents.shell_input import StdinFeeder, ending
+from worker.attachments import attachment_env
 from worker.sandbox.base import SandboxHandle, SandboxSpec
 
 # How often the stop flag (cancel, timeout) is checked while the command runs.
@@ -31,7 +32,7 @@ class ShellAgent(Agent):
             return AgentResult(exit_code=None)
         spec = SandboxSpec(task_id=ctx.task.id, argv=["bash", "-lc", ctx.task.command],
                            workdir=ctx.workdir, limits=ctx.limits, labels=dict(ctx.labels),
-                           stdin=True)
+                           stdin=True, env=attachment_env(ctx.attachments))
         ctx.mark_started()
         handle = ctx.sandbox.start(spec)
         try:

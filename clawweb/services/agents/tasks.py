@@ -50,7 +50,8 @@ def _choices(session: Session, project_id: int, model: str, permission_mode: str
 
 def submit_prompt(*, session: Session, user: User, project_id: int, prompt: str,
                   priority: str = "normal", idempotency_key: str, ip: str = "",
-                  trigger: str = "ui", model: str = "", permission_mode: str = "") -> Task:
+                  trigger: str = "ui", model: str = "", permission_mode: str = "",
+                  attachment_ids: list[str] | None = None) -> Task:
     """Queue a new Claude Code task on the project (editor or better).
 
     ``model`` and ``permission_mode`` ("" = the project's) must be ones the
@@ -72,7 +73,8 @@ def submit_prompt(*, session: Session, user: User, project_id: int, prompt: str,
     return tasks.submit_task(session=session, user=user, project_id=project_id,
                              command=prompt, priority=priority,
                              idempotency_key=idempotency_key, kind=KIND, ip=ip,
-                             trigger=trigger, model=model, permission_mode=mode)
+                             trigger=trigger, model=model, permission_mode=mode,
+                             attachment_ids=attachment_ids)
 
 
 def _branch_busy(session: Session, task: Task) -> bool:

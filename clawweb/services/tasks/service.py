@@ -19,7 +19,7 @@ from clawweb.models import (
     Task, TaskStatus, User, utcnow,
 )
 from clawweb.services import access, audit
-from clawweb.services.tasks import queue as task_queue, reads
+from clawweb.services.tasks import attachments, queue as task_queue, reads
 from clawweb.services.errors import InvalidInput, NotFound, PermissionDenied, Unavailable
 from clawweb.services.notify import hooks as notify
 
@@ -77,12 +77,15 @@ def submit_task(*, session: Session, user: User, project_id: int, command: str,
                 priority: str = "normal", timeout_seconds: int | None = None,
                 idempotency_key: str, kind: str = "shell", trigger: str = "ui",
                 parent_id: int | None = None, ip: str = "", branch: str | None = None,
-                model: str = "", permission_mode: str = "") -> Task:
+                model: str = "", permission_mode: str = "",
+                attachment_ids: list[str] | None = None) -> Task:
     """Create a queued task (editor or better) and hand it to a worker when a slot is free.
 
     ``branch`` None gives the task its own ``clawweb/task-<id>``; a follow-up
     passes its parent's branch to continue it. ``model`` and ``permission_mode``
     are a Claude prompt's choices, already checked by ``services.agents.choices``.
+    ``attachment_ids`` are the caller's pending uploads, handed to the task in
+    the same commit (``services.tasks.attachments``).
 
     Returns:
         The new task, or the one this ``idempotency_key`` already made.
@@ -111,6 +114,7 @@ def submit_task(*, session: Session, user: User, project_id: int, command: str,
     try:
         session.flush()
         task.branch = branch or f"clawweb/task-{task.id}"
+        attachments.attach(session, user, project_id, task.id, attachment_ids or [])
         audit.record(session=session, actor=user, action="task.submit", object_type="task",
                      object_id=task.id, ip=ip,
                      after={"project_id": project_id, "kind": kind, "priority": priority,
@@ -124,6 +128,9 @@ def submit_task(*, session: Session, user: User, project_id: int, command: str,
         session.rollback()
         if (existing := _replayed(session, user, idempotency_key)) is not None:
             return existing
+        raise
+    except InvalidInput:
+        session.rollback()
         raise
     task_queue.announce_status(session=session, task=task, status=TaskStatus.queued, redis=redis)
     _dispatch_quietly(session, project_id)
