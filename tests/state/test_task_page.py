@@ -38,12 +38,11 @@ def world(engine, redis_url, fast_hashing):
 
 
 def _page_load():
-    """The on_load handler the app registered for the task page (besides sign-in)."""
+    """The task page's own on_load handler (besides sign-in and the attachments' list)."""
     from clawweb import clawweb as app_module
 
     route = routes.TASK.strip("/")
-    [load] = [h for h in app_module.app._load_events[route]
-              if h.fn.__name__ != "require_sign_in"]
+    [load] = [h for h in app_module.app._load_events[route] if h.fn.__name__ == "load_task"]
     return load
 
 
