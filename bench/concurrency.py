@@ -110,6 +110,14 @@ def report(r: dict) -> None:
     print(f"first output (sleep 5; echo done): idle {r['idle_shell']:.2f} s, under load p95 "
           f"{p95(firsts):.2f} s = {p95(firsts) / r['idle_shell']:.2f}x (target <= 2x): "
           f"{_verdict(p95(firsts) <= 2 * r['idle_shell'])}")
+    gaps = sorted(t["output"] - t["running"] for t in shell if "output" in t and "running" in t)
+    if gaps:
+        print(f"  of which running -> first output (working copy, container start, sleep 5): "
+              f"median {gaps[len(gaps) // 2]:.2f} s, max {gaps[-1]:.2f} s")
+    if r["docker"]:
+        d = r["docker"]
+        print(f"  baseline, {len(d)} hardened `docker run` of it at once, no clawweb: first "
+              f"output p95 {p95(d):.2f} s; clawweb p95 / that: {p95(firsts) / p95(d):.2f}")
     if probes:
         print(f"first output (echo hi probes): idle {r['idle_probe']:.2f} s, under load p95 "
               f"{p95(probes):.2f} s = {p95(probes) / r['idle_probe']:.2f}x (target <= 2x): "

@@ -20,7 +20,7 @@ import time
 import uuid
 from pathlib import Path
 
-from bench.common import Deployment, follow
+from bench.common import Deployment, follow, hardened_docker_run
 
 KEY = "sk-ant-api03-bench-000000000000000000000000000000000000"
 SHELL = "sleep 5; echo done"
@@ -208,4 +208,30 @@ async def measure(dep: Deployment, api) -> dict:
         load = await under_load(dep, [p.pid for p in dep.procs])
     finally:
         await cancel_all(dep, claude)
-    return {"idle_probe": idle_probe, "idle_shell": idle_shell, **load}
+    docker = await asyncio.to_thread(docker_baseline, N_SHELL)
+    return {"idle_probe": idle_probe, "idle_shell": idle_shell, "docker": docker, **load}
+
+
+def docker_baseline(n: int) -> list[float]:
+    """Seconds to the first line of ``n`` hardened ``docker run`` of the shell command,
+    all started at once (no clawweb at all): what dockerd on this machine gives."""
+    import tempfile
+    import threading
+
+    dirs = [tempfile.mkdtemp(prefix="clawweb-bench-wd-") for _ in range(n)]
+    for d in dirs:
+        os.chmod(d, 0o777)
+    t0, firsts = time.perf_counter(), []
+    procs = [hardened_docker_run(SHELL, Path(d)) for d in dirs]
+
+    def first_line(proc) -> None:
+        if proc.stdout.readline():
+            firsts.append(time.perf_counter() - t0)
+        proc.wait()
+
+    readers = [threading.Thread(target=first_line, args=(p,)) for p in procs]
+    for r in readers:
+        r.start()
+    for r in readers:
+        r.join()
+    return firsts
