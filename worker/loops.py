@@ -191,6 +191,7 @@ class LoopSet:
         self.loops = [Loop(redis, name, i + 1, burst=burst, on_ready=ready)
                       for i in range(max(1, count))]
         self._first_signal_at = None
+        self._cold_deadline: float | None = None
 
     def run(self) -> int:
         """Start the loops and wait for all of them to end; returns the exit status."""
@@ -199,9 +200,15 @@ class LoopSet:
         for loop in self.loops:
             loop.thread.start()
         for loop in self.loops:
-            while loop.thread.is_alive():
+            while loop.thread.is_alive() and not self._given_up():
                 loop.thread.join(0.2)  # short joins: the main thread must take signals
         return 0
+
+    def _given_up(self) -> bool:
+        # A loop stuck in a C call past a cold stop must not keep the process up:
+        # exit_cleanup removes its container, and the reaper of another worker
+        # ends its task once this process's heartbeat is gone.
+        return self._cold_deadline is not None and time.monotonic() > self._cold_deadline
 
     def _on_signal(self, signum, frame) -> None:
         first = self._first_signal_at
@@ -213,10 +220,9 @@ class LoopSet:
                 loop.stop_warm()
         elif now() - first >= DUPLICATE_SIGNAL:
             log.warning("cold shut down: stopping the running tasks")
-            stopped = [loop for loop in self.loops if loop.stop_cold()]
-            deadline = time.monotonic() + COLD_STOP_WAIT_SECONDS
-            for loop in stopped:
-                loop.thread.join(max(0.0, deadline - time.monotonic()))
+            self._cold_deadline = time.monotonic() + COLD_STOP_WAIT_SECONDS
+            for loop in self.loops:
+                loop.stop_cold()
 
 
 def _once(fn):

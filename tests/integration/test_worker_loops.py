@@ -83,7 +83,7 @@ def test_sigterm_twice_stops_every_running_task(session, world, fleet):
     running = running_together(session, fleet, world, 3, "echo started; sleep 300", [name])
     proc = fleet.procs[name]
     proc.send_signal(signal.SIGTERM)
-    time.sleep(1.5)  # RQ ignores a second signal within 1 s of the first
+    time.sleep(1.2)  # RQ ignores a second signal within 1 s of the first
     assert proc.poll() is None, "one SIGTERM must let the tasks finish"
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(40) == 0
