@@ -156,12 +156,19 @@ class Loop:
         self.redis, self.burst, self.on_ready = redis, burst, on_ready
         self.worker: Worker | None = None
         self.stopping = False
+        self.crashed = False
         self.thread = threading.Thread(target=self._run, name=f"loop-{self.name}", daemon=True)
 
     def _run(self) -> None:
         logs.bind(worker=self.process_name)  # contextvars: each thread binds its own
-        work(self.redis, self.name, burst=self.burst, on_ready=self.on_ready,
-             on_worker=self._attach)
+        try:
+            work(self.redis, self.name, burst=self.burst, on_ready=self.on_ready,
+                 on_worker=self._attach)
+        except Exception:
+            # A single loop's crash used to end the process, so its supervisor
+            # restarted it; LoopSet still exits non-zero once the others are done.
+            log.exception("work loop %s crashed", self.name)
+            self.crashed = True
 
     def _attach(self, w: Worker) -> None:
         self.worker = w
@@ -199,10 +206,11 @@ class LoopSet:
             signal.signal(sig, self._on_signal)
         for loop in self.loops:
             loop.thread.start()
-        for loop in self.loops:
-            while loop.thread.is_alive() and not self._given_up():
-                loop.thread.join(0.2)  # short joins: the main thread must take signals
-        return 0
+        while any(loop.thread.is_alive() for loop in self.loops) and not self._given_up():
+            if any(loop.crashed for loop in self.loops) and self._first_signal_at is None:
+                self._on_signal(signal.SIGTERM, None)  # the others finish, then we go
+            time.sleep(0.2)  # the main thread must stay free to take signals
+        return 1 if any(loop.crashed for loop in self.loops) else 0
 
     def _given_up(self) -> bool:
         # A loop stuck in a C call past a cold stop must not keep the process up:

@@ -94,3 +94,19 @@ def test_one_sigterm_stops_every_idle_loop_of_the_process(fake_redis):
     assert loops.run() == 0
     assert time.monotonic() - t0 < 10, "idle loops kept waiting for a job"
     assert registered() == [], "a loop's RQ registration outlived the stop"
+
+
+@pytest.mark.timeout(30)
+def test_a_crashed_loop_stops_the_others_and_the_process_exits_non_zero(fake_redis,
+                                                                        monkeypatch):
+    from worker import loops as loops_mod
+
+    real_work = loops_mod.work
+
+    def work(redis, name, **kwargs):
+        if name == "w1.2":
+            raise RuntimeError("a bug in one loop (test)")
+        return real_work(redis, name, **kwargs)
+
+    monkeypatch.setattr(loops_mod, "work", work)
+    assert loops_mod.LoopSet(fake_redis, "w1", 3, burst=False).run() == 1
