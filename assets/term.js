@@ -28,7 +28,31 @@ T.chunk = function(c){
   s.innerHTML = c[2];
   return s;
 };
-T.frag = function(list){ var f = document.createDocumentFragment(); for (var i = 0; i < list.length; i++) f.appendChild(T.chunk(list[i])); return f; };
+// The text nodes of one chunk's span, in order (its ANSI spans nest one deep).
+function texts(s){ var w = document.createTreeWalker(s, NodeFilter.SHOW_TEXT), a = [], n; while ((n = w.nextNode())) a.push(n); return a; }
+// A chunk that began with a carriage return (c[3]) replaces the line shown so far:
+// clear back to the last newline (clawweb/live/ansi.py resolve_cr).
+T.erase = function(box){
+  for (var s = box.lastChild; s; s = s.previousSibling) {
+    var t = texts(s);
+    for (var i = t.length - 1; i >= 0; i--) {
+      var k = t[i].data.lastIndexOf('\n');
+      if (k >= 0) { t[i].data = t[i].data.slice(0, k + 1); return; }
+      t[i].data = '';
+    }
+  }
+};
+// The window's first chunk continued a line that was dropped: cut it to a whole line.
+T.trimHead = function(box){
+  var t = texts(box.firstChild);
+  for (var i = 0; i < t.length; i++) {
+    var k = t[i].data.indexOf('\n');
+    if (k >= 0) { t[i].data = t[i].data.slice(k + 1); return; }
+    t[i].data = '';
+  }
+};
+T.add = function(box, list){ for (var i = 0; i < list.length; i++) { if (list[i][3]) T.erase(box); box.appendChild(T.chunk(list[i])); } };
+T.frag = function(list){ var d = document.createElement('div'), f = document.createDocumentFragment(); T.add(d, list); while (d.firstChild) f.appendChild(d.firstChild); return f; };
 T.q = [];
 T.apply = function(gen, op){ T.q.push([gen, op]); T.drain(); };
 // Ops can arrive before the page has mounted the terminal (a reload's first
@@ -47,8 +71,9 @@ T.one = function(gen, op, out, b){
   if (op.prev !== T.cursor) { T.gen = -1; T.q = []; var r = el('task-term-resync'); if (r) r.click(); return; }
   T.cursor = op.cursor;
   if (op.drop_before) { while (out.firstChild && +out.firstChild.dataset.seq < op.drop_before) out.removeChild(out.firstChild); }
+  if (op.trim_head && out.firstChild && +out.firstChild.dataset.seq === op.trim_head) T.trimHead(out);
   if (op.prepend && op.prepend.length) { var h = b.scrollHeight; out.insertBefore(T.frag(op.prepend), out.firstChild); b.scrollTop += b.scrollHeight - h; }
-  if (op.append && op.append.length) out.appendChild(T.frag(op.append));
+  if (op.append && op.append.length) T.add(out, op.append);
 };
 T.jump = function(){ var b = el('task-term'); T.follow = true; if (b) b.scrollTop = b.scrollHeight; showJump(false); };
 window.clawwebTerm = T;

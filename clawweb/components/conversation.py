@@ -16,7 +16,9 @@ from clawweb.components.i18n import tr
 MONO = "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace"
 TOOL_STATUS = {"running": ("blue", "loader"), "done": ("green", "check"),
                "error": ("red", "circle-x"), "denied": ("orange", "ban"),
-               "waiting": ("amber", "hand"), "withdrawn": ("gray", "undo-2")}
+               "waiting": ("amber", "hand"), "withdrawn": ("gray", "undo-2"),
+               # The run ended first: no failure of the tool, so neutral.
+               "interrupted": ("gray", "circle-pause"), "unfinished": ("gray", "circle-dashed")}
 TODO_ICONS = {"completed": "square-check", "in_progress": "square-dot", "pending": "square"}
 # Notices with a look of their own (others get "info"): the egress proxy's refusals
 # and its budget stop, whose texts come folded in the reader's language.

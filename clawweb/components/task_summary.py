@@ -37,18 +37,15 @@ def _dot() -> rx.Component:
     return rx.text.span("·", color=rx.color("gray", 9), flex_shrink="0")
 
 
-def _outcome() -> rx.Component:
-    """Exit code for a command, cost for an agent turn (what a glance wants to know)."""
-    return rx.cond(
-        TaskLiveState.is_claude,
-        rx.cond(TaskLiveState.conv_cost != "", rx.fragment(
-            _dot(), rx.text.span(TaskLiveState.conv_cost, font_family="monospace"))),
-        rx.cond(T["exit_code"].to(str) != "", rx.fragment(
-            _dot(), rx.text.span(tr("ui_tasks.summary_exit", code=T["exit_code"].to(str))))))
+def _fact(text: rx.Var) -> rx.Component:
+    """One known fact, after a dot (the state leaves unknown ones out: no "· ·")."""
+    return rx.fragment(_dot(), rx.text.span(text, font_family="monospace", flex_shrink="0",
+                                            white_space="nowrap"))
 
 
 def summary_row() -> rx.Component:
-    """Phone only: project · elapsed · outcome, and "Details" to show every fact."""
+    """Phone only: project · elapsed · outcome (exit code, or an agent turn's cost when
+    known and nonzero), and "Details" to show every fact."""
     return rx.box(
         rx.el.input(type="checkbox", id=TOGGLE_ID, style=_VISUALLY_HIDDEN,
                     data_testid="task-facts-toggle"),
@@ -56,9 +53,7 @@ def summary_row() -> rx.Component:
             rx.hstack(
                 rx.text.span(T["project_name"].to(str), weight="medium", overflow="hidden",
                              text_overflow="ellipsis", white_space="nowrap", min_width="0"),
-                _dot(),
-                rx.text.span(TaskLiveState.elapsed, font_family="monospace", flex_shrink="0"),
-                _outcome(),
+                rx.foreach(TaskLiveState.summary, _fact),
                 rx.spacer(),
                 rx.text.span(tr("ui_tasks.details"), color=rx.color("accent", 11),
                              flex_shrink="0"),

@@ -8,6 +8,7 @@ from reflex_components_moment import moment
 from clawweb import routes
 from clawweb.components.i18n import ago, tr
 from clawweb.components.layout import empty_state
+from clawweb.components.task_pager import task_pager
 from clawweb.state.task_list import STATUS_FILTERS, TasksState
 
 LIST_WATCHDOG_MS = 5000
@@ -111,6 +112,7 @@ def task_list(show_project: bool, empty_hint_key: str) -> rx.Component:
                     rx.text(tr("ui_tasks.empty_filtered"), color_scheme="gray",
                             padding_y="var(--space-4)", data_testid="tasks-empty-filtered"))
     return rx.fragment(_list_body(show_project, heads, empty),
+                       task_pager(),  # term-d: newest first, a page at a time
                        # live-x: restarts the list's live loop after the tab was away
                        moment(interval=LIST_WATCHDOG_MS, on_change=TasksState.ensure_list,
                               display="none"))

@@ -63,6 +63,45 @@ def normalize(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+def escapes_in(text: str) -> str:
+    """Only the escape sequences of ``text``: what overwritten text leaves behind
+    (a colour set before a carriage return still colours what follows it)."""
+    return "".join(m.group(0) for m in _ESCAPE.finditer(text))
+
+
+def resolve_cr(text: str, pending_cr: bool) -> tuple[str, bool, bool]:
+    """Carriage returns as a progress bar means them: the text after one replaces the line.
+
+    A terminal moves the cursor to column 0 and overwrites character by
+    character; progress output reprints the whole line (usually as wide, often
+    with ESC[K), so "replace the line" shows what a terminal shows without
+    keeping a screen model. pyte would, but a full emulator per browser is far
+    more than this needs.
+
+    Args:
+        text: One output event's text.
+        pending_cr: The previous event of the stream ended with a CR.
+
+    Returns:
+        (text without CRs, erase: the line already shown must be cleared before
+        this text, pending: this text ends with a CR that the next text decides).
+    """
+    text = text.replace("\r\n", "\n")
+    if not text:
+        return "", False, pending_cr
+    if pending_cr and text.startswith("\n"):
+        pending_cr = False  # a CR LF split across two events: just a newline
+    pending = text.endswith("\r")
+    lines = text.rstrip("\r").split("\n")
+    erase = pending_cr and bool(lines[0])
+    for i, line in enumerate(lines):
+        cut = line.rfind("\r")
+        if cut >= 0:
+            erase = erase or i == 0
+            lines[i] = escapes_in(line[:cut]) + line[cut + 1:]
+    return "\n".join(lines), erase, pending
+
+
 class AnsiRenderer:
     """Renders one output stream chunk by chunk, carrying colour state across chunks."""
 

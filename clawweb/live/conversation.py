@@ -8,7 +8,8 @@ from the start with a larger window (``Conversation(limit=...)``).
 
 Item kinds: ``text`` (assistant markdown; ``streaming`` while deltas come in),
 ``thinking``, ``tool`` (one card per call: name, summary, status running /
-done / error / denied / waiting, input, result, diff lines, todos),
+done / error / denied / waiting / withdrawn / interrupted / unfinished (the
+run ended before the call did), input, result, diff lines, todos),
 ``result`` (the final summary), ``notice`` (stopped, egress refused, the
 budget stop, approval answers, status changes, the worker's system notes).
 Texts are kept as text: the page renders markdown with raw HTML disabled, so
@@ -219,9 +220,11 @@ class Conversation:
             return False  # its card was paged out
         text, cut = cap(data.get("content", ""), RESULT_CAP)
         item["result"], item["truncated"] = text, cut or bool(data.get("truncated"))
-        item["is_error"] = bool(data.get("is_error"))
+        cut_off = bool(data.get("is_error")) and _CLI_INTERRUPTED in text
+        item["is_error"] = bool(data.get("is_error")) and not cut_off  # no red for an interrupt
         if item["status"] not in ("denied", "withdrawn"):
-            item["status"] = "error" if item["is_error"] else "done"
+            item["status"] = ("interrupted" if cut_off
+                              else "error" if item["is_error"] else "done")
         return True
 
     def _approval(self, seq: int, data: dict) -> bool:
@@ -275,6 +278,8 @@ class Conversation:
         for item in self._tools.values():
             if item["status"] == "waiting":
                 item["status"] = "withdrawn"
+            elif item["status"] == "running":  # cut off: it will never finish now
+                item["status"] = "interrupted" if status == "interrupted" else "unfinished"
         if status == "interrupted":
             # The CLI reports an interrupted turn as an error; it is its own outcome.
             for item in reversed(self.items):
@@ -328,4 +333,6 @@ _HANDLERS = {
     "system": Conversation._system,
     "status": Conversation._status,
 }
+# What Claude Code answers for a tool call an interrupt cut off (an is_error result).
+_CLI_INTERRUPTED = "Request interrupted by user"
 _ENDED = frozenset(s.value for s in TERMINAL_STATUSES)

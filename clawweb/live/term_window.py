@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from clawweb import streams
 from clawweb.i18n import DEFAULT_LANGUAGE, stored
-from clawweb.live.ansi import AnsiRenderer, normalize, plain_lines
+from clawweb.live.ansi import AnsiRenderer, escapes_in, normalize, plain_lines, resolve_cr
 
 MAX_LINES = 5000
 MAX_CHARS = 1_000_000
@@ -38,6 +38,60 @@ class Chunk:
     text: str | None  # raw text until sent, then None (the browser has it)
     chars: int
     lines: int
+    erase: bool = False  # clear the line shown so far first (a CR began this text)
+    mid: bool = False  # continues a line an earlier chunk began
+
+
+def _drop_open_tail(chunks: list[Chunk]) -> int:
+    """Clear the unsent text after the last newline of ``chunks``; the characters removed."""
+    removed = 0
+    for chunk in reversed(chunks):
+        text = chunk.text or ""
+        k = text.rfind("\n")
+        kept = text[:k + 1] + escapes_in(text[k + 1:])
+        removed += len(text) - len(kept)
+        chunk.text, chunk.chars = kept, len(kept)
+        if k >= 0:
+            break
+    return removed
+
+
+class _Lines:
+    """Where a stream of chunks stands on the screen: a CR waiting for what follows,
+    an open line, and whether the output just resumed after a truncation."""
+
+    def __init__(self) -> None:
+        self.pending_cr = self.open_line = self.after_cut = False
+
+    def settle(self, chunk: Chunk) -> bool:
+        """Resolve ``chunk``'s carriage returns in place; False when nothing is left to show."""
+        if chunk.stream in ("stdout", "stderr"):
+            chunk.text, chunk.erase, self.pending_cr = resolve_cr(chunk.text or "",
+                                                                  self.pending_cr)
+            chunk.chars, chunk.lines = len(chunk.text), plain_lines(chunk.text)
+            if self.after_cut and chunk.text:
+                # The worker kept the last bytes of a long output: they begin inside a line.
+                self.after_cut = False
+                if chunk.lines and not chunk.erase:
+                    _cut_to_line(chunk)
+        else:
+            self.pending_cr = False
+        # A chunk that begins by overwriting the line starts it afresh: not a line's tail.
+        chunk.mid = self.open_line and not chunk.erase
+        if not chunk.text and not chunk.erase:
+            return False
+        self.open_line = not normalize(chunk.text or "").endswith("\n")
+        return True
+
+
+def _cut_to_line(chunk: Chunk) -> None:
+    """Drop the unsent text before ``chunk``'s first newline (the tail of a line cut off)."""
+    text = chunk.text or ""
+    nl = text.find("\n")
+    if nl >= 0:
+        chunk.text = escapes_in(text[:nl]) + text[nl + 1:]
+        chunk.chars, chunk.lines = len(chunk.text), chunk.lines - 1
+    chunk.mid = chunk.erase = False
 
 
 def _chunk_for(ev: streams.Event, truncated_label: str,
@@ -76,18 +130,24 @@ class TermWindow:
         self.cursor = 0  # last event seq consumed
         self.sent_cursor = 0  # cursor the browser is at after the last op
         self.newlines = 0
-        self.open_line = False
         self.dropped_bytes = 0
         self.has_earlier = False  # output before the window exists in storage
         self.extended = False  # the user paged in earlier output
         self._chars = self._lines = 0
         self._drop_before: int | None = None
+        self._trim_head = 0  # seq of a sent chunk the browser must cut to a whole line
+        self._screen = _Lines()
         self._renderers: dict[str, AnsiRenderer] = {}
 
     # -- feeding ------------------------------------------------------------
     @property
     def line_count(self) -> int:
         return self.newlines + (1 if self.open_line else 0)
+
+    @property
+    def open_line(self) -> bool:
+        """The last line shown has no newline yet."""
+        return self._screen.open_line
 
     def add(self, ev: streams.Event) -> None:
         """Consume the next event (seqs must increase)."""
@@ -96,11 +156,11 @@ class TermWindow:
         self.cursor = ev.seq
         if ev.type == "truncated":
             self.dropped_bytes = max(self.dropped_bytes, int(ev.data.get("dropped_bytes") or 0))
+            self._screen.after_cut = True
         chunk = _chunk_for(ev, self.truncated_label, self.lang)
-        if chunk is None:
-            return
+        if chunk is None or not self._screen.settle(chunk):
+            return  # nothing, or only a CR: what follows decides
         self.newlines += chunk.lines
-        self.open_line = not normalize(chunk.text).endswith("\n")
         self.chunks.append(chunk)
         self._chars += chunk.chars
         self._lines += chunk.lines
@@ -112,12 +172,33 @@ class TermWindow:
 
     def _trim(self, factor: int) -> None:
         while len(self.chunks) > 1 and self._over(factor):
-            old = self.chunks.popleft()
-            self._chars -= old.chars
-            self._lines -= old.lines
-            self.has_earlier = True
-            if old.text is None:  # the browser has it: tell it to drop it
-                self._drop_before = self.chunks[0].seq
+            self._pop()
+            self._whole_head()
+
+    def _pop(self) -> None:
+        old = self.chunks.popleft()
+        self._chars -= old.chars
+        self._lines -= old.lines
+        self.has_earlier = True
+        if old.text is None:  # the browser has it: tell it to drop it
+            self._drop_before = self.chunks[0].seq
+        if self._trim_head == old.seq:
+            self._trim_head = 0
+
+    def _whole_head(self) -> None:
+        """Start the window at a whole line: the tail of a line cut off goes too."""
+        while len(self.chunks) > 1 and self.chunks[0].mid and self.chunks[0].lines == 0:
+            self._pop()  # no newline in it: all of it belongs to the cut line
+        head = self.chunks[0]
+        if not head.mid or head.lines == 0:
+            return
+        lines, chars = head.lines, head.chars
+        if head.text is None:  # the browser has it: it cuts (assets/term.js trimHead)
+            self._trim_head, head.mid, head.lines = head.seq, False, head.lines - 1
+        else:
+            _cut_to_line(head)
+        self._lines -= lines - head.lines
+        self._chars -= chars - head.chars
 
     def follow_live(self) -> None:
         """Back to the normal bound (the user jumped to the live end)."""
@@ -131,7 +212,8 @@ class TermWindow:
         else:
             body = renderers.setdefault(chunk.stream, AnsiRenderer()).render(chunk.text or "")
         chunk.text = None
-        return [chunk.seq, chunk.stream, body]
+        # A fourth item only when set: the browser clears its open line first.
+        return [chunk.seq, chunk.stream, body, 1] if chunk.erase else [chunk.seq, chunk.stream, body]
 
     def flush(self) -> dict | None:
         """The op that brings the browser up to date, or None when it already is."""
@@ -140,14 +222,29 @@ class TermWindow:
             if chunk.text is None:
                 break
             fresh.append(chunk)
-        if not fresh and self._drop_before is None and self.cursor == self.sent_cursor:
+        if not fresh and self._drop_before is None and not self._trim_head \
+                and self.cursor == self.sent_cursor:
             return None
         op = {"prev": self.sent_cursor, "cursor": self.cursor,
               "drop_before": self._drop_before,
               "append": [self._render(c, self._renderers) for c in reversed(fresh)]}
+        if self._trim_head:
+            op["trim_head"] = self._trim_head
         self.sent_cursor = self.cursor
         self._drop_before = None
+        self._trim_head = 0
         return op
+
+    def _chunks_of(self, events: list[streams.Event]) -> list[Chunk]:
+        """Chunks for stored events, carriage returns settled as they were live."""
+        chunks: list[Chunk] = []
+        screen = _Lines()
+        for ev in events:
+            screen.after_cut = screen.after_cut or ev.type == "truncated"
+            chunk = _chunk_for(ev, self.truncated_label, self.lang)
+            if chunk is not None and screen.settle(chunk):
+                chunks.append(chunk)
+        return chunks
 
     @property
     def first_seq(self) -> int:
@@ -165,10 +262,7 @@ class TermWindow:
         picked: list[Chunk] = []
         lines = chars = 0
         cut = False
-        for ev in reversed(earlier):
-            chunk = _chunk_for(ev, self.truncated_label, self.lang)
-            if chunk is None:
-                continue
+        for chunk in reversed(self._chunks_of(earlier)):
             if picked and (lines + chunk.lines > room_lines or chars + chunk.chars > room_chars):
                 cut = True
                 break
@@ -178,6 +272,12 @@ class TermWindow:
             self.has_earlier = False
             return None
         picked.reverse()
+        if self.chunks and self.chunks[0].erase:
+            chars -= _drop_open_tail(picked)  # the window's first line overwrote it
+        if picked[0].mid and picked[0].lines and (cut or more_exist):
+            lines, chars = lines - 1, chars - picked[0].chars
+            _cut_to_line(picked[0])
+            chars += picked[0].chars
         renderers: dict[str, AnsiRenderer] = {}  # colour state before the page is unknown
         rendered = [self._render(c, renderers) for c in picked]
         self.chunks.extendleft(reversed(picked))

@@ -1,6 +1,7 @@
 """Task lists (per project and across projects) with live statuses, and the submit form.
 
-Lists are small read models (``task_views.task_row``) reloaded through
+Lists are pages (``PAGE_SIZE`` rows, newest first, "Newer"/"Older" through
+``list_tasks``' ``before_id``, counted by :mod:`clawweb.services.tasks.paging`) of small read models (``task_views.task_row``) reloaded through
 ``tasks.list_tasks``, which checks the caller's project roles every time; a
 background event follows the task-changes stream and reloads the list when a
 task the page shows (or could show) changes, at most a few times a second.
@@ -21,7 +22,7 @@ from clawweb.models import Project, ProjectRole, TaskStatus
 from clawweb.services import access
 from clawweb.services.agents import tasks as agent_tasks
 from clawweb.services.tasks import output as task_output, views as task_views
-from clawweb.services.tasks import service as task_service
+from clawweb.services.tasks import paging, service as task_service
 from clawweb.services.errors import InvalidInput, ServiceError
 from clawweb.state import live_loops
 from clawweb.state.access import signed_in, streaming
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 STATUS_FILTERS = ["all", "active", *[s.value for s in TaskStatus]]
 PRIORITIES = ["high", "normal", "low"]
 SUBMIT_MODES = ["claude", "shell"]
-LIST_LIMIT = 100
+PAGE_SIZE = 20
 RELOAD_MIN_SECONDS = 0.3
 RECHECK_SECONDS = 5.0  # reload the rows at least this often, changes or not
 LIST_STALE_SECONDS = 5.0  # a loop this quiet has ended (it steps every half second)
@@ -45,11 +46,18 @@ def _statuses(filter_value: str) -> list[str] | None:
     return [filter_value] if filter_value in STATUS_FILTERS[2:] else None
 
 
-def _load_rows(user, project_id: int, status_filter: str) -> list[dict]:
+def _load_page(user, project_id: int, status_filter: str, before_id: int = 0) -> dict:
+    """One page of rows (older than ``before_id`` when set) and where it sits in the list."""
+    scope = {"user": user, "project_id": project_id or None, "status": _statuses(status_filter)}
     with session_scope() as s:
-        found = task_service.list_tasks(session=s, user=user, project_id=project_id or None,
-                                        status=_statuses(status_filter), limit=LIST_LIMIT)
-        return task_views.task_rows(s, found)
+        found = task_service.list_tasks(session=s, limit=PAGE_SIZE + 1,
+                                        before_id=before_id or None, **scope)
+        total = paging.count_tasks(session=s, **scope)
+        from_here = paging.count_tasks(session=s, before_id=before_id, **scope) \
+            if before_id else total
+        return {"rows": task_views.task_rows(s, found[:PAGE_SIZE]),
+                "has_older": len(found) > PAGE_SIZE, "task_total": total,
+                "page_first": total - from_here + 1}
 
 
 def _path(state: rx.State) -> str:
@@ -82,6 +90,11 @@ async def _next_changes(after: str) -> tuple[str, list[dict]]:
 
 class TasksState(AppState):
     rows: list[dict] = []
+    task_total: int = 0  # every task the list holds (all pages)
+    page_first: int = 1  # the place of the page's first row, from the newest
+    page_last: int = 0
+    has_older: bool = False
+    has_newer: bool = False
     status_filter: str = "all"
     list_project: int = 0  # 0: every project the user can see
     list_loaded: bool = False
@@ -94,15 +107,26 @@ class TasksState(AppState):
     _list_gen: int = 0
     _list_path: str = ""
     _list_beat: float = 0.0  # when the list loop last stepped (wall clock)
+    _pages: list[int] = []  # before_id of each page opened with "Older" (last: this one)
 
     # -- loading ------------------------------------------------------------
+    def _before(self) -> int:
+        return self._pages[-1] if self._pages else 0
+
+    def _show_page(self, page: dict) -> None:
+        self.rows, self.has_older = page["rows"], page["has_older"]
+        self.task_total, self.page_first = page["task_total"], page["page_first"]
+        self.page_last = self.page_first + len(self.rows) - 1
+        self.has_newer = bool(self._pages)
+
     def _reload(self, user) -> None:
-        self.rows = _load_rows(user, self.list_project, self.status_filter)
+        self._show_page(_load_page(user, self.list_project, self.status_filter, self._before()))
         self.list_loaded = True
         self.list_error = ""
 
     def _start_list(self, user, project_id: int):
         self.list_project = project_id
+        self._pages = []
         self._list_gen += 1
         self._list_path = _path(self)
         self.list_loaded = False
@@ -136,7 +160,26 @@ class TasksState(AppState):
     @signed_in
     def set_status_filter(self, value: str):
         self.status_filter = value if value in STATUS_FILTERS else "all"
+        self._pages = []
         self._reload(self.require_user())
+
+    @rx.event
+    @signed_in
+    def older_tasks(self):
+        """The next page of older tasks (the list's access is checked by the load)."""
+        user = self.require_user()
+        if self.has_older and self.rows:
+            self._pages = [*self._pages, int(self.rows[-1]["id"])]
+            self._reload(user)
+
+    @rx.event
+    @signed_in
+    def newer_tasks(self):
+        """Back one page towards the newest."""
+        user = self.require_user()
+        if self._pages:
+            self._pages = self._pages[:-1]
+            self._reload(user)
 
     # -- submitting -----------------------------------------------------------
     @rx.event
@@ -225,6 +268,7 @@ class TasksState(AppState):
                     self._list_beat = 0.0  # the tab's next watchdog tick starts a new loop
                     return None
                 status_filter, self._list_beat = self.status_filter, time.time()
+                before = self._before()
             if not await caller.allowed():
                 return await self._list_lost(gen, caller)
             if not _concerns(changes, project_id, caller.scope) \
@@ -233,14 +277,16 @@ class TasksState(AppState):
                 continue
             shown_scope = caller.scope
             try:
-                rows = await asyncio.to_thread(_load_rows, caller.user, project_id, status_filter)
+                page = await asyncio.to_thread(_load_page, caller.user, project_id,
+                                               status_filter, before)
             except ServiceError:
                 return await self._list_lost(gen, caller)
             loaded_at = time.monotonic()
             async with self:
                 if self._list_gen != gen:
                     return None
-                self.rows = rows
+                if (self.status_filter, self._before()) == (status_filter, before):
+                    self._show_page(page)  # else the reader moved on: their load showed it
             await asyncio.sleep(RELOAD_MIN_SECONDS)
 
     @rx.event
@@ -259,5 +305,5 @@ class TasksState(AppState):
         async with self:
             if self._list_gen != gen:
                 return None
-            self.rows = []
+            self.rows, self.task_total, self.has_older, self.has_newer = [], 0, False, False
             return self.deny_anonymous() if caller.lost == SIGNED_OUT else None

@@ -35,7 +35,7 @@ import reflex as rx
 
 from clawweb import routes
 from clawweb.i18n import stored
-from clawweb.live import feed, task_view
+from clawweb.live import feed, task_facts, task_view
 from clawweb.live.feed import READ_LIMIT, LiveCursor
 from clawweb.live.term_window import TermWindow
 from clawweb.state import live_loops
@@ -59,6 +59,7 @@ class TaskLiveState(AppState):
     task_error: str = ""
     wait_text: str = ""
     elapsed: str = ""
+    summary: list[str] = []  # the phone summary row's facts after the project, none empty
     line_count: int = 0
     has_earlier: bool = False
     earlier_loading: bool = False
@@ -90,6 +91,7 @@ class TaskLiveState(AppState):
     # -- what the page shows ------------------------------------------------------
     def _reset_page(self) -> None:
         self.task, self.task_error, self.wait_text, self.elapsed = {}, "", "", ""
+        self.summary = []
         self.line_count, self.has_earlier, self.dropped_bytes = 0, False, 0
         self.is_claude, self.conv_items, self.conv_has_earlier = False, [], False
         self.conv_tail = []
@@ -105,13 +107,25 @@ class TaskLiveState(AppState):
         # The worker stores reasons as message keys: shown in this reader's language.
         self.task = {**detail, "failure_reason": stored.render(
             detail.get("failure_reason") or "", self.lang)}
-        self.elapsed = task_view.elapsed(detail)
+        self._set_elapsed(detail)
         self.dropped_bytes = max(self.dropped_bytes, detail.get("dropped_bytes", 0))
         reason = detail.get("wait_reason") or ""
         self.wait_text = self.tr(reason, **(detail.get("wait_params") or {})) if reason else ""
         self.is_claude = detail.get("kind") == "claude"
         if self.is_claude and not self.conv_items and not self.conv_tail:
             self._set(task_view.conv_stats({}, detail, self._chain_usage))
+        self._summarize()
+
+    def _set_elapsed(self, detail: dict) -> None:
+        elapsed = task_facts.elapsed_text(detail, self.tr)
+        if elapsed != self.elapsed:
+            self.elapsed = elapsed
+            self._summarize()
+
+    def _summarize(self) -> None:
+        facts = task_facts.summary(self._detail, self.elapsed, self.conv_cost, self.tr)
+        if facts != self.summary:
+            self.summary = facts
 
     def _open(self, task_id: int, detail: dict) -> None:
         """Show a header the page has just loaded; the next loop starts from it."""
@@ -124,6 +138,8 @@ class TaskLiveState(AppState):
         for name, value in values.items():
             if getattr(self, name) != value:
                 setattr(self, name, value)
+        if "conv_cost" in values:
+            self._summarize()
 
     # -- the live loop --------------------------------------------------------
     @rx.event(background=True)
@@ -259,7 +275,7 @@ class TaskLiveState(AppState):
         if cursor.fresh:
             cursor.fresh = False
             self._show(self._task_id, cursor.detail)
-        self.elapsed = task_view.elapsed(cursor.detail)
+        self._set_elapsed(cursor.detail)
         self.line_count = window.line_count
         self.dropped_bytes = max(self.dropped_bytes, window.dropped_bytes)
         if not self.earlier_loading:

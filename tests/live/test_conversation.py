@@ -279,3 +279,23 @@ def test_a_plans_card_keeps_the_plan_after_it_is_answered():
                                   "input": {"plan": "# Plan\n1. do it"}}),
               ("agent.approval_answer", {"approval_id": 1, "decision": "allow", "message": ""}))
     assert c.items[0]["summary"] == "# Plan\n1. do it" and c.items[0]["status"] == "running"
+
+
+def test_a_tool_call_cut_off_by_an_interrupt_no_longer_reads_running():
+    use = ("agent.tool_use", {"id": "t1", "name": "Bash", "input": {"command": "sleep 60"}})
+    done = ("agent.tool_use", {"id": "t0", "name": "Read", "input": {"file_path": "a"}})
+    result = ("agent.tool_result", {"id": "t0", "is_error": False, "content": "ok"})
+    c = _fold(done, result, use, ("status", {"status": "interrupted", "reason": "",
+                                             "exit_code": 130}))
+    assert [i["status"] for i in c.items if i["kind"] == "tool"] == ["done", "interrupted"]
+    # The CLI's own answer for the call it cut off is no tool error either.
+    cli = _fold(use, ("agent.tool_result", {"id": "t1", "is_error": True, "content":
+                                            "[Request interrupted by user for tool use]"}))
+    assert (cli.items[0]["status"], cli.items[0]["is_error"]) == ("interrupted", False)
+
+
+def test_a_tool_call_still_open_when_the_task_ended_reads_not_finished():
+    use = ("agent.tool_use", {"id": "t1", "name": "Bash", "input": {"command": "sleep 60"}})
+    for status in ("cancelled", "failed", "succeeded"):
+        c = _fold(use, ("status", {"status": status, "reason": "", "exit_code": None}))
+        assert c.items[0]["status"] == "unfinished", status

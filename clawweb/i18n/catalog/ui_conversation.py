@@ -19,6 +19,8 @@ MESSAGES = {
     "ui_conv.status.denied": ("Denied", "已拒绝"),
     "ui_conv.status.waiting": ("Needs approval", "等待审批"),
     "ui_conv.status.withdrawn": ("Withdrawn", "已撤回"),
+    "ui_conv.status.interrupted": ("Interrupted", "已中断"),
+    "ui_conv.status.unfinished": ("Not finished", "未完成"),
     "ui_conv.final": ("Result", "结果"),
     "ui_conv.final_error": ("Ended with an error", "以错误结束"),
     "ui_conv.final_interrupted": ("Interrupted — ready for a follow-up", "已中断 — 可以继续追问"),

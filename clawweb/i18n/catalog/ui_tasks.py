@@ -38,6 +38,12 @@ MESSAGES = {
     "ui_tasks.exit_code": ("Exit code", "退出码"),
     # The phone's one-line summary of the header facts, and what expands it.
     "ui_tasks.summary_exit": ("exit {code}", "退出码 {code}"),
+    "ui_tasks.elapsed_queued": ("queued {time}", "已排队 {time}"),
+    "ui_tasks.page_count#one": ("{count} task", "共 {count} 个任务"),
+    "ui_tasks.page_count#other": ("{count} tasks", "共 {count} 个任务"),
+    "ui_tasks.page_range": ("showing {first}–{last}", "显示第 {first}–{last} 个"),
+    "ui_tasks.newer": ("Newer", "较新"),
+    "ui_tasks.older": ("Older", "较早"),
     "ui_tasks.details": ("Details", "详情"),
     "ui_tasks.attempt": ("Attempt", "尝试次数"),
     "ui_tasks.branch": ("Branch", "分支"),
