@@ -58,7 +58,11 @@ class Settings(BaseSettings):
     state_redis_url: str = ""
 
     runner_image: str = "clawweb-runner"
+    # Worker processes ./scripts/up starts, and the tasks each runs at once (RQ work
+    # loops in threads, worker/loops.py): a task waiting on an approval or a silent
+    # command holds one loop, not a process. Slots on this host = the product.
     worker_slots: int = 2
+    tasks_per_worker: int = Field(default=16, ge=1, le=64)
     # Pre-started task containers per worker process (worker/sandbox/pool.py),
     # each used by one task and destroyed. 0: every task starts its container cold.
     warm_pool: int = Field(default=0, ge=0, le=16)

@@ -1,11 +1,12 @@
-"""``python -m worker [--name PREFIX] [--burst]``: one RQ worker process.
+"""``python -m worker [--name PREFIX] [--burst]``: one worker process, several tasks at once.
 
-Listens on the high, normal and low queues in that order (JSON serializer).
-Jobs run in this process (RQ's SimpleWorker): a task's heartbeat, lock and
+``CLAWWEB_TASKS_PER_WORKER`` RQ work loops (worker/loops.py) listen on the
+high, normal and low queues in that order (JSON serializer). Jobs run in this
+process (RQ's SimpleWorker, one thread per loop): a task's heartbeat, lock and
 container all die with it, so a ``kill -9`` is noticed by the reaper within
 seconds, and nothing keeps running behind a dead worker's back. SIGTERM once
-finishes the running task and exits (warm shutdown); twice stops it now and
-records the task as failed.
+finishes the running tasks and exits (warm shutdown); twice stops them now and
+records them as failed.
 
 Every process start gets a name of its own, ``PREFIX-<random>``: after a crash
 the dead worker's RQ registration (kept by the AOF) never blocks its successor,
@@ -24,22 +25,18 @@ import sys
 import time
 
 import redis as redis_lib
-from rq import SimpleWorker
-from rq.exceptions import StopRequested
-from rq.serializers import JSONSerializer
-
 import worker
-from clawweb import redis_conn, streams
+from clawweb import redis_conn
 from clawweb.observe import logs
 from clawweb.settings import get_settings
 from worker import jobs, notify_jobs, schedule_loop
 from worker.drain import DrainWatch
 from worker.heartbeat import Heartbeat, beat, beat_redis
 from worker.image_report import ImageReport
+from worker.loops import MAX_BACKOFF_SECONDS, LoopSet, Worker, work as _work  # noqa: F401
 from worker.recovery import Reaper, exit_cleanup, startup_cleanup
 
 log = logging.getLogger("worker")
-MAX_BACKOFF_SECONDS = 5.0
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -55,31 +52,6 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 def unique_name(prefix: str) -> str:
     """``prefix`` plus a suffix no earlier start of this worker had."""
     return f"{prefix or socket.gethostname()}-{secrets.token_hex(3)}"
-
-
-class Worker(SimpleWorker):
-    """RQ's in-process worker, plus: ``on_ready`` once registered with RQ, a short
-    reconnect back-off, and a remembered stop request."""
-
-    # RQ waits up to 60 s between reconnects while dequeuing; ours is shorter.
-    max_connection_wait_time = MAX_BACKOFF_SECONDS
-
-    def __init__(self, *args, on_ready=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.on_ready = on_ready
-        self.stop_requested = False
-
-    def bootstrap(self, *args, **kwargs) -> None:
-        super().bootstrap(*args, **kwargs)
-        if self.on_ready is not None:
-            self.on_ready()
-
-    def request_stop(self, signum, frame) -> None:
-        self.stop_requested = True
-        try:
-            super().request_stop(signum, frame)
-        except redis_lib.RedisError:
-            pass  # RQ could not note the request in Redis; it is noted here
 
 
 def _wait_for_redis(redis) -> None:
@@ -109,8 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     _wait_for_redis(redis)
     startup_cleanup(redis, name, jobs.make_sandbox(name))
     try:
-        return _work(redis, name, burst=args.burst,
-                     on_ready=_fleet_threads(settings, name, redis))
+        loops = LoopSet(redis, name, settings.tasks_per_worker, burst=args.burst,
+                        on_ready=_fleet_threads(settings, name, redis))
+        return loops.run()
     finally:
         notify_jobs.stop_all()
         exit_cleanup(redis, name, jobs.make_sandbox(name))
@@ -142,45 +115,6 @@ def _fleet_threads(settings, name: str, redis):
         schedule_loop.start(settings, name)
 
     return start
-
-
-def _work(redis, name: str, *, burst: bool, on_ready=None) -> int:
-    """Run RQ's work loop until it ends or a stop is asked for; survive Redis going away."""
-    while True:
-        w = Worker([streams.queue_name(p) for p in streams.QUEUE_ORDER], connection=redis,
-                   name=name, serializer=JSONSerializer, on_ready=on_ready)
-        try:
-            w.work(burst=burst, with_scheduler=False)
-            return 0
-        except redis_lib.RedisError as exc:
-            if w.stop_requested:
-                log.warning("lost Redis while stopping (%s); exiting", exc)
-                return 0
-            log.warning("lost Redis (%s); reconnecting", exc)
-        try:
-            _reconnect(redis, w)
-        except StopRequested:
-            return 0
-        if w.stop_requested:
-            return 0
-
-
-def _reconnect(redis, w: Worker) -> None:
-    """Wait for Redis, then close the registration RQ could not close itself.
-
-    The name is this process's own, so whatever registration it has is ours:
-    RQ refuses to register a name whose earlier registration never died.
-    """
-    delay = 1.0
-    while not w.stop_requested:
-        time.sleep(delay)
-        delay = min(delay * 2, MAX_BACKOFF_SECONDS)
-        try:
-            redis.ping()
-            w.register_death()
-            return
-        except redis_lib.RedisError as exc:
-            log.warning("Redis unavailable (%s); retrying in %.0f s", exc, delay)
 
 
 if __name__ == "__main__":

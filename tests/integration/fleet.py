@@ -73,12 +73,16 @@ class Fleet:
         self.prefix = f"t{uuid.uuid4().hex[:6]}"
         self.procs: dict[str, subprocess.Popen] = {}
 
-    def start(self, base: str) -> str:
-        """Start one worker; returns its name once it beats."""
+    def start(self, base: str, tasks_per_worker: int | None = None) -> str:
+        """Start one worker (``tasks_per_worker`` loops, default as shipped); returns its
+        name once it beats."""
         log_path = self.tmp / f"{self.prefix}-{base}.log"
+        env = worker_env(self.redis_url, self.data_dir)
+        if tasks_per_worker is not None:
+            env["CLAWWEB_TASKS_PER_WORKER"] = str(tasks_per_worker)
         proc = subprocess.Popen(
             [sys.executable, "-m", "worker", "--name", f"{self.prefix}-{base}"], cwd=ROOT,
-            env=worker_env(self.redis_url, self.data_dir), stdout=log_path.open("wb"),
+            env=env, stdout=log_path.open("wb"),
             stderr=subprocess.STDOUT)
         r = redis_lib.Redis.from_url(self.redis_url)
 

@@ -46,8 +46,9 @@ def redis_is_down(url: str) -> bool:
 def test_a_redis_outage_longer_than_the_ttl_reaps_only_the_dead_worker(
         session, world, fleet, redis_server):
     alice, project = world
-    fleet.start("a")
-    fleet.start("b")
+    # One task each, so one worker can die with one task while the other keeps its own.
+    fleet.start("a", tasks_per_worker=1)
+    fleet.start("b", tasks_per_worker=1)
     healthy = submit(session, alice, project, "echo begin; sleep 45; echo end")
     doomed = submit(session, alice, project, "echo begin; sleep 300")
     runner = started_in_container(session, healthy.id, fleet.procs).worker_name

@@ -46,8 +46,9 @@ class Fleet:
         self.procs: dict[str, subprocess.Popen] = {}
         self.prefix = f"t{uuid.uuid4().hex[:6]}"
 
-    def start(self, n: int = 1) -> list[str]:
-        """Start ``n`` workers; returns their names (each start adds a suffix to --name)."""
+    def start(self, n: int = 1, tasks_per_worker: int | None = None) -> list[str]:
+        """Start ``n`` workers (``tasks_per_worker`` loops each, default as shipped); returns
+        their names (each start adds a suffix to --name)."""
         names = []
         for _ in range(n):
             name = f"{self.prefix}-w{len(self.procs) + 1}"
@@ -56,6 +57,8 @@ class Fleet:
                    "CLAWWEB_WORKER_HEARTBEAT_SECONDS": "1",
                    "CLAWWEB_WORKER_DEAD_AFTER_SECONDS": "3",
                    "CLAWWEB_OUTPUT_CAP_BYTES": str(CAP), "PYTHONPATH": str(ROOT)}
+            if tasks_per_worker is not None:
+                env["CLAWWEB_TASKS_PER_WORKER"] = str(tasks_per_worker)
             log = open(self.tmp / f"{name}.log", "wb")
             self.procs[name] = subprocess.Popen(
                 [sys.executable, "-m", self.module, "--name", name], cwd=ROOT, env=env,
@@ -262,7 +265,7 @@ def test_lost_before_the_command_started_is_retried(session, fleet, world):
 
 def test_two_workers_share_the_queue(session, fleet, world):
     alice, project = world
-    fleet.start(2)
+    fleet.start(2, tasks_per_worker=1)  # one task each: the second must go to the other
     ids = [submit(session, alice, project, "sleep 2; echo ok").id for _ in range(2)]
     done = [finished(session, i) for i in ids]
     assert all(t.status == TaskStatus.succeeded for t in done)

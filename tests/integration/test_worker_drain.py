@@ -10,8 +10,16 @@ from clawweb import redis_conn
 from clawweb.models import TaskStatus
 from clawweb.services.ops import workers
 from tests.integration.fleet import (  # noqa: F401  (fixtures)
-    finished, fleet, started_in_container, stdout, submit, task_now, world,
+    finished, fleet, started_in_container, stdout, submit, task_now, wait_for, world,
 )
+
+
+def rq_loops(name: str) -> int:
+    """How many of the worker's RQ work loops are registered with RQ."""
+    from rq import Worker
+
+    return sum(1 for w in Worker.all(connection=redis_conn.get_redis())
+               if w.name.startswith(f"{name}."))
 
 
 def test_a_drained_worker_finishes_its_task_then_stops(session, world, fleet):
@@ -20,11 +28,13 @@ def test_a_drained_worker_finishes_its_task_then_stops(session, world, fleet):
     proc = fleet.procs[name]
     running = submit(session, alice, project, "sleep 4; echo finished")
     started_in_container(session, running.id, [name])
-    waiting = submit(session, alice, project, "echo second")
 
     workers.drain(redis_conn.get_redis(), name)
     assert [w.draining for w in workers.fleet(session=session, redis=redis_conn.get_redis())
             if w.name == name] == [True]
+    # Its idle work loops (worker/loops.py) stop taking jobs; only the busy one stays.
+    wait_for(lambda: rq_loops(name) == 1, 20, "the idle loops to stop")
+    waiting = submit(session, alice, project, "echo second")
     code = proc.wait(60)
 
     done = finished(session, running.id, timeout=5)

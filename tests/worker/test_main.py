@@ -68,3 +68,45 @@ def test_sigterm_while_redis_is_away_exits_instead_of_reconnecting(fake_redis, m
     born = births(monkeypatch)
     assert worker_main._work(fake_redis, "w1", burst=False) == 0
     assert born == ["w1"], "the worker came back after it was told to stop"
+
+
+@pytest.mark.timeout(30)  # a loop that missed the stop would wait for a job forever
+def test_one_sigterm_stops_every_idle_loop_of_the_process(fake_redis):
+    import os
+    import threading
+    import time
+
+    from rq import Worker as RQWorker
+
+    from worker.loops import LoopSet
+
+    loops = LoopSet(fake_redis, "w1", 3, burst=False)
+    registered = lambda: sorted(w.name for w in RQWorker.all(connection=fake_redis))  # noqa: E731
+
+    def sigterm_once_all_listen():
+        deadline = time.monotonic() + 10
+        while registered() != ["w1.1", "w1.2", "w1.3"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=sigterm_once_all_listen, daemon=True).start()
+    t0 = time.monotonic()
+    assert loops.run() == 0
+    assert time.monotonic() - t0 < 10, "idle loops kept waiting for a job"
+    assert registered() == [], "a loop's RQ registration outlived the stop"
+
+
+@pytest.mark.timeout(30)
+def test_a_crashed_loop_stops_the_others_and_the_process_exits_non_zero(fake_redis,
+                                                                        monkeypatch):
+    from worker import loops as loops_mod
+
+    real_work = loops_mod.work
+
+    def work(redis, name, **kwargs):
+        if name == "w1.2":
+            raise RuntimeError("a bug in one loop (test)")
+        return real_work(redis, name, **kwargs)
+
+    monkeypatch.setattr(loops_mod, "work", work)
+    assert loops_mod.LoopSet(fake_redis, "w1", 3, burst=False).run() == 1
