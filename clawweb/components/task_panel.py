@@ -11,9 +11,11 @@ import reflex as rx
 from clawweb import routes
 from clawweb.components.i18n import tr
 from clawweb.components.prompt_choices import prompt_choices
+from clawweb.components.prompt_completions import prompt_completions
 from clawweb.components.tasks import status_filter, task_list
 from clawweb.state.review_files import TaskPrefillState
 from clawweb.state.prompt_choices import PromptChoicesState
+from clawweb.state.prompt_completions import PromptCompletionsState
 from clawweb.state.task_list import PRIORITIES, TasksState
 
 MONO = "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace"
@@ -68,7 +70,9 @@ def submit_form() -> rx.Component:
                          resize="vertical", size="3",
                          style={"white_space": "pre-wrap", "overflow_wrap": "anywhere"},
                          default_value=TaskPrefillState.prefill, key=TaskPrefillState.prefill,
+                         on_change=PromptCompletionsState.prompt_changed,  # slash-k
                          data_testid="task-command"),
+            rx.cond(claude, prompt_completions()),  # slash-k: slash commands and skills
             rx.cond(claude, prompt_choices("prompt")),  # prompt-c: model and mode
             rx.flex(
                 rx.vstack(
