@@ -23,6 +23,7 @@ from sqlmodel import Session
 from clawweb.models import Project, ProjectRole, User
 from clawweb.services import access
 from clawweb.services.git import GitError
+from clawweb.services.projects.service import project_repo_path
 from clawweb.services.review import gitobj
 
 COMMANDS_DIR = ".claude/commands/"
@@ -155,8 +156,6 @@ def for_project(*, session: Session, user: User, project_id: int) -> list[dict]:
     Raises:
         PermissionDenied / NotFound: the caller may not submit prompts here.
     """
-    from clawweb.services.projects.service import project_repo_path
-
     access.require_role(session=session, user=user, project_id=project_id,
                         at_least=ProjectRole.editor)
     project = session.get(Project, project_id)
