@@ -25,6 +25,9 @@ class PromptCompletionsState(AppState):
     completions: list[dict[str, str]] = []
     completion_query: str = ""
     completion_open: bool = False
+    # The project the list was loaded for (0: not yet): the mount's load can run
+    # before the page knows its route, so the first "/" loads it then.
+    completions_project: int = 0
 
     @rx.var
     def matches(self) -> list[dict[str, str]]:
@@ -38,11 +41,14 @@ class PromptCompletionsState(AppState):
     @signed_in
     def load_for_project(self):
         """on_mount of the project page's prompt box (project id from the route)."""
-        user = self.require_user()
-        self.completions, self.completion_open = [], False
+        self._load(self.require_user())
+
+    def _load(self, user) -> None:
+        self.completions, self.completion_open, self.completions_project = [], False, 0
         project_id = route_id(self, "project_id")
         if not project_id:
             return
+        self.completions_project = project_id
         try:
             with session_scope() as s:
                 found = slash_commands.for_project(session=s, user=user, project_id=project_id)
@@ -58,6 +64,8 @@ class PromptCompletionsState(AppState):
     def prompt_changed(self, text: str):
         """The box's text changed: a list while it is ``/`` and a name still being typed."""
         text = str(text or "")[:_MAX_QUERY + 2]
+        if text.startswith("/") and self.completions_project != route_id(self, "project_id"):
+            self._load(self.require_user())
         head = text[1:]
         self.completion_open = text.startswith("/") and not any(c.isspace() for c in head)
         self.completion_query = head[:_MAX_QUERY] if self.completion_open else ""

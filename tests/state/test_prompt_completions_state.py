@@ -84,3 +84,15 @@ def test_the_repo_settings_switch_shows_on_and_an_unticked_box_turns_it_off(worl
     handlers["save_agent_settings"].fn(state, {**form, "use_repo_settings": "on"})
     with Session(engine) as s:
         assert s.get(AgentSettings, project_id).use_repo_settings is True
+
+
+def test_the_first_slash_loads_the_list_when_the_mount_load_came_too_early(world, engine,
+                                                                          tmp_path):
+    """A load that ran before the page knew its project (or never ran) is made up for."""
+    from clawweb.state.prompt_completions import PromptCompletionsState
+
+    token, _user_id, project_id = world
+    _repo(engine, project_id, tmp_path)
+    _, state = _state(PromptCompletionsState, token, f"/projects/{project_id}")
+    _handler("prompt_changed")(state, "/dep")
+    assert [m["name"] for m in state.matches] == ["deploy"]
