@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 from sqlmodel import Session
 
-from clawweb.models import Project, ProjectRole, User
+from clawweb.models import AgentSettings, Project, ProjectRole, User
 from clawweb.services import access
 from clawweb.services.git import GitError
 from clawweb.services.projects.service import project_repo_path
@@ -151,13 +151,17 @@ def builtins() -> list[dict]:
 
 
 def for_project(*, session: Session, user: User, project_id: int) -> list[dict]:
-    """What the prompt box offers an editor of the project: built-ins, then the repository's.
+    """What the prompt box offers an editor of the project: built-ins, then the repository's
+    (only while the project lets the CLI load the repository's settings).
 
     Raises:
         PermissionDenied / NotFound: the caller may not submit prompts here.
     """
     access.require_role(session=session, user=user, project_id=project_id,
                         at_least=ProjectRole.editor)
+    conf = session.get(AgentSettings, project_id)
+    if conf is not None and not conf.use_repo_settings:
+        return builtins()  # the CLI loads no project commands then
     project = session.get(Project, project_id)
     repo = project_repo_path(project)
     try:

@@ -144,3 +144,18 @@ def test_a_name_is_offered_once_and_never_shadows_a_builtin(repo):
     })
     (item,) = _at_main(repo)
     assert (item["name"], item["description"]) == ("deploy", "Deploy to staging")
+
+
+def test_with_repo_settings_off_only_builtins_are_offered(session, tmp_path, settings):
+    """The CLI loads no project commands then, so none is offered."""
+    from clawweb.models import AgentSettings
+
+    owner = make_user(session, "o")
+    project = make_project(session, owner)
+    git.init_empty(project_repo_path(project))
+    RepoBuilder(tmp_path, bare=project_repo_path(project)).commit(
+        "main", {".claude/commands/deploy.md": DEPLOY})
+    session.add(AgentSettings(project_id=project.id, use_repo_settings=False))
+    session.commit()
+    got = sc.for_project(session=session, user=owner, project_id=project.id)
+    assert _names(got) == list(sc.BUILTINS)
