@@ -22,6 +22,7 @@ QUIET_FLAG = os.environ.get("CLAWWEB_TEST_QUIET_FLAG", "")
 # cores shared with the other test stream; an assertion still fails if it never holds.
 EXPECT_TIMEOUT_MS = 15_000
 QUIET_WAIT_SECONDS = 45 * 60
+RUNNING_APPS: list[AppServer] = []  # the session's app, once a test asked for it
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
@@ -70,9 +71,21 @@ def app_server(tmp_path_factory, fake_anthropic):
     base = tmp_path_factory.mktemp("e2e")
     redis = RedisServer(base / "redis").start()
     server = AppServer(base / "data", redis.url, extra_env=extra).start()
+    RUNNING_APPS.append(server)
     yield server
+    RUNNING_APPS.remove(server)
     server.stop()
     redis.stop()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def workers_end_with_their_module():
+    """The workers a test file starts stop when it ends: idle, they would poll Redis
+    and beat to the end of the session, a few percent of a core each, under the
+    timed tests that run last."""
+    yield
+    for server in RUNNING_APPS:
+        server.stop_workers()
 
 
 @pytest.fixture(scope="session")

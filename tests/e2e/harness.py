@@ -155,6 +155,19 @@ class AppServer:
         self._wait_alive(name, proc)
         return proc
 
+    def stop_workers(self, keep: int = 0) -> None:
+        """Stop every worker but the first ``keep`` started (warm: SIGTERM, then SIGKILL)."""
+        ending, self.workers = self.workers[keep:], self.workers[:keep]
+        for proc in ending:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in ending:
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
     def _wait_alive(self, name: str, proc: subprocess.Popen, timeout: float = 60) -> None:
         """A worker counts as started once its heartbeat key is in Redis."""
         import redis
@@ -171,15 +184,13 @@ class AppServer:
             time.sleep(0.2)
 
     def stop(self) -> None:
-        for proc in [*self.workers, self.proc]:
-            if proc and proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in [*self.workers, self.proc]:
-            if proc:
-                try:
-                    proc.wait(20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
+        self.stop_workers()
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
 
 
 NAMESPACE = "/_event"  # Reflex's socket.io namespace (Config.get_event_namespace)

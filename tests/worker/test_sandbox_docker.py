@@ -11,7 +11,8 @@ from tests.worker.sandbox_support import (  # noqa: F401  (fixtures)
     assert_sigint_ends_the_group, collect, docker_sandbox, run, small, spec, workdir,
 )
 from worker.sandbox.base import Chunk, Limits, SandboxError, SandboxSpec
-from worker.sandbox.docker import READ_SIZE, DockerSandbox, demux
+from worker.sandbox.docker import DockerSandbox
+from worker.sandbox.docker_handle import READ_SIZE, demux
 
 
 def frame(stream_id: int, payload: bytes) -> bytes:

@@ -136,3 +136,43 @@ def test_an_unattended_run_reads_end_of_file_at_once(session, world, trigger):
     session.expire_all()
     assert session.get(Task, task.id).status == TaskStatus.succeeded
     assert "after-eof" in _stdout(session, task)
+
+
+class _Handle:
+    """Just what the feeder writes to: the bytes a command's stdin would get."""
+
+    def __init__(self):
+        self.stdin = []
+        self.got = threading.Event()
+
+    def write_stdin(self, data: bytes) -> None:
+        self.stdin.append(data)
+        self.got.set()
+
+
+def _redis_calls(r, command: str) -> int:
+    return int(r.info("commandstats").get(f"cmdstat_{command}", {}).get("calls", 0))
+
+
+def test_an_idle_feeder_waits_in_redis_instead_of_polling_it(redis_url):
+    """Many running shell tasks each asked Redis ten times a second for input nobody typed."""
+    from types import SimpleNamespace
+
+    from worker.agents.shell_input import StdinFeeder
+
+    r = redis_conn.get_redis()
+    events = []
+    ctx = SimpleNamespace(task=SimpleNamespace(id=7), emit=lambda kind, data: events.append(kind))
+    handle = _Handle()
+    r.config_resetstat()
+    feeder = StdinFeeder(ctx, handle, redis=r)
+    feeder.start()
+    try:
+        time.sleep(1.2)  # the idle window whose Redis calls are counted
+        asks = _redis_calls(r, "lpop") + _redis_calls(r, "blpop")
+        assert asks <= 4, f"{asks} Redis calls in 1.2 s with nothing to read"
+        r.rpush(streams.task_input_key(7), '{"kind":"line","text":"yes","by":"alice"}')
+        assert handle.got.wait(GUARD_SECONDS)
+        assert handle.stdin == [b"yes\n"] and events == ["input"]
+    finally:
+        feeder.stop()

@@ -28,7 +28,10 @@ log = logging.getLogger(__name__)
 # The service caps a line at 4096 bytes; the worker refuses anything beyond it too.
 MAX_LINE_BYTES = 4096
 MAX_NAME_CHARS = 64
-POLL_SECONDS = 0.1
+# The thread waits in Redis (BLPOP) for this long at a time, then looks whether
+# the run has ended: no polling while nobody types, a line is taken as it lands.
+WAIT_SECONDS = 0.5
+RETRY_SECONDS = 0.5  # after a Redis error
 # A write to a command that never reads blocks; stop() does not wait for it
 # (closing the container's socket ends it).
 STOP_WAIT_SECONDS = 1.0
@@ -79,7 +82,6 @@ class StdinFeeder:
         while not self._stop.is_set():
             message = self._take()
             if message is None:
-                self._stop.wait(POLL_SECONDS)
                 continue
             try:
                 self._apply(message)
@@ -88,12 +90,13 @@ class StdinFeeder:
 
     def _take(self) -> dict | None:
         try:
-            raw = self.redis.lpop(self.key)
-        except Exception:  # noqa: BLE001 - a Redis blip: try again on the next poll
+            popped = self.redis.blpop([self.key], timeout=WAIT_SECONDS)
+        except Exception:  # noqa: BLE001 - a Redis blip: try again shortly
+            self._stop.wait(RETRY_SECONDS)
             return None
-        if raw is None:
+        if popped is None:
             return None
-        return _parse(raw)
+        return _parse(popped[1])
 
     def _apply(self, message: dict) -> None:
         by = message["by"]

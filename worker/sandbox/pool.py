@@ -33,10 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from worker.sandbox.base import Limits, SandboxError, SandboxSpec
-from worker.sandbox.docker import (
-    INIT_ENV, LABEL_TASK, RUNNER_UID, WORKSPACE, DockerHandle, DockerSandbox, _force_remove,
-    _infrastructure,
-)
+from worker.sandbox.docker import INIT_ENV, LABEL_TASK, RUNNER_UID, WORKSPACE, DockerSandbox
+from worker.sandbox.docker_calls import force_remove, infrastructure
+from worker.sandbox.docker_handle import DockerHandle
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +178,7 @@ class PooledDockerSandbox(DockerSandbox):
             host_config = self._host_config(spec)
             host_config["Mounts"][0]["BindOptions"] = {"Propagation": "rslave"}
             labels = {**self._labels(spec), LABEL_TASK: POOL_TASK_LABEL}
-            with _infrastructure("cannot create a warm container"):
+            with infrastructure("cannot create a warm container"):
                 cid = self.api.create_container(
                     self.image, ["bash", "-c", WAITER], name=name, user=RUNNER_UID,
                     working_dir=WORKSPACE, environment=dict(INIT_ENV), labels=labels,
@@ -199,8 +198,8 @@ class PooledDockerSandbox(DockerSandbox):
             if warm.sock is not None:
                 warm.sock.close()
             if warm.cid:
-                with _infrastructure("cannot remove a warm container"):
-                    _force_remove(self.api, warm.cid)
+                with infrastructure("cannot remove a warm container"):
+                    force_remove(self.api, warm.cid)
             _umount_all(warm.slot)
             shutil.rmtree(warm.slot, ignore_errors=True)
         except SandboxError:
