@@ -85,7 +85,9 @@ def _files(repo: Path, commit: str, prefix: str) -> list[gitobj.Entry]:
                      commit, "--", prefix, check=False)
     if res.returncode != 0:
         return []
-    entries = gitobj._parse_ls_tree(res.stdout[:1_000_000], "")[:MAX_ENTRIES]
+    raw = res.stdout[:1_000_000]
+    # Whole records only: a cut one would not parse.
+    entries = gitobj._parse_ls_tree(raw[:raw.rfind(b"\0") + 1], "")[:MAX_ENTRIES]
     # Only plain blobs: a link (120000) or a submodule (160000) is never followed.
     return [e for e in entries if e.mode in ("100644", "100755")]
 

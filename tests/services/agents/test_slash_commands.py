@@ -159,3 +159,13 @@ def test_with_repo_settings_off_only_builtins_are_offered(session, tmp_path, set
     session.commit()
     got = sc.for_project(session=session, user=owner, project_id=project.id)
     assert _names(got) == list(sc.BUILTINS)
+
+
+def test_the_offer_is_capped(repo, monkeypatch):
+    monkeypatch.setattr(sc, "MAX_ENTRIES", 30)
+    repo.commit("main", {f".claude/commands/c{i:03d}.md": "x\n" for i in range(40)})
+    sc._at_commit.cache_clear()
+    assert _names(_at_main(repo)) == [f"c{i:03d}" for i in range(30)]
+    monkeypatch.setattr(sc, "MAX_ITEMS", 5)
+    sc._at_commit.cache_clear()
+    assert len(_at_main(repo)) == 5
