@@ -7,8 +7,6 @@ MESSAGES = {
     "ui_completions.kind.builtin": ("built-in", "内置"),
     "ui_completions.builtin.init": ("Write a CLAUDE.md that describes this repository",
                                     "编写描述此仓库的 CLAUDE.md"),
-    "ui_completions.builtin.review": ("Review the changes on this branch",
-                                      "审查此分支上的改动"),
     "ui_completions.builtin.security-review": ("Look for security problems in the changes",
                                                "检查改动中的安全问题"),
     "ui_completions.builtin.compact": ("Summarise the conversation so far (follow-ups)",

@@ -34,8 +34,10 @@ MAX_ENTRIES = 200  # tree entries looked at under each directory
 MAX_ITEMS = 100  # completions offered from the repository
 MAX_DESCRIPTION = 160
 MAX_DEPTH = 4  # .claude/commands/a/b/c/x.md at most
-# Built-in commands that do something useful in a one-shot prompt (no picker, no TUI).
-BUILTINS = ("init", "review", "security-review", "compact")
+# Built-in commands of the pinned CLI (2.1.x) that do something useful in a one-shot
+# prompt (no picker, no TUI): /init writes CLAUDE.md, /security-review reviews the
+# branch, /compact shrinks a long conversation before a follow-up.
+BUILTINS = ("init", "security-review", "compact")
 
 
 class _NoAliases(yaml.SafeLoader):
