@@ -305,6 +305,9 @@ class AgentSettings(SQLModel, table=True):
     allow_read_only: bool = False
     # Models a member may pick per prompt besides ``model`` (the default).
     allowed_models: list = Field(default_factory=list, sa_column=Column(JSON))
+    # Let the CLI load the repository's .claude/settings.json and CLAUDE.md; its
+    # allow rules still decide nothing in "ask" mode (worker.agents.claude_hooks).
+    use_repo_settings: bool = True
 
 
 class Approval(SQLModel, table=True):

@@ -48,19 +48,22 @@ def _mode_select() -> rx.Component:
         "permission_mode", "ui_agents.bypass_note")
 
 
-def _read_only_switch() -> rx.Component:
+def _switch(name: str, label_key: str, hint_key: str) -> rx.Component:
     return rx.vstack(
         rx.el.label(
             rx.hstack(
-                rx.checkbox(name="allow_read_only", id="agent-allow_read_only",
-                            default_checked=S.agent["allow_read_only"] == "on",
-                            data_testid="agent-allow_read_only"),
-                rx.text(tr("ui_agents.allow_read_only"), size="2"),
+                rx.checkbox(name=name, id=f"agent-{name}", default_checked=S.agent[name] == "on",
+                            data_testid=f"agent-{name}"),
+                rx.text(tr(label_key), size="2"),
                 spacing="2", align="center"),
-            html_for="agent-allow_read_only"),
-        rx.text(tr("ui_agents.allow_read_only_hint"), size="1", color_scheme="gray",
-                style=WRAP),
+            html_for=f"agent-{name}"),
+        rx.text(tr(hint_key), size="1", color_scheme="gray", style=WRAP),
         spacing="1", width="100%")
+
+
+def _read_only_switch() -> rx.Component:
+    return _switch("allow_read_only", "ui_agents.allow_read_only",
+                   "ui_agents.allow_read_only_hint")
 
 
 def settings_form() -> rx.Component:
@@ -76,6 +79,8 @@ def settings_form() -> rx.Component:
                    "2"),  # prompt-c: per-prompt model choices
             _mode_select(),
             _read_only_switch(),
+            _switch("use_repo_settings", "ui_agents.use_repo_settings",
+                    "ui_agents.use_repo_settings_hint"),
             _lines("allowed_tools", "ui_agents.allowed_tools", "ui_agents.rules_hint", "4"),
             _lines("denied_tools", "ui_agents.denied_tools", "ui_agents.rules_hint"),
             rx.flex(

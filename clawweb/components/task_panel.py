@@ -12,9 +12,11 @@ from clawweb import routes
 from clawweb.components.attachments import attach_control
 from clawweb.components.i18n import tr
 from clawweb.components.prompt_choices import prompt_choices
+from clawweb.components.prompt_completions import prompt_completions
 from clawweb.components.tasks import status_filter, task_list
 from clawweb.state.review_files import TaskPrefillState
 from clawweb.state.prompt_choices import PromptChoicesState
+from clawweb.state.prompt_completions import PromptCompletionsState
 from clawweb.state.task_list import PRIORITIES, TasksState
 
 MONO = "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace"
@@ -69,7 +71,9 @@ def submit_form() -> rx.Component:
                          resize="vertical", size="3",
                          style={"white_space": "pre-wrap", "overflow_wrap": "anywhere"},
                          default_value=TaskPrefillState.prefill, key=TaskPrefillState.prefill,
+                         on_change=PromptCompletionsState.prompt_changed,  # slash-k
                          data_testid="task-command"),
+            rx.cond(claude, prompt_completions()),  # slash-k: slash commands and skills
             rx.cond(claude, prompt_choices("prompt")),  # prompt-c: model and mode
             attach_control(),  # attach-u: files for attachments/ of the working copy
             rx.flex(

@@ -44,6 +44,7 @@ def _form_view(row) -> dict[str, str]:
         "approval_timeout_minutes": str(max(1, row.approval_timeout_seconds // 60)),
         "egress_allow_hosts": "\n".join(row.egress_allow_hosts or []),
         "allow_read_only": "on" if row.allow_read_only else "",
+        "use_repo_settings": "on" if row.use_repo_settings else "",
     }
 
 
@@ -58,6 +59,7 @@ def _values(form: dict) -> dict:
     values["approval_timeout_seconds"] = int(raw) * 60
     # An unticked checkbox sends nothing: absent means off.
     values["allow_read_only"] = str(form.get("allow_read_only", "")) == "on"
+    values["use_repo_settings"] = str(form.get("use_repo_settings", "")) == "on"
     return values
 
 

@@ -202,9 +202,10 @@ class _Run:
             disallowed_tools=list(conf.denied_tools or []),
             max_turns=conf.max_turns or None, max_budget_usd=conf.budget_usd or None,
             resume=self.resume or None, cwd="/workspace",
-            # Only our flags count: a repository's .claude/settings.json must not
-            # pre-approve tools behind the project owner's back.
-            setting_sources=[],
+            # The repository's .claude/settings.json and CLAUDE.md when the owner
+            # lets them in; its allow rules still cannot skip a person in "ask"
+            # mode (the PreToolUse hook asks first, see claude_hooks).
+            setting_sources=["project"] if conf.use_repo_settings else [],
             include_partial_messages=True, max_buffer_size=MAX_BUFFER_SIZE,
             can_use_tool=make_can_use_tool(
                 task_id=self.ctx.task.id, project_id=self.ctx.project.id,

@@ -33,7 +33,7 @@ _HOST = re.compile(r"^\.?[a-z0-9](?:[a-z0-9-]{0,62})(?:\.[a-z0-9](?:[a-z0-9-]{0,
 
 FIELDS = ("model", "permission_mode", "allowed_tools", "denied_tools", "max_turns", "budget_usd",
           "system_prompt", "approval_timeout_seconds", "egress_allow_hosts", "allow_read_only",
-          "allowed_models")
+          "allowed_models", "use_repo_settings")
 MAX_MODELS = 20
 
 
@@ -144,8 +144,9 @@ def validate(values: dict[str, Any]) -> dict[str, Any]:
         out["system_prompt"] = prompt
     if "egress_allow_hosts" in values:
         out["egress_allow_hosts"] = _hosts(values["egress_allow_hosts"])
-    if "allow_read_only" in values:
-        out["allow_read_only"] = values["allow_read_only"] in (True, "on", "true", "1")
+    for name in ("allow_read_only", "use_repo_settings"):
+        if name in values:
+            out[name] = values[name] in (True, "on", "true", "1")
     return out
 
 

@@ -75,3 +75,25 @@ def test_read_only_allowance_is_off_by_default_and_stored_when_chosen(session):
                                 values={"allow_read_only": True})
     assert row.allow_read_only is True
     assert agent_settings.validate({"allow_read_only": ""}) == {"allow_read_only": False}
+
+
+def test_repo_settings_are_on_by_default_and_an_owner_turns_them_off_audited(session):
+    from sqlmodel import select
+
+    from clawweb.models import AuditEvent
+    owner = make_user(session, "o")
+    project = make_project(session, owner)
+    assert agent_settings.for_project(session=session, project_id=project.id).use_repo_settings \
+        is True
+    row = agent_settings.update(session=session, user=owner, project=project,
+                                values={"use_repo_settings": False})
+    assert row.use_repo_settings is False
+    event = session.exec(select(AuditEvent).where(
+        AuditEvent.action == "agent_settings.update")).all()[-1]
+    assert event.after["use_repo_settings"] is False
+    assert agent_settings.validate({"use_repo_settings": "on"}) == {"use_repo_settings": True}
+    editor = make_user(session, "e")
+    add_member(session, project, editor, ProjectRole.editor)
+    with pytest.raises(PermissionDenied):
+        agent_settings.update(session=session, user=editor, project=project,
+                              values={"use_repo_settings": True})
