@@ -1,7 +1,7 @@
 """agent settings: use_repo_settings
 
 Revision ID: f2c9a4d7e1b8
-Revises: b3d7f2a9c1e5
+Revises: f3a7c2d9e1b4
 Create Date: 2026-12-01 18:40:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = 'f2c9a4d7e1b8'
-down_revision = 'b3d7f2a9c1e5'
+down_revision = 'f3a7c2d9e1b4'
 branch_labels = None
 depends_on = None
 
