@@ -75,7 +75,7 @@ def test_accept_edits_repo_allow_rules_do_not_let_a_command_run_unasked(claude_e
     """In acceptEdits the CLI decides; a repository's allow rules still do not skip clawweb.
 
     Pins the CLI's behaviour: if an upgrade honoured a repository's allow rules
-    here, this fails and the hook must take over (docs/notes/slash-k.md).
+    here, this fails and the hook must take over (docs/architecture.md, Agents).
     """
     h = claude_env
     h.settings(permission_mode="acceptEdits", allowed_tools=[], use_repo_settings=True)
