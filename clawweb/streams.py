@@ -80,6 +80,11 @@ def worker_alive_key(worker_name: str) -> str:
     return f"{PREFIX}:worker:{worker_name}:alive"
 
 
+def worker_slots_key(worker_name: str) -> str:
+    """How many tasks the worker process runs at once (beaten with its alive key)."""
+    return f"{PREFIX}:worker:{worker_name}:slots"
+
+
 def worker_drain_key(worker_name: str) -> str:
     """Set by an admin: the worker finishes its current task, then exits."""
     return f"{PREFIX}:worker:{worker_name}:drain"

@@ -101,10 +101,10 @@ def _fleet_threads(settings, name: str, redis):
         hb, ttl = settings.worker_heartbeat_seconds, settings.worker_dead_after_seconds
         beat_client = beat_redis(settings.redis_url)
         try:
-            beat(beat_client, name, ttl)  # now, not one interval later
+            beat(beat_client, name, ttl, settings.tasks_per_worker)  # now, not an interval later
         except redis_lib.RedisError:
             pass  # the heartbeat thread keeps trying
-        Heartbeat(beat_client, name, hb, ttl).start()
+        Heartbeat(beat_client, name, hb, ttl, settings.tasks_per_worker).start()
         DrainWatch(beat_client, name, hb).start()
         report = ImageReport(beat_client, name, settings.runner_image)
         report.tick()  # now, so /api/ready need not wait an interval

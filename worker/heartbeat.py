@@ -45,11 +45,15 @@ def _whereabouts(pid: int) -> str:
     return f"{socket.gethostname()} pid {pid}"
 
 
-def beat(redis, name: str, ttl: int) -> None:
-    """Mark ``name`` alive for ``ttl`` seconds; the value says where it runs."""
+def beat(redis, name: str, ttl: int, slots: int = 1) -> None:
+    """Mark ``name`` alive for ``ttl`` seconds; the value says where it runs.
+
+    ``slots``: how many tasks the process runs at once, for the fleet and queue views.
+    """
     now = time.time()
     pipe = redis.pipeline(transaction=False)
     pipe.set(streams.worker_alive_key(name), _whereabouts(os.getpid()), ex=max(int(ttl), 2))
+    pipe.set(streams.worker_slots_key(name), int(slots), ex=max(int(ttl), 2))
     pipe.zadd(streams.workers_known_key(), {name: now})
     pipe.zremrangebyscore(streams.workers_known_key(), 0, now - KNOWN_FOR_SECONDS)
     pipe.execute()
@@ -62,12 +66,12 @@ class Heartbeat(PeriodicThread):
     longer than the TTL is exactly what a reaper would take for a dead worker.
     """
 
-    def __init__(self, redis, worker_name: str, interval: float, ttl: int):
+    def __init__(self, redis, worker_name: str, interval: float, ttl: int, slots: int = 1):
         super().__init__(f"heartbeat-{worker_name}", interval)
-        self.redis, self.worker_name, self.ttl = redis, worker_name, ttl
+        self.redis, self.worker_name, self.ttl, self.slots = redis, worker_name, ttl, slots
 
     def step(self) -> None:
-        beat(self.redis, self.worker_name, self.ttl)
+        beat(self.redis, self.worker_name, self.ttl, self.slots)
 
     def retry_delay(self) -> float:
         return min(self.interval, BEAT_RETRY_SECONDS)

@@ -55,9 +55,15 @@ def worker_card(w) -> rx.Component:
                 rx.cond(w.draining, rx.badge(tr("admin.worker_draining"), color_scheme="amber")),
                 width="100%", align="center"),
             rx.flex(_stat("admin.worker_host", rx.cond(w.host != "", w.host, "—")),
-                    _stat("admin.worker_task", rx.cond(w.task_id > 0,
-                                                       "#" + w.task_id.to_string(),
-                                                       tr("admin.worker_idle"))),
+                    _stat("admin.worker_task", rx.cond(
+                        w.task_ids.length() > 0,
+                        rx.hstack(rx.foreach(w.task_ids, lambda t: rx.link(
+                            "#" + t.to_string(), href=routes.task(t))),
+                            gap="2", wrap="wrap"),
+                        tr("admin.worker_idle"))),
+                    _stat("admin.worker_slots", rx.text(
+                        w.task_ids.length().to_string() + " / " + w.slots.to_string(),
+                        data_testid="worker-slots")),
                     _stat("admin.worker_beat", w.heartbeat_age.to_string() + " s"),
                     gap="4", wrap="wrap"),
             rx.cond(w.alive & ~w.draining,

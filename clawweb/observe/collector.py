@@ -83,11 +83,12 @@ class StateCollector:
             rq.add_metric([d.priority], d.in_rq)
             wait.add_metric([d.priority], d.oldest_wait)
         alive = [w for w in fleet if w.alive]
-        used = sum(1 for w in alive if w.task_id)
-        slots = GaugeMetricFamily("clawweb_worker_slots", "Worker slots (one per live worker)",
+        used = sum(len(w.task_ids) for w in alive)
+        slots = GaugeMetricFamily("clawweb_worker_slots",
+                                  "Task slots of live workers (each runs several tasks)",
                                   labels=["state"])
         slots.add_metric(["used"], used)
-        slots.add_metric(["free"], len(alive) - used)
+        slots.add_metric(["free"], max(0, sum(w.slots for w in alive) - used))
         yield from (g, rq, wait, slots,
                     GaugeMetricFamily("clawweb_workers_alive", "Workers with a live heartbeat",
                                       value=len(alive)))

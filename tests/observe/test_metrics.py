@@ -195,3 +195,20 @@ def test_route_labels_stay_few(path, status, label):
     from clawweb.observe.metrics import route_label
 
     assert route_label(path, status) == label
+
+
+def test_worker_slots_count_every_task_a_worker_process_runs_at_once(session, loopback,
+                                                                     redis_url):
+    """A process runs CLAWWEB_TASKS_PER_WORKER tasks: one live worker is not one slot."""
+    alice = make_user(session, "alice")
+    project = make_project(session, alice)
+    for _ in range(3):
+        make_task(session, project, alice, status="running", worker_name="w-many")
+    r = redis_lib.Redis.from_url(redis_url)
+    r.set(streams.worker_alive_key("w-many"), "host pid 1", ex=30)
+    r.set(streams.worker_slots_key("w-many"), 16, ex=30)
+    r.zadd(streams.workers_known_key(), {"w-many": time.time()})
+
+    s = scrape(loopback)
+    assert value(s, "clawweb_worker_slots", state="used") == 3
+    assert value(s, "clawweb_worker_slots", state="free") == 13

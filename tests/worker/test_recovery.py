@@ -150,3 +150,9 @@ def test_an_exiting_worker_removes_its_own_leftovers(session, world, fake_redis,
     assert sandbox.orphans == {"busy": ["clawweb-task-1-b"]}
     assert not workspace.workdir_for(mine.id).exists()
     assert workspace.workdir_for(busy.id).exists()
+
+
+def test_a_beat_says_how_many_tasks_the_process_runs_at_once(fake_redis):
+    heartbeat.beat(fake_redis, "w-slots", 30, 16)
+    assert fake_redis.get(streams.worker_slots_key("w-slots")) == b"16"
+    assert 0 < fake_redis.ttl(streams.worker_slots_key("w-slots")) <= 30

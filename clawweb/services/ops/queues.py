@@ -3,7 +3,7 @@
 A queued task either waits for a slot under its project's concurrency limit
 (``dispatched_at`` unset) or sits in RQ for a free worker. The reason given is
 the first thing that holds it: no live worker at all, the project's limit, or
-every live worker busy.
+every task slot of the live workers busy (each worker beats how many tasks it runs at once).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sqlmodel import Session, func, select
 from clawweb import streams
 from clawweb.models import ACTIVE_STATUSES, Priority, Project, Task, TaskStatus
 from clawweb.services.tasks import queue as task_queue
-from clawweb.services.ops.workers import alive_names
+from clawweb.services.ops.workers import alive_names, capacity
 
 WAITING_SHOWN = 50
 # Reasons (message keys: admin.queue.reason.<reason>).
@@ -70,19 +70,20 @@ def waiting(*, session: Session, redis, now: datetime | None = None,
     """The queued tasks in the order they will start, each with why it waits."""
     now = now or datetime.now(timezone.utc)
     workers = alive_names(redis)
+    slots = capacity(redis, workers)
     running = session.exec(select(func.count()).select_from(Task).where(
         Task.status.in_(list(ACTIVE_STATUSES)))).one()
     rows = session.exec(select(Task, Project.name).join(Project, Project.id == Task.project_id)
                         .where(Task.status == TaskStatus.queued)
                         .order_by(*task_queue.waiting_order()).limit(limit)).all()
     return [Waiting(task_id=t.id, project=name, priority=Priority(t.priority).value,
-                    waited=_age(t.queued_at, now), reason=_reason(t, workers, running))
+                    waited=_age(t.queued_at, now), reason=_reason(t, workers, running, slots))
             for t, name in rows]
 
 
-def _reason(task: Task, workers: set[str], running: int) -> str:
+def _reason(task: Task, workers: set[str], running: int, slots: int) -> str:
     if not workers:
         return NO_WORKER
     if task.dispatched_at is None:
         return PROJECT_LIMIT
-    return WORKERS_BUSY if running >= len(workers) else STARTING
+    return WORKERS_BUSY if running >= slots else STARTING

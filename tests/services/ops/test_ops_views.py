@@ -31,6 +31,24 @@ def alive(r, name, host="hostA", task_busy=False, age=1.0):
     r.zadd(streams.workers_known_key(), {name: time.time() - age})
 
 
+def test_a_worker_running_several_tasks_lists_them_and_is_not_busy_until_its_slots_are_full(
+        session, redis_url, world):
+    _, alice, project = world
+    r = redis_lib.Redis.from_url(redis_url)
+    alive(r, "w16")
+    r.set(streams.worker_slots_key("w16"), 16, ex=30)
+    running = [make_task(session, project, alice, status="running", worker_name="w16").id
+               for _ in range(3)]
+    handed = make_task(session, project, alice, status="queued", dispatched_at=utcnow())
+    [w16] = workers.fleet(session=session, redis=r)
+    assert (w16.task_ids, w16.task_id, w16.slots) == (running, running[0], 16)
+    assert {w.task_id: w.reason for w in queues.waiting(session=session, redis=r)} == {
+        handed.id: queues.STARTING}, "3 of 16 slots busy is not every worker busy"
+    r.set(streams.worker_slots_key("w16"), 3, ex=30)
+    assert {w.task_id: w.reason for w in queues.waiting(session=session, redis=r)} == {
+        handed.id: queues.WORKERS_BUSY}
+
+
 @pytest.fixture
 def world(session):
     admin = make_user(session, "root", Role.admin)
