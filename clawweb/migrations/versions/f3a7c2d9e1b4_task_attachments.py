@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column('task_id', sa.Integer(), nullable=True),
         sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
         sa.Column('size', sa.Integer(), nullable=False),
-        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(['project_id'], ['project.id'], ondelete='CASCADE'),
         sa.ForeignKeyConstraint(['task_id'], ['task.id'], ondelete='CASCADE'),
         sa.ForeignKeyConstraint(['user_id'], ['user.id']),
