@@ -13,37 +13,19 @@ from pathlib import Path
 
 import pytest
 
-from clawweb.models import Project, ProjectMember, ProjectRole, User
+from clawweb.models import User
 from clawweb.services import git
 from clawweb.services.projects import service as projects
 from clawweb.services.tasks import attachments as att, service as tasks
 from clawweb.settings import get_settings
 from worker import attachments, jobs, workspace
-from worker.sandbox import FakeRun, FakeSandbox
+from worker.sandbox import FakeRun
 
 from tests.worker.claude_support import claude_env, docker_sandbox  # noqa: F401
+from tests.worker.test_jobs import sandbox, world  # noqa: F401 - the same task world
 from tests.worker.test_workspace import push_to_main
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
-
-@pytest.fixture
-def sandbox(monkeypatch):
-    box = FakeSandbox()
-    monkeypatch.setattr(jobs, "make_sandbox", lambda name: box)
-    return box
-
-
-@pytest.fixture
-def world(session, fake_redis, sandbox):
-    alice = User(username="alice")
-    project = Project(name="P", slug="p", max_concurrent_tasks=1)
-    session.add_all([alice, project])
-    session.flush()
-    session.add(ProjectMember(project_id=project.id, user_id=alice.id, role=ProjectRole.owner))
-    session.commit()
-    git.init_empty(projects.project_repo_path(project), branch="main")
-    return alice, project
 
 
 def submit_with(session, user, project, files: dict[str, bytes], command="run"):
