@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from clawweb.models import User
 from clawweb.services import git
 from clawweb.services.projects import service as projects
 from clawweb.services.tasks import attachments as att, service as tasks
