@@ -21,6 +21,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from clawweb.models import Task, TaskAttachment
+from clawweb.services.tasks import attachment_blobs
 from clawweb.services.tasks.attachments import FOLDER, blob_path
 
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -132,5 +133,4 @@ def discard_blobs(session: Session, task_id: int) -> None:
     Only once the task is terminal: before that, a run retried before its
     command started needs them again.
     """
-    for row in session.exec(select(TaskAttachment).where(TaskAttachment.task_id == task_id)):
-        blob_path(row.upload_id).unlink(missing_ok=True)
+    attachment_blobs.remove(attachment_blobs.of_task(session, task_id))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import uuid
 from pathlib import Path
 
@@ -259,22 +260,31 @@ def collect_files(workdir: Path, *, limit: int = 10000) -> list[str]:
 
 
 def read_workdir_file(workdir: Path, relpath: str, *, max_bytes: int = 1 << 20) -> bytes:
-    """Read a file of a working copy without following any symlink.
+    """Read a regular file of a working copy without following any symlink.
+
+    Walks down through directory fds opened with ``O_NOFOLLOW`` (no check-then-open
+    gap) and opens the file non-blocking, so a FIFO cannot hold the reader.
 
     Raises:
-        GitError: ``git.workdir_unsafe`` for a path leaving the working copy or
-            passing through a symlink.
+        GitError: ``git.workdir_unsafe`` for a path leaving the working copy,
+            passing through a symlink, or naming anything but a regular file.
     """
-    root = Path(workdir).resolve()
-    target = root.joinpath(relpath)
     parts = Path(relpath).parts
     if Path(relpath).is_absolute() or ".." in parts or not parts:
         raise GitError("git.workdir_unsafe", path=relpath)
-    probe = root
-    for part in parts:
-        probe = probe / part
-        if probe.is_symlink():
+    dir_flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+    fds = [os.open(Path(workdir).resolve(), dir_flags)]
+    try:
+        for part in parts[:-1]:
+            fds.append(os.open(part, dir_flags, dir_fd=fds[-1]))
+        fds.append(os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+                           | os.O_NOCTTY | os.O_CLOEXEC, dir_fd=fds[-1]))
+        if not stat.S_ISREG(os.fstat(fds[-1]).st_mode):
             raise GitError("git.workdir_unsafe", path=relpath)
-    fd = os.open(target, os.O_RDONLY | os.O_NOFOLLOW)
-    with os.fdopen(fd, "rb") as f:
-        return f.read(max_bytes)
+        with os.fdopen(os.dup(fds[-1]), "rb") as f:
+            return f.read(max_bytes)
+    except OSError as exc:  # ELOOP (a link), ENOTDIR, ENOENT
+        raise GitError("git.workdir_unsafe", path=relpath) from exc
+    finally:
+        for fd in fds:
+            os.close(fd)

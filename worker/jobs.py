@@ -9,7 +9,6 @@ worker was presumed dead) therefore always wins over a late finish.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 
 from sqlalchemy import update
 from sqlmodel import Session
@@ -17,8 +16,7 @@ from sqlmodel import Session
 from clawweb import db, redis_conn, streams
 from clawweb.observe import logs
 from clawweb.i18n import stored
-from clawweb.models import ACTIVE_STATUSES, Project, Task, TaskEvent, TaskStatus, User, utcnow
-from clawweb.services import approvals
+from clawweb.models import Project, Task, TaskStatus, utcnow
 from clawweb.services.tasks import output as task_output, queue as task_queue
 from clawweb.services.remotes import sync as remote_sync
 from clawweb.services.errors import Unavailable
@@ -27,26 +25,13 @@ from clawweb.settings import get_settings
 from worker import attachments, worker_name, workspace
 from worker.agents import ADAPTERS, AgentContext, AgentResult
 from worker.control import StopFlag, TaskLock
+from worker.ending import Ending, decide_ending, record_ending
 from worker.output import OutputPipe
 from worker.sandbox import DockerSandbox, FakeSandbox, Limits, Sandbox
 from worker.sandbox.pool import shared_pool
 from worker.sandbox_guard import GuardedSandbox
 
 log = logging.getLogger(__name__)
-
-# Which sandbox backend runs tasks (tests use "fake").
-USAGE_FIELDS = ("agent_session_id", "model", "turns", "input_tokens", "output_tokens",
-                "cost_usd")
-
-
-# Why a run's open approval requests were withdrawn, by how it ended.
-WITHDRAW_REASONS = {
-    TaskStatus.succeeded: "approvals.withdrawn.finished",
-    TaskStatus.failed: "approvals.withdrawn.failed",
-    TaskStatus.timed_out: "approvals.withdrawn.failed",
-    TaskStatus.cancelled: "approvals.withdrawn.cancelled",
-    TaskStatus.interrupted: "approvals.withdrawn.interrupted",
-}
 
 
 def make_sandbox(name: str) -> Sandbox:
@@ -63,14 +48,6 @@ def make_sandbox(name: str) -> Sandbox:
     if settings.warm_pool > 0:
         return shared_pool(name, settings.warm_pool, settings.data_dir.resolve() / "pool")
     return DockerSandbox(worker_name=name)
-
-
-@dataclass
-class Ending:
-    status: TaskStatus
-    reason: str = ""
-    exit_code: int | None = None
-    values: dict = field(default_factory=dict)
 
 
 def run_task(task_id: int) -> str:
@@ -174,7 +151,7 @@ def _execute(session: Session, task: Task, project: Project, pipe: OutputPipe,
             values, reason, decisive = _after_run(task, project, prepared, sandbox, pipe,
                                                   summary)
             error = reason if decisive else (error or reason)
-        return _decide(session, task, stop, result, error, values)
+        return decide_ending(session, task, stop, result, error, values)
     finally:
         # Also on a cold shutdown: the disk is unmounted and deleted, never left behind.
         if prepared is not None:
@@ -256,76 +233,13 @@ def _release(task: Task, prepared: workspace.Prepared) -> None:
         log.exception("task %s: its disk could not be removed", task.id)
 
 
-def _decide(session: Session, task: Task, stop: StopFlag, result: AgentResult | None,
-            error: str, values: dict) -> Ending:
-    if result is not None:
-        values.update({k: v for k, v in result.usage.items() if k in USAGE_FIELDS})
-    code = result.exit_code if result is not None else None
-    if stop.cancelled_by is not None:
-        user = session.get(User, stop.cancelled_by) if stop.cancelled_by else None
-        values["cancelled_by"] = user.id if user else None
-        reason = (stored.encode("tasks.ended.cancelled_by", user=user.username) if user
-                  else stored.encode("tasks.ended.cancelled"))
-        return Ending(TaskStatus.cancelled, reason, code, values)
-    if stop.timed_out:
-        return Ending(TaskStatus.timed_out,
-                      stored.encode("tasks.ended.timed_out", seconds=task.timeout_seconds),
-                      code, values)
-    if error:
-        return Ending(TaskStatus.failed, error, code, values)
-    if result.interrupted:
-        return Ending(TaskStatus.interrupted, result.failure_reason, code, values)
-    if result.failure_reason:
-        return Ending(TaskStatus.failed, result.failure_reason, code, values)
-    if code == 0:
-        return Ending(TaskStatus.succeeded, "", 0, values)
-    return Ending(TaskStatus.failed, stored.encode("tasks.ended.exit_code", code=code), code,
-                  values)
-
-
-def _record_ending(session: Session, task: Task, pipe: OutputPipe, ending: Ending,
-                   values: dict) -> bool:
-    """The terminal status and its ``status`` event, committed together; False if superseded.
-
-    Readers stop at a terminal status. Committed before its event (as it once
-    was), a reader could see "succeeded", read the stored events and stop one
-    short. Stored before the status, the event of an attempt the reaper had
-    already decided would stand as a second ending. In one transaction, whoever
-    sees the status finds every event before it in the database (the output is
-    stored by ``pipe.close``, or here if it could not be), and a superseded
-    attempt leaves no ending at all.
-    Redis gets the event right after the commit: it is the live copy, and
-    readers go to the database first (``task_output.read_after``).
-    """
-    ev = pipe.last_event("status", {"status": ending.status.value, "reason": ending.reason,
-                                    "exit_code": ending.exit_code, "attempt": task.attempt})
-    won = task_queue.transition(session=session, task_id=task.id,
-                                from_statuses=list(ACTIVE_STATUSES), to=ending.status,
-                                attempt=task.attempt, values=values, commit=False)
-    withdrawn: list[int] = []
-    if won:
-        # With any output close() could not store (the database blinked): then it
-        # lands with the ending, or neither does.
-        session.add_all([TaskEvent(task_id=task.id, seq=e.seq, ts=e.ts, type=e.type,
-                                   data=e.data) for e in [*pipe.take_unstored(), ev]])
-        # Open requests end with the run, in the same commit: a page that sees
-        # the ending never finds a request it could still answer.
-        withdrawn = approvals.withdraw_open(session=session, task_id=task.id,
-                                            reason=WITHDRAW_REASONS[ending.status], commit=False)
-    session.commit()
-    if won:
-        pipe.publish_last(ev)
-        approvals.announce_withdrawn(session=session, task_id=task.id, ids=withdrawn)
-    return won
-
-
 def _finish(session: Session, task: Task, pipe: OutputPipe, ending: Ending, redis) -> str:
     """Close the output, then record the ending if this attempt still owns the task."""
     pipe.close()
     values = {**ending.values, "exit_code": ending.exit_code,
               "failure_reason": ending.reason, "finished_at": utcnow(),
               "output_bytes": pipe.total_bytes, "output_dropped_bytes": pipe.dropped_bytes}
-    if not _record_ending(session, task, pipe, ending, values):
+    if not record_ending(session, task, pipe, ending, values):
         log.warning("task %s: attempt %s ended after the task was decided elsewhere",
                     task.id, task.attempt)
         return "superseded"

@@ -102,15 +102,18 @@ class Worker(SimpleWorker):
                 return found
 
 
-def work(redis, name: str, *, burst: bool, on_ready=None, on_worker=None) -> int:
+def work(redis, name: str, *, burst: bool, on_ready=None, on_worker=None,
+         stopping=lambda: False) -> int:
     """Run RQ's work loop until it ends or a stop is asked for; survive Redis going away.
 
     Args:
         on_worker: called with each RQ worker made (a new one after every reconnect).
+        stopping: true once a stop was asked for before any RQ worker could be made.
     """
     while True:
-        w = Worker([streams.queue_name(p) for p in streams.QUEUE_ORDER], connection=redis,
-                   name=name, serializer=JSONSerializer, on_ready=on_ready)
+        w = _make_worker(redis, name, on_ready, stopping)
+        if w is None:
+            return 0
         if on_worker is not None:
             on_worker(w)
         try:
@@ -127,6 +130,23 @@ def work(redis, name: str, *, burst: bool, on_ready=None, on_worker=None) -> int
             return 0
         if w.stop_requested:
             return 0
+
+
+def _make_worker(redis, name: str, on_ready, stopping) -> Worker | None:
+    """A new RQ worker, once Redis answers (RQ names its connection as it is made);
+    None if a stop came first."""
+    delay = 1.0
+    while not stopping():
+        try:
+            return Worker([streams.queue_name(p) for p in streams.QUEUE_ORDER],
+                          connection=redis, name=name, serializer=JSONSerializer,
+                          on_ready=on_ready)
+        except redis_lib.RedisError as exc:
+            log.warning("Redis unavailable for a new work loop (%s); retrying in %.0f s",
+                        exc, delay)
+        time.sleep(delay)
+        delay = min(delay * 2, MAX_BACKOFF_SECONDS)
+    return None
 
 
 def _reconnect(redis, w: Worker) -> None:
@@ -163,7 +183,7 @@ class Loop:
         logs.bind(worker=self.process_name)  # contextvars: each thread binds its own
         try:
             work(self.redis, self.name, burst=self.burst, on_ready=self.on_ready,
-                 on_worker=self._attach)
+                 on_worker=self._attach, stopping=lambda: self.stopping)
         except Exception:
             # A single loop's crash used to end the process, so its supervisor
             # restarted it; LoopSet still exits non-zero once the others are done.

@@ -21,6 +21,8 @@ import time
 from collections.abc import Callable
 
 import redis as redis_lib
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
 
 from clawweb import db, streams
 from clawweb.models import TaskEvent
@@ -40,10 +42,28 @@ DB_BATCH_EVENTS = 200
 
 
 def store_events(task_id: int, events: list[streams.Event]) -> None:
-    """Write events to the database in one transaction."""
+    """Write events to the database in one transaction.
+
+    A seq that is already stored keeps what was stored first and the rest of the
+    batch is written: retrying the whole batch would fail the same way forever,
+    and hold back every later batch of the task's history with it.
+    """
+    def rows(batch: list[streams.Event]) -> list[TaskEvent]:
+        return [TaskEvent(task_id=task_id, seq=e.seq, ts=e.ts, type=e.type, data=e.data)
+                for e in batch]
+
+    try:
+        with db.session_scope() as session:
+            session.add_all(rows(events))
+        return
+    except IntegrityError:
+        pass
     with db.session_scope() as session:
-        session.add_all([TaskEvent(task_id=task_id, seq=e.seq, ts=e.ts, type=e.type,
-                                   data=e.data) for e in events])
+        taken = set(session.exec(select(TaskEvent.seq).where(
+            TaskEvent.task_id == task_id, TaskEvent.seq.in_([e.seq for e in events]))))
+        session.add_all(rows([e for e in events if e.seq not in taken]))
+    log.warning("task %s: %d event(s) numbered again were not stored: seq %s", task_id,
+                len(taken), sorted(taken)[:10])
 
 
 def _decoder():
