@@ -26,7 +26,7 @@ from clawweb.models import ACTIVE_STATUSES, Task, TaskStatus, utcnow
 from clawweb.services import approvals
 from clawweb.services.errors import Unavailable
 from clawweb.services.notify import hooks as notify
-from clawweb.services.tasks import queue as task_queue
+from clawweb.services.tasks import attachment_blobs, queue as task_queue
 
 log = logging.getLogger(__name__)
 
@@ -129,13 +129,14 @@ def _recover_locked(session: Session, redis, task: Task) -> str | None:
     # withdrawn in the commit that decides the task.
     withdrawn = approvals.withdraw_open(session=session, task_id=task.id,
                                         reason="approvals.withdrawn.lost", commit=False)
+    staged = task_queue.stage_status(session, task, status, reason, redis=redis)
     session.commit()
     approvals.announce_withdrawn(session=session, task_id=task.id, ids=withdrawn)
     log.warning("task %s: worker %s lost; %s", task.id, task.worker_name, reason)
     session.refresh(task)
-    task_queue.announce_status(session=session, task=task, status=status, reason=reason,
-                               redis=redis)
+    task_queue.announce_staged(task, status, staged, redis=redis)
     if status == TaskStatus.failed:
+        attachment_blobs.remove(attachment_blobs.of_task(session, task.id))  # worker gone
         notify.task_ended(task.id)
     try:
         task_queue.dispatch_ready(session=session, project_id=task.project_id, redis=redis)

@@ -40,7 +40,15 @@ def conversation(*, turns: list[dict], current_id: int, this_turn: dict) -> dict
     return total
 
 
+NONE = "—"
+
+
 def labels(values: dict[str, float]) -> tuple[str, str]:
-    """("1,234 / 56", "$0.0123"): tokens in / out and cost, as the page shows them."""
-    return (f"{int(values['input_tokens']):,} / {int(values['output_tokens']):,}",
-            f"${values['cost_usd']:.4f}")
+    """("1,234 / 56", "$0.0123"): tokens in / out and cost, as the page shows them.
+
+    Before any usage (a queued turn, or one the model has not answered yet) each
+    reads "—", never "0 / 0" or "$0.0000" (the phone row's rule, ``task_facts``).
+    """
+    tin, tout, cost = int(values["input_tokens"]), int(values["output_tokens"]), values["cost_usd"]
+    return (f"{tin:,} / {tout:,}" if tin or tout else NONE,
+            f"${cost:.4f}" if cost > 0 else NONE)

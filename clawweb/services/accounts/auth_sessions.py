@@ -11,10 +11,10 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import func
+from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
-from clawweb.models import AuthSession, Role, User, utcnow
+from clawweb.models import AuthSession, PushSubscription, Role, User, utcnow
 from clawweb.services import audit
 from clawweb.services.accounts import passwords, throttle
 from clawweb.services.errors import InvalidInput, NotFound, PermissionDenied
@@ -66,7 +66,7 @@ def _fail(*, session: Session, user: User | None, username: str, ip: str,
 
 
 def sign_in(*, session: Session, username: str, password: str, ip: str,
-            user_agent: str, ip_trusted: bool = True) -> tuple[User, str]:
+            user_agent: str, ip_trusted: bool = True, language: str = "") -> tuple[User, str]:
     """Check a username and password and open a new session.
 
     ``ip_trusted`` says whether ``ip`` is the client's own address (see
@@ -90,12 +90,18 @@ def sign_in(*, session: Session, username: str, password: str, ip: str,
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
         session.add(user)
-    return user, open_session(session=session, user=user, ip=ip, user_agent=user_agent)
+    return user, open_session(session=session, user=user, ip=ip, user_agent=user_agent,
+                              language=language)
 
 
-def open_session(*, session: Session, user: User, ip: str, user_agent: str) -> str:
+def open_session(*, session: Session, user: User, ip: str, user_agent: str,
+                 language: str = "") -> str:
     """A new session for a user whose identity the caller has just proven
     (a password check, or the password they set at setup or from an invite).
+
+    ``language`` is the catalog language the device's browser asks for (its
+    Accept-Language, ``i18n.pick_language``): what notifications speak to a user
+    who lets the browser choose (:func:`device_language`).
 
     Returns:
         The raw token; only its hash is stored.
@@ -104,7 +110,7 @@ def open_session(*, session: Session, user: User, ip: str, user_agent: str) -> s
     now = utcnow()
     row = AuthSession(
         user_id=user.id, token_hash=hash_token(token), user_agent=user_agent[:_MAX_USER_AGENT],
-        ip=ip, created_at=now, last_seen_at=now,
+        ip=ip, created_at=now, last_seen_at=now, language=language[:8],
         expires_at=now + timedelta(days=get_settings().session_days),
     )
     session.add(row)
@@ -112,6 +118,20 @@ def open_session(*, session: Session, user: User, ip: str, user_agent: str) -> s
     audit.record(session=session, actor=user, action="auth.sign_in", object_type="session",
                  object_id=row.id, ip=ip, detail=user_agent[:_MAX_USER_AGENT])
     return token
+
+
+def device_language(*, session: Session, user: User) -> str:
+    """The language the user reads in: theirs if chosen, else their latest device's browser's.
+
+    "" when neither says (callers fall back to the default language).
+    """
+    if user.language:
+        return user.language
+    q = (select(AuthSession.language)
+         .where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None),
+                AuthSession.expires_at > utcnow(), AuthSession.language != "")
+         .order_by(AuthSession.last_seen_at.desc(), AuthSession.id.desc()).limit(1))
+    return session.exec(q).first() or ""
 
 
 def _active(row: AuthSession | None) -> bool:
@@ -141,8 +161,11 @@ def resolve(*, session: Session, token: str,
     return user, row
 
 
-def _revoke_row(row: AuthSession) -> None:
+def _revoke_row(session: Session, row: AuthSession) -> None:
+    """End a sign-in, and the Web Push subscription its browser made under it: a
+    signed-out phone must not keep showing the user's notifications."""
     row.revoked_at = utcnow()
+    session.execute(delete(PushSubscription).where(PushSubscription.auth_session_id == row.id))
 
 
 def sign_out(*, session: Session, token: str, ip: str = "") -> None:
@@ -152,7 +175,7 @@ def sign_out(*, session: Session, token: str, ip: str = "") -> None:
     row = session.exec(select(AuthSession).where(AuthSession.token_hash == hash_token(token))).first()
     if row is None or row.revoked_at is not None:
         return
-    _revoke_row(row)
+    _revoke_row(session, row)
     session.add(row)
     audit.record(session=session, actor=session.get(User, row.user_id), action="auth.sign_out",
                  object_type="session", object_id=row.id, ip=ip)
@@ -181,7 +204,7 @@ def revoke(*, session: Session, actor: User, session_id: int, ip: str = "") -> N
         raise PermissionDenied()
     if row.revoked_at is not None:
         return
-    _revoke_row(row)
+    _revoke_row(session, row)
     session.add(row)
     audit.record(session=session, actor=actor, action="auth.revoke", object_type="session",
                  object_id=row.id, before={"user_id": row.user_id}, ip=ip)
@@ -198,7 +221,7 @@ def revoke_all(*, session: Session, user_id: int, except_id: int | None = None) 
     for row in session.exec(q):
         if row.id == except_id:
             continue
-        _revoke_row(row)
+        _revoke_row(session, row)
         session.add(row)
         count += 1
     return count

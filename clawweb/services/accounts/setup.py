@@ -122,7 +122,8 @@ def create_first_admin(*, session: Session, code: str, username: str, password: 
     """Create the first user, an admin, if ``code`` is the pending setup code.
 
     Wrong codes count against the client address like failed sign-ins (and,
-    like them, lock it only when ``ip_trusted``; see ``throttle``).
+    like them, lock it only when ``ip_trusted``; see ``throttle``). Commits: the
+    code is deleted only once the admin is visible to a setup racing this one.
 
     Raises:
         InvalidInput: ``setup.already_done``, ``setup.bad_code``,
@@ -134,6 +135,9 @@ def create_first_admin(*, session: Session, code: str, username: str, password: 
     # Per address only: a per-name counter would let anyone lock setup for everyone.
     throttle.check("", ip, ip_trusted=ip_trusted)
     if not _code_matches(code):
+        if not setup_code_path().exists() and not needs_setup(session=session):
+            # A setup that raced us past the first check won, and consumed the code.
+            raise InvalidInput("setup.already_done")
         _refuse_code(session=session, username=username, ip=ip, ip_trusted=ip_trusted)
     name = accounts.validate_username(username)
     passwords.check_policy(password, username=name)
@@ -141,5 +145,7 @@ def create_first_admin(*, session: Session, code: str, username: str, password: 
     _claim(session, user)
     audit.record(session=session, actor=user, action="setup.complete", object_type="user",
                  object_id=user.id, after=accounts.snapshot(user), ip=ip)
+    # Committed before the code goes: a setup that finds no code then also finds the admin.
+    session.commit()
     setup_code_path().unlink(missing_ok=True)
     return user

@@ -1,4 +1,4 @@
-"""User accounts: admin management, invites, and each user's own settings.
+"""User accounts: admin management and invites (each user's own settings: ``profile``).
 
 Admin operations check ``actor.role == Role.admin`` themselves: a Reflex event
 handler is callable by any connected client, so the check cannot live only in
@@ -16,7 +16,6 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from clawweb.i18n import LANGUAGES
 from clawweb.models import AuthSession, Invite, Role, User, utcnow
 from clawweb.services import audit
 from clawweb.services.accounts import auth_sessions, passwords, throttle
@@ -24,8 +23,8 @@ from clawweb.services.errors import InvalidInput, NotFound, PermissionDenied, Un
 
 USERNAME_RE = re.compile(r"[A-Za-z0-9._-]{3,64}")
 INVITE_DAYS = 7
-MAX_DISPLAY_NAME = 100
 MODES = ("password", "invite")
+MAX_DISPLAY_NAME = 100
 
 
 def snapshot(user: User) -> dict[str, Any]:
@@ -47,6 +46,14 @@ def ensure_username_free(*, session: Session, username: str) -> None:
     """Raise ``accounts.username_taken`` if the name exists in any letter case."""
     if auth_sessions.find_user(session=session, username=username) is not None:
         raise InvalidInput("accounts.username_taken")
+
+
+def clean_display_name(value: str) -> str:
+    """The stripped display name, or InvalidInput: at most 100 characters, no control ones."""
+    name = (value or "").strip()
+    if len(name) > MAX_DISPLAY_NAME or any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise InvalidInput("accounts.display_name_invalid", max=MAX_DISPLAY_NAME)
+    return name
 
 
 def _require_admin(actor: User | None) -> None:
@@ -73,12 +80,12 @@ def _ensure_admin_remains(session: Session, target: User) -> None:
         raise InvalidInput("accounts.last_admin")
 
 
-def _save(session: Session, user: User) -> None:
+def save(session: Session, user: User) -> None:
     user.updated_at = utcnow()
     session.add(user)
 
 
-def _audit(session: Session, actor: User, action: str, user: User, before: dict | None,
+def audit_change(session: Session, actor: User, action: str, user: User, before: dict | None,
            ip: str, detail: str = "") -> None:
     audit.record(session=session, actor=actor, action=action, object_type="user",
                  object_id=user.id, before=before, after=snapshot(user), ip=ip, detail=detail)
@@ -134,7 +141,7 @@ def create_user(*, session: Session, actor: User, username: str, role: Role = Ro
     name = validate_username(username)
     if mode not in MODES:
         raise InvalidInput("accounts.mode_invalid")
-    user = User(username=name, role=_role(role), display_name=_display_name(display_name))
+    user = User(username=name, role=_role(role), display_name=clean_display_name(display_name))
     ensure_username_free(session=session, username=name)
     secret = ""
     if mode == "password":
@@ -144,7 +151,7 @@ def create_user(*, session: Session, actor: User, username: str, role: Role = Ro
     _insert_new(session, user)
     if mode == "invite":
         secret = _new_invite(session, user)
-    _audit(session, actor, "user.create", user, None, ip, detail=mode)
+    audit_change(session, actor, "user.create", user, None, ip, detail=mode)
     return user, secret
 
 
@@ -165,10 +172,10 @@ def accept_invite(*, session: Session, token: str, password: str, ip: str = "") 
     before = snapshot(user)
     user.password_hash = passwords.hash_password(password)
     user.must_change_password = False
-    _save(session, user)
+    save(session, user)
     invite.used_at = utcnow()
     session.add(invite)
-    _audit(session, user, "user.invite_accept", user, before, ip)
+    audit_change(session, user, "user.invite_accept", user, before, ip)
     return user
 
 
@@ -196,10 +203,10 @@ def set_disabled(*, session: Session, actor: User, user_id: int, disabled: bool,
         _ensure_admin_remains(session, user)
     before = snapshot(user)
     user.disabled = bool(disabled)
-    _save(session, user)
+    save(session, user)
     if disabled:
         auth_sessions.revoke_all(session=session, user_id=user.id)
-    _audit(session, actor, "user.disable" if disabled else "user.enable", user, before, ip)
+    audit_change(session, actor, "user.disable" if disabled else "user.enable", user, before, ip)
     return user
 
 
@@ -220,8 +227,8 @@ def set_role(*, session: Session, actor: User, user_id: int, role: Role | str,
         _ensure_admin_remains(session, user)
     before = snapshot(user)
     user.role = new_role
-    _save(session, user)
-    _audit(session, actor, "user.role", user, before, ip)
+    save(session, user)
+    audit_change(session, actor, "user.role", user, before, ip)
     return user
 
 
@@ -239,72 +246,15 @@ def reset_password(*, session: Session, actor: User, user_id: int, ip: str = "")
     secret = passwords.generate_password()
     user.password_hash = passwords.hash_password(secret)
     user.must_change_password = True
-    _save(session, user)
+    save(session, user)
     auth_sessions.revoke_all(session=session, user_id=user.id)
     _close_invites(session, user.id)
     try:
         throttle.reset_account(user.username)
     except Unavailable:
         pass  # the reset stands; the lockout merely runs out on its own
-    _audit(session, actor, "user.password_reset", user, before, ip)
+    audit_change(session, actor, "user.password_reset", user, before, ip)
     return secret
-
-
-def change_own_password(*, session: Session, user: User, current: str, new: str,
-                        ip: str = "", keep_session_id: int | None = None,
-                        ip_trusted: bool = True) -> None:
-    """Change the signed-in user's password after checking the current one.
-
-    A wrong current password counts as a failed sign-in (so a stolen session
-    cannot guess the password), with the address's trust as at sign-in
-    (``throttle``: an address that may be a shared proxy's is never locked).
-    With ``keep_session_id`` every other session of the user ends.
-
-    Raises:
-        InvalidInput: ``accounts.current_password_wrong``, ``auth.locked``,
-            ``accounts.password_unchanged`` or a password-policy key.
-        Unavailable: Redis (the throttle) cannot be reached.
-    """
-    throttle.check(user.username, ip, ip_trusted=ip_trusted)
-    if not passwords.verify_password(current, user.password_hash):
-        throttle.record_failure(user.username, ip, ip_trusted=ip_trusted)
-        raise InvalidInput("accounts.current_password_wrong")
-    if passwords.verify_password(new, user.password_hash):
-        raise InvalidInput("accounts.password_unchanged")
-    passwords.check_policy(new, username=user.username)
-    before = snapshot(user)
-    user.password_hash = passwords.hash_password(new)
-    user.must_change_password = False
-    _save(session, user)
-    if keep_session_id is not None:
-        auth_sessions.revoke_all(session=session, user_id=user.id, except_id=keep_session_id)
-    _audit(session, user, "user.password_change", user, before, ip)
-
-
-def set_language(*, session: Session, user: User, language: str, ip: str = "") -> None:
-    """Set the user's UI language: "" (follow the browser), "en" or "zh"."""
-    if language != "" and language not in LANGUAGES:
-        raise InvalidInput("accounts.language_invalid")
-    before = snapshot(user)
-    user.language = language
-    _save(session, user)
-    _audit(session, user, "user.language", user, before, ip)
-
-
-def _display_name(value: str) -> str:
-    name = (value or "").strip()
-    if len(name) > MAX_DISPLAY_NAME or any(ord(c) < 32 or ord(c) == 127 for c in name):
-        raise InvalidInput("accounts.display_name_invalid", max=MAX_DISPLAY_NAME)
-    return name
-
-
-def set_display_name(*, session: Session, user: User, display_name: str, ip: str = "") -> None:
-    """Set the user's own display name (at most 100 characters, no control characters)."""
-    name = _display_name(display_name)
-    before = snapshot(user)
-    user.display_name = name
-    _save(session, user)
-    _audit(session, user, "user.display_name", user, before, ip)
 
 
 def last_sign_ins(*, session: Session, actor: User) -> dict[int, Any]:

@@ -87,8 +87,11 @@ def _branch_busy(session: Session, task: Task) -> bool:
 
 def follow_up(*, session: Session, user: User, task_id: int, prompt: str,
               idempotency_key: str, ip: str = "", trigger: str = "ui", model: str = "",
-              permission_mode: str = "") -> Task:
+              permission_mode: str = "", attachment_ids: list[str] | None = None) -> Task:
     """Continue a finished Claude task: same branch, same conversation (editor or better).
+
+    ``attachment_ids`` are the caller's pending uploads in the task's project; they
+    go with the follow-up exactly as with a new task (``tasks.submit_task``).
 
     Returns:
         The new queued task, with ``parent_id`` = ``task_id``.
@@ -113,7 +116,8 @@ def follow_up(*, session: Session, user: User, task_id: int, prompt: str,
                              command=prompt, priority=parent.priority.value,
                              idempotency_key=idempotency_key, kind=KIND, ip=ip,
                              parent_id=parent.id, branch=parent.branch or None,
-                             trigger=trigger, model=model, permission_mode=mode)
+                             trigger=trigger, model=model, permission_mode=mode,
+                             attachment_ids=attachment_ids)
 
 
 def interrupt(*, session: Session, user: User, task_id: int, ip: str = "") -> None:

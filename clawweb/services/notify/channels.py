@@ -20,6 +20,7 @@ from clawweb.i18n import LANGUAGES, t
 from clawweb.models import (ChannelHealth, NotifyChannel, NotifyPref, ProjectRole, User,
                             iso_utc)
 from clawweb.services import audit, crypto
+from clawweb.services.accounts import auth_sessions
 from clawweb.services.errors import InvalidInput, NotFound
 from clawweb.services.notify import channel_kinds, events, targets, text
 from clawweb.settings import get_settings
@@ -78,10 +79,11 @@ def add(*, session: Session, user: User, kind: str, values: dict[str, str], name
         NotifyChannel.owner_type == owner_type, NotifyChannel.owner_id == owner_id)).all())
     if count >= MAX_PER_OWNER:
         raise InvalidInput("notify.channel.too_many", max=MAX_PER_OWNER)
+    reads = text.language(auth_sessions.device_language(session=session, user=user))
     row = NotifyChannel(owner_type=owner_type, owner_id=owner_id, kind=kind,
-                        name=name or t(channel_kinds.KINDS[kind].label_key, user.language),
-                        hint=hint, language=language if language in LANGUAGES else
-                        text.language(user.language), created_by=user.id,
+                        name=name or t(channel_kinds.KINDS[kind].label_key, reads),
+                        hint=hint, language=language if language in LANGUAGES else reads,
+                        created_by=user.id,
                         events=events.defaults("team") if owner_type == "project" else [])
     session.add(row)
     session.flush()  # the id binds the ciphertext to this row

@@ -44,7 +44,7 @@ OPEN = ("queued", "retrying")
 
 
 def push_key(user_id: int) -> str:
-    return f"push:{user_id}"
+    return push.channel_key(user_id)
 
 
 def rq_queue(redis=None) -> Queue:

@@ -6,6 +6,8 @@ A subscription (endpoint URL and the browser's keys) is stored encrypted and
 bound to its user. Sending encrypts the payload for that browser (aes128gcm,
 done by pywebpush) and signs a VAPID JWT for the push service; a push service
 answering 404 or 410 has forgotten the subscription, so it is removed here too.
+Push failures count against ``channel_key(user)`` for the circuit breaker like a
+chat channel's; enabling a device again, or Resume on the devices page, resumes it.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 from sqlmodel import Session, select
 
-from clawweb.models import PushSubscription, User, iso_utc, utcnow
+from clawweb.models import ChannelHealth, PushSubscription, User, iso_utc, utcnow
 from clawweb.services import audit, crypto
 from clawweb.services.errors import InvalidInput, NotFound
 from clawweb.settings import get_settings
@@ -55,6 +57,26 @@ def _b64url(data: bytes) -> str:
 
 def _unb64url(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def channel_key(user_id: int) -> str:
+    """The user's Web Push in Delivery and ChannelHealth rows (all their devices)."""
+    return f"push:{user_id}"
+
+
+def paused(*, session: Session, user_id: int) -> bool:
+    """Whether the circuit breaker stopped pushes to this user."""
+    health = session.get(ChannelHealth, channel_key(user_id))
+    return bool(health and health.paused_at)
+
+
+def resume(*, session: Session, user_id: int) -> None:
+    """Close the breaker of the user's push (not committed)."""
+    health = session.get(ChannelHealth, channel_key(user_id))
+    if health is not None and (health.paused_at or health.failures or health.last_error):
+        health.failures, health.paused_at, health.last_error = 0, None, ""
+        health.updated_at = utcnow()
+        session.add(health)
 
 
 def key_path() -> Path:
@@ -145,11 +167,12 @@ def _aad(user_id: int, endpoint_hash: str) -> str:
 
 
 def subscribe(*, session: Session, user: User, info: Any, user_agent: str = "",
-              ip: str = "") -> PushSubscription:
+              ip: str = "", auth_session_id: int | None = None) -> PushSubscription:
     """Store (or take over) this browser's subscription for ``user``.
 
     A browser has one subscription per site: when another user signs in on it
-    and subscribes, the endpoint moves to them.
+    and subscribes, the endpoint moves to them. ``auth_session_id`` is the
+    sign-in it is made under; ending that session removes it (``auth_sessions``).
     """
     clean = clean_subscription(info)
     digest = _hash(clean["endpoint"])
@@ -161,10 +184,11 @@ def subscribe(*, session: Session, user: User, info: Any, user_agent: str = "",
         if count >= MAX_DEVICES:
             raise InvalidInput("notify.push.too_many", max=MAX_DEVICES)
         row = PushSubscription(user_id=user.id, endpoint_hash=digest, ciphertext="")
-    row.user_id = user.id
+    row.user_id, row.auth_session_id = user.id, auth_session_id
     row.device = (user_agent or "")[:400]
     row.ciphertext = crypto.encrypt(json.dumps(clean), aad=_aad(user.id, digest))
     session.add(row)
+    resume(session=session, user_id=user.id)  # enabling a device again resumes a paused push
     session.flush()
     audit.record(session=session, actor=user, action="notify.push_subscribe",
                  object_type="push_subscription", object_id=row.id, ip=ip)

@@ -19,6 +19,7 @@ from clawweb import routes
 from clawweb.db import session_scope
 from clawweb.i18n import t
 from clawweb.models import Approval, Delivery, NotifyChannel, User, utcnow
+from clawweb.services.accounts import auth_sessions
 from clawweb.services.notify import actions, channels, delivery, events, push, text
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ def _pending(session: Session, row: Delivery) -> Approval | None:
 
 
 def _push_payload(session: Session, rows: list[Delivery], user: User) -> dict | None:
-    lang = text.language(user.language)
+    lang = text.language(auth_sessions.device_language(session=session, user=user))
     if len(rows) > 1:
         msg = text.render_group([(r.event, r.params) for r in rows], lang, routes.NOTIFICATIONS)
         return {"v": 1, "type": "show", "tag": f"group-{rows[0].id}", "title": msg.title,
@@ -93,7 +94,8 @@ def _send_push(session: Session, rows: list[Delivery]) -> tuple[str, str]:
 def _channel_language(session: Session, channel: NotifyChannel) -> str:
     if channel.owner_type == "user":
         owner = session.get(User, channel.owner_id)
-        return text.language(owner.language if owner else "")
+        return text.language(auth_sessions.device_language(session=session, user=owner)
+                             if owner else "")
     return text.language(channel.language)
 
 

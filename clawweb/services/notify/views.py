@@ -11,7 +11,7 @@ from typing import Any
 from sqlmodel import Session
 
 from clawweb.i18n import t
-from clawweb.models import ChannelHealth, ProjectRole, User, iso_utc
+from clawweb.models import ChannelHealth, NotifySettings, ProjectRole, User, iso_utc
 from clawweb.services.notify import centre, channel_kinds, channels, delivery, events, prefs, push
 from clawweb.services.notify import text
 
@@ -55,8 +55,12 @@ def pref_cards(session: Session, user: User, project_id: int, lang: str) -> list
 
 
 def quiet_view(session: Session, user: User) -> dict[str, str]:
-    row = prefs.quiet_settings(session=session, user_id=user.id)
-    return {"timezone": row.timezone or "UTC", "start": row.quiet_start, "end": row.quiet_end}
+    stored = session.get(NotifySettings, user.id)
+    row = stored or prefs.quiet_settings(session=session, user_id=user.id)
+    # "" until the user saves quiet hours: the page offers the browser's zone instead of
+    # the UTC a default row means.
+    return {"timezone": row.timezone if stored else "", "start": row.quiet_start,
+            "end": row.quiet_end}
 
 
 def channel_rows(session: Session, user: User, lang: str) -> list[dict[str, Any]]:
@@ -68,10 +72,14 @@ def channel_rows(session: Session, user: User, lang: str) -> list[dict[str, Any]
     out = []
     for row, project in rows:
         public = channels.as_public(row, session.get(ChannelHealth, channels.key_of(row.id)))
+        heard = set(public["events"])
+        boxes = [{"key": k, "label": event_label(k, lang), "on": k in heard}
+                 for k in events.ORDER] if row.owner_type == "project" else []
         out.append({**public, "project": project,
                     "kind_label": t(channel_kinds.KINDS[row.kind].label_key, lang)
                     if row.kind in channel_kinds.KINDS else row.kind,
-                    "events_text": ", ".join(event_label(k, lang) for k in public["events"])})
+                    "events_text": ", ".join(event_label(k, lang) for k in public["events"]),
+                    "event_boxes": boxes})
     return out
 
 

@@ -13,6 +13,7 @@ from clawweb.models import (AgentSettings, Approval, Credential, Project, Projec
 from clawweb.services import audit
 from clawweb.services.errors import InvalidInput
 from clawweb.services.projects.service import get_project, project_repo_path, snapshot
+from clawweb.services.tasks import attachment_blobs
 
 
 def _delete_rows(session: Session, project: Project) -> None:
@@ -63,6 +64,7 @@ def delete_project(*, session: Session, user: User | None, project_id: int,
         audit.record(session=session, actor=user, action="project.delete",
                      object_type="project", object_id=project.id, before=snapshot(project),
                      ip=ip)
+        blobs = attachment_blobs.of_project(session, project.id)
         _delete_rows(session, project)
         session.commit()
     except BaseException:
@@ -71,3 +73,4 @@ def delete_project(*, session: Session, user: User | None, project_id: int,
             trash.rename(repo)
         raise
     shutil.rmtree(trash, ignore_errors=True)
+    attachment_blobs.remove(blobs)  # after the commit: a refused delete keeps them

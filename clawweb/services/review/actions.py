@@ -2,8 +2,9 @@
 
 Each action checks the project's ``ship_role`` for the caller, works on the
 exact commit the caller reviewed (``expected_head``: a branch that moved since
-is refused), and writes an audit event, failures included. Project settings
-for shipping are changed here too (owners).
+is refused), and writes an audit event when it acts (a merge conflict too;
+refused calls change nothing and are not audited). Project settings for
+shipping are changed here too (owners).
 """
 
 from __future__ import annotations
@@ -122,11 +123,21 @@ def discard_task(*, session: Session, user: User | None, task_id: int, expected_
 
 
 def export_change(*, session: Session, user: User | None, task_id: int, kind: str,
-                  directory: Path, ip: str = "") -> tuple[Path, str]:
+                  directory: Path, expected_head: str, ip: str = "") -> tuple[Path, str]:
     """Write the task's change as a patch or bundle into ``directory`` (ours, empty).
+
+    Allowed whenever the branch exists (also before a follow-up on it finishes,
+    or after a merge), but only of the tip the caller reviewed.
+
+    Args:
+        expected_head: The branch tip the review page showed.
 
     Returns:
         (the file, a download name such as ``task-5.patch``).
+
+    Raises:
+        InvalidInput: ``review.branch_moved`` when the branch is no longer at
+            ``expected_head``; ``review.no_branch``; ``review.nothing_to_export``.
     """
     if kind not in EXPORTS:
         raise NotFound()
@@ -134,6 +145,8 @@ def export_change(*, session: Session, user: User | None, task_id: int, kind: st
     require_ship(session=session, user=user, project_id=target.project.id)
     if target.head is None or target.base is None:
         raise InvalidInput("review.no_branch")
+    if expected_head != target.head:
+        raise InvalidInput("review.branch_moved", branch=target.branch)
     if kind == "patch":
         if target.base == gitobj.empty_tree(target.repo):
             raise InvalidInput("review.nothing_to_export")

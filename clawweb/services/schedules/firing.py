@@ -177,14 +177,19 @@ def _overlap(session: Session, schedule: Schedule, run: ScheduleRun, owner: User
 
 
 def _submit(session: Session, schedule: Schedule, run: ScheduleRun, owner: User) -> Task:
+    model = mode = ""
     if schedule.kind == "claude":
-        # As agent_tasks.submit_prompt does, plus the schedule's own timeout.
+        # As agent_tasks.submit_prompt does, plus the schedule's own timeout; the choices
+        # as "run again" re-checks them: a withdrawn model gives way to the project's default.
         store.check_credential(session, owner, schedule.project_id)
+        model, mode = tasks.claude_choices_now(session, project_id=schedule.project_id,
+                                               model=schedule.model,
+                                               permission_mode=schedule.permission_mode)
     return tasks.submit_task(session=session, user=owner, project_id=schedule.project_id,
                              command=schedule.command, priority=schedule.priority,
                              timeout_seconds=schedule.timeout_seconds,
                              idempotency_key=f"schedule-run-{run.id}", kind=schedule.kind,
-                             trigger="schedule")
+                             trigger="schedule", model=model, permission_mode=mode)
 
 
 def _start_one(session: Session, run: ScheduleRun) -> bool:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import delete as sql_delete
 from sqlmodel import Session, select
 
 from clawweb.models import (Priority, ProjectRole, Schedule, ScheduleRun, Task, User, iso_utc,
                             utcnow)
 from clawweb.services import audit
-from clawweb.services.agents import credentials
+from clawweb.services.agents import choices, credentials, settings as agent_settings
 from clawweb.services.crypto import SecretUnreadable
 from clawweb.services.errors import InvalidInput, NotFound
 from clawweb.services.access import require_role
@@ -28,9 +29,9 @@ OVERLAP = ("skip", "queue", "cancel")
 MAX_PER_PROJECT = 50
 MAX_RETRIES = 10
 MAX_CAP = 100
-FIELDS = ("name", "kind", "command", "priority", "timeout_seconds", "cron", "timezone",
-          "interval_seconds", "missed_policy", "missed_cap", "overlap_policy", "max_retries",
-          "retry_delay_seconds")
+FIELDS = ("name", "kind", "command", "priority", "timeout_seconds", "model", "permission_mode",
+          "cron", "timezone", "interval_seconds", "missed_policy", "missed_cap", "overlap_policy",
+          "max_retries", "retry_delay_seconds")
 
 
 def _int(value: Any, key: str, lo: int, hi: int, **params) -> int:
@@ -64,15 +65,34 @@ def _template(merged: dict[str, Any]) -> dict[str, Any]:
                 timeout, "schedules.bad_timeout", 1, MAX_TIMEOUT_SECONDS)}
 
 
-def validate(values: dict[str, Any], current: Schedule) -> dict[str, Any]:
+def _claude_choices(session: Session, project_id: int, kind: str,
+                    merged: dict[str, Any]) -> dict[str, str]:
+    """A Claude template's model and mode, as chosen ("" = the project's at each run),
+    if the project offers them now; a shell template has neither.
+
+    Raises:
+        InvalidInput: ``agent_tasks.model_not_allowed`` / ``agent_tasks.mode_not_allowed``.
+    """
+    if kind != "claude":
+        return {"model": "", "permission_mode": ""}
+    model = str(merged["model"] or "").strip()
+    mode = str(merged["permission_mode"] or "").strip()
+    choices.resolve(agent_settings.for_project(session=session, project_id=project_id),
+                    model=model, permission_mode=mode)
+    return {"model": model, "permission_mode": mode}
+
+
+def validate(values: dict[str, Any], current: Schedule, session: Session) -> dict[str, Any]:
     """Every field of ``current`` with ``values`` applied, checked together.
 
     Raises:
-        InvalidInput: the first bad field (``schedules.*`` or ``tasks.error.*`` keys).
+        InvalidInput: the first bad field (``schedules.*``, ``tasks.error.*`` or, for a
+            Claude template's model and mode, ``agent_tasks.*`` keys).
     """
     merged = {f: getattr(current, f) for f in FIELDS}
     merged.update({k: v for k, v in values.items() if k in FIELDS})
     out = _template(merged)
+    out.update(_claude_choices(session, current.project_id, out["kind"], merged))
     when = timing.check(timing.Timing(merged["cron"] or "", merged["timezone"] or "UTC",
                                       _int(merged["interval_seconds"] or 0,
                                            "schedules.bad_interval", 0, timing.MAX_INTERVAL)),
@@ -117,14 +137,18 @@ def _timing(schedule: Schedule) -> timing.Timing:
 
 
 def _save(session: Session, user: User, schedule: Schedule, cleaned: dict[str, Any],
-          action: str, ip: str) -> Schedule:
+          action: str, ip: str, *, claim: bool = True) -> Schedule:
+    """Store and audit; ``claim``: the saver becomes who the schedule runs as (an edit
+    does; a pause or resume leaves it running as whoever saved it)."""
     before = snapshot(schedule) if schedule.id else None
     for name, value in cleaned.items():
         setattr(schedule, name, value)
-    if schedule.kind == "claude":
+    if claim and schedule.kind == "claude":
         check_credential(session, user, schedule.project_id)
     now = utcnow()
-    schedule.created_by, schedule.updated_at = user.id, now
+    if claim:
+        schedule.created_by = user.id
+    schedule.updated_at = now
     schedule.next_run_at = None if schedule.paused else timing.next_after(_timing(schedule), now)
     session.add(schedule)
     session.flush()
@@ -143,7 +167,8 @@ def create(*, session: Session, user: User | None, project_id: int, values: dict
     if count >= MAX_PER_PROJECT:
         raise InvalidInput("schedules.too_many", max=MAX_PER_PROJECT)
     schedule = Schedule(project_id=project_id)
-    return _save(session, user, schedule, validate(values, schedule), "schedule.create", ip)
+    return _save(session, user, schedule, validate(values, schedule, session), "schedule.create",
+                 ip)
 
 
 def update(*, session: Session, user: User | None, schedule_id: int, values: dict[str, Any],
@@ -151,7 +176,8 @@ def update(*, session: Session, user: User | None, schedule_id: int, values: dic
     """Editor: change it; from now on it runs as the caller."""
     schedule = get_schedule(session=session, user=user, schedule_id=schedule_id,
                             at_least=ProjectRole.editor)
-    return _save(session, user, schedule, validate(values, schedule), "schedule.update", ip)
+    return _save(session, user, schedule, validate(values, schedule, session), "schedule.update",
+                 ip)
 
 
 def set_paused(*, session: Session, user: User | None, schedule_id: int, paused: bool,
@@ -163,7 +189,7 @@ def set_paused(*, session: Session, user: User | None, schedule_id: int, paused:
         return schedule
     schedule.paused = paused
     return _save(session, user, schedule, {}, "schedule.pause" if paused else "schedule.resume",
-                 ip)
+                 ip, claim=False)
 
 
 def run_now(*, session: Session, user: User | None, schedule_id: int, ip: str = "") -> ScheduleRun:
@@ -185,8 +211,9 @@ def delete(*, session: Session, user: User | None, schedule_id: int, ip: str = "
                             at_least=ProjectRole.editor)
     audit.record(session=session, actor=user, action="schedule.delete", object_type="schedule",
                  object_id=schedule.id, before=snapshot(schedule), ip=ip)
-    for run in session.exec(select(ScheduleRun).where(ScheduleRun.schedule_id == schedule.id)):
-        session.delete(run)
+    # One statement, before the schedule's own delete: the ORM's row-by-row deletes met
+    # rows already gone at flush (an SAWarning on every delete).
+    session.execute(sql_delete(ScheduleRun).where(ScheduleRun.schedule_id == schedule.id))
     session.delete(schedule)
     session.commit()
 

@@ -75,19 +75,31 @@ def append_events(*, session: Session, task_id: int, events: list[tuple[str, dic
     of a queued task, the reaper), so the next seq cannot be taken twice.
     """
     redis = redis or redis_conn.get_redis()
-    seq = last_seq(session, task_id, redis)
-    out = []
-    for kind, data in events:
-        seq += 1
-        out.append(streams.Event(seq=seq, type=kind, data=data))
+    out = stage_events(session, task_id, events, after_seq=last_seq(session, task_id, redis))
+    session.commit()
+    publish_stored(task_id, out, redis)
+    return out
+
+
+def stage_events(session: Session, task_id: int, events: list[tuple[str, dict]], *,
+                 after_seq: int) -> list[streams.Event]:
+    """Add events numbered after ``after_seq`` to the session (the caller commits)."""
+    out = [streams.Event(seq=after_seq + i, type=kind, data=data)
+           for i, (kind, data) in enumerate(events, start=1)]
     session.add_all([TaskEvent(task_id=task_id, seq=e.seq, ts=e.ts, type=e.type, data=e.data)
                      for e in out])
-    session.commit()
-    try:
-        streams.publish(redis, task_id, out)
-    except redis_lib.RedisError:
-        log.warning("task %s: events stored but not published (Redis down)", task_id)
     return out
+
+
+def publish_stored(task_id: int, events: list[streams.Event], redis=None) -> None:
+    """Put committed events on the live stream; a failure leaves them to the history."""
+    try:
+        streams.publish(redis or redis_conn.get_redis(), task_id, events)
+    except redis_lib.RedisError as exc:
+        # A worker that already wrote later seqs makes Redis refuse these: the
+        # page reads the gap from the database.
+        log.warning("task %s: events stored but not published (%s)", task_id,
+                    type(exc).__name__)
 
 
 async def live(task_id: int, after_seq: int, block_ms: int = 1000,

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from clawweb.models import ProjectRole, Task, TaskStatus, User
 from clawweb.services import access
 from clawweb.services.errors import PermissionDenied
-from clawweb.services.tasks.service import visible_project_ids
+from clawweb.services.tasks.reads import visible
 
 
 def count_tasks(*, session: Session, user: User, project_id: int | None = None,
@@ -32,13 +32,12 @@ def count_tasks(*, session: Session, user: User, project_id: int | None = None,
     """
     if user.disabled:
         raise PermissionDenied("errors.sign_in_required")
-    q = select(func.count()).select_from(Task)
+    # The one visibility rule of every task read (``reads.visible``), in the count itself.
+    q = visible(select(func.count()).select_from(Task), user)
     if project_id is not None:
         access.require_role(session=session, user=user, project_id=project_id,
                             at_least=ProjectRole.viewer)
         q = q.where(Task.project_id == project_id)
-    elif (ids := visible_project_ids(session, user)) is not None:
-        q = q.where(Task.project_id.in_(ids))
     if before_id is not None:
         q = q.where(Task.id < before_id)
     if status:

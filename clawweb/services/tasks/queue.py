@@ -99,6 +99,33 @@ def announce(task: Task, status: TaskStatus | str, *, redis=None) -> None:
         log.warning("could not announce task %s -> %s", task.id, status)
 
 
+def stage_queued(session: Session, task: Task) -> list:
+    """A new task's first event, ``queued``, in the transaction that creates the task:
+    a task another process can see (and dispatch) always has it stored, so the worker
+    numbers its own events after it. Publish with ``announce_queued`` after the commit."""
+    data = {"status": TaskStatus.queued.value, "reason": "", "exit_code": None}
+    return task_output.stage_events(session, task.id, [("status", data)], after_seq=0)
+
+
+def announce_queued(task: Task, staged: list, redis=None) -> None:
+    announce_staged(task, TaskStatus.queued, staged, redis=redis)
+
+
+def stage_status(session: Session, task: Task, status: TaskStatus, reason: str = "",
+                 redis=None) -> list:
+    """A ``status`` event in the transaction that makes the change (the reaper's): who
+    sees the new status sees its event. Publish with ``announce_staged`` after the commit."""
+    data = {"status": TaskStatus(status).value, "reason": reason, "exit_code": None}
+    return task_output.stage_events(
+        session, task.id, [("status", data)],
+        after_seq=task_output.last_seq(session, task.id, redis or redis_conn.get_redis()))
+
+
+def announce_staged(task: Task, status: TaskStatus, staged: list, redis=None) -> None:
+    task_output.publish_stored(task.id, staged, redis)
+    announce(task, status, redis=redis)
+
+
 def announce_status(*, session: Session, task: Task, status: TaskStatus, reason: str = "",
                     exit_code: int | None = None, redis=None) -> None:
     """A ``status`` event on the task's stream plus a task-list change.

@@ -19,7 +19,7 @@ from clawweb.models import (
     Task, TaskStatus, User, utcnow,
 )
 from clawweb.services import access, audit
-from clawweb.services.tasks import attachments, queue as task_queue, reads
+from clawweb.services.tasks import attachment_blobs, attachments, queue as task_queue, reads
 from clawweb.services.errors import InvalidInput, NotFound, PermissionDenied, Unavailable
 from clawweb.services.notify import hooks as notify
 
@@ -115,13 +115,8 @@ def submit_task(*, session: Session, user: User, project_id: int, command: str,
         session.flush()
         task.branch = branch or f"clawweb/task-{task.id}"
         attachments.attach(session, user, project_id, task.id, attachment_ids or [])
-        audit.record(session=session, actor=user, action="task.submit", object_type="task",
-                     object_id=task.id, ip=ip,
-                     after={"project_id": project_id, "kind": kind, "priority": priority,
-                            "timeout_seconds": timeout_seconds, "trigger": trigger,
-                            "parent_id": parent_id, "branch": task.branch,
-                            **({"model": model, "permission_mode": permission_mode}
-                               if kind == "claude" else {})})
+        _audit_submit(session, user, task, ip)
+        queued = task_queue.stage_queued(session, task)
         session.commit()
     except IntegrityError:
         # Two replays raced past the lookup; the first one's row is the answer.
@@ -132,10 +127,21 @@ def submit_task(*, session: Session, user: User, project_id: int, command: str,
     except InvalidInput:
         session.rollback()
         raise
-    task_queue.announce_status(session=session, task=task, status=TaskStatus.queued, redis=redis)
+    task_queue.announce_queued(task, queued, redis=redis)
     _dispatch_quietly(session, project_id)
     session.refresh(task)
     return task
+
+
+def _audit_submit(session: Session, user: User, task: Task, ip: str) -> None:
+    choices = ({"model": task.model, "permission_mode": task.permission_mode}
+               if task.kind == "claude" else {})
+    audit.record(session=session, actor=user, action="task.submit", object_type="task",
+                 object_id=task.id, ip=ip,
+                 after={"project_id": task.project_id, "kind": task.kind,
+                        "priority": task.priority.value, "timeout_seconds": task.timeout_seconds,
+                        "trigger": task.trigger, "parent_id": task.parent_id,
+                        "branch": task.branch, **choices})
 
 
 def _dispatch_quietly(session: Session, project_id: int) -> None:
@@ -204,6 +210,8 @@ def cancel_task(*, session: Session, user: User, task_id: int, ip: str = "") -> 
                      object_id=task.id, ip=ip, before={"status": "queued"},
                      after={"status": "cancelled"})
         session.commit()
+        # No worker ever sees a task cancelled in the queue: its files go here.
+        attachment_blobs.remove(attachment_blobs.of_task(session, task.id))
         _announce_cancel(session, task, reason)
         notify.task_ended(task.id)
         return get_task(session=session, user=user, task_id=task_id)
@@ -249,7 +257,8 @@ def rerun_task(*, session: Session, user: User, task_id: int, idempotency_key: s
     old = get_task(session=session, user=user, task_id=task_id)
     model = mode = ""
     if old.kind == "claude":
-        model, mode = _claude_choices(session, old)
+        model, mode = claude_choices_now(session, project_id=old.project_id, model=old.model,
+                                         permission_mode=old.permission_mode)
     return submit_task(session=session, user=user, project_id=old.project_id,
                        command=old.command, priority=old.priority.value,
                        timeout_seconds=old.timeout_seconds, idempotency_key=idempotency_key,
@@ -257,13 +266,23 @@ def rerun_task(*, session: Session, user: User, task_id: int, idempotency_key: s
                        permission_mode=mode)
 
 
-def _claude_choices(session: Session, old: Task) -> tuple[str, str]:
+def claude_choices_now(session: Session, *, project_id: int, model: str,
+                       permission_mode: str) -> tuple[str, str]:
+    """The (model, mode) a new run of earlier Claude choices gets from the project's offer now.
+
+    Used by "run again" and by each run of a schedule. A model the project no
+    longer offers gives way to the project's default (after a run ``Task.model``
+    is the one that answered, which the offer may name differently); a mode it
+    no longer allows is refused.
+
+    Raises:
+        InvalidInput: ``agent_tasks.mode_not_allowed``.
+    """
     from clawweb.services.agents import choices, settings as agent_settings
 
-    conf = agent_settings.for_project(session=session, project_id=old.project_id)
-    # After a run ``model`` is the one that answered, which the offer may name differently.
-    model = old.model if old.model in choices.allowed_models(conf) else ""
-    return choices.resolve(conf, model=model, permission_mode=old.permission_mode or "")
+    conf = agent_settings.for_project(session=session, project_id=project_id)
+    model = model if model in choices.allowed_models(conf) else ""
+    return choices.resolve(conf, model=model, permission_mode=permission_mode or "")
 
 
 def queue_info(*, session: Session, task: Task) -> dict:

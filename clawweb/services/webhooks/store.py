@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from sqlalchemy import delete as sql_delete
 from sqlmodel import Session, select
 
 from clawweb import routes
@@ -125,8 +126,9 @@ def delete(*, session: Session, user: User | None, webhook_id: int, ip: str = ""
     """Owner: remove the webhook and its log."""
     hook = get_owned(session=session, user=user, webhook_id=webhook_id)
     _record(session, user, hook, "webhook.delete", audit_view(hook), ip)
-    for row in session.exec(select(WebhookDelivery).where(WebhookDelivery.webhook_id == hook.id)):
-        session.delete(row)
+    # One statement, before the webhook's own delete: the ORM's row-by-row deletes met
+    # rows already gone at flush (an SAWarning on every delete).
+    session.execute(sql_delete(WebhookDelivery).where(WebhookDelivery.webhook_id == hook.id))
     session.delete(hook)
     session.commit()
 
