@@ -5,8 +5,9 @@
 // (clawweb/state/task_live.py) sends ops with rx.call_script that only call
 // window.clawwebTerm.apply(gen, op); React renders #task-term-out empty and
 // never touches it. apply() checks that ops arrive in order (op.prev ==
-// cursor); on a gap it asks the server for a replay through the hidden resync
-// button. The HTML inside each op comes from clawweb/live/ansi.py (escaped, inert).
+// cursor); on a gap, or ops of a generation whose reset it never saw, it asks
+// the server for a replay through the hidden resync button. The HTML inside
+// each op comes from clawweb/live/ansi.py (escaped, inert).
 (function(){
 if (window.clawwebTerm) return;
 var T = {gen: -1, cursor: 0, follow: true};
@@ -67,14 +68,17 @@ T.drain = function(){
 };
 T.one = function(gen, op, out, b){
   if (op.reset) { T.gen = gen; T.cursor = 0; T.follow = true; out.textContent = ''; T.bind(); showJump(false); }
-  if (gen !== T.gen) return;
-  if (op.prev !== T.cursor) { T.gen = -1; T.q = []; var r = el('task-term-resync'); if (r) r.click(); return; }
+  // A newer generation without its reset: the reset ran before this script had
+  // loaded (call_script drops it then), so ask for a replay, once per generation.
+  if (gen !== T.gen) { if (gen > T.gen && T.asked !== gen) T.resync(gen); return; }
+  if (op.prev !== T.cursor) { T.gen = -1; T.q = []; T.resync(gen); return; }
   T.cursor = op.cursor;
   if (op.drop_before) { while (out.firstChild && +out.firstChild.dataset.seq < op.drop_before) out.removeChild(out.firstChild); }
   if (op.trim_head && out.firstChild && +out.firstChild.dataset.seq === op.trim_head) T.trimHead(out);
   if (op.prepend && op.prepend.length) { var h = b.scrollHeight; out.insertBefore(T.frag(op.prepend), out.firstChild); b.scrollTop += b.scrollHeight - h; }
   if (op.append && op.append.length) T.add(out, op.append);
 };
+T.resync = function(gen){ T.asked = gen; var r = el('task-term-resync'); if (r) r.click(); };
 T.jump = function(){ var b = el('task-term'); T.follow = true; if (b) b.scrollTop = b.scrollHeight; showJump(false); };
 window.clawwebTerm = T;
 
@@ -99,6 +103,21 @@ P.keep = function(){
   if (fresh) { fresh.scrollIntoView({block: 'nearest'}); P.target = window.scrollY; P.follow = atEnd(); return; }
   if (P.follow) { window.scrollTo(0, document.documentElement.scrollHeight); P.target = window.scrollY; }
 };
+// A notification's link names its request (#approval-<id>, routes.approval): once
+// that card is on the page it is scrolled into view, on any screen, once per visit
+// (the browser's own jump to a fragment comes before React has drawn the card).
+P.linked = '';
+P.toLinked = function(){
+  var m = /^#approval-(\d+)$/.exec(location.hash || '');
+  if (!m || !/^\/tasks\/\d+\/?$/.test(location.pathname)) return;
+  var key = location.pathname + location.hash;
+  if (P.linked === key) return;
+  var card = document.querySelector('[data-testid=approval-card][data-approval-id="' + m[1] + '"]');
+  if (!card) return;
+  P.linked = key;
+  card.scrollIntoView({block: 'start'});
+  P.target = window.scrollY; P.follow = atEnd();
+};
 // Content can grow between our scroll and its event: only a move up from where we
 // put the page is the reader's.
 window.addEventListener('scroll', function(){
@@ -108,6 +127,7 @@ window.addEventListener('scroll', function(){
 // size (React mounts them late and may replace them, hence the cheap re-attach).
 P.ro = typeof ResizeObserver === 'function' ? new ResizeObserver(function(){ P.keep(); }) : null;
 setInterval(function(){
+  P.toLinked();
   if (!P.ro || !/^\/tasks\/\d+\/?$/.test(location.pathname)) return;
   var nodes = document.querySelectorAll('[data-testid=conversation],[data-testid=approval-sheet]');
   for (var i = 0; i < nodes.length; i++) {

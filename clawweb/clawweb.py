@@ -21,6 +21,7 @@ from clawweb.state.auth import InviteState, SetupState, SignInState
 from clawweb.state.base import AppState
 from clawweb.state.notify import NotifyState
 from clawweb.state.projects import ProjectsState
+from clawweb.state.quiet_hours import QuietHoursState
 from clawweb.state.review import ReviewState
 from clawweb.state.review_files import FilesState
 from clawweb.state.schedules import SchedulesState
@@ -37,6 +38,8 @@ HEAD = [
     # Registers the service worker (/sw.js) and offers clawwebPush.enable(); a file, as
     # the CSP allows no inline script.
     rx.el.script(src="/clawweb-push.js", defer=True),
+    # Loads the task page's code in idle time, off the click-Run-to-first-line path.
+    rx.el.script(src="/route_prefetch.js", defer=True),
 ]
 
 logs.configure("web")
@@ -108,7 +111,7 @@ app.add_page(account.devices_page, route=routes.DEVICES, title="clawweb",
 app.add_page(notifications.centre_page, route=routes.NOTIFICATIONS, title="clawweb",
              on_load=[protected, NotifyState.load_centre])
 app.add_page(notifications.settings_page, route=routes.NOTIFY_SETTINGS, title="clawweb",
-             on_load=[protected, NotifyState.load_settings])
+             on_load=[protected, NotifyState.load_settings, QuietHoursState.load_quiet])
 app.add_page(notifications.channels_page, route=routes.NOTIFY_CHANNELS, title="clawweb",
              on_load=[protected, NotifyState.load_channels])
 app.add_page(notifications.devices_page, route=routes.NOTIFY_DEVICES, title="clawweb",

@@ -9,7 +9,7 @@
   with what to do; exits 1 when any is an error.
 - ``setup-code``: on a fresh install, print the one-time code the setup page asks for.
 - ``wait-ready``: wait until a worker beats and the web app answers.
-- ``makemigration MESSAGE``: developers: autogenerate a revision from models.py.
+- ``makemigration MESSAGE``: developers: autogenerate a revision from the models (clawweb/models/).
 - ``backup DEST`` / ``restore SRC``: a consistent snapshot of a running
   installation, and putting it back on a fresh one (``clawweb/backup/``).
 - ``submit --user U --project P -- CMD`` / ``task ID``: run a task as a user,

@@ -101,9 +101,9 @@ def blob(project_id: int | str, commit: str, path: str, download: bool = False) 
         path=path, download="1" if download else "")
 
 
-def task_export(task_id: int | str, kind: str) -> str:
-    """The task's change as a ``patch`` or a ``bundle`` download."""
-    return f"/api/tasks/{task_id}/export/{kind}"
+def task_export(task_id: int | str, kind: str, head: str = "") -> str:
+    """The task's change as a ``patch`` or a ``bundle`` of the branch tip ``head``."""
+    return f"/api/tasks/{task_id}/export/{kind}" + _query(head=head)
 
 
 # -- automation: schedules page, inbound webhook URLs (clawweb/http/webhooks.py) ---------

@@ -1,7 +1,7 @@
 """Which encrypted values a restored installation cannot open.
 
 Every secret at rest is a ``crypto`` ciphertext, ``v1.<key id>.<blob>``, in a
-column whose name ends in ``ciphertext`` (a convention of models.py). A value
+column whose name ends in ``ciphertext`` (a convention of clawweb/models/). A value
 opens only under a key with its id, so comparing ids with this installation's
 keys (current and previous) names every row that became unreadable, in any
 table, without knowing what each secret is bound to. Nothing is decrypted and

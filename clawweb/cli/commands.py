@@ -119,6 +119,10 @@ def run(args: Namespace, printer: Printer, api: Api) -> int:
 
 def ask(args: Namespace, printer: Printer, api: Api) -> int:
     body = {"kind": "claude", "prompt": args.prompt, "priority": args.priority}
+    if args.model:
+        body["model"] = args.model
+    if args.mode:
+        body["permission_mode"] = args.mode
     task = api.call_patiently("POST", f"/projects/{project_id(api, args.project)}/tasks",
                               json=body, headers=_key(), retry_for=30)
     return _watch(args, printer, api, task)

@@ -17,6 +17,7 @@ from clawweb.cli.render import Printer
 FAILED = 2
 _STATUSES = ("queued", "running", "awaiting_approval", "succeeded", "failed", "cancelled",
              "timed_out", "interrupted")
+_MODES = ("default", "acceptEdits", "plan", "bypassPermissions")
 
 
 def _follow_options(p: argparse.ArgumentParser, *, detach: bool = True) -> None:
@@ -51,6 +52,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("command", nargs="*", help="after --: the command and its arguments")
     p = sub.add_parser("ask", help="give Claude a prompt: clawweb ask PROJECT \"PROMPT\"")
     _submit_options(p)
+    p.add_argument("--model", default="", help="one the project offers (default: its own)")
+    p.add_argument("--mode", default="", choices=_MODES,
+                   help="permission mode, at most the project's (default: its own)")
     p.add_argument("prompt")
     p = sub.add_parser("follow-up", help="continue a finished Claude task")
     p.add_argument("task", type=int)

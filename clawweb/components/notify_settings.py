@@ -8,6 +8,7 @@ from clawweb.components.admin import when
 from clawweb.components.forms import error_callout
 from clawweb.components.i18n import tr
 from clawweb.state.notify import NotifyState
+from clawweb.state.quiet_hours import QuietHoursState
 
 
 def _section(title_key: str, *children, **props) -> rx.Component:
@@ -61,22 +62,27 @@ def quiet_hours() -> rx.Component:
         rx.text(tr("notify.ui.quiet_hint"), size="2", color_scheme="gray"),
         rx.form(rx.vstack(
             rx.text(tr("notify.ui.timezone"), size="2", weight="medium"),
-            rx.input(name="timezone", default_value=NotifyState.quiet["timezone"], size="3",
+            rx.input(name="timezone", default_value=QuietHoursState.quiet_zone, size="3",
                      width="100%", max_length=64, id="quiet-timezone",
                      data_testid="quiet-timezone"),
+            rx.cond(QuietHoursState.zone_from_browser,
+                    rx.text(tr("notify.ui.zone_from_browser"), size="1", color_scheme="gray",
+                            data_testid="quiet-zone-from-browser")),
             rx.hstack(
                 rx.vstack(rx.text(tr("notify.ui.quiet_from"), size="2"),
                           rx.input(name="start", type="time", size="3",
-                                   default_value=NotifyState.quiet["start"],
+                                   default_value=QuietHoursState.quiet["start"],
                                    data_testid="quiet-start")),
                 rx.vstack(rx.text(tr("notify.ui.quiet_to"), size="2"),
                           rx.input(name="end", type="time", size="3",
-                                   default_value=NotifyState.quiet["end"],
+                                   default_value=QuietHoursState.quiet["end"],
                                    data_testid="quiet-end")),
                 spacing="3", wrap="wrap"),
             rx.button(tr("notify.ui.save"), type="submit", size="3", data_testid="quiet-save"),
             spacing="2", width="100%", align="start"),
-            on_submit=NotifyState.save_quiet, reset_on_submit=False, width="100%"),
+            on_submit=QuietHoursState.save_quiet, reset_on_submit=False, width="100%",
+            # Remounted when the offered zone arrives: an input takes its default once.
+            key=QuietHoursState.quiet_zone),
     )
 
 
@@ -101,6 +107,17 @@ def _options(items, test_id: str, name: str, on_change=None, value=None) -> rx.C
         name=name, size="3", **props)
 
 
+def _language_select() -> rx.Component:
+    """What the channel's messages speak; "auto" (Radix items cannot be ""): as I read."""
+    return rx.select.root(
+        rx.select.trigger(data_testid="channel-language", width="100%"),
+        rx.select.content(
+            rx.select.item(tr("notify.ui.language_auto"), value="auto"),
+            rx.select.item("English", value="en"),
+            rx.select.item("中文", value="zh")),
+        name="language", size="3", default_value="auto")
+
+
 def add_channel() -> rx.Component:
     return _section(
         "notify.ui.add_channel",
@@ -110,6 +127,8 @@ def add_channel() -> rx.Component:
         rx.form(rx.vstack(
             rx.text(tr("notify.ui.owner"), size="2", weight="medium"),
             _options(NotifyState.owner_options, "channel-owner", "owner"),
+            rx.text(tr("notify.ui.channel_language"), size="2", weight="medium"),
+            _language_select(),
             rx.text(tr("notify.ui.channel_name"), size="2", weight="medium"),
             rx.input(name="name", size="3", width="100%", max_length=100,
                      data_testid="channel-name"),
@@ -119,6 +138,27 @@ def add_channel() -> rx.Component:
             spacing="2", width="100%", align="start"),
             on_submit=NotifyState.add_channel, reset_on_submit=False, width="100%"),
     )
+
+
+def _team_box(ev) -> rx.Component:
+    return rx.el.label(
+        rx.hstack(rx.checkbox(name="ev:" + ev["key"].to(str), default_checked=ev["on"].to(bool),
+                              data_testid="team-event-" + ev["key"].to(str)),
+                  rx.text(ev["label"].to(str), size="2"), spacing="2", align="center"))
+
+
+def _team_events(row) -> rx.Component:
+    """What a project channel hears; its project's owner ticks and saves."""
+    return rx.form(rx.vstack(
+        rx.text(tr("notify.ui.team_hears"), size="2", weight="medium"),
+        rx.el.input(type="hidden", name="channel_id", value=row["id"].to(str), read_only=True),
+        rx.flex(rx.foreach(row["event_boxes"].to(list[dict]), _team_box), gap="2",
+                wrap="wrap", direction="column"),
+        rx.button(tr("notify.ui.save"), type="submit", size="2", variant="soft",
+                  data_testid="team-events-save"),
+        spacing="2", width="100%", align="start"),
+        on_submit=NotifyState.save_team_events, reset_on_submit=False, width="100%",
+        data_testid="team-events")
 
 
 def _channel(row) -> rx.Component:
@@ -136,14 +176,14 @@ def _channel(row) -> rx.Component:
         rx.cond(row["last_error"].to(str) != "", rx.text(
             tr("notify.ui.last_error"), ": ", row["last_error"].to(str), size="1",
             color_scheme="red")),
-        rx.cond(row["owner_type"].to(str) == "project", rx.text(
-            tr("notify.ui.team_hears"), ": ", row["events_text"].to(str), size="1")),
+        rx.cond(row["owner_type"].to(str) == "project", _team_events(row)),
         rx.hstack(
             rx.button(tr("notify.ui.send_test"), size="2", variant="soft",
                       loading=NotifyState.testing_id == cid,
                       on_click=NotifyState.test_channel(cid), data_testid="channel-test"),
             rx.cond(row["paused"].to(bool), rx.button(
-                tr("notify.ui.resume"), size="2", on_click=NotifyState.resume_channel(cid))),
+                tr("notify.ui.resume"), size="2", on_click=NotifyState.resume_channel(cid),
+                data_testid="channel-resume")),
             rx.button(tr("notify.ui.remove"), size="2", variant="soft", color_scheme="red",
                       on_click=NotifyState.remove_channel(cid), data_testid="channel-remove"),
             spacing="2", wrap="wrap"),
@@ -172,8 +212,18 @@ def _device(row) -> rx.Component:
         spacing="3", align="start", width="100%"), width="100%", data_testid="push-device")
 
 
+def _push_paused() -> rx.Component:
+    return rx.cond(NotifyState.push_paused, rx.callout(
+        rx.hstack(rx.text(tr("notify.ui.push_paused"), size="2"),
+                  rx.button(tr("notify.ui.resume"), size="2", on_click=NotifyState.resume_push,
+                            data_testid="push-resume"),
+                  spacing="3", align="center", wrap="wrap"),
+        icon="triangle-alert", color_scheme="red", width="100%", data_testid="push-paused"))
+
+
 def devices() -> rx.Component:
     return rx.vstack(
+        _push_paused(),
         _section("notify.ui.this_device",
                  rx.text(tr("notify.ui.enable_hint"), size="2", color_scheme="gray"),
                  rx.button(rx.icon("bell-plus", size=16), tr("notify.ui.enable"), size="3",

@@ -35,12 +35,20 @@ def _select(name: str, label_key: str, prefix: str, options, value, label) -> rx
         spacing="1", min_width="0")
 
 
-def prompt_choices(prefix: str) -> rx.Component:
-    """The two selects (hidden when the project allows only one of each)."""
-    model = _select("model", "ui_agents.model", prefix, C.choice_models, C.choice_model,
-                    lambda m: rx.cond(m != "", m, tr("ui_agents.model_default")))
+def model_label(model) -> rx.Component:
+    """A model's name, or the words for the project's default ("")."""
+    return rx.cond(model != "", model, tr("ui_agents.model_default"))
+
+
+def prompt_choices(prefix: str, model_value=None, mode_value=None) -> rx.Component:
+    """The two selects (hidden when the project allows only one of each).
+
+    ``model_value`` / ``mode_value``: what they start on (default: the project's).
+    """
+    model = _select("model", "ui_agents.model", prefix, C.choice_models,
+                    C.choice_model if model_value is None else model_value, model_label)
     mode = _select("permission_mode", "ui_agents.permission_mode", prefix, C.choice_modes,
-                   C.choice_mode, mode_label)
+                   C.choice_mode if mode_value is None else mode_value, mode_label)
     return rx.flex(
         rx.cond(C.choice_modes.length() > 1, mode),
         rx.cond(C.choice_models.length() > 1, model),

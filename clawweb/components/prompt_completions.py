@@ -37,8 +37,11 @@ def _item(item: rx.Var) -> rx.Component:
     )
 
 
-def prompt_completions() -> rx.Component:
-    """The list (nothing while the text is no slash command); loads itself on mount."""
+def prompt_completions(on_task_page: bool = False) -> rx.Component:
+    """The list (nothing while the text is no slash command); loads itself on mount.
+
+    On the task page it serves the follow-up box with the task's project's list.
+    """
     return rx.box(
         rx.cond(C.matches.length() > 0, rx.box(
             rx.foreach(C.matches, _item),
@@ -46,5 +49,5 @@ def prompt_completions() -> rx.Component:
             max_height="50vh", overflow_y="auto", border_radius="6px",
             border=f"1px solid {rx.color('gray', 6)}", background=rx.color("gray", 1),
             data_testid="prompt-completions")),
-        width="100%", on_mount=C.load_for_project,
+        width="100%", on_mount=C.load_for_task if on_task_page else C.load_for_project,
     )

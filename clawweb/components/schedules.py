@@ -6,6 +6,8 @@ import reflex as rx
 
 from clawweb import routes
 from clawweb.components.i18n import tr
+from clawweb.components.prompt_choices import mode_label, model_label, prompt_choices
+from clawweb.state.prompt_choices import PromptChoicesState as C
 from clawweb.state.schedules import SchedulesState as S
 
 WRAP = {"overflow_wrap": "anywhere", "word_break": "break-word"}
@@ -22,11 +24,34 @@ def _labelled(label_key: str, control: rx.Component, hint_key: str = "") -> rx.C
                      spacing="1", width="100%")
 
 
-def _select(name: str, options: list[tuple[str, str]]) -> rx.Component:
+def _select(name: str, options: list[tuple[str, str]], **props) -> rx.Component:
     return rx.select.root(
         rx.select.trigger(width="100%", data_testid=f"sched-{name}"),
         rx.select.content(*[rx.select.item(tr(label), value=value) for value, label in options]),
-        name=name, default_value=F[name])
+        name=name, default_value=F[name], **props)
+
+
+def _claude_choices() -> rx.Component:
+    """A Claude schedule's model and mode, from the project's offer as in the prompt box;
+    a saved schedule's own choice is preselected."""
+    model = rx.cond(F["model"] != "", F["model"], C.choice_model).to(str)
+    mode = rx.cond(F["permission_mode"] != "", F["permission_mode"], C.choice_mode).to(str)
+    return rx.cond(S.form_kind == "claude", rx.vstack(
+        prompt_choices("sched", model_value=model, mode_value=mode),
+        rx.text(tr("ui_schedules.choices_hint"), size="1", color_scheme="gray"),
+        spacing="1", width="100%"))
+
+
+def _run_limits() -> rx.Component:
+    """Each run's queue priority and time limit, as in the prompt box's form."""
+    return rx.flex(
+        _labelled("ui_tasks.priority", _select("priority", [
+            (p, f"ui_tasks.priority.{p}") for p in ("high", "normal", "low")])),
+        _labelled("ui_tasks.timeout", rx.input(
+            name="timeout_minutes", type="number", min="1", max="1440", width="8em",
+            default_value=F["timeout_minutes"], data_testid="sched-timeout"),
+            "ui_schedules.timeout_hint"),
+        spacing="3", width="100%", wrap="wrap")
 
 
 def _timing() -> rx.Component:
@@ -81,8 +106,11 @@ def schedule_form() -> rx.Component:
         _labelled("ui_schedules.name", rx.input(name="name", default_value=F["name"],
                                                 max_length=100, width="100%")),
         _labelled("ui_schedules.kind", _select("kind", [("shell", "ui_schedules.kind_shell"),
-                                                        ("claude", "ui_schedules.kind_claude")]),
+                                                        ("claude", "ui_schedules.kind_claude")],
+                                               on_change=S.set_form_kind),
                   "ui_schedules.kind_hint"),
+        _claude_choices(),
+        _run_limits(),
         _labelled("ui_schedules.command", rx.text_area(
             name="command", default_value=F["command"], rows="3", width="100%",
             font_family=MONO, spell_check=False, data_testid="sched-command")),
@@ -95,7 +123,7 @@ def schedule_form() -> rx.Component:
                 spacing="2"),
         spacing="3", width="100%", align="start"),
         on_submit=S.save_schedule, reset_on_submit=False, width="100%",
-        key=S.form_rev.to_string()), width="100%")
+        key=S.form_rev.to_string()), width="100%", on_mount=C.load_for_project)
 
 
 def _run(r: rx.Var) -> rx.Component:
@@ -161,6 +189,11 @@ def schedule_card(row: rx.Var) -> rx.Component:
                                                        color_scheme="amber")),
                 spacing="2", align="center", wrap="wrap"),
         rx.code(row["command"], size="1", style=WRAP, white_space="pre-wrap"),
+        rx.cond(row["kind"] == "claude", rx.text(
+            tr("ui_agents.model"), ": ", model_label(row["model"]), " · ",
+            rx.cond(row["permission_mode"] != "", mode_label(row["permission_mode"]),
+                    tr("ui_schedules.mode_default")),
+            size="1", color_scheme="gray", style=WRAP, data_testid="sched-card-model")),
         rx.text(row["when"], size="2", color_scheme="gray"),
         rx.cond(row["next"] != "", rx.text(tr("ui_schedules.next"), " ", row["next"], size="1",
                                            data_testid="sched-next")),

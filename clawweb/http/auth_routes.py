@@ -30,6 +30,7 @@ from clawweb import routes as pages
 from clawweb.db import session_scope
 from clawweb.http import session_cookie
 from clawweb.http.client import request_address, same_origin
+from clawweb.i18n import pick_language
 from clawweb.services.accounts import auth_sessions, setup, throttle, users as accounts
 from clawweb.services.errors import InvalidInput, ServiceError
 from clawweb.state import offload  # plain thread pools, no Reflex
@@ -67,6 +68,8 @@ class _Caller:
         peer = request.client.host if request.client else ""
         self.ip, self.ip_trusted = request_address(peer, request.headers)
         self.user_agent = request.headers.get("user-agent", "")[:400]
+        # What the pages speak on this device; notifications follow it (auth_sessions).
+        self.language = pick_language(request.headers.get("accept-language", ""))
         self.old_token = session_cookie.read_token(request.headers.get("cookie", ""))
         self.form = form
 
@@ -127,7 +130,7 @@ def _sign_in(caller: _Caller) -> tuple[str, str]:
         _user, token = auth_sessions.sign_in(
             session=s, username=caller.field("username", 64).strip(),
             password=caller.field("password"), ip=caller.ip, user_agent=caller.user_agent,
-            ip_trusted=caller.ip_trusted)
+            ip_trusted=caller.ip_trusted, language=caller.language)
     _end_previous(caller)
     return local_path(caller.form.get("next")), token
 
@@ -147,7 +150,8 @@ def _setup(caller: _Caller) -> tuple[str, str]:
             username=caller.field("username", 64).strip(), password=password,
             ip=caller.ip, ip_trusted=caller.ip_trusted)
         token = auth_sessions.open_session(session=s, user=user, ip=caller.ip,
-                                           user_agent=caller.user_agent)
+                                           user_agent=caller.user_agent,
+                                           language=caller.language)
     _end_previous(caller)
     return pages.PROJECTS, token
 
@@ -158,7 +162,8 @@ def _accept_invite(caller: _Caller) -> tuple[str, str]:
         user = accounts.accept_invite(session=s, token=caller.field("invite", 200),
                                       password=password, ip=caller.ip)
         token = auth_sessions.open_session(session=s, user=user, ip=caller.ip,
-                                           user_agent=caller.user_agent)
+                                           user_agent=caller.user_agent,
+                                           language=caller.language)
     _end_previous(caller)
     return pages.PROJECTS, token
 

@@ -28,6 +28,7 @@ from starlette.routing import Route
 from clawweb import routes
 from clawweb.db import session_scope
 from clawweb.http import session_cookie
+from clawweb.i18n import pick_language, t
 from clawweb.services.accounts import auth_sessions
 from clawweb.services.errors import NotFound, PermissionDenied, ServiceError
 from clawweb.services.git import GitError
@@ -56,14 +57,17 @@ def disposition(kind: str, name: str) -> str:
     return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name[:150], safe='')}"
 
 
-def _refusal(exc: Exception) -> Response:
+def _refusal(exc: Exception, request: Request) -> Response:
     if isinstance(exc, PermissionError):
         return PlainTextResponse("sign in first", status_code=401, headers=HEADERS)
     if isinstance(exc, PermissionDenied):
         return PlainTextResponse("forbidden", status_code=403, headers=HEADERS)
     if isinstance(exc, (NotFound, GitError)):
         return PlainTextResponse("not found", status_code=404, headers=HEADERS)
-    return PlainTextResponse(getattr(exc, "key", "refused"), status_code=409, headers=HEADERS)
+    # A person reads this one (a link clicked on a page that went stale): words, not a key.
+    lang = pick_language(request.headers.get("accept-language", ""))
+    text = t(exc.key, lang, **exc.params) if isinstance(exc, ServiceError) else "refused"
+    return PlainTextResponse(text, status_code=409, headers=HEADERS)
 
 
 def _blob_file(request: Request, tmp: Path) -> tuple[Path, str, str]:
@@ -92,9 +96,10 @@ def _export_file(request: Request, tmp: Path) -> tuple[Path, str, str]:
         user = _user(s, request)
         if user is None:
             raise PermissionError("no session")
-        path, name = actions.export_change(session=s, user=user, task_id=task_id, kind=kind,
-                                           directory=tmp, ip=request.client.host
-                                           if request.client else "")
+        path, name = actions.export_change(
+            session=s, user=user, task_id=task_id, kind=kind, directory=tmp,
+            expected_head=request.query_params.get("head", "")[:64],
+            ip=request.client.host if request.client else "")
     return path, "application/octet-stream", disposition("attachment", name)
 
 
@@ -104,7 +109,7 @@ async def _serve(request: Request, make) -> Response:
         path, media, cd = await run_in_threadpool(make, request, tmp)
     except (ServiceError, PermissionError, ValueError) as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        return _refusal(exc)
+        return _refusal(exc, request)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         log.exception("download failed")

@@ -74,16 +74,23 @@ def _guarded(work, *, needs_user: bool):
     return endpoint
 
 
-def _user(session, token: str):
+def _signed_in(session, token: str):
+    """The caller's user and sign-in (AuthSession)."""
     found = auth_sessions.resolve(session=session, token=token) if token else None
     if found is None:
         raise PermissionDenied("notify.push.signed_out")
-    return found[0]
+    return found
+
+
+def _user(session, token: str):
+    return _signed_in(session, token)[0]
 
 
 def _subscribe(token: str, body: dict, ip: str, agent: str) -> dict:
     with session_scope() as s:
-        row = push.subscribe(session=s, user=_user(s, token), info=body, user_agent=agent, ip=ip)
+        user, signed_in = _signed_in(s, token)
+        row = push.subscribe(session=s, user=user, info=body, user_agent=agent, ip=ip,
+                             auth_session_id=signed_in.id)
         return {"id": row.id}
 
 

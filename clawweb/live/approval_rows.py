@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from clawweb.db import session_scope
-from clawweb.live.conversation import input_text
+from clawweb.live.tool_input import input_text
 from clawweb.live.plan_view import plan_html
 from clawweb.services import approvals as approval_service
 from clawweb.services.agents.tool_summary import summary_of

@@ -23,12 +23,11 @@ the reason in ``summary``) as it is.
 
 from __future__ import annotations
 
-import difflib
-import json
 from typing import Any, Iterable
 
 from clawweb.i18n import DEFAULT_LANGUAGE, stored
 from clawweb.live import egress_notices
+from clawweb.live.tool_input import INPUT_CAP, diff_lines, input_text, todos
 from clawweb.models import TERMINAL_STATUSES
 from clawweb.services.agents.tool_summary import SUMMARY_CAP, cap, summary_of
 
@@ -37,63 +36,6 @@ PAGE_ITEMS = 100
 MAX_LIMIT = 1200
 TEXT_CAP = 20_000
 RESULT_CAP = 4_000
-INPUT_CAP = 2_000
-DIFF_LINES = 120
-TODO_CAP = 50
-
-
-def diff_lines(name: str, tool_input: Any) -> list[dict[str, str]]:
-    """Edit / MultiEdit / Write inputs as a short diff: [{"sign": "+", "text": ...}]."""
-    if not isinstance(tool_input, dict):
-        return []
-    pairs: list[tuple[str, str]] = []
-    if name == "Edit":
-        pairs = [(tool_input.get("old_string") or "", tool_input.get("new_string") or "")]
-    elif name == "MultiEdit" and isinstance(tool_input.get("edits"), list):
-        pairs = [(e.get("old_string") or "", e.get("new_string") or "")
-                 for e in tool_input["edits"] if isinstance(e, dict)]
-    elif name == "Write":
-        pairs = [("", tool_input.get("content") or "")]
-    out: list[dict[str, str]] = []
-    for old, new in pairs:
-        if not isinstance(old, str) or not isinstance(new, str):
-            continue
-        for line in difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=2):
-            if line.startswith(("---", "+++")):
-                continue
-            if line.startswith("@@"):
-                # Its numbers count lines of the snippet, not of the file: only set
-                # hunks apart.
-                if out:
-                    out.append({"sign": "…", "text": ""})
-                continue
-            sign = line[:1] if line[:1] in "+-" else " "
-            out.append({"sign": sign, "text": line[1:]})
-            if len(out) >= DIFF_LINES:
-                out.append({"sign": "…", "text": ""})
-                return out
-    return out
-
-
-def _todos(raw: Any) -> list[dict[str, str]]:
-    if not isinstance(raw, list):
-        return []
-    out = []
-    for todo in raw[:TODO_CAP]:
-        if isinstance(todo, dict):
-            status = todo.get("status") if todo.get("status") in (
-                "pending", "in_progress", "completed") else "pending"
-            out.append({"content": cap(todo.get("content") or "", SUMMARY_CAP)[0],
-                        "status": status})
-    return out
-
-
-def input_text(tool_input: Any) -> str:
-    try:
-        text = json.dumps(tool_input, indent=2, ensure_ascii=False, default=str)
-    except (TypeError, ValueError):
-        text = str(tool_input)
-    return cap(text, INPUT_CAP)[0]
 
 
 def _item(kind: str, seq: int, **fields: Any) -> dict[str, Any]:
@@ -190,7 +132,7 @@ class Conversation:
         item = self._append(_item(
             "tool", seq, tool_id=tool_id, name=name, status="running",
             summary=summary_of(name, raw), input=input_text(raw), diff=diff_lines(name, raw),
-            todos=_todos(raw.get("todos")) if name == "TodoWrite" and isinstance(raw, dict)
+            todos=todos(raw.get("todos")) if name == "TodoWrite" and isinstance(raw, dict)
             else []))
         if tool_id:
             self._tools[tool_id] = item
@@ -211,7 +153,7 @@ class Conversation:
         item = self._tools.get(str(data.get("id", "")))
         if item is None:
             return False
-        item["todos"] = _todos(data.get("todos"))
+        item["todos"] = todos(data.get("todos"))
         return True
 
     def _tool_result(self, seq: int, data: dict) -> bool:

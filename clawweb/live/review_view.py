@@ -62,8 +62,8 @@ def header(target: review.Target, changes: list[diff.FileChange], cut: bool) -> 
         "task_url": routes.task(task.id),
         "browse_url": routes.project_files(project.id, target.branch)
         if target.head is not None else routes.project_files(project.id),
-        "patch_url": routes.task_export(task.id, "patch"),
-        "bundle_url": routes.task_export(task.id, "bundle"),
+        "patch_url": routes.task_export(task.id, "patch", target.head or ""),
+        "bundle_url": routes.task_export(task.id, "bundle", target.head or ""),
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from clawweb import routes
-from clawweb.components import projects as ui
+from clawweb.components import project_settings, projects as ui
 from clawweb.components.forms import error_callout, field
 from clawweb.components.i18n import tr
 from clawweb.components.layout import empty_state, loading, page
@@ -141,13 +141,13 @@ def project_settings_page() -> rx.Component:
             rx.heading(tr("projects_ui.settings_title"), size="6"),
             rx.text(ProjectsState.project["name"], color_scheme="gray",
                     style={"overflow_wrap": "anywhere"}),
-            ui.general_settings(),
-            ui.members_card(),
+            project_settings.general_settings(),
+            project_settings.members_card(),
             rx.cond(ProjectsState.is_owner, remote_section()),
             ship_settings(),
             rx.cond(ProjectsState.is_owner, claude_section()),
             rx.cond(ProjectsState.is_owner, automation_section(ProjectsState.project["id"])),
-            rx.cond(ProjectsState.is_owner, ui.danger_zone()),
+            rx.cond(ProjectsState.is_owner, project_settings.danger_zone()),
             spacing="4", width="100%",
         )),
     )

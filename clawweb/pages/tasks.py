@@ -12,13 +12,13 @@ from clawweb.components.approvals import approval_cards
 from clawweb.components.attachments import task_attachments
 from clawweb.components.conversation import conversation
 from clawweb.components.fleet import no_worker_banner
-from clawweb.components.prompt_choices import mode_label, prompt_choices
+from clawweb.components.follow_up import follow_up_box
+from clawweb.components.prompt_choices import mode_label
 from clawweb.components.ship import ship_section
 from clawweb.components.task_summary import FOLD, FOLD_STYLE, summary_row
 from clawweb.components.tasks import status_badge, status_filter, task_list, tr_priority
 from clawweb.components.terminal import terminal
 from clawweb.components.task_input import task_input_box  # stdin-s
-from clawweb.state.prompt_choices import PromptChoicesState
 from clawweb.state.task_live import TaskLiveState
 from clawweb.state.task_page import TaskPageState
 
@@ -251,24 +251,6 @@ def _thread() -> rx.Component:
         spacing="1", width="100%", data_testid="thread-before"))
 
 
-def _follow_up() -> rx.Component:
-    return rx.form(
-        rx.el.input(type="hidden", name="idempotency_key", value=TaskPageState.followup_key,
-                    read_only=True),
-        rx.vstack(
-            rx.text(tr("ui_conv.follow_up"), weight="medium"),
-            rx.text_area(name="prompt", placeholder=tr("ui_conv.follow_up_placeholder"),
-                         rows="3", width="100%", required=True, max_length=100_000,
-                         data_testid="follow-up-prompt"),
-            prompt_choices("follow-up"),  # prompt-c: model and mode
-            rx.hstack(rx.button(rx.icon("send", size=14), tr("ui_conv.follow_up_send"),
-                                type="submit", size="2", data_testid="follow-up-send"),
-                      justify="end", width="100%"),
-            spacing="2", width="100%"),
-        on_submit=TaskPageState.follow_up, reset_on_submit=True, width="100%",
-        on_mount=PromptChoicesState.load_for_task, data_testid="follow-up")
-
-
 def _claude_body() -> rx.Component:
     L = TaskLiveState
     return rx.vstack(
@@ -281,7 +263,7 @@ def _claude_body() -> rx.Component:
             tr("ui_conv.thread_later", id=r["id"].to(str)), href=routes.task(r["id"].to(str)),
             size="2", data_testid="thread-later")),
         rx.cond(T["can_act"].to(bool) & T["finished"].to(bool) & (L.thread_after.length() == 0),
-                _follow_up()),
+                follow_up_box()),
         spacing="4", width="100%", min_width="0")
 
 

@@ -3,8 +3,9 @@
 ``clawweb/api.py`` mounts ``build_app()`` at ``API_PREFIX`` in the Starlette
 router Reflex's ``api_transformer`` wraps, so the API runs in the Reflex
 backend process, behind the same security-headers middleware as every page.
-Routers are found by module name: a module of ``ROUTER_MODULES`` that is not
-there (another branch's, not merged yet) is skipped.
+Routers are found by module name: every module of ``ROUTER_MODULES`` must
+import (a missing one is an error, not a smaller API that the route-access
+tests would no longer see).
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ ROUTER_MODULES: tuple[str, ...] = (
     "clawweb.rest.approvals", "clawweb.rest.schedules", "clawweb.rest.webhooks_admin",
 )
 DESCRIPTION = (
-    "Projects, tasks, their events and approvals, with personal API tokens "
-    "(`Authorization: Bearer cwt_…`, made on the account page). Each operation needs "
+    "Projects, tasks, their events and approvals, schedules and webhooks, with "
+    "personal API tokens (`Authorization: Bearer cwt_…`, made on the account page). "
+    "Webhook deliveries themselves are posted to `/api/hooks/<forge>/<key>`, outside "
+    "this API: the forge's signature is their credential. Each operation needs "
     "one scope: read, tasks, approvals or admin. Errors are "
     '`{"error": {"code", "message"}}`; lists are pages with `next_cursor`.'
 )
@@ -31,17 +34,11 @@ DESCRIPTION = (
 
 def _routers():
     for name in ROUTER_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue  # not on this branch
-            raise
-        yield module.router
+        yield importlib.import_module(name).router
 
 
 def build_app() -> FastAPI:
-    """A new app with every router of ``ROUTER_MODULES`` that exists."""
+    """A new app with every router of ``ROUTER_MODULES``."""
     app = FastAPI(title="clawweb API", version="1", description=DESCRIPTION,
                   openapi_url="/openapi.json", docs_url=None, redoc_url=None)
     errors.install(app)

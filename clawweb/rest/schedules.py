@@ -19,8 +19,9 @@ from clawweb.models import Schedule
 from clawweb.rest import deps, threads
 from clawweb.rest.deps import Caller, require_scope
 from clawweb.rest.errors import ERROR_RESPONSES, ApiError
-from clawweb.rest.pagination import (CursorParam, LimitParam, Page, decode_cursor,
-                                     encode_cursor)
+from clawweb.rest.pagination import (DEFAULT_LIMIT, CursorParam, LimitParam, Page,
+                                     decode_cursor, encode_cursor, page_of)
+from clawweb.rest.schemas import PermissionMode
 from clawweb.services.schedules import store
 from clawweb.services.tasks.service import MAX_TIMEOUT_SECONDS
 
@@ -52,6 +53,12 @@ class ScheduleFields(BaseModel):
     priority: PriorityName = "normal"
     timeout_seconds: int | None = Field(None, ge=1, le=MAX_TIMEOUT_SECONDS,
                                         description="null: the project's")
+    model: str = Field("", max_length=100,
+                       description="a Claude schedule's model, one the project offers; empty: "
+                                   "the project's at each run; always empty for shell")
+    permission_mode: PermissionMode = Field(
+        "", description="a Claude schedule's permission mode, at most the project's; empty: "
+                        "the project's at each run")
     cron: str = Field("", max_length=120, description="five fields or @daily; or use interval")
     timezone: str = Field("UTC", max_length=64, description="IANA zone the cron runs in")
     interval_seconds: int = Field(0, ge=0, le=366 * 86400, description="0: use cron")
@@ -79,6 +86,8 @@ class SchedulePatch(BaseModel):
     priority: PriorityName | None = None
     timeout_seconds: int | None = Field(None, ge=0, le=MAX_TIMEOUT_SECONDS,
                                         description="0: back to the project's")
+    model: str | None = Field(None, max_length=100)
+    permission_mode: PermissionMode | None = None
     cron: str | None = Field(None, max_length=120)
     timezone: str | None = Field(None, max_length=64)
     interval_seconds: int | None = Field(None, ge=0, le=366 * 86400)
@@ -129,9 +138,12 @@ def _list(caller: Caller, project_id: int) -> list[ScheduleOut]:
 
 @router.get("/projects/{project_id}/schedules", operation_id="listSchedules",
             summary="A project's schedules")
-async def list_schedules(project_id: ProjectId,
+async def list_schedules(project_id: ProjectId, cursor: CursorParam = None,
+                         limit: LimitParam = DEFAULT_LIMIT,
                          caller: Caller = Depends(READ)) -> Page[ScheduleOut]:
-    return Page(items=await threads.run(_list, caller, project_id), next_cursor=None)
+    # Sorted here, not by the database: a cursor compares as Python does.
+    items = sorted(await threads.run(_list, caller, project_id), key=lambda x: (x.name, x.id))
+    return page_of(items, key=lambda x: [x.name, x.id], cursor=cursor, limit=limit)
 
 
 def _create(caller: Caller, project_id: int, body: ScheduleIn) -> ScheduleOut:

@@ -25,6 +25,7 @@ Status = Literal["queued", "running", "awaiting_approval", "succeeded", "failed"
                  "cancelled", "timed_out", "interrupted"]
 PriorityName = Literal["high", "normal", "low"]
 RoleName = Literal["owner", "editor", "viewer"]
+PermissionMode = Literal["", "default", "acceptEdits", "plan", "bypassPermissions"]
 
 ProjectId = Annotated[int, Path(ge=1, le=MAX_ID)]
 TaskId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -108,6 +109,10 @@ class TaskOut(BaseModel):
     input_tokens: int
     output_tokens: int
     web_url: str
+    model: str = Field(description="a Claude task's model: the one asked for, or after the "
+                       "run the one that answered; \"\" for the project's default or a shell task")
+    permission_mode: str = Field(description="a Claude task's permission mode as chosen "
+                                 "(\"\": the project's); \"\" for a shell task")
     attachments: list[AttachmentOut] = Field(
         default_factory=list, description="files uploaded with the task (in one task's read)")
 
@@ -115,7 +120,8 @@ class TaskOut(BaseModel):
 # TaskOut's fields that are a task column as it is.
 _PLAIN_COLUMNS = ("id", "project_id", "kind", "title", "trigger", "branch", "parent_id",
                   "created_by", "attempt", "exit_code", "files_changed", "insertions",
-                  "deletions", "commit_sha", "cost_usd", "input_tokens", "output_tokens")
+                  "deletions", "commit_sha", "cost_usd", "input_tokens", "output_tokens",
+                  "model", "permission_mode")
 
 
 def _task_fields(row: Mapping[str, Any], origin: str,
@@ -175,6 +181,10 @@ class ClaudeTaskIn(_Strict):
     kind: Literal["claude"]
     prompt: str = Field(min_length=1, max_length=task_service.MAX_COMMAND_BYTES)
     priority: PriorityName = "normal"
+    model: str = Field("", max_length=100,
+                       description="one the project offers; empty: the project's")
+    permission_mode: PermissionMode = Field(
+        "", description="at most the project's mode allows; empty: the project's")
 
 
 TaskIn = Annotated[ShellTaskIn | ClaudeTaskIn, Field(discriminator="kind")]

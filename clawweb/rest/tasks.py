@@ -83,7 +83,8 @@ def _submit(caller: Caller, project_id: int, body: TaskIn, key: str) -> TaskOut:
             task = agent_tasks.submit_prompt(session=s, user=caller.user,
                                              project_id=project_id, prompt=body.prompt,
                                              priority=body.priority, idempotency_key=key,
-                                             ip=caller.ip, trigger=TRIGGER)
+                                             ip=caller.ip, trigger=TRIGGER, model=body.model,
+                                             permission_mode=body.permission_mode)
         if task.project_id != project_id:
             # A key replayed from another project must not reveal that task here.
             raise InvalidInput("tasks.error.idempotency_key")

@@ -6,12 +6,18 @@ database connection that the Reflex handlers and page loads need. Sized against
 the engine's pool: SQLAlchemy's default ``QueuePool`` keeps 5 connections per
 process (plus 10 overflow, opened and closed on demand), and an API thread holds
 at most one at a time (``deps`` checks the token, then the route runs its
-service, one after the other). Four threads can therefore never take the whole
-steady pool: one connection at least stays for the pages, and they never wait
-on the API for more. More threads would not serve more: measured, an API call is
-CPU-bound Python (the ORM) under one GIL, on two cores with several web processes
-(``bench.api_load``); the throughput came from making each call cheaper
-(``token_cache``).
+service, one after the other). Two threads can therefore never take the whole
+steady pool: connections stay for the pages, and they never wait on the API for
+more.
+
+Why two, not more: an API call is CPU-bound Python under one GIL, and the
+threads contend for it with the event loop (every SQLite or Redis call releases
+it and must win it back). Measured on ``GET /tasks?limit=50`` (one uvicorn
+process, wrk with 20 connections, server CPU per request, runs alternated on a
+shared 2-core box): inline on the loop 3.1-3.9 ms, one thread 4.5, two 4.3-4.9,
+four 4.2-6.6 (median 5.2). The hops and the contention are the API's largest
+cost after its own work; fewer threads serve more, as long as one call's wait
+(a Redis round trip, a SQLite read) does not hold them all, which two cover.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ import functools
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, TypeVar
 
-API_THREADS = 4
+API_THREADS = 2
 API = ThreadPoolExecutor(max_workers=API_THREADS, thread_name_prefix="clawweb-api")
 
 T = TypeVar("T")

@@ -20,7 +20,8 @@ from clawweb.models import Webhook
 from clawweb.rest import deps, threads
 from clawweb.rest.deps import Caller, require_scope
 from clawweb.rest.errors import ERROR_RESPONSES
-from clawweb.rest.pagination import CursorParam, LimitParam, Page, encode_cursor
+from clawweb.rest.pagination import (DEFAULT_LIMIT, CursorParam, LimitParam, Page,
+                                     encode_cursor, page_of)
 from clawweb.rest.schedules import before_id
 from clawweb.services.webhooks import store
 
@@ -117,8 +118,11 @@ def _list(caller: Caller, project_id: int) -> list[WebhookOut]:
 
 @router.get("/projects/{project_id}/webhooks", operation_id="listWebhooks",
             summary="A project's webhooks (owners)")
-async def list_webhooks(project_id: ProjectId, caller: Caller = Depends(READ)) -> Page[WebhookOut]:
-    return Page(items=await threads.run(_list, caller, project_id), next_cursor=None)
+async def list_webhooks(project_id: ProjectId, cursor: CursorParam = None,
+                        limit: LimitParam = DEFAULT_LIMIT,
+                        caller: Caller = Depends(READ)) -> Page[WebhookOut]:
+    items = sorted(await threads.run(_list, caller, project_id), key=lambda h: h.id)
+    return page_of(items, key=lambda h: [h.id], cursor=cursor, limit=limit)
 
 
 def _create(caller: Caller, project_id: int, body: WebhookIn) -> WebhookCreated:

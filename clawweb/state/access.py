@@ -173,11 +173,16 @@ def _check(state, level: str | None, handler):
 
 
 def _deny_until_password_changed(state):
-    """Back to the account page; on it, refuse quietly (its polls would toast forever)."""
+    """Back to the account page; on it, refuse quietly (its polls would toast forever).
+
+    Refused either way: the page an event names comes from the client, so it
+    only decides how the refusal looks. ``[]`` is a refusal with no events
+    (None would let the handler run).
+    """
     import reflex as rx
 
     if (state.router.url.path or "").rstrip("/") == routes.ACCOUNT.rstrip("/"):
-        return None
+        return []
     return rx.redirect(routes.ACCOUNT)
 
 

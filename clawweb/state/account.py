@@ -17,7 +17,7 @@ from clawweb.db import session_scope
 from clawweb.i18n import LANGUAGES, pick_language
 from clawweb.models import iso_utc
 from clawweb.services.agents import credentials
-from clawweb.services.accounts import auth_sessions, users as accounts
+from clawweb.services.accounts import auth_sessions, profile, users as accounts
 from clawweb.services.errors import InvalidInput
 from clawweb.state import credential_form
 from clawweb.state.access import (allowed_during_password_change, hashes_passwords, signed_in,
@@ -101,7 +101,7 @@ class AccountState(AppState):
         try:
             with session_scope() as s:
                 user, _ = self._me(s)
-                accounts.set_display_name(session=s, user=user, display_name=name,
+                profile.set_display_name(session=s, user=user, display_name=name,
                                           ip=self.client_ip)
                 self._remember_user(user)
         except InvalidInput as exc:
@@ -118,7 +118,7 @@ class AccountState(AppState):
         language = "" if value == AUTO else str(value)
         with session_scope() as s:
             user, _ = self._me(s)
-            accounts.set_language(session=s, user=user, language=language, ip=self.client_ip)
+            profile.set_language(session=s, user=user, language=language, ip=self.client_ip)
         self.profile_language = language or AUTO
         # The browser's stored choice would otherwise win over the profile on reload.
         self.lang_choice = language
@@ -139,7 +139,7 @@ class AccountState(AppState):
         try:
             with session_scope() as s:
                 user, row = self._me(s)
-                accounts.change_own_password(session=s, user=user, current=current, new=new,
+                profile.change_own_password(session=s, user=user, current=current, new=new,
                                              ip=self.client_ip, keep_session_id=row.id,
                                              ip_trusted=self.client_ip_trusted)
         except InvalidInput as exc:

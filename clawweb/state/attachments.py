@@ -28,9 +28,21 @@ log = logging.getLogger(__name__)
 UPLOAD_ID = "task-attachments"
 
 
-def _editor(project_id: int, session, user) -> None:
+def _project_of(session, user, project_id: int, task_id: int) -> int:
+    """The project page's project, or on a task page (follow-up box) the task's."""
+    if task_id:
+        return task_service.get_task(session=session, user=user, task_id=task_id).project_id
+    return project_id
+
+
+def _editor(project_id: int, task_id: int, session, user) -> int:
+    """May the caller submit to the box's project; the project id (``Caller.scope``)."""
+    project_id = _project_of(session, user, project_id, task_id)
+    if not project_id:
+        raise PermissionDenied()
     access.require_role(session=session, user=user, project_id=project_id,
                         at_least=ProjectRole.editor)
+    return project_id
 
 
 def size_label(state: AppState, size: int) -> str:
@@ -67,29 +79,35 @@ class AttachmentsState(AppState):
     def _show(self, rows: list[dict]) -> None:
         self.files = [{**r, "label": size_label(self, r["size"])} for r in rows]
 
+    def _box_project(self, session, user) -> int:
+        """The project the box submits to: the route's, or the task's on a task page."""
+        return _project_of(session, user, route_id(self, "project_id"),
+                           route_id(self, "task_id"))
+
     @rx.event
     @signed_in
     def load_pending(self):
-        """On the project page: the caller's uploads still waiting for a task."""
-        user, project_id = self.require_user(), route_id(self, "project_id")
+        """The caller's uploads still waiting for a task (project page or follow-up box)."""
+        user = self.require_user()
         self.attach_error, self.uploading, self.files = "", False, []
         limits = att.Limits.from_settings()
         self.limits_hint = self.tr("attachments.hint", count=limits.count,
                                    file_mb=limits.file_bytes // att.MB,
                                    total_mb=limits.total_bytes // att.MB)
-        if not project_id:
-            return
         with session_scope() as s:
             try:
-                self._show(att.pending(s, user, project_id))
+                project_id = self._box_project(s, user)
+                if project_id:
+                    self._show(att.pending(s, user, project_id))
             except ServiceError:
                 self.files = []  # a viewer: no form, nothing pending
 
     @rx.event
     @signed_in
     def remove_attachment(self, upload_id: str):
-        user, project_id = self.require_user(), route_id(self, "project_id")
+        user = self.require_user()
         with session_scope() as s:
+            project_id = self._box_project(s, user)
             att.remove_pending(s, user, project_id, str(upload_id)[:40])
             self._show(att.pending(s, user, project_id))
         self.attach_error = ""
@@ -99,13 +117,14 @@ class AttachmentsState(AppState):
     async def upload(self, files: rx.UploadChunkIterator):
         """Store the chosen files as they stream in; refuse at the first limit passed."""
         async with self:
-            project_id = route_id(self, "project_id")
-            caller = Caller.of(self, functools.partial(_editor, project_id))
+            caller = Caller.of(self, functools.partial(
+                _editor, route_id(self, "project_id"), route_id(self, "task_id")))
             self.attach_error, self.uploading = "", True
         upload = None
         try:
-            if not project_id or not await caller.allowed():
+            if not await caller.allowed():
                 raise PermissionDenied()
+            project_id = caller.scope
             upload = await asyncio.to_thread(_start, caller.user, project_id)
             async for chunk in files:
                 upload.write(chunk.filename, chunk.offset, chunk.data)

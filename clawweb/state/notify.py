@@ -16,6 +16,7 @@ import reflex as rx
 from clawweb.db import session_scope
 from clawweb.i18n import t
 from clawweb.models import ProjectRole
+from clawweb.services.accounts import auth_sessions
 from clawweb.services.errors import InvalidInput, ServiceError
 from clawweb.services.notify import centre, channels, events, prefs, push, views
 from clawweb.state.access import signed_in, streaming
@@ -41,7 +42,8 @@ def _chosen(form: dict) -> list[str]:
 def _send_test(user, channel_id: int) -> tuple[bool, str]:
     with session_scope() as s:
         row = channels.for_manager(session=s, user=user, channel_id=channel_id)
-        lang = row.language if row.owner_type == "project" else user.language
+        lang = row.language if row.owner_type == "project" else \
+            auth_sessions.device_language(session=s, user=user)
         ok, reason = channels.send(row, channels.test_message(lang))
         if ok:  # a channel that works again is resumed
             channels.resume(session=s, user=user, channel_id=channel_id)
@@ -54,7 +56,6 @@ class NotifyState(AppState):
     scope: str = "0"
     scope_options: list[dict[str, str]] = []
     cards: list[dict[str, Any]] = []
-    quiet: dict[str, str] = {}
     channel_rows: list[dict[str, Any]] = []
     owner_options: list[dict[str, str]] = []
     kind_options: list[dict[str, str]] = []
@@ -63,6 +64,7 @@ class NotifyState(AppState):
     channel_error: str = ""
     testing_id: int = 0
     devices: list[dict[str, Any]] = []
+    push_paused: bool = False
     log: list[dict[str, Any]] = []
 
     # -- the centre ----------------------------------------------------------------------
@@ -93,7 +95,7 @@ class NotifyState(AppState):
             centre.mark_all_read(session=s, user_id=user.id)
             self.items = views.centre_rows(s, user, self.lang)
 
-    # -- preferences and quiet hours -----------------------------------------------------
+    # -- preferences (quiet hours: state/quiet_hours.py) -----------------------------
     def _load_prefs(self, user) -> None:
         with session_scope() as s:
             scopes = [{"value": "0", "label": self.tr("notify.ui.all_projects")}]
@@ -103,7 +105,6 @@ class NotifyState(AppState):
                 self.scope = "0"
             self.scope_options = scopes
             self.cards = views.pref_cards(s, user, _int(self.scope), self.lang)
-            self.quiet = views.quiet_view(s, user)
 
     @rx.event
     @signed_in
@@ -137,17 +138,6 @@ class NotifyState(AppState):
         with session_scope() as s:
             prefs.reset_project(session=s, user=user, project_id=_int(self.scope))
         self._load_prefs(user)
-
-    @rx.event
-    @signed_in
-    def save_quiet(self, form: dict):
-        user = self.require_user()
-        with session_scope() as s:
-            prefs.set_quiet_hours(session=s, user=user, timezone=str(form.get("timezone", ""))[:64],
-                                  start=str(form.get("start", ""))[:5],
-                                  end=str(form.get("end", ""))[:5], ip=self.client_ip)
-        self._load_prefs(user)
-        return rx.toast.success(self.tr("notify.ui.saved"))
 
     # -- channels --------------------------------------------------------------------------
     def _load_channels(self, user) -> None:
@@ -250,6 +240,7 @@ class NotifyState(AppState):
     def _load_devices(self, user) -> None:
         with session_scope() as s:
             rows = views.device_rows(s, user)
+            self.push_paused = push.paused(session=s, user_id=user.id)
         unknown = self.tr("account.unknown_device")
         self.devices = [{**r, "device": summarize_user_agent(r["user_agent"]) or unknown}
                         for r in rows]
@@ -287,6 +278,17 @@ class NotifyState(AppState):
             push.unsubscribe(session=s, user=user, subscription_id=_int(device_id),
                              ip=self.client_ip)
         self._load_devices(user)
+
+    @rx.event
+    @signed_in
+    def resume_push(self):
+        """Close the circuit breaker of the caller's own Web Push."""
+        user = self.require_user()
+        with session_scope() as s:
+            push.resume(session=s, user_id=user.id)
+            s.commit()
+        self._load_devices(user)
+        return rx.toast.success(self.tr("notify.ui.push_resumed"))
 
     @rx.event
     @signed_in

@@ -1,5 +1,7 @@
 """The schedules page of a project: list with next run times, the form, pause,
-resume, run now, delete, and each schedule's run history.
+resume, run now, delete, and each schedule's run history. A Claude schedule's
+model and mode are picked from the project's offer (``PromptChoicesState``, loaded
+when the form mounts); the store checks them.
 
 Viewers see; editors change (the services check the caller's role on the
 project taken from the page's URL, or on the schedule's project). Times are
@@ -24,9 +26,9 @@ from clawweb.state.base import AppState, route_id
 
 _MAX = 100_000
 HISTORY_SHOWN = 30
-FORM_FIELDS = ("name", "kind", "command", "priority", "timeout_seconds", "cron", "timezone",
-               "interval_minutes", "missed_policy", "missed_cap", "overlap_policy",
-               "max_retries", "retry_delay_seconds")
+FORM_FIELDS = ("name", "kind", "command", "priority", "timeout_minutes", "model",
+               "permission_mode", "cron", "timezone", "interval_minutes", "missed_policy",
+               "missed_cap", "overlap_policy", "max_retries", "retry_delay_seconds")
 
 
 def _local(iso: str, zone: str) -> str:
@@ -43,7 +45,8 @@ def _row(view: dict) -> dict[str, str]:
             "paused": "1" if view["paused"] else "", "runs_as": view["runs_as"],
             "next": " · ".join(_local(t, view["timezone"]) for t in view["next_runs"][:3]),
             "missed_policy": view["missed_policy"], "overlap_policy": view["overlap_policy"],
-            "max_retries": str(view["max_retries"])}
+            "max_retries": str(view["max_retries"]), "model": view["model"],
+            "permission_mode": view["permission_mode"]}
 
 
 def _form_of(view: dict) -> dict[str, str]:
@@ -51,6 +54,8 @@ def _form_of(view: dict) -> dict[str, str]:
     out["interval_minutes"] = str(view["interval_seconds"] // 60) if view["interval_seconds"] \
         else ""
     out["timing"] = "cron" if view["cron"] else "interval"
+    out["timeout_minutes"] = str(view["timeout_seconds"] // 60) if view["timeout_seconds"] \
+        else ""
     return out
 
 
@@ -62,11 +67,15 @@ def _values(form: dict) -> dict:
         -1 if interval else 0)
     if interval:
         values["cron"] = ""
-    values["timeout_seconds"] = values["timeout_seconds"] or None
+    timeout = values.pop("timeout_minutes")
+    # Empty: the project's default; anything but a positive whole number is refused.
+    values["timeout_seconds"] = None if timeout == "" else (
+        int(timeout) * 60 if timeout.isdigit() else -1)
     return values
 
 
-NEW = {"name": "", "kind": "shell", "command": "", "priority": "normal", "timeout_seconds": "",
+NEW = {"name": "", "kind": "shell", "command": "", "priority": "normal", "timeout_minutes": "",
+       "model": "", "permission_mode": "",
        "cron": "0 3 * * *", "timezone": "UTC", "interval_minutes": "60", "timing": "cron",
        "missed_policy": "once", "missed_cap": "5", "overlap_policy": "skip", "max_retries": "2",
        "retry_delay_seconds": "60"}
@@ -80,6 +89,7 @@ class SchedulesState(AppState):
     sched_project_id: str = ""
     schedules: list[dict[str, str]] = []
     form: dict[str, str] = dict(NEW)
+    form_kind: str = "shell"  # the kind picked in the form: Claude shows model and mode
     editing_id: int = 0
     form_error: str = ""
     form_rev: int = 0
@@ -100,6 +110,7 @@ class SchedulesState(AppState):
 
     def _reset_form(self) -> None:
         self.form, self.editing_id, self.form_error = dict(NEW), 0, ""
+        self.form_kind = "shell"
         self.form_rev += 1
 
     @rx.event
@@ -145,8 +156,16 @@ class SchedulesState(AppState):
                                      at_least=ProjectRole.editor)
             self.form = _form_of(store.view(s, row))
             self.editing_id = row.id
+        self.form_kind = self.form["kind"]
         self.form_error = ""
         self.form_rev += 1
+
+    @rx.event
+    @signed_in
+    def set_form_kind(self, kind: str):
+        """The kind select changed: a Claude schedule's form offers a model and a mode."""
+        self.require_user()
+        self.form_kind = "claude" if kind == "claude" else "shell"
 
     @rx.event
     @signed_in

@@ -1,10 +1,10 @@
 """Task lists (per project and across projects) with live statuses, and the submit form.
 
-Lists are pages (``PAGE_SIZE`` rows, newest first, "Newer"/"Older" through
-``list_tasks``' ``before_id``, counted by :mod:`clawweb.services.tasks.paging`) of small read models (``task_views.task_row``) reloaded through
-``tasks.list_tasks``, which checks the caller's project roles every time; a
-background event follows the task-changes stream and reloads the list when a
-task the page shows (or could show) changes, at most a few times a second.
+Lists are pages ("Newer"/"Older" through ``list_tasks``' ``before_id``) read by
+:mod:`clawweb.live.task_list_feed`, which checks the caller's project roles
+every time; a background event follows the task-changes stream and reloads the
+list when a task the page shows (or could show) changes, at most a few times a
+second.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ import reflex as rx
 
 from clawweb import routes
 from clawweb.db import session_scope
-from clawweb.models import Project, ProjectRole, TaskStatus
-from clawweb.services import access
+from clawweb.live import task_list_feed as feed
+from clawweb.live.task_list_feed import PAGE_SIZE, STATUS_FILTERS
+from clawweb.models import Project
 from clawweb.services.agents import tasks as agent_tasks
-from clawweb.services.tasks import output as task_output, views as task_views
-from clawweb.services.tasks import paging, service as task_service
+from clawweb.services.tasks import output as task_output, service as task_service
 from clawweb.services.errors import InvalidInput, ServiceError
 from clawweb.state import live_loops
 from clawweb.state.access import signed_in, streaming
@@ -31,61 +31,15 @@ from clawweb.state.live_access import SIGNED_OUT, Caller
 
 log = logging.getLogger(__name__)
 
-STATUS_FILTERS = ["all", "active", *[s.value for s in TaskStatus]]
 PRIORITIES = ["high", "normal", "low"]
 SUBMIT_MODES = ["claude", "shell"]
-PAGE_SIZE = 20
 RELOAD_MIN_SECONDS = 0.3
 RECHECK_SECONDS = 5.0  # reload the rows at least this often, changes or not
 LIST_STALE_SECONDS = 5.0  # a loop this quiet has ended (it steps every half second)
 
 
-def _statuses(filter_value: str) -> list[str] | None:
-    if filter_value == "active":
-        return ["queued", "running", "awaiting_approval"]
-    return [filter_value] if filter_value in STATUS_FILTERS[2:] else None
-
-
-def _load_page(user, project_id: int, status_filter: str, before_id: int = 0) -> dict:
-    """One page of rows (older than ``before_id`` when set) and where it sits in the list."""
-    scope = {"user": user, "project_id": project_id or None, "status": _statuses(status_filter)}
-    with session_scope() as s:
-        found = task_service.list_tasks(session=s, limit=PAGE_SIZE + 1,
-                                        before_id=before_id or None, **scope)
-        total = paging.count_tasks(session=s, **scope)
-        from_here = paging.count_tasks(session=s, before_id=before_id, **scope) \
-            if before_id else total
-        return {"rows": task_views.task_rows(s, found[:PAGE_SIZE]),
-                "has_older": len(found) > PAGE_SIZE, "task_total": total,
-                "page_first": total - from_here + 1}
-
-
 def _path(state: rx.State) -> str:
     return (state.router.url.path or "").rstrip("/") or "/"
-
-
-def _list_scope(project_id: int, session, user):
-    """The live-access check of a task list: its project's role, or the visible projects."""
-    if project_id:
-        return access.require_role(session=session, user=user, project_id=project_id,
-                                   at_least=ProjectRole.viewer).value
-    return task_service.visible_project_ids(session, user)
-
-
-def _concerns(changes: list[dict], project_id: int, scope) -> bool:
-    """Whether any change is about a task this list shows (or could show)."""
-    if project_id:
-        return any(c["project_id"] == project_id for c in changes)
-    return any(scope is None or c["project_id"] in scope for c in changes)
-
-
-async def _next_changes(after: str) -> tuple[str, list[dict]]:
-    """The next task changes, waiting at most half a second (the access re-check's pace)."""
-    try:
-        return await task_output.task_changes(after, block_ms=500)
-    except Exception:  # noqa: BLE001 - keep trying while the page is open
-        await asyncio.sleep(1)
-        return after, []
 
 
 class TasksState(AppState):
@@ -120,7 +74,7 @@ class TasksState(AppState):
         self.has_newer = bool(self._pages)
 
     def _reload(self, user) -> None:
-        self._show_page(_load_page(user, self.list_project, self.status_filter, self._before()))
+        self._show_page(feed.load_page(user, self.list_project, self.status_filter, self._before()))
         self.list_loaded = True
         self.list_error = ""
 
@@ -252,7 +206,7 @@ class TasksState(AppState):
     async def _follow_list(self):
         async with self:
             gen, project_id = self._list_gen, self.list_project
-            caller = Caller.of(self, functools.partial(_list_scope, project_id))
+            caller = Caller.of(self, functools.partial(feed.list_scope, project_id))
             self._list_beat = time.time()
         if not await caller.allowed():
             return await self._list_lost(gen, caller)
@@ -263,7 +217,7 @@ class TasksState(AppState):
             return None
         shown_scope, loaded_at, presence = caller.scope, time.monotonic(), live_loops.Presence()
         while True:
-            after, changes = await _next_changes(after)
+            after, changes = await feed.next_changes(after)
             async with self:
                 if self._list_gen != gen or _path(self) != self._list_path:
                     return None
@@ -274,13 +228,13 @@ class TasksState(AppState):
                 before = self._before()
             if not await caller.allowed():
                 return await self._list_lost(gen, caller)
-            if not _concerns(changes, project_id, caller.scope) \
+            if not feed.concerns(changes, project_id, caller.scope) \
                     and caller.scope == shown_scope \
                     and time.monotonic() - loaded_at < RECHECK_SECONDS:
                 continue
             shown_scope = caller.scope
             try:
-                page = await asyncio.to_thread(_load_page, caller.user, project_id,
+                page = await asyncio.to_thread(feed.load_page, caller.user, project_id,
                                                status_filter, before)
             except ServiceError:
                 return await self._list_lost(gen, caller)

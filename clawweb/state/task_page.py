@@ -100,13 +100,16 @@ class TaskPageState(TaskLiveState):
         if not self._task_id:
             return None
         key = str(form.get("idempotency_key", ""))[:64]
+        # Pending uploads of the task's project (the service checks they are the caller's).
+        attached = [i for i in str(form.get("attachment_ids", "")).split(",") if i][:50]
         with session_scope() as s:
             new = agent_tasks.follow_up(session=s, user=user, task_id=self._task_id,
                                         prompt=str(form.get("prompt", "")),
                                         idempotency_key=key, ip=self.client_ip,
                                         # prompt-c: checked by the service.
                                         model=str(form.get("model", ""))[:100],
-                                        permission_mode=str(form.get("permission_mode", ""))[:32])
+                                        permission_mode=str(form.get("permission_mode", ""))[:32],
+                                        attachment_ids=attached)
             new_id = new.id
         self.followup_key = new_key()
         return [rx.toast.success(self.tr("ui_conv.follow_up_sent", id=new_id)),

@@ -68,7 +68,14 @@ MESSAGES = {
     "ui_schedules.kind_claude": ("Claude Code prompt", "Claude Code 提示词"),
     "ui_schedules.kind_hint": ("Claude runs with the project's Claude Code settings.",
                                "Claude 按项目的 Claude Code 设置运行。"),
+    "ui_schedules.choices_hint": (
+        "Each run checks these against the project's settings of the day: a model it no "
+        "longer offers gives way to its default.",
+        "每次运行都按项目当时的设置核对：项目不再提供的模型改用默认模型。"),
+    "ui_schedules.mode_default": ("the project's mode", "项目的权限模式"),
     "ui_schedules.command": ("Command or prompt", "命令或提示词"),
+    "ui_schedules.timeout_hint": ("Empty: the project's task time limit.",
+                                  "留空：使用项目的任务时限。"),
     "ui_schedules.cron": ("Cron", "Cron"),
     "ui_schedules.interval": ("Every …", "每隔 …"),
     "ui_schedules.cron_expr": ("Cron expression", "Cron 表达式"),
