@@ -13,7 +13,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PLAIN = ("clawweb/services", "clawweb/live", "clawweb/models.py", "clawweb/settings.py",
+PLAIN = ("clawweb/services", "clawweb/live", "clawweb/models", "clawweb/settings.py",
          "clawweb/streams.py")
 
 

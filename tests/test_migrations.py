@@ -1,4 +1,4 @@
-"""The Alembic migrations build exactly the schema models.py describes."""
+"""The Alembic migrations build exactly the schema clawweb/models/ describes."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def test_migrations_match_the_models(settings):
         dialect = conn.dialect.name
         mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar() \
             if dialect == "sqlite" else None
-    assert diff == [], f"models.py changed without a migration: {diff}"
+    assert diff == [], f"the models changed without a migration: {diff}"
     assert dialect == ("postgresql" if ON_POSTGRES else "sqlite")
     if dialect == "sqlite":
         assert mode == "wal"

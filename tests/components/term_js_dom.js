@@ -53,4 +53,7 @@ global.document = {
 global.window = global;
 global.location = {pathname: '/not-a-task-page'};
 global.addEventListener = () => {};
-module.exports = {out: () => byId['task-term-out']};
+// The hidden resync button: counts the replays the script asks for.
+const resync = el('task-term-resync', 'button'); resync.clicks = 0;
+resync.click = () => { resync.clicks += 1; };
+module.exports = {out: () => byId['task-term-out'], resyncs: () => resync.clicks};

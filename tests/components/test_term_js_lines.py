@@ -67,3 +67,32 @@ def test_a_window_trimmed_after_the_browser_had_it_starts_at_a_whole_line():
     assert any(op and op.get("trim_head") for op in ops)  # the script does the cut
     shown = _shown(ops)
     assert shown["text"] == "ccc\nddd\n" and shown["seqs"] == [2, 3]
+
+
+
+MISSED_RESET = """
+const dom = require(%(dom)s);
+require(%(script)s);
+const ops = %(ops)s;
+// Generation 2's reset ran before the script loaded (call_script dropped it).
+for (const op of ops) clawwebTerm.apply(2, op);
+const asked = dom.resyncs();
+clawwebTerm.apply(3, {reset: 1, prev: 0, cursor: 0});  // the replay the resync started
+for (const op of ops) clawwebTerm.apply(3, op);
+process.stdout.write(JSON.stringify({asked, after: dom.resyncs(), text: dom.out().textContent}));
+process.exit(0);
+"""
+
+
+def test_ops_of_a_generation_whose_reset_was_missed_ask_for_one_replay():
+    """A page whose script loaded after the loop's reset asks again; it never stays blank."""
+    node = shutil.which("node")
+    need(node is not None, "node", "install Node.js (the frontend build needs it too)")
+    ops = _feed(TermWindow(), ["x1\n", "x2\n", "x3\n"])
+    code = MISSED_RESET % {"dom": json.dumps(str(ROOT / "tests/components/term_js_dom.js")),
+                           "script": json.dumps(str(ROOT / "assets/term.js")),
+                           "ops": json.dumps(ops)}
+    done = subprocess.run([node, "-e", code], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    shown = json.loads(done.stdout)
+    assert shown == {"asked": 1, "after": 1, "text": "x1\nx2\nx3\n"}, shown

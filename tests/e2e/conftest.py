@@ -174,6 +174,23 @@ def make_user(username: str, password: str, role: str = "member"):
         return user.id
 
 
+def user_with_project(prefix: str, password: str) -> tuple[str, int, int]:
+    """A fresh member ``<prefix>-<random>`` who owns a project of their own:
+    (username, user id, project id)."""
+    import uuid
+
+    from clawweb.db import session_scope
+    from clawweb.models import User
+    from clawweb.services.projects import service as projects
+
+    username = f"{prefix}-{uuid.uuid4().hex[:6]}"
+    user_id = make_user(username, password)
+    with session_scope() as s:
+        project_id = projects.create_project(session=s, user=s.get(User, user_id),
+                                             name=f"Project {username}").id
+    return username, user_id, project_id
+
+
 @pytest.fixture(scope="session")
 def admin_account(app_env):
     """The first admin, created through setup unless a test already did it in the UI."""
@@ -194,3 +211,17 @@ def sign_in(page, username: str, password: str) -> None:
     page.get_by_test_id("input-password").fill(password)
     page.get_by_test_id("submit").click()
     page.wait_for_url("**/projects**")
+
+
+def choose_claude(page) -> None:
+    """Switch the project page's prompt box to Claude once the page is live.
+
+    Run is enabled once the page's state has arrived; a tap on the mode switch
+    before that (while the page is still hydrating) does nothing, on a slow
+    machine as for a person.
+    """
+    from playwright.sync_api import expect
+
+    expect(page.get_by_test_id("task-run")).to_be_enabled()
+    page.get_by_test_id("mode-claude").click()
+    expect(page.get_by_test_id("mode-claude")).to_have_attribute("data-state", "on")

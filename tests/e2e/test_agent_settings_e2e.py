@@ -9,7 +9,7 @@ import uuid
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import make_user, no_hscroll, screenshot, sign_in
+from tests.e2e.conftest import choose_claude, make_user, no_hscroll, screenshot, sign_in
 
 PASSWORD = "agent e2e password 1"
 
@@ -122,7 +122,7 @@ def test_prompt_without_credential_says_where_to_add_one(admin_account, new_cont
     page = new_context("phone").new_page()
     sign_in(page, username, PASSWORD)
     page.goto(f"/projects/{project_id}")
-    page.get_by_test_id("mode-claude").click()
+    choose_claude(page)
     expect(page.get_by_test_id("task-timeout")).to_have_count(0)
     page.get_by_test_id("task-command").fill("Explain the README")
     page.get_by_test_id("task-run").click()

@@ -58,6 +58,31 @@ def _submit(user_id: int, project_id: int, prompt: str) -> int:
         return task.id
 
 
+def _deep_link_lands_on_the_card(new_context, username: str, task_id: int,
+                                 approval_id: str) -> None:
+    """A notification's link (routes.approval: ``#approval-<id>``) opens with the card in view,
+    on a screen short enough that the card starts below the fold."""
+    page = new_context("desktop").new_page()
+    page.set_viewport_size({"width": 1280, "height": 400})
+    sign_in(page, username, PASSWORD)
+    page.goto(f"/tasks/{task_id}/#approval-{approval_id}")
+    card = page.locator(f"[data-testid=approval-card][data-approval-id='{approval_id}']")
+    card.wait_for()
+    in_view = """(id) => { const c = document.querySelector(
+                       `[data-testid=approval-card][data-approval-id='${id}']`);
+                     const r = c && c.getBoundingClientRect();
+                     return r && r.top >= 0 && r.top < window.innerHeight; }"""
+    try:
+        page.wait_for_function(in_view, arg=approval_id, timeout=5_000)
+    except Exception:
+        where = page.evaluate("""() => [location.href, window.scrollY,
+            document.documentElement.scrollHeight, window.innerHeight,
+            (document.querySelector('[data-testid=approval-card]')||{getBoundingClientRect(){return {}}}).getBoundingClientRect().top,
+            !!(window.clawwebTerm)]""")
+        raise AssertionError(f"the linked card is not in view: {where}")
+    page.close()
+
+
 def test_phone_answers_approval_desktop_updates_live(owner, fake_anthropic, new_context):
     username, user_id, project_id = owner
     fake_anthropic.push(
@@ -75,6 +100,8 @@ def test_phone_answers_approval_desktop_updates_live(owner, fake_anthropic, new_
     assert "in " in card.get_by_test_id("approval-expires").inner_text()  # "in 5 minutes"
     desktop.locator("[data-testid=tool-card][data-status=waiting]").wait_for()
     screenshot(desktop, "approvals-desktop-waiting")
+    _deep_link_lands_on_the_card(new_context, username, task_id,
+                                 card.get_attribute("data-approval-id"))
 
     phone = new_context("phone").new_page()
     sign_in(phone, username, PASSWORD)

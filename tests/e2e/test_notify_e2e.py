@@ -181,6 +181,15 @@ def test_the_app_is_installable_and_its_worker_registers(app_env, owner, playwri
         ctx.close()
 
 
+# Sets window.__cardGoneAt (Date.now()) once no approval card is left on the page.
+CARD_GONE_JS = """() => {
+    const gone = () => !document.querySelector('[data-testid=approval-card]');
+    new MutationObserver((_, observer) => {
+        if (gone()) { window.__cardGoneAt = Date.now(); observer.disconnect(); }
+    }).observe(document.body, {childList: true, subtree: true});
+}"""
+
+
 def test_approve_from_the_notification_with_no_page_open(app_env, owner, fake_anthropic,
                                                          new_context, push_service):
     from clawweb.db import session_scope
@@ -230,17 +239,21 @@ def test_approve_from_the_notification_with_no_page_open(app_env, owner, fake_an
     card = desk_page.get_by_test_id("approval-card")
     card.wait_for(timeout=30_000)
 
+    # The desktop page notes (on the shared wall clock) when its card goes, so the
+    # test's own checks below are not counted against the page.
+    desk_page.evaluate(CARD_GONE_JS)
     # Approve on the phone: the service worker's own click handler posts the token.
+    asked_at_ms = time.time() * 1000
     answer = sw.evaluate("""() => self.registration.getNotifications()
         .then(list => handleClick(list[0], 'allow'))""")
     assert answer["ok"] is True and answer["decision"] == "allow", answer
-    decided_at = time.monotonic()
     with session_scope() as s:
         row = s.get(Approval, approval.id)
         assert (row.decision, row.decided_by) == ("allow", user_id)
     assert _shown(sw, 0) == []
     card.wait_for(state="detached", timeout=5_000)
-    assert time.monotonic() - decided_at <= 3.5, "the open page took longer than 3 s"
+    took = desk_page.evaluate("window.__cardGoneAt") - asked_at_ms
+    assert took <= 3000, f"the open page took {took:.0f} ms, more than 3 s"
 
     # The follow-up push closes the desktop's notification too.
     closed = _pushes_for(push_service, desk_sub, lambda p: p.get("type") == "close", 30)[0]
@@ -322,6 +335,19 @@ def test_the_unread_count_updates_live_in_a_second_browser(app_env, owner, new_c
     assert row.id
 
 
+def _add_hook(page, name: str, url: str, **picks: str):
+    """Fill and send the add-channel form; ``picks``: select test id -> option shown."""
+    for test_id, option in picks.items():
+        page.get_by_test_id(test_id.replace("_", "-")).click()
+        page.get_by_role("option", name=option).click()
+    page.get_by_test_id("channel-name").fill(name)
+    page.get_by_test_id("channel-field-url").fill(url)
+    page.get_by_test_id("channel-add").click()
+    card = page.get_by_test_id("channel").filter(has_text=name)
+    expect(card).to_be_visible()
+    return card
+
+
 def test_a_channel_added_in_the_page_answers_send_test(app_env, owner, new_context):
     receiver = Receiver().start()
     try:
@@ -329,16 +355,18 @@ def test_a_channel_added_in_the_page_answers_send_test(app_env, owner, new_conte
         page.goto("/notifications/channels/")
         page.get_by_test_id("channel-kind").click()
         page.get_by_role("option", name="JSON webhook").click()
-        page.get_by_test_id("channel-name").fill("My hook")
-        page.get_by_test_id("channel-field-url").fill(receiver.url + "/e2e")
-        page.get_by_test_id("channel-add").click()
-        card = page.get_by_test_id("channel").filter(has_text="My hook")
-        expect(card).to_be_visible()
+        card = _add_hook(page, "My hook", receiver.url + "/e2e")
         assert "/e2e" not in card.inner_text()  # the path may hold a secret: masked
         card.get_by_test_id("channel-test").click()
         got = receiver.wait_for(1, timeout=20)[0]
         assert got.path == "/e2e" and got.json()["title"] == "clawweb test message"
         expect(page.get_by_text("Test message sent.")).to_be_visible()
+        # A team's channel speaks the language its owner picks, not the owner's own.
+        team = _add_hook(page, "Team hook", receiver.url + "/team",
+                         channel_owner=f"Notify {owner[0]}", channel_language="中文")
+        team.get_by_test_id("channel-test").click()
+        got = receiver.wait_for(2, timeout=20)[1]
+        assert got.path == "/team" and got.json()["title"] == "clawweb 测试消息"
         no_hscroll(page)
         screenshot(page, "notify-phone-channels")
     finally:

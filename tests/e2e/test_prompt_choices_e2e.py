@@ -13,7 +13,9 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import FAKE_API_KEY, make_user, no_hscroll, screenshot, sign_in
+from tests.e2e.conftest import (
+    FAKE_API_KEY, choose_claude, make_user, no_hscroll, screenshot, sign_in,
+)
 from tests.e2e.harness import Heartbeat
 
 PASSWORD = "prompt choices e2e password 1"
@@ -56,7 +58,7 @@ def test_phone_picks_plan_mode_in_the_prompt_box(owner, new_context):
     page = new_context("phone").new_page()
     sign_in(page, username, PASSWORD)
     page.goto(f"/projects/{project_id}")
-    page.get_by_test_id("mode-claude").click()
+    choose_claude(page)
     mode = page.get_by_test_id("prompt-permission_mode")
     expect(mode).to_have_value("acceptEdits")  # the project's mode is the default
     # Offered: what the project allows, never bypass.

@@ -11,6 +11,7 @@ import time
 import uuid
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import FAKE_API_KEY, make_user, no_hscroll, screenshot, sign_in
 from tests.services.review.builder import RepoBuilder
@@ -103,6 +104,34 @@ def _card(page, path: str):
     return page.locator(f"[data-testid=file-card][data-path='{path}']")
 
 
+def _unfold(card):
+    """Tap a collapsed card's summary and wait until it is open."""
+    card.locator("summary").click()
+    expect(card).to_have_js_property("open", True)
+
+
+def _loaded(page, selector: str) -> None:
+    """The image at ``selector`` is shown (loaded, 1 px wide): found afresh at each check
+    and kept in the middle of the screen (markdown images load lazily, as a reader
+    scrolls). Its address must serve the PNG; a load the browser dropped on this busy
+    box is started again once, as a reader's reload would."""
+    src = page.locator(selector).first.get_attribute("src")
+    got = page.request.get(src)
+    assert (got.status, got.headers.get("content-type")) == (200, "image/png"), got.status
+    page.wait_for_function("""sel => {
+        const img = document.querySelector(sel);
+        if (!img) return false;
+        if (img.complete && img.naturalWidth === 1) return true;
+        if (img.complete && img.naturalWidth === 0 && !img.dataset.retried) {
+            img.dataset.retried = '1';
+            const src = img.getAttribute('src');
+            img.setAttribute('src', src + (src.includes('?') ? '&' : '?') + 'retry=1');
+        }
+        img.scrollIntoView({block: 'center'});
+        return false;
+    }""", arg=selector, polling=100)
+
+
 def test_phone_reviews_each_kind_of_change_merges_and_sees_the_commit(team, new_context):
     task_id = _run_shell(team, CHANGES)
     page = _phone(new_context, team["owner"])
@@ -128,14 +157,13 @@ def test_phone_reviews_each_kind_of_change_merges_and_sees_the_commit(team, new_
         _card(page, "docs/new_name.txt").get_by_test_id("file-path").inner_text()
     assert _card(page, "remove_me.txt").evaluate("el => el.open") is False
     assert _card(page, "data.bin").get_by_test_id("file-binary").count() == 1
-    image = _card(page, "logo.png").get_by_test_id("file-image")
-    _card(page, "logo.png").locator("summary").click()
-    page.wait_for_function("el => el.complete && el.naturalWidth === 1", arg=image.element_handle())
+    _unfold(_card(page, "logo.png"))
+    _loaded(page, "[data-testid=file-card][data-path='logo.png'] [data-testid=file-image]")
     link = _card(page, "passwd-link")
-    link.locator("summary").click()
+    _unfold(link)
     assert "/etc/passwd" in link.inner_text() and "root:" not in link.inner_text()
     notes = _card(page, "notes/new.md")
-    notes.locator("summary").click()
+    _unfold(notes)
     assert "<script>alert(1)</script>" in notes.get_by_test_id("file-diff").inner_text()
     assert notes.locator("script").count() == 0
     assert [c.inner_text() for c in page.get_by_test_id("review-commit").all()][0] != ""
@@ -254,7 +282,7 @@ def test_file_browser_shows_files_markdown_and_images_and_opens_a_task(team, new
     md = page.get_by_test_id("file-markdown")
     md.wait_for()
     img = md.locator("img")
-    page.wait_for_function("el => el.complete && el.naturalWidth === 1", arg=img.element_handle())
+    _loaded(page, "[data-testid=file-markdown] img")
     assert "/api/projects/" in img.get_attribute("src")
     page.locator("[data-testid=file-markdown] a", has_text="the notes").click()
     page.get_by_test_id("file-markdown").wait_for()

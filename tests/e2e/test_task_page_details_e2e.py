@@ -2,7 +2,8 @@
 
 A progress bar's carriage returns overwrite its line, live and after a reload; a
 tool call cut off by an interrupt no longer says "Running"; the project's task
-list pages. Tasks are fed (no container): the test writes the stream events a
+list pages; a Write / Edit card shows signed lines and no hunk header; a turn
+before any usage shows "—" for cost and tokens (phone and desktop). Tasks are fed (no container): the test writes the stream events a
 worker would write, with ``Heartbeat`` keeping the session's real workers from
 taking them for lost. Screenshots go to ``$CLAWWEB_TEST_ARTIFACTS/screens``.
 """
@@ -151,3 +152,48 @@ def test_the_project_page_pages_its_tasks_on_a_phone(member, new_context):
     screenshot(page, "phone-project-task-pages")
     page.get_by_test_id("task-pager-newer").click()
     expect(count).to_have_text(f"{total} tasks · showing 1–{PAGE_SIZE}")
+
+
+def test_a_write_and_an_edit_card_show_their_lines_and_no_hunk_header(member, new_context):
+    """Issue 9 defect 8: the card read "@ @@ -0,0 +1 @@"; the snippet's hunk numbers
+    are no fact of the file, so no "@" shows at all, only the signed lines."""
+    task_id = _task(member, kind="claude", status="running", command="Edit two files.")
+    beat = Heartbeat([task_id])
+    try:
+        _publish(task_id, 1, ("agent.init", {"model": "claude-sonnet-4-5"}),
+                 ("agent.tool_use", {"id": "tu-w", "name": "Write", "input": {
+                     "file_path": "/w/new.txt", "content": "hello\n"}}),
+                 ("agent.tool_use", {"id": "tu-e", "name": "Edit", "input": {
+                     "file_path": "/w/a.txt", "old_string": "a\nb\nc",
+                     "new_string": "a\nB\nc"}}))
+        page = _phone(new_context, member)
+        page.goto(f"/tasks/{task_id}/")
+        diffs = page.get_by_test_id("tool-diff")
+        diffs.nth(1).wait_for()
+        write, edit = (diffs.nth(i).inner_text() for i in range(2))
+        assert write.split() == ["+hello"], write
+        assert edit.split() == ["a", "-b", "+B", "c"], edit
+        assert "@" not in write + edit
+    finally:
+        _end(task_id, "succeeded")
+        beat.stop()
+
+
+@pytest.mark.parametrize("kind", ["phone", "desktop"])
+def test_a_turn_before_any_usage_shows_no_zero_cost_or_tokens(member, new_context, kind):
+    task_id = _task(member, kind="claude", status="running", command="Think first.")
+    beat = Heartbeat([task_id])
+    try:
+        _publish(task_id, 1, ("agent.init", {"model": "claude-sonnet-4-5"}))
+        page = new_context(kind).new_page()
+        sign_in(page, member[0], PASSWORD)
+        page.goto(f"/tasks/{task_id}/")
+        page.get_by_test_id("conv-model").get_by_text("claude-sonnet-4-5").wait_for(
+            state="attached")
+        for fact in ("conv-cost", "conv-tokens"):  # folded on a phone, still in the page
+            assert page.get_by_test_id(fact).text_content().endswith("—"), fact
+        header = page.get_by_test_id("task-header").text_content()
+        assert "$0.0000" not in header and "0 / 0" not in header, header
+    finally:
+        _end(task_id, "succeeded")
+        beat.stop()

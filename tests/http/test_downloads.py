@@ -117,16 +117,28 @@ def test_exports_need_the_ship_right_and_are_audited(files, client):
     w, task = files
     from clawweb import routes
 
-    assert _get(client, routes.task_export(task.id, "patch"),
+    head = task.commit_sha
+    assert _get(client, routes.task_export(task.id, "patch", head),
                 _token(w.session, w.viewer)).status_code == 403
-    res = _get(client, routes.task_export(task.id, "patch"), _token(w.session, w.editor))
+    res = _get(client, routes.task_export(task.id, "patch", head), _token(w.session, w.editor))
     assert res.status_code == 200 and res.content.startswith(b"From ")
     assert res.headers["content-disposition"].startswith(
         f'attachment; filename="task-{task.id}.patch"')
-    bundle = _get(client, routes.task_export(task.id, "bundle"), _token(w.session, w.editor))
+    bundle = _get(client, routes.task_export(task.id, "bundle", head),
+                  _token(w.session, w.editor))
     assert bundle.status_code == 200 and bundle.content.startswith(b"# v2 git bundle")
-    assert _get(client, routes.task_export(task.id, "zip"),
+    assert _get(client, routes.task_export(task.id, "zip", head),
                 _token(w.session, w.editor)).status_code == 404
+    # A link without the reviewed head, or with one the branch has left, exports nothing.
+    for stale in ("", "0" * 40):
+        res = _get(client, routes.task_export(task.id, "patch", stale),
+                    _token(w.session, w.editor))
+        assert res.status_code == 409 and b"From " not in res.content
+        assert "changed since you looked at it" in res.text  # words, not the message key
+    client.cookies.set("clawweb_session", _token(w.session, w.editor))
+    zh = client.get(routes.task_export(task.id, "patch", "0" * 40),
+                    headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    assert zh.status_code == 409 and "请刷新后重新审阅" in zh.text
     w.session.expire_all()
     events = w.session.exec(select(AuditEvent).where(AuditEvent.action == "task.download")).all()
     assert [e.detail for e in events] == ["patch", "bundle"]

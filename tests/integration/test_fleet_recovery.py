@@ -23,7 +23,7 @@ from tests.integration.fleet import (  # noqa: F401  (fixtures)
     started_in_container, statuses, stdout, submit, task_now, terminal_events, wait_for,
     worker_env, world,
 )
-from tests.support.services import free_port, need_docker
+from tests.support.services import free_port, need_docker, own_redis
 from worker import recovery
 from worker.heartbeat import name_of_pid
 
@@ -32,6 +32,12 @@ from worker.heartbeat import name_of_pid
 # doubling waits well past the grace after Redis returns.
 OUTAGE_SECONDS = 20
 assert OUTAGE_SECONDS > DEAD_AFTER_SECONDS + 2 * HEARTBEAT_SECONDS + 10
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """Tests here stop Redis on purpose: each has a server of its own (see own_redis)."""
+    yield from own_redis(tmp_path / "redis")
+
 
 
 def redis_is_down(url: str) -> bool:

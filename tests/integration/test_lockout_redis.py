@@ -11,8 +11,15 @@ from clawweb import streams
 from clawweb.models import AuditEvent, Role, User
 from clawweb.services.accounts import auth_sessions, passwords, throttle
 from clawweb.services.errors import InvalidInput
+from tests.support.services import own_redis
 
 PW = "violet-tractor-sings"
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """Tests here stop Redis on purpose: each has a server of its own (see own_redis)."""
+    yield from own_redis(tmp_path / "redis")
+
 
 
 @pytest.fixture

@@ -263,3 +263,41 @@ def test_a_real_worker_process_runs_the_deliveries(session, world, quick, redis_
     finally:
         fleet.stop()
     assert delivery.rq_queue().count == 0
+
+
+def test_the_about_to_expire_check_runs_when_its_time_comes(session, world, thread, receiver):
+    """The check is an RQ job scheduled for five minutes before expiry; the clock is
+    moved by rescheduling that very job to now, then RQ's scheduler in the notify
+    thread must enqueue it and the thread run it."""
+    from rq.job import Job
+    from rq.registry import ScheduledJobRegistry
+
+    from clawweb import redis_conn
+    from clawweb.models import Notification
+    from clawweb.services import approvals
+    from clawweb.services.notify import events
+
+    alice, bob, project = world
+    channel = channels.add(session=session, user=alice, kind="webhook",
+                           values={"url": receiver.url})
+    task = make_task(session, project, alice, status=TaskStatus.awaiting_approval)
+    row = approvals.create_request(session=session, task=task, tool_use_id="t1",
+                                   tool_name="Bash", tool_input={"command": "npm test"},
+                                   timeout_seconds=1800)
+    assert receiver.wait_for(1)[0].json()["title"] == "Approval needed: Bash"
+    registry = ScheduledJobRegistry(delivery.rq_queue().name, connection=redis_conn.get_redis())
+    job_id = f"notify-expiring-{row.id}"
+    assert receiver.quiet_for(2) == 0, "the check ran long before its time"
+    registry.schedule(Job.fetch(job_id, connection=redis_conn.get_redis()),
+                      datetime.now(timezone.utc))
+
+    def expiring():
+        session.expire_all()
+        return session.exec(select(Notification).where(
+            Notification.event == events.APPROVAL_EXPIRING)).all()
+
+    _until(lambda: len(expiring()) == 2, timeout=20)
+    assert sorted(n.user_id for n in expiring()) == sorted([alice.id, bob.id])
+    got = receiver.wait_for(2)[1].json()
+    assert "expire" in got["title"].lower(), got
+    _until(lambda: [r.status for r in _rows(session, channel)] == ["sent", "sent"])

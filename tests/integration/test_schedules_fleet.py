@@ -89,7 +89,6 @@ class Loops:
             env = {**os.environ, "PYTHONPATH": str(app), "CLAWWEB_PORT": str(port),
                    "CLAWWEB_HOST": "127.0.0.1", "PYTHONUNBUFFERED": "1",
                    "CLAWWEB_SCHEDULE_LOOP_IN_WEB": "1" if loop_in_web else "0"}
-            env.pop("CLAWWEB_DATABASE_URL", None)
             self.procs.append(subprocess.Popen(
                 [sys.executable, "-m", "uvicorn", "--factory", "clawweb.clawweb:app",
                  "--host", "127.0.0.1", "--port", str(port), "--log-config", str(config)],

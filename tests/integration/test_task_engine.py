@@ -29,7 +29,7 @@ from clawweb.services.tasks import service as tasks
 from clawweb.services.projects import service as projects
 from clawweb.services.errors import Unavailable
 from tests.support.said import said
-from tests.support.services import need_docker
+from tests.support.services import need_docker, own_redis
 from worker import heartbeat, recovery
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -103,6 +103,12 @@ def wait_for(cond, timeout: float, what: str):
             return value
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """Tests here stop Redis on purpose: each has a server of its own (see own_redis)."""
+    yield from own_redis(tmp_path / "redis")
 
 
 @pytest.fixture

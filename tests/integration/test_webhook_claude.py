@@ -1,5 +1,5 @@
-"""A comment command through the whole system: a signed GitHub delivery over real HTTP to
-the backend's routes, the RQ job in a `python -m worker`, a Claude task run by the real
+"""A comment command through the whole system: GitHub's documented issue_comment payload
+(its text set to the command), signed, over real HTTP to the backend's routes, the RQ job in a `python -m worker`, a Claude task run by the real
 CLI in the runner container against the scripted model API, and the reply with the
 task's link posted to the scripted forge API. Nothing between the forge and the model
 is faked."""
@@ -7,8 +7,8 @@ is faked."""
 from __future__ import annotations
 
 import threading
-import time
 import uuid
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -23,7 +23,7 @@ from clawweb.services.agents import credentials
 from clawweb.services.projects import service as projects
 from clawweb.services.remotes import store as remote_store
 from clawweb.services.webhooks import store
-from tests.fixtures import webhook_payloads as wp
+from tests.fixtures import documented_webhooks as dw
 from tests.fixtures.fake_anthropic import text
 from tests.integration.test_claude_tasks import SECRET, api, fleet  # noqa: F401 - fixtures
 from tests.integration.test_task_engine import finished, wait_for
@@ -32,6 +32,7 @@ from tests.support.services import free_port, wait_for_port
 
 ORIGIN = "https://claw.example.test"
 FORGE_TOKEN = "ghp_webhookIntegrationToken000000001"
+REPO = "Codertocat/Hello-World"  # the repository the documented payload names
 
 
 @pytest.fixture
@@ -57,7 +58,7 @@ def forge(monkeypatch):
     monkeypatch.setenv("CLAWWEB_PUBLIC_URL", ORIGIN)
     from clawweb import settings as settings_mod
     settings_mod.get_settings.cache_clear()
-    fake = FakeForge("github", FORGE_TOKEN, wp.REPO["github"]).start()
+    fake = FakeForge("github", FORGE_TOKEN, REPO).start()
     yield fake
     fake.stop()
 
@@ -74,25 +75,32 @@ def world(session, fleet, forge):  # noqa: F811 - the imported fixture
     git.init_empty(projects.project_repo_path(project), branch="main")
     credentials.set_user_credential(session=session, user=alice, kind="api_key", secret=SECRET)
     remote_store.save_settings(session=session, user=alice, project_id=project.id,
-                               url=f"http://127.0.0.1:{forge.port}/{wp.REPO['github']}.git",
+                               url=f"http://127.0.0.1:{forge.port}/{REPO}.git",
                                forge="github", forge_api_url=forge.api_url)
     remote_store.set_token(session=session, user=alice, project_id=project.id,
                            token=FORGE_TOKEN)
     hook, secret = store.create(session=session, user=alice, project_id=project.id,
                                 forge="github")
     store.update(session=session, user=alice, webhook_id=hook.id,
-                 values={"comment_enabled": True, "comment_users": "octocat"})
+                 values={"comment_enabled": True, "comment_users": "Codertocat"})
     return alice, project, hook, secret
 
 
 def test_a_comment_command_runs_claude_and_replies_with_the_link(session, fleet, world,  # noqa: F811
-                                                                 api, forge, backend):  # noqa: F811
+                                                                 api, forge, backend,  # noqa: F811
+                                                                 monkeypatch):
     alice, project, hook, secret = world
     fleet.start(1)
     api.push(text("Fixed: the flaky test now waits for the server."))
-    headers, body = wp.github(secret, "issue_comment", wp.github_comment(
-        time.time(), "/clawweb fix the flaky test in test_api.py", "octocat", on_pr=True),
-        delivery=str(uuid.uuid4()))
+    # The backend serves in this process: its clock is set to the documented comment's
+    # time (the payload is from 2019; an event over an hour old is refused as stale).
+    from clawweb.http import webhooks as route
+    at = dw.sent_at("github", "issue_comment")
+    monkeypatch.setattr(route, "time", SimpleNamespace(time=lambda: at))
+    # Only the comment's text is set: the documented one is no command.
+    headers, body = dw.delivery("github", secret, "issue_comment", dw.with_comment(
+        "github", "issue_comment", "/clawweb fix the flaky test in test_api.py"),
+        delivery_id=str(uuid.uuid4()))
     resp = httpx.post(backend + routes.webhook("github", hook.key), headers=headers,
                       content=body, timeout=20)
     assert resp.status_code == 202, resp.text
@@ -110,7 +118,7 @@ def test_a_comment_command_runs_claude_and_replies_with_the_link(session, fleet,
     assert (task.kind, task.trigger, task.created_by) == ("claude", "webhook", alice.id)
     assert "fix the flaky test in test_api.py" in api.main_requests[0].text()
     (comment,) = forge.comments
-    assert comment["number"] == 12
+    assert comment["number"] == 1  # the documented issue
     assert comment["body"] == f"clawweb started task #{task.id}: {ORIGIN}/tasks/{task.id}"
     assert forge.requests[-1]["headers"]["Authorization"] == f"Bearer {FORGE_TOKEN}"
     assert row.params["reply"] == "webhooks.reply_sent"

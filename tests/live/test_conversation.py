@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from clawweb.live import conversation as conv
+from clawweb.live import tool_input
 from clawweb.streams import Event
 
 
@@ -86,7 +87,7 @@ def test_items_and_sizes_are_bounded():
     assert len(c.items) == 10 and c.has_earlier and c.dropped == 21
     assert c.items[0]["text"] == "t21"
     assert len(c.items[-1]["result"]) < conv.RESULT_CAP + 100 and c.items[-1]["truncated"]
-    assert len(conv.diff_lines("Write", {"content": "l\n" * 10_000})) <= conv.DIFF_LINES + 1
+    assert len(tool_input.diff_lines("Write", {"content": "l\n" * 10_000})) <= tool_input.DIFF_LINES + 1
 
 
 def test_result_for_a_paged_out_tool_is_ignored():
@@ -263,10 +264,10 @@ def test_the_agents_stop_reason_is_shown_in_the_readers_language():
 def test_a_tool_diff_shows_no_hunk_header_noise():
     # The card's numbers would count lines of the snippet, not of the file: a
     # header reads as noise ("@ @@ -0,0 +1 @@"); hunks are only set apart.
-    assert conv.diff_lines("Write", {"content": "hello\n"}) == [{"sign": "+", "text": "hello"}]
+    assert tool_input.diff_lines("Write", {"content": "hello\n"}) == [{"sign": "+", "text": "hello"}]
     old = "\n".join(f"line {i}" for i in range(20))
     new = old.replace("line 1\n", "line one\n").replace("line 18", "line eighteen")
-    rows = conv.diff_lines("Edit", {"old_string": old, "new_string": new})
+    rows = tool_input.diff_lines("Edit", {"old_string": old, "new_string": new})
     assert not [r for r in rows if "@@" in r["text"] or r["sign"] == "@"]
     assert [r["sign"] for r in rows].count("…") == 1  # between the two hunks
     assert {"sign": "+", "text": "line one"} in rows and {"sign": "-", "text": "line 18"} in rows

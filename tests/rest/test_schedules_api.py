@@ -195,6 +195,43 @@ def test_bad_schedules_are_422_with_the_reason(api, people, body, code, monkeypa
     assert resp.json()["error"]["code"] == code
 
 
+def test_a_claude_schedule_s_model_and_mode_round_trip(api, people, session):
+    from clawweb.models import AgentSettings
+    from clawweb.services.agents import credentials
+
+    ids, pid, _ = people
+    session.add(AgentSettings(project_id=pid, permission_mode="acceptEdits",
+                              allowed_models=["claude-opus-4-1"]))
+    session.commit()
+    credentials.set_user_credential(session=session, user=session.get(User, ids["editor"]),
+                                    kind="api_key", secret="sk-ant-api03-" + "z" * 40)
+    me = as_(ids["editor"])
+    body = {**NIGHTLY, "kind": "claude", "model": "claude-opus-4-1", "permission_mode": "plan"}
+    made = api.post(f"/projects/{pid}/schedules", json=body, headers=me)
+    assert made.status_code == 201, made.text
+    sid = made.json()["id"]
+    read = api.get(f"/schedules/{sid}", headers=as_(ids["viewer"])).json()
+    listed = api.get(f"/projects/{pid}/schedules", headers=me).json()["items"]
+    for shown in (made.json(), read, listed[0]):
+        assert (shown["model"], shown["permission_mode"]) == ("claude-opus-4-1", "plan")
+    changed = api.patch(f"/schedules/{sid}", json={"model": "", "permission_mode": "acceptEdits"},
+                        headers=me)
+    assert changed.status_code == 200, changed.text
+    assert (changed.json()["model"], changed.json()["permission_mode"]) == ("", "acceptEdits")
+    refused = api.patch(f"/schedules/{sid}", json={"model": "claude-haiku-9"}, headers=me)
+    assert refused.status_code == 422
+    assert refused.json()["error"]["code"] == "agent_tasks.model_not_allowed"
+    bad_mode = api.post(f"/projects/{pid}/schedules", json={**body, "permission_mode": "yolo"},
+                        headers=me)
+    assert bad_mode.status_code == 422
+    shell = api.post(f"/projects/{pid}/schedules", json={**NIGHTLY, "model": "claude-opus-4-1"},
+                     headers=me).json()
+    assert (shell["model"], shell["permission_mode"]) == ("", "")
+    session.expire_all()
+    assert (session.get(Schedule, sid).model, session.get(Schedule, sid).permission_mode) == (
+        "", "acceptEdits")
+
+
 # -- webhooks ------------------------------------------------------------------------
 
 def test_an_owner_creates_a_webhook_sees_its_secret_once_and_reads_its_log(api, people,

@@ -24,3 +24,11 @@ def test_a_running_turn_counts_its_live_totals_once():
     total = turn_usage.conversation(turns=turns, current_id=2, this_turn=this)
     assert turn_usage.labels(this) == ("50 / 5", "$0.0020")
     assert turn_usage.labels(total) == ("150 / 25", "$0.0120")
+
+
+def test_a_turn_without_usage_yet_shows_no_zero_figures():
+    """Before the model answered, the facts say "—", not "0 / 0" and "$0.0000"."""
+    none = turn_usage.turn(live={}, row={}, finished=False)
+    assert turn_usage.labels(none) == ("—", "—")
+    tokens_only = {"input_tokens": 12, "output_tokens": 0, "cost_usd": 0.0}
+    assert turn_usage.labels(tokens_only) == ("12 / 0", "—")

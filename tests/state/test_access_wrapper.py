@@ -20,10 +20,11 @@ from clawweb.models import User
 
 from tests.support.reflex_state import new_state, run_handler, visit
 
-SLOW_SECONDS = 0.4
+SLOW_SECONDS = 1.0
 # A handler that blocked the loop would stall it for all of SLOW_SECONDS; half of
 # that leaves room for a busy machine's scheduling (0.12-0.14 s seen with the other
-# test stream beside it) and still tells the two apart.
+# test stream beside it, 0.37 s once in CI with both streams and more) and still
+# tells the two apart.
 STALL_LIMIT = SLOW_SECONDS / 2
 
 
@@ -32,10 +33,13 @@ class Ticker:
 
     def __init__(self):
         self.worst = 0.0
+        # From now, not from the task's first run: a handler that blocks before its
+        # first await keeps that first run waiting, and that wait is the stall.
+        self._since = time.monotonic()
         self._task = asyncio.create_task(self._run())
 
     async def _run(self):
-        last = time.monotonic()
+        last = self._since
         while True:
             await asyncio.sleep(0.01)
             now = time.monotonic()
@@ -43,6 +47,7 @@ class Ticker:
             last = now
 
     async def stop(self) -> float:
+        await asyncio.sleep(0.02)  # one more tick: a block that just ended is seen
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
         return self.worst

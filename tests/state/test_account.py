@@ -82,17 +82,17 @@ def test_wrong_passwords_behind_a_proxy_do_not_lock_the_proxy_for_everyone(
 @pytest.mark.asyncio
 async def test_the_password_change_runs_argon2_in_the_password_pool(users, monkeypatch):
     """argon2 (64 MiB, a core's worth of time) never takes a thread page loads need."""
-    from clawweb.services.accounts import users as accounts
+    from clawweb.services.accounts import profile
     from clawweb.state.account import AccountState
 
     threads = []
-    real_change = accounts.change_own_password
+    real_change = profile.change_own_password
 
     def recording_change(**kwargs):
         threads.append(threading.current_thread().name)
         return real_change(**kwargs)
 
-    monkeypatch.setattr(accounts, "change_own_password", recording_change)
+    monkeypatch.setattr(profile, "change_own_password", recording_change)
     _, state = new_state(AccountState, users("eve"))
     await run_handler(AccountState.event_handlers["change_password"], state,
                       {"current_password": PW, "new_password": NEW_PW,

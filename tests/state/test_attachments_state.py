@@ -83,3 +83,38 @@ def test_a_disk_that_fills_up_says_so_and_keeps_nothing(world, engine, settings,
     _upload(state, {"note.txt": b"hello"})
     assert "could not be stored" in state.attach_error and not state.uploading
     assert list(settings.attachments_dir.iterdir()) == []
+
+
+def test_files_picked_in_the_follow_up_box_go_with_the_follow_up(world, engine):
+    """On a Claude task's page the upload is for the task's project and lands on the next turn."""
+    from clawweb.models import TaskStatus, User, utcnow
+    from clawweb.services.agents import credentials
+    from clawweb.state.attachments import AttachmentsState, TaskAttachmentsState
+    from clawweb.state.task_page import TaskPageState
+
+    token, user_id, project_id = world
+    with Session(engine) as s:
+        credentials.set_user_credential(session=s, user=s.get(User, user_id), kind="api_key",
+                                        secret="sk-ant-api03-unit-" + "z" * 30)
+        parent = Task(project_id=project_id, created_by=user_id, kind="claude",
+                      command="fix it", status=TaskStatus.succeeded, exit_code=0,
+                      finished_at=utcnow(), agent_session_id="sess-1",
+                      idempotency_key=uuid.uuid4().hex)
+        s.add(parent)
+        s.commit()
+        parent_id = parent.id
+    _, att_state = _state(AttachmentsState, token, f"/tasks/{parent_id}")
+    AttachmentsState.event_handlers["load_pending"].fn(att_state)
+    _upload(att_state, {"bug.png": b"\x89PNG shot"})
+    assert att_state.attach_error == ""
+    assert [f["name"] for f in att_state.files] == ["bug.png"]
+    _, page = _state(TaskPageState, token, f"/tasks/{parent_id}")
+    page._task_id = parent_id
+    TaskPageState.event_handlers["follow_up"].fn(page, {
+        "prompt": "Fix the bug in the screenshot", "idempotency_key": uuid.uuid4().hex,
+        "attachment_ids": att_state.attachment_ids})
+    with Session(engine) as s:
+        new = s.exec(select(Task).where(Task.parent_id == parent_id)).one()
+    _, shown = _state(TaskAttachmentsState, token, f"/tasks/{new.id}")
+    TaskAttachmentsState.event_handlers["load_task_attachments"].fn(shown)
+    assert [f["path"] for f in shown.task_files] == ["attachments/bug.png"]

@@ -15,12 +15,14 @@ enumerates every handler on every State class of the app and:
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import inspect
 import json
 from datetime import timedelta
 
 import pytest
 import reflex  # noqa: F401 - a missing Reflex must fail these tests, never skip them
+from reflex.istate.data import ReflexURL
 from sqlmodel import SQLModel, select
 
 from clawweb import routes
@@ -129,8 +131,10 @@ def _snapshot(engine) -> dict:
     return out
 
 
-def _call(cls, handler, token: str):
+def _call(cls, handler, token: str, url: str = ""):
     root, state = new_state(cls, token)
+    if url:  # the page the event says it comes from: the client's to choose
+        state.router = dataclasses.replace(state.router, url=ReflexURL(url))
     fn = handler.fn
     args = _args_for(fn)
     # No exception is swallowed: a guarded handler turns a stranger away by
@@ -328,22 +332,30 @@ def _refused_while_password_must_change():
             and not password_change_allowed(handler.fn)]
 
 
+@pytest.mark.parametrize("page", ["http://h/projects/", "http://h/account"],
+                         ids=["elsewhere", "from_the_account_page"])
 @pytest.mark.parametrize("cls,name,handler", _refused_while_password_must_change())
-def test_handler_refuses_while_the_password_must_change(cls, name, handler, must_change,
-                                                        engine):
-    """The page redirect is a courtesy: the wrappers refuse, whatever the page does."""
-    from clawweb import routes
+def test_handler_refuses_while_the_password_must_change(cls, name, handler, page,
+                                                        must_change, engine):
+    """The page redirect is a courtesy: the wrappers refuse, whatever the page does.
+
+    The page an event comes from is the client's to say: an event that claims
+    the account page is refused too, only without a redirect (it is there).
+    """
     from clawweb.state.access import ACCESS_ATTR
 
     before = _snapshot(engine)
-    root, result = _call(cls, handler, must_change)
+    root, result = _call(cls, handler, must_change, url=page)
     after = _snapshot(engine)
     changed = [t for t in before if before[t] != after[t]]
     assert not changed, f"{cls.__name__}.{name} changed {changed} for a must-change user"
     assert not _leaks(root), f"{cls.__name__}.{name} put data into state for a must-change user"
     if getattr(handler.fn, ACCESS_ATTR) != "streaming":
-        assert routes.ACCOUNT in repr(result), \
+        on_account = page.endswith(routes.ACCOUNT)
+        assert _redirect_path(result) == (None if on_account else routes.ACCOUNT), \
             f"{cls.__name__}.{name} was not refused for a must-change user: {result!r}"
+        if on_account:
+            assert result == [], f"{cls.__name__}.{name} ran for a must-change user: {result!r}"
 
 
 def test_changing_the_password_and_signing_out_stay_allowed(must_change, engine):

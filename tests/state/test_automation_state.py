@@ -15,7 +15,7 @@ from clawweb.models import (Project, ProjectMember, ProjectRole, Schedule, Sched
                             Webhook, WebhookDelivery, utcnow)
 from tests.support.reflex_state import new_state, visit
 
-rx = pytest.importorskip("reflex")
+import reflex as rx  # a missing Reflex fails these tests, never skips them
 SECRETS = ("victim-secret-schedule", "victim-secret-command", "victim-secret-hook")
 TABLES = ("schedule", "schedulerun", "webhook", "webhookdelivery", "task")
 
@@ -78,7 +78,7 @@ def _snapshot(engine) -> dict:
 
 SCHEDULE_FORM = {"name": "nightly", "kind": "shell", "command": "make test", "timing": "cron",
                  "cron": "30 2 * * *", "timezone": "Europe/Berlin", "interval_minutes": "",
-                 "priority": "normal", "timeout_seconds": "", "missed_policy": "each",
+                 "priority": "normal", "timeout_minutes": "", "missed_policy": "each",
                  "missed_cap": "3", "overlap_policy": "queue", "max_retries": "1",
                  "retry_delay_seconds": "30"}
 
@@ -110,6 +110,42 @@ def test_an_editor_manages_schedules_from_the_page(world, engine):
     _call(S, state, "delete_schedule", int(new["id"]))
     with Session(engine) as s:
         assert s.get(Schedule, int(new["id"])) is None and s.get(Schedule, sid) is not None
+
+
+def test_an_editor_picks_a_claude_schedule_s_model_and_mode(world, engine):
+    from clawweb.models import AgentSettings
+    from clawweb.services.agents import credentials
+    from clawweb.state.schedules import SchedulesState as S
+
+    tokens, pid, _, _ = world
+    with Session(engine) as s:
+        s.add(AgentSettings(project_id=pid, permission_mode="acceptEdits",
+                            allowed_models=["claude-opus-4-1"]))
+        s.commit()
+        eddie = s.exec(select(User).where(User.username == "eddie")).one()
+        credentials.set_user_credential(session=s, user=eddie, kind="api_key",
+                                        secret="sk-ant-api03-" + "z" * 40)
+    _, state = _state(S, tokens["eddie"], f"/projects/{pid}/schedules")
+    _call(S, state, "load_schedules")
+    assert state.form_kind == "shell"
+    _call(S, state, "set_form_kind", "claude")
+    assert state.form_kind == "claude"  # the form now shows the model and mode selects
+    form = {**SCHEDULE_FORM, "name": "tidy", "kind": "claude", "command": "Tidy up",
+            "model": "claude-opus-4-1", "permission_mode": "plan"}
+    _call(S, state, "save_schedule", form)
+    assert state.form_error == ""
+    row = next(r for r in state.schedules if r["name"] == "tidy")
+    assert (row["model"], row["permission_mode"]) == ("claude-opus-4-1", "plan")
+    _call(S, state, "edit_schedule", int(row["id"]))
+    assert (state.form_kind, state.form["model"], state.form["permission_mode"]) == (
+        "claude", "claude-opus-4-1", "plan")
+    _call(S, state, "save_schedule", {**form, "model": "claude-haiku-9"})
+    assert state.form_error == "This project does not allow that model."
+    with Session(engine) as s:
+        saved = s.get(Schedule, int(row["id"]))
+        assert (saved.model, saved.permission_mode) == ("claude-opus-4-1", "plan")
+    _call(S, state, "new_schedule")
+    assert state.form_kind == "shell"
 
 
 def test_an_owner_manages_webhooks_and_sees_the_secret_once(world, engine):

@@ -96,3 +96,69 @@ def test_the_first_slash_loads_the_list_when_the_mount_load_came_too_early(world
     _, state = _state(PromptCompletionsState, token, f"/projects/{project_id}")
     _handler("prompt_changed")(state, "/dep")
     assert [m["name"] for m in state.matches] == ["deploy"]
+
+
+def _task(engine, user_id, project_id) -> int:
+    from clawweb.models import Task
+
+    with Session(engine) as s:
+        task = Task(project_id=project_id, created_by=user_id, command="fix it")
+        s.add(task)
+        s.commit()
+        return task.id
+
+
+def test_the_task_pages_follow_up_box_gets_its_projects_list_and_the_pick(world, engine,
+                                                                         tmp_path):
+    """The follow-up box (the task page's only prompt box) offers the task's project's list."""
+    from clawweb.state.prompt_completions import FOLLOW_UP_BOX_ID, PromptCompletionsState
+
+    token, user_id, project_id = world
+    _repo(engine, project_id, tmp_path)
+    task_id = _task(engine, user_id, project_id)
+    _, state = _state(PromptCompletionsState, token, f"/tasks/{task_id}")
+    _handler("load_for_task")(state)
+    assert [c["name"] for c in state.completions][-2:] == ["debug", "deploy"]
+    _handler("prompt_changed")(state, "/dep")
+    assert [m["name"] for m in state.matches] == ["deploy"]
+    events = repr(_handler("pick")(state, "deploy"))
+    ref = FOLLOW_UP_BOX_ID.replace("-", "_")  # Reflex names the box's ref this way
+    assert ref in events and "task_command" not in events
+
+
+def test_a_stranger_on_a_task_page_gets_no_completions(world, engine, tmp_path):
+    from clawweb.state.prompt_completions import PromptCompletionsState
+
+    token, user_id, project_id = world
+    _repo(engine, project_id, tmp_path)
+    task_id = _task(engine, user_id, project_id)
+    with Session(engine) as s:
+        s.delete(s.query(ProjectMember).filter_by(user_id=user_id).one())
+        s.commit()
+    _, state = _state(PromptCompletionsState, token, f"/tasks/{task_id}")
+    _handler("load_for_task")(state)
+    _handler("prompt_changed")(state, "/")
+    assert state.completions == [] and state.matches == []
+
+
+def test_typing_after_the_slash_loads_the_list_once_even_when_nothing_is_offered(
+        world, engine, tmp_path, monkeypatch):
+    """Each keystroke is an event: a page whose load found nothing must not load again."""
+    from clawweb.state import prompt_completions
+    from clawweb.state.prompt_completions import PromptCompletionsState
+
+    token, user_id, project_id = world
+    _repo(engine, project_id, tmp_path)
+    task_id = _task(engine, user_id, project_id)
+    with Session(engine) as s:
+        s.delete(s.query(ProjectMember).filter_by(user_id=user_id).one())
+        s.commit()
+    reads = []
+    real = prompt_completions.task_service.get_task
+    monkeypatch.setattr(prompt_completions.task_service, "get_task",
+                        lambda **kw: reads.append(kw["task_id"]) or real(**kw))
+    _, state = _state(PromptCompletionsState, token, f"/tasks/{task_id}")
+    _handler("load_for_task")(state)
+    for typed in ("/", "/d", "/de", "/dep"):
+        _handler("prompt_changed")(state, typed)
+    assert reads == [task_id] and state.matches == []

@@ -14,7 +14,7 @@ from clawweb.models import AuthSession, Task, utcnow
 from tests.services.review.world import make_world
 from tests.support.reflex_state import new_state
 
-rx = pytest.importorskip("reflex")
+import reflex as rx  # a missing Reflex fails these tests, never skips them
 
 
 @pytest.fixture
@@ -100,6 +100,14 @@ def test_a_branch_that_moved_after_loading_is_not_merged(w):
     before = w.builder.tip("main")
     result = call(state, "merge_task")
     assert "error" in repr(result) and w.builder.tip("main") == before
+
+
+def test_the_download_links_name_the_reviewed_head(w):
+    task = w.task({"b.txt": "b\n"})
+    _, state = _review(w, w.editor, task)
+    for kind in ("patch", "bundle"):
+        assert state.review[f"{kind}_url"] == \
+            f"/api/tasks/{task.id}/export/{kind}?head={task.commit_sha}"
 
 
 def test_a_conflict_lists_the_files_and_the_follow_up_is_offered(w, fake_redis):

@@ -55,7 +55,7 @@ def test_the_summary_shows_cost_only_when_known_and_nonzero():
     state = _state()
     start = time.time() - 5
     state._show(7, _detail(kind="claude", started_ts=start, finished_ts=start + 5))
-    assert state.conv_cost == "$0.0000"  # what the header's facts say before any usage
+    assert state.conv_cost == "—" and state.conv_tokens == "—"  # no usage yet: no zeros
     assert state.summary == ["0:05"]
     state._set({"conv_cost": "$0.0123"})
     assert state.summary == ["0:05", "$0.0123"]

@@ -62,37 +62,53 @@ class RedisServer:
     def url(self) -> str:
         return f"redis://:{self.password}@127.0.0.1:{self.port}/0"
 
+    @property
+    def log_path(self) -> Path:
+        return self.workdir / "redis-server.log"
+
     def start(self) -> "RedisServer":
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-             "--requirepass", self.password, "--appendonly", "yes",
-             "--maxmemory-policy", "noeviction", "--dir", str(self.workdir),
-             "--save", "", "--daemonize", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        wait_for_port(self.port)
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(
+                ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+                 "--requirepass", self.password, "--appendonly", "yes",
+                 "--maxmemory-policy", "noeviction", "--dir", str(self.workdir),
+                 "--save", "", "--daemonize", "no"],
+                stdout=log, stderr=subprocess.STDOUT,
+            )
         self._wait_loaded()
         return self
 
     def _wait_loaded(self, timeout: float = 30) -> None:
         # After a restart redis-server accepts connections while it replays its
-        # AOF, answering every command with LOADING until it is done.
+        # AOF, answering every command with LOADING until it is done. A server
+        # that exited (its port taken, its AOF unreadable) is reported with its
+        # own words at once, not as a refused connection in some later test.
         import redis
 
-        client = redis.Redis(host="127.0.0.1", port=self.port, password=self.password)
+        client = redis.Redis(host="127.0.0.1", port=self.port, password=self.password,
+                             socket_connect_timeout=1, socket_timeout=2)
         deadline = time.monotonic() + timeout
         try:
             while True:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"redis-server on port {self.port} exited with "
+                                       f"{self.proc.returncode}: {self._log_tail()}")
                 try:
                     client.ping()
                     return
-                except (redis.BusyLoadingError, redis.ConnectionError):
+                except (redis.BusyLoadingError, redis.ConnectionError, redis.TimeoutError):
                     if time.monotonic() > deadline:
                         raise
                     time.sleep(0.05)
         finally:
             client.close()
+
+    def _log_tail(self, lines: int = 8) -> str:
+        try:
+            return " | ".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
@@ -107,6 +123,20 @@ class RedisServer:
     def restart(self) -> None:
         self.stop()
         self.start()
+
+
+def own_redis(workdir: Path):
+    """A redis-server for one test (a fixture body: ``yield from own_redis(tmp_path)``).
+
+    Tests that stop or kill Redis on purpose take one of their own, so an outage
+    that goes wrong ends with that test instead of refusing every later test that
+    shares the session's server.
+    """
+    server = RedisServer(workdir).start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def docker_ready() -> bool:

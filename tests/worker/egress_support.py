@@ -7,12 +7,17 @@
   name a refusal test uses maps to it, so an allow-list check that broke shows
   as a counted connection, never as traffic leaving the machine.
 * ``raw``: one request on the proxy's unix socket, as a proxy client sends it.
+* ``ProxyProcess``: a proxy alone in a child process, so its memory can be
+  measured without whatever else a test process holds or frees meanwhile.
 """
 
 from __future__ import annotations
 
+import os
 import socket
 import socketserver
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 
@@ -141,10 +146,56 @@ def raw(sock_path, request: bytes | str, *, timeout: float = 10) -> bytes:
     return out
 
 
-def vm_rss_bytes() -> int:
-    """This process's resident set size, from /proc/self/status."""
-    with open("/proc/self/status") as f:
+def vm_rss_bytes(pid: int | str = "self") -> int:
+    """A process's resident set size (this one's by default), from /proc."""
+    with open(f"/proc/{pid}/status") as f:
         for line in f:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) * 1024
-    raise RuntimeError("no VmRSS in /proc/self/status")
+    raise RuntimeError(f"no VmRSS in /proc/{pid}/status")
+
+
+_PROXY_CHILD = r"""
+import sys
+from tests.worker.egress_support import MapResolver
+from worker.egress import EgressLimits, EgressProxy, ModelCredential
+sock, model_url, port, cap = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+proxy = EgressProxy(
+    socket_path=sock, model_url=model_url, credential=ModelCredential("api_key", "real-key"),
+    on_refused=lambda event: None, own_hosts=("127.0.0.1:8377",),
+    allow_hosts=[f"up.test:{port}"], resolver=MapResolver({"up.test": ["127.0.0.1"]}),
+    allow_private_resolution=True, limits=EgressLimits(max_request_bytes=cap)).start()
+print("ready", flush=True)
+sys.stdin.read()
+proxy.stop()
+"""
+
+
+class ProxyProcess:
+    """An egress proxy for ``up.test:port`` running alone in a child process.
+
+    An xdist worker's own RSS also moves with threads and garbage left by
+    earlier tests; a child holding only the proxy measures the proxy.
+    """
+
+    def __init__(self, socket_path, *, model_url: str, port: int, max_request_bytes: int):
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        self._child = subprocess.Popen(
+            [sys.executable, "-c", _PROXY_CHILD, str(socket_path), model_url, str(port),
+             str(max_request_bytes)],
+            cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        ready = self._child.stdout.readline().strip()
+        if ready != "ready":
+            self._child.kill()
+            raise RuntimeError(f"the proxy child did not start: {ready!r}")
+
+    def rss(self) -> int:
+        return vm_rss_bytes(self._child.pid)
+
+    def stop(self) -> None:
+        self._child.stdin.close()
+        try:
+            self._child.wait(10)
+        except subprocess.TimeoutExpired:
+            self._child.kill()
+            self._child.wait()

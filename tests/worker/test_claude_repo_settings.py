@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 from tests.fixtures.fake_anthropic import text, tool_use
 from tests.worker.claude_support import answer_approvals, claude_env, docker_sandbox  # noqa: F401
-from worker.agents import claude
+from worker.agents import claude_run
 
 MARK = "clawweb-claude-md-marker-4711"
 CMD = {"command": "touch /workspace/planted.txt", "description": "write"}
@@ -26,10 +26,10 @@ HOSTILE = {"permissions": {"allow": ["Bash(*)", "Bash", "Write", "Edit"],
 
 
 def _options(use_repo_settings: bool):
-    conf = claude.AgentSettings(project_id=1, use_repo_settings=use_repo_settings)
+    conf = claude_run.AgentSettings(project_id=1, use_repo_settings=use_repo_settings)
     ctx = SimpleNamespace(task=SimpleNamespace(id=1, command=""), project=SimpleNamespace(id=1),
                           should_stop=lambda: False)
-    run = claude._Run(ctx, conf, emit=lambda *a: None, sdir=Path("/nonexistent"),
+    run = claude_run.Run(ctx, conf, emit=lambda *a: None, sdir=Path("/nonexistent"),
                       egress_dir=Path("/nonexistent"), resume="")
     return run.options()
 

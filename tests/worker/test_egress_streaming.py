@@ -2,7 +2,7 @@
 
 Uploads come from generators through the proxy's unix socket to loopback
 servers (names mapped by a test resolver), so nothing leaves the machine; the
-proxy runs in this process, so its memory is this process's VmRSS.
+memory tests run the proxy alone in a child process and read that one's VmRSS.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import time
 import pytest
 
 from tests.fixtures.fake_anthropic import FakeAnthropic, text
-from tests.worker.egress_support import CountingServer, MapResolver, raw, vm_rss_bytes
+from tests.worker.egress_support import CountingServer, MapResolver, ProxyProcess, raw
 from worker.egress import EgressLimits, EgressProxy, ModelCredential
 
 MiB = 1024 * 1024
@@ -95,8 +95,8 @@ class Upload:
         return self.response
 
 
-# The big upload comes from another process, so that only the proxy (and the
-# loopback sink) run in this one, and this process's RSS is theirs.
+# The big upload comes from another process too, so the test process only
+# samples the proxy child's RSS while the bytes flow.
 _SENDER = r"""
 import socket, sys
 path, head, total = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -117,7 +117,8 @@ print(s.recv(64).split(b"\r\n")[0].decode(), sent)
 
 def test_a_big_chunked_upload_streams_through_with_flat_memory(tmp_path, api):
     sink = CountingServer(mode="sink").start()
-    proxy, _ = _proxy(tmp_path, api, sink.port, max_request_bytes=4096 * MiB)
+    proxy = ProxyProcess(tmp_path / "e.sock", model_url=api.url, port=sink.port,
+                         max_request_bytes=4096 * MiB)
     head = (f"POST http://up.test:{sink.port}/ HTTP/1.1\r\nHost: up.test:{sink.port}\r\n"
             "Transfer-Encoding: chunked\r\n\r\n")
     try:
@@ -126,11 +127,11 @@ def test_a_big_chunked_upload_streams_through_with_flat_memory(tmp_path, api):
                       4 * MiB)
         warm.send_all()
         assert warm.finish().startswith(b"HTTP/1.1 200")
-        before = peak = vm_rss_bytes()
+        before = peak = proxy.rss()
         sender = subprocess.Popen([sys.executable, "-c", _SENDER, str(tmp_path / "e.sock"), head,
                                    str(256 * MiB)], stdout=subprocess.PIPE, text=True)
         while sender.poll() is None:
-            peak = max(peak, vm_rss_bytes())
+            peak = max(peak, proxy.rss())
             time.sleep(0.05)
         out = sender.stdout.read().split()
         assert sender.returncode == 0 and out[:2] == ["HTTP/1.1", "200"], out
@@ -146,18 +147,18 @@ def test_a_big_chunked_upload_streams_through_with_flat_memory(tmp_path, api):
 def test_a_chunked_upload_over_the_cap_is_cut_off(tmp_path, api, target_kind):
     sink = CountingServer(mode="sink").start()
     # The model endpoint is the sink too, so both kinds count what got through.
-    proxy, _ = _proxy(tmp_path, api, sink.port, max_request_bytes=8 * MiB,
-                      model_url=f"http://127.0.0.1:{sink.port}")
+    proxy = ProxyProcess(tmp_path / "e.sock", model_url=f"http://127.0.0.1:{sink.port}",
+                         port=sink.port, max_request_bytes=8 * MiB)
     if target_kind == "listed":
         target, host = f"http://up.test:{sink.port}/", f"up.test:{sink.port}"
     else:
         target, host = "/v1/messages", "127.0.0.1:8377"
     try:
-        before = vm_rss_bytes()
+        before = proxy.rss()
         up = Upload(tmp_path / "e.sock", target, host, 1024 * MiB)
         up.send_all()
         response = up.finish()
-        growth = vm_rss_bytes() - before
+        growth = proxy.rss() - before
         assert up.error is not None, "the upload of 1 GiB was never cut off"
         assert up.sent < 128 * MiB, f"{up.sent / MiB:.0f} MiB accepted before the cut"
         assert sink.body_bytes <= 8 * MiB + 64 * 1024  # the cap, plus chunk framing

@@ -10,6 +10,7 @@ import os
 import shutil
 import stat
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -339,6 +340,28 @@ def test_file_collection_never_follows_symlinks_out(wc, tmp_path):
     sha = git_workdir.commit_all(wc, "links")
     blob = git.run_git(["--git-dir", str(wc / ".git"), "show", f"{sha}:link-file"]).stdout
     assert blob == str(outside / "key").encode()
+
+
+def test_reading_a_fifo_or_device_is_refused_without_blocking(wc):
+    os.mkfifo(wc / "pipe")  # open() of a FIFO with no writer waits for ever
+    os.symlink("/dev/zero", wc / "zero")
+    result: dict = {}
+
+    def read_all():
+        for rel in ("pipe", "zero"):
+            try:
+                result[rel] = git_workdir.read_workdir_file(wc, rel)
+            except GitError as exc:
+                result[rel] = exc.key
+
+    reader = threading.Thread(target=read_all, daemon=True)
+    reader.start()
+    reader.join(5)
+    if reader.is_alive():
+        with open(wc / "pipe", "wb"):  # let the stuck reader go before failing
+            pass
+        pytest.fail("reading a FIFO of the working copy blocked")
+    assert result == {"pipe": "git.workdir_unsafe", "zero": "git.workdir_unsafe"}
 
 
 # --- more working-copy guarantees --------------------------------------------------------

@@ -59,6 +59,28 @@ def test_losing_redis_mid_loop_reconnects_under_the_same_name(fake_redis, monkey
     assert born == ["w1", "w1"] and len(deaths) >= 2
 
 
+def test_losing_redis_while_a_loop_is_made_waits_for_it_instead_of_crashing(fake_redis,
+                                                                          monkeypatch):
+    # RQ talks to Redis as the worker is constructed (it names its connection):
+    # an outage just then, at start or right after a reconnect, used to end the
+    # loop, and with it the whole worker process.
+    monkeypatch.setattr("worker.loops.time.sleep", lambda s: None)
+    made = fail_once(monkeypatch, "_set_ip_address")
+    born = births(monkeypatch)
+    assert worker_main._work(fake_redis, "w1", burst=True) == 0
+    assert len(made) == 2 and born == ["w1"]
+
+
+def test_a_stop_while_redis_is_away_at_start_ends_the_loop(fake_redis, monkeypatch):
+    def unreachable(self, *args, **kwargs):
+        raise redis_lib.ConnectionError("Redis is away (test)")
+
+    monkeypatch.setattr(SimpleWorker, "_set_ip_address", unreachable)
+    asked = []
+    monkeypatch.setattr("worker.loops.time.sleep", lambda s: asked.append("stop"))
+    assert worker_main._work(fake_redis, "w1", burst=False, stopping=lambda: bool(asked)) == 0
+
+
 def test_sigterm_while_redis_is_away_exits_instead_of_reconnecting(fake_redis, monkeypatch):
     def sigterm(self, *args):
         self.request_stop(signal.SIGTERM, None)     # idle: RQ stops at once

@@ -228,3 +228,16 @@ def test_agent_and_refusal_events_count_against_the_cap(engine, fake_redis, task
     # What tells the task's outcome is never dropped, and the drop is said.
     assert [e.type for e in events[-3:]] == ["agent.result", "status", "truncated"]
     assert events[-1].data["dropped_bytes"] > 20_000
+
+
+def test_a_seq_taken_twice_never_holds_back_the_rest_of_the_history(engine, task_row):
+    # Events are stored in batches; one seq already in the table (numbered twice by
+    # a bug elsewhere) used to fail its whole batch on every retry, and every
+    # later batch with it.
+    store_events(TID, [streams.Event(seq=1, type="status", data={"status": "queued"})])
+    store_events(TID, [streams.Event(seq=1, type="status", data={"status": "running"}),
+                       streams.Event(seq=2, type="output", data={"stream": "stdout",
+                                                                 "text": "hi\n"})])
+    rows = stored(engine)
+    assert [(e.seq, e.type) for e in rows] == [(1, "status"), (2, "output")]
+    assert rows[0].data["status"] == "queued"  # what was stored first stays

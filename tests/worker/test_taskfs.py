@@ -144,7 +144,7 @@ def test_a_container_filling_either_subdir_stops_at_the_limit(base, made, docker
                                                               tmp_path):
     """Both the working copy and the Claude config dir, as the container sees them."""
     from tests.worker.sandbox_support import run
-    from worker.agents.claude import CONFIG_DIR
+    from worker.agents.claude_run import CONFIG_DIR
 
     fs = taskfs.create(base, 19, 48, SUBDIRS)
     made.append(fs)

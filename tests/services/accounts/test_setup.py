@@ -118,3 +118,19 @@ def test_redis_down_refuses_setup(session, fake_redis):
     fake_redis.connection_pool.connection_kwargs["server"].connected = False
     with pytest.raises(Unavailable):
         create(session, code)
+
+
+def test_a_setup_that_lost_the_race_after_the_code_was_used_is_told_setup_is_done(
+        session, monkeypatch):
+    """It passed needs_setup before the winner committed, then found the code gone:
+    the answer is "already done", not "bad code" (nor a failure counted against it)."""
+    code = setup.ensure_setup_code(session=session)
+    session.commit()
+    setup.create_first_admin(session=session, code=code, username="winner", password=PW,
+                             ip="10.0.0.1")
+    real, calls = setup.needs_setup, []
+    monkeypatch.setattr(setup, "needs_setup",
+                        lambda **kw: calls.append(1) or len(calls) == 1 or real(**kw))
+    assert refused(session, code, username="loser") == "setup.already_done"
+    failed = session.exec(select(AuditEvent).where(AuditEvent.action == "setup.failed")).all()
+    assert failed == []

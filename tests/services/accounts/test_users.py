@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from clawweb.i18n import known, messages
 from clawweb.models import AuditEvent, Invite, Role, User, utcnow
-from clawweb.services.accounts import auth_sessions, passwords, throttle, users as accounts
+from clawweb.services.accounts import auth_sessions, passwords, profile, throttle, users as accounts
 from clawweb.services.errors import InvalidInput, PermissionDenied
 
 pytestmark = pytest.mark.usefixtures("fast_hashing", "fake_redis")
@@ -209,13 +209,13 @@ def test_change_own_password(session, member):
     other = sign_in(session, "mallory", PW)
     keep_id = auth_sessions.resolve(session=session, token=keep)[1].id
     member.must_change_password = True
-    assert key_of(accounts.change_own_password, session=session, user=member,
+    assert key_of(profile.change_own_password, session=session, user=member,
                   current="wrong-password-x", new=NEW_PW) == "accounts.current_password_wrong"
-    assert key_of(accounts.change_own_password, session=session, user=member, current=PW,
+    assert key_of(profile.change_own_password, session=session, user=member, current=PW,
                   new=PW) == "accounts.password_unchanged"
-    assert key_of(accounts.change_own_password, session=session, user=member, current=PW,
+    assert key_of(profile.change_own_password, session=session, user=member, current=PW,
                   new="qwertyuiop") == "auth.password_common"
-    accounts.change_own_password(session=session, user=member, current=PW, new=NEW_PW,
+    profile.change_own_password(session=session, user=member, current=PW, new=NEW_PW,
                                  keep_session_id=keep_id)
     session.commit()
     assert not member.must_change_password
@@ -227,22 +227,22 @@ def test_change_own_password(session, member):
 
 def test_guessing_the_current_password_locks_out(session, member):
     for _ in range(5):
-        key_of(accounts.change_own_password, session=session, user=member,
+        key_of(profile.change_own_password, session=session, user=member,
                current="wrong-password-x", new=NEW_PW)
-    assert key_of(accounts.change_own_password, session=session, user=member, current=PW,
+    assert key_of(profile.change_own_password, session=session, user=member, current=PW,
                   new=NEW_PW) == "auth.locked"
 
 
 def test_language_and_display_name(session, member):
     for lang in ("zh", "en", ""):
-        accounts.set_language(session=session, user=member, language=lang)
+        profile.set_language(session=session, user=member, language=lang)
         assert member.language == lang
-    assert key_of(accounts.set_language, session=session, user=member, language="fr") == \
+    assert key_of(profile.set_language, session=session, user=member, language="fr") == \
         "accounts.language_invalid"
-    accounts.set_display_name(session=session, user=member, display_name="  Mal 🦊 ")
+    profile.set_display_name(session=session, user=member, display_name="  Mal 🦊 ")
     assert member.display_name == "Mal 🦊"
     for bad in ("x" * 101, "line\nbreak", "\x1b[31mred"):
-        assert key_of(accounts.set_display_name, session=session, user=member,
+        assert key_of(profile.set_display_name, session=session, user=member,
                       display_name=bad) == "accounts.display_name_invalid"
     assert len(audits(session, "user.language")) == 3 and audits(session, "user.display_name")
 

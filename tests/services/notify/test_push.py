@@ -101,3 +101,32 @@ def test_a_device_is_removed_only_by_its_owner_and_moves_to_whoever_subscribes(
     assert moved.id == row.id and push.devices(session=session, user_id=alice.id) == []
     assert push.send(session=session, row=moved, payload={"v": 1})
     assert push.unsubscribe(session=session, user=bob, subscription_id=row.id)
+
+
+def test_signing_out_on_a_device_stops_its_pushes(session, alice, service, fake_redis):
+    """A phone signed out (or whose session was ended from another device) must not
+    keep showing the user's approvals and task results to whoever holds it next."""
+    from clawweb.models import AuthSession
+    from clawweb.services.accounts import auth_sessions
+    from clawweb.services.accounts.auth_sessions import hash_token
+
+    def opened(token: str) -> AuthSession:
+        return session.exec(select(AuthSession).where(
+            AuthSession.token_hash == hash_token(token))).one()
+
+    phone_token = auth_sessions.open_session(session=session, user=alice, ip="10.0.0.2",
+                                             user_agent="phone")
+    laptop_token = auth_sessions.open_session(session=session, user=alice, ip="10.0.0.3",
+                                              user_agent="laptop")
+    session.commit()
+    phone = push.subscribe(session=session, user=alice, info=service.subscription(),
+                           auth_session_id=opened(phone_token).id)
+    laptop = push.subscribe(session=session, user=alice, info=service.subscription(),
+                            auth_session_id=opened(laptop_token).id)
+    auth_sessions.sign_out(session=session, token=phone_token)
+    session.commit()
+    assert [d.id for d in push.devices(session=session, user_id=alice.id)] == [laptop.id]
+    auth_sessions.revoke(session=session, actor=alice, session_id=opened(laptop_token).id)
+    session.commit()
+    assert push.devices(session=session, user_id=alice.id) == []
+    assert phone.id != laptop.id

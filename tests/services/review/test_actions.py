@@ -76,6 +76,17 @@ def test_a_merged_task_still_shows_what_it_changed(w):
     assert [c.path for c in service.changed_files(target)[0]] == ["b.txt"]
 
 
+def test_a_follow_ups_commits_join_the_review_of_the_branch(w):
+    task = w.task({"b.txt": "b\n"})
+    w.builder.commit("main", {"elsewhere.txt": "main moved on\n"}, "unrelated work on main")
+    follow = w.task({"c.txt": "c\n"}, branch=task.branch, parent_id=task.id)
+    for shown in (task, follow):
+        target = service.load_target(session=w.session, user=w.viewer, task_id=shown.id)
+        assert [c["sha"] for c in service.branch_commits(target)] == \
+            [follow.commit_sha, task.commit_sha]  # newest first, nothing from main
+        assert [c.path for c in service.changed_files(target)[0]] == ["b.txt", "c.txt"]
+
+
 def test_owner_only_shipping_refuses_editors(w):
     actions.update_ship_settings(session=w.session, user=w.owner, project_id=w.project.id,
                                  merge_strategy="squash", ship_role="owner")
@@ -163,14 +174,29 @@ def test_downloads_need_the_ship_right_and_are_audited(w, tmp_path):
         out_dir.mkdir()
         with pytest.raises(PermissionDenied):
             actions.export_change(session=w.session, user=w.viewer, task_id=task.id,
-                                  kind=kind, directory=out_dir)
+                                  kind=kind, directory=out_dir, expected_head=task.commit_sha)
         path, name = actions.export_change(session=w.session, user=w.editor, task_id=task.id,
-                                           kind=kind, directory=out_dir)
+                                           kind=kind, directory=out_dir,
+                                           expected_head=task.commit_sha)
         assert name == f"task-{task.id}.{kind}" and path.stat().st_size > 0
     assert [e.detail for e in _audits(w.session, "task.download")] == ["patch", "bundle"]
     with pytest.raises(NotFound):
         actions.export_change(session=w.session, user=w.editor, task_id=task.id, kind="tar",
-                              directory=tmp_path)
+                              directory=tmp_path, expected_head=task.commit_sha)
+
+
+def test_a_download_is_of_the_head_that_was_reviewed(w, tmp_path):
+    task = w.task({"b.txt": "b\n"})
+    reviewed = task.commit_sha
+    w.builder.commit(task.branch, {"c.txt": "unseen\n"}, "after the review")
+    for kind in ("patch", "bundle"):
+        out_dir = tmp_path / f"dl-{kind}"
+        out_dir.mkdir()
+        with pytest.raises(InvalidInput) as err:
+            actions.export_change(session=w.session, user=w.editor, task_id=task.id,
+                                  kind=kind, directory=out_dir, expected_head=reviewed)
+        assert err.value.key == "review.branch_moved" and list(out_dir.iterdir()) == []
+    assert _audits(w.session, "task.download") == []
 
 
 def _credential(w, user):

@@ -60,11 +60,27 @@ def test_symlink_shows_its_target_text_and_never_the_file_it_names(tmp_path):
     assert "HOST-SECRET-CONTENT" not in text
 
 
-def test_binary_and_submodule_have_no_patch_lines(built):
+def test_binary_and_image_have_no_patch_lines(built):
     b, base, head = built
     files = _by_path(diff.changed_files(b.bare, base, head)[0])
     assert diff.patch_window(b.bare, base, head, files["data.bin"]).lines == []
     assert diff.patch_window(b.bare, base, head, files["logo.png"]).lines == []
+
+
+def test_a_submodule_is_named_not_diffed_and_its_commit_never_looked_up(tmp_path):
+    b = RepoBuilder(tmp_path)
+    base = b.commit("main", {"a.txt": "a\n"})
+    b.git("checkout", "-q", "-B", TASK, "origin/main")
+    elsewhere = "1234567890abcdef1234567890abcdef12345678"  # in no repository here
+    b.git("update-index", "--add", "--cacheinfo", f"160000,{elsewhere},vendor/lib")
+    b.git("commit", "-q", "-m", "add a submodule")
+    b.git("push", "-q", "origin", f"HEAD:refs/heads/{TASK}")
+    head = b.tip(TASK)
+    [change] = diff.changed_files(b.bare, base, head)[0]
+    assert (change.path, change.kind, change.status, change.new_oid) == \
+        ("vendor/lib", "submodule", "added", elsewhere)
+    window = diff.patch_window(b.bare, base, head, change)
+    assert window.lines == [] and not window.too_large
 
 
 def test_a_one_megabyte_diff_is_paged(tmp_path):

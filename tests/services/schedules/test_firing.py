@@ -333,3 +333,57 @@ def test_a_claude_schedule_runs_a_claude_task(session, world):
     task = session.get(Task, runs(session, schedule)[0].task_id)
     assert (task.kind, task.command, task.timeout_seconds, task.priority.value, task.trigger) \
         == ("claude", "Update the changelog", 600, "low", "schedule")
+
+
+@pytest.fixture
+def offer(session, world):
+    """The project offers its default and one extra model, modes up to acceptEdits."""
+    from clawweb.models import AgentSettings
+
+    alice, project = world
+    conf = AgentSettings(project_id=project.id, model="claude-sonnet-4-5",
+                         permission_mode="acceptEdits", allowed_models=["claude-opus-4-1"])
+    session.add(conf)
+    session.commit()
+    credentials.set_user_credential(session=session, user=alice, kind="api_key",
+                                    secret="sk-ant-api03-" + "z" * 40)
+    return conf
+
+
+def test_a_claude_schedule_s_task_runs_with_its_model_and_mode(session, world, offer):
+    chosen = make(session, world, T0, kind="claude", command="Tidy up",
+                  model="claude-opus-4-1", permission_mode="plan")
+    plain = make(session, world, T0, kind="claude", command="Tidy up too")
+    firing.tick(session=session, now=T0)
+    task = session.get(Task, runs(session, chosen)[0].task_id)
+    assert (task.model, task.permission_mode) == ("claude-opus-4-1", "plan")
+    task = session.get(Task, runs(session, plain)[0].task_id)
+    assert (task.model, task.permission_mode) == ("claude-sonnet-4-5", "acceptEdits")
+
+
+def test_a_model_the_project_withdrew_falls_back_to_its_default(session, world, offer,
+                                                                 notices):
+    schedule = make(session, world, T0, kind="claude", command="Tidy up",
+                    model="claude-opus-4-1", permission_mode="plan")
+    offer.allowed_models = []
+    session.add(offer)
+    session.commit()
+    firing.tick(session=session, now=T0)
+    (run,) = runs(session, schedule)
+    assert run.status == "queued" and notices == []
+    task = session.get(Task, run.task_id)
+    assert (task.model, task.permission_mode) == ("claude-sonnet-4-5", "plan")
+
+
+def test_a_mode_the_project_withdrew_fails_the_run_as_a_re_run_would(session, world, offer,
+                                                                      notices):
+    schedule = make(session, world, T0, kind="claude", command="Tidy up",
+                    permission_mode="acceptEdits")
+    offer.permission_mode = "default"
+    session.add(offer)
+    session.commit()
+    firing.tick(session=session, now=T0)
+    (run,) = runs(session, schedule)
+    assert (run.status, run.reason, run.task_id) == (
+        "failed", "agent_tasks.mode_not_allowed", None)
+    assert [n["reason"] for n in notices] == ["agent_tasks.mode_not_allowed"]

@@ -57,6 +57,32 @@ def test_submit_commits_then_enqueues_by_path_with_json(session, fake_redis, wor
     assert status.type == "status" and status.data["status"] == "queued"
 
 
+def test_a_new_task_is_never_visible_without_its_queued_event(session, engine, fake_redis,
+                                                              world):
+    """Another process may dispatch a task as soon as its row is committed, and the
+    worker numbers its events after what is stored then. A task seen before its
+    "queued" event was stored got that event's seq a second time (PostgreSQL
+    refused every later batch of the task's history)."""
+    from sqlalchemy import event
+    from sqlmodel import Session as Fresh
+
+    seen = []
+
+    def look(_session):
+        with Fresh(engine) as other:  # what another process sees after this commit
+            for row in other.exec(select(Task)).all():
+                seen.append((row.id, [e.seq for e in other.exec(
+                    select(TaskEvent).where(TaskEvent.task_id == row.id)).all()]))
+
+    users, project = world
+    event.listen(session, "after_commit", look)
+    try:
+        task = submit(session, users["alice"], project, "k-visible")
+    finally:
+        event.remove(session, "after_commit", look)
+    assert seen and all(seqs == [1] for task_id, seqs in seen if task_id == task.id), seen
+
+
 def test_double_submit_is_one_task_and_one_job(session, fake_redis, world):
     users, project = world
     first = submit(session, users["alice"], project, "same")

@@ -14,6 +14,7 @@ from clawweb.models import (AuditEvent, Project, ProjectMember, ProjectRole, Tas
 from clawweb.services.agents import credentials
 from clawweb.services.remotes import store as remote_store
 from clawweb.services.webhooks import intake, processing, store
+from tests.fixtures import documented_webhooks as dw
 from tests.fixtures import webhook_payloads as wp
 from tests.support.fake_forges import FakeForge
 from tests.support.git_servers import allow_loopback_remotes
@@ -39,13 +40,21 @@ def world(session, fake_redis, monkeypatch):
     return alice, project
 
 
+# Per forge: the repository and author its documented issue comment names.
+DOCUMENTED = {"github": ("Codertocat/Hello-World", "Codertocat"),
+              "gitlab": ("gitlab-org/gitlab-test", "root"),
+              "gitea": ("kostekIV/test", "kostekIV")}
+
+
 @pytest.fixture(params=["github", "gitlab", "gitea"])
 def forge(request, world, session):
+    """A scripted forge holding the repository of the forge's documented comment."""
     alice, project = world
     kind = request.param
-    fake = FakeForge(kind, TOKEN, wp.REPO[kind]).start()
+    repo = DOCUMENTED[kind][0]
+    fake = FakeForge(kind, TOKEN, repo).start()
     remote_store.save_settings(session=session, user=alice, project_id=project.id,
-                               url=f"http://127.0.0.1:{fake.port}/{wp.REPO[kind]}.git",
+                               url=f"http://127.0.0.1:{fake.port}/{repo}.git",
                                forge=kind,
                                forge_api_url=fake.api_url if kind == "github" else "")
     remote_store.set_token(session=session, user=alice, project_id=project.id, token=TOKEN)
@@ -83,62 +92,39 @@ def all_tasks(session) -> list[Task]:
 COMMENTS = dict(comment_enabled=True, comment_users="octocat, Root-Admin")
 
 
-def test_a_comment_command_starts_a_claude_task_and_replies_with_a_link(session, world,
-                                                                         forge):
-    hook, secret = hook_for(session, world, forge.spec.kind, **COMMENTS)
-    on_pr = forge.spec.kind == "gitlab"  # a merge request note: the reply goes there too
-    row = deliver(session, hook, *wp.comment_delivery(
-        forge.spec.kind, secret, time.time(), "  /clawweb fix the flaky test\nplease",
-        "OctoCat", on_pr=on_pr))
-    row = processed(session, row)
-    (task,) = all_tasks(session)
-    assert (row.status, row.reason, row.task_id) == ("done", "webhooks.task_started", task.id)
-    assert (task.kind, task.trigger, task.created_by) == ("claude", "webhook", world[0].id)
-    assert task.command.startswith("fix the flaky test\nplease\n\n(From a ")
-    assert row.payload == ""
-    (comment,) = forge.comments
-    assert comment["body"] == f"clawweb started task #{task.id}: {ORIGIN}/tasks/{task.id}"
-    number = {"github": 12, "gitlab": 17, "gitea": 3}[forge.spec.kind]
-    assert comment["number"] == number
-    assert comment["on"] == ("merge_requests" if on_pr else "issues")
-    assert row.params["reply"] == "webhooks.reply_sent"
-    if forge.spec.kind != "gitlab":
-        assert row.params["reply_url"].startswith(forge.base_url)
+def comment(session, hook, secret, text) -> WebhookDelivery:
+    """The forge's documented issue comment, only its text set to ``text``, received at
+    its documented time and processed."""
+    name = dw.COMMENT[hook.forge]
+    headers, body = dw.delivery(hook.forge, secret, name, dw.with_comment(hook.forge, name,
+                                                                        text))
+    answer = intake.receive(session=session, forge=hook.forge, key=hook.key,
+                            headers={k.lower(): v for k, v in headers.items()}, body=body,
+                            ip="203.0.113.9", now=dw.sent_at(hook.forge, name))
+    assert answer.status == 202, answer.body
+    return processed(session, session.get(WebhookDelivery, answer.body["delivery"]))
 
 
-def test_a_pull_request_opened_starts_a_review_and_replies_on_it(session, world, forge):
-    hook, secret = hook_for(session, world, forge.spec.kind, review_enabled=True)
-    kind = forge.spec.kind
-    build = {"github": lambda: wp.github(secret, "pull_request",
-                                         wp.github_pull_opened(time.time())),
-             "gitlab": lambda: wp.gitlab(secret, "Merge Request Hook",
-                                         wp.gitlab_mr_opened(time.time())),
-             "gitea": lambda: wp.gitea(secret, "pull_request",
-                                       wp.gitea_pull_opened(time.time()))}[kind]
-    row = processed(session, deliver(session, hook, *build()))
-    (task,) = all_tasks(session)
-    assert row.status == "done" and task.kind == "claude" and task.trigger == "webhook"
-    assert task.command.startswith("Review this pull request")
-    title = {"github": "Update the README", "gitlab": "MS-Viewport", "gitea": "Add a feature"}
-    assert title[kind] in task.command
-    (comment,) = forge.comments
-    assert str(task.id) in comment["body"]
-    assert comment["number"] == {"github": 7, "gitlab": 1, "gitea": 2}[kind]
-    if kind == "gitlab":
-        assert comment["on"] == "merge_requests"
+def comment_rules(kind: str, users: str = "") -> dict:
+    """Comment commands from ``users`` (default: the documented comment's author)."""
+    return dict(comment_enabled=True, comment_users=users or DOCUMENTED[kind][1])
 
 
-@pytest.mark.parametrize("text, author, reason", [
-    ("/clawweb do it", "mallory", "webhooks.ignored_author"),
-    ("please /clawweb do it", "octocat", "webhooks.ignored_not_command"),
-    ("/clawwebber do it", "octocat", "webhooks.ignored_not_command"),
-    ("/clawweb   ", "octocat", "webhooks.ignored_empty_prompt"),
+# A comment command and an opened pull request, from each forge's documented payload:
+# test_documented_payloads.
+
+
+@pytest.mark.parametrize("text, users, reason", [
+    ("/clawweb do it", "mallory", "webhooks.ignored_author"),  # the rule names another
+    ("please /clawweb do it", "", "webhooks.ignored_not_command"),
+    ("/clawwebber do it", "", "webhooks.ignored_not_command"),
+    ("/clawweb   ", "", "webhooks.ignored_empty_prompt"),
 ])
-def test_comments_that_are_not_commands_start_nothing(session, world, forge, text, author,
+def test_comments_that_are_not_commands_start_nothing(session, world, forge, text, users,
                                                       reason):
-    hook, secret = hook_for(session, world, forge.spec.kind, **COMMENTS)
-    row = processed(session, deliver(session, hook, *wp.comment_delivery(
-        forge.spec.kind, secret, time.time(), text, author)))
+    hook, secret = hook_for(session, world, forge.spec.kind,
+                            **comment_rules(forge.spec.kind, users))
+    row = comment(session, hook, secret, text)
     assert (row.status, row.reason) == ("ignored", reason)
     assert all_tasks(session) == [] and forge.comments == []
 
@@ -160,14 +146,11 @@ def test_a_push_to_a_matching_branch_runs_the_command(session, world):
                                                                  "webhook")] * 2
 
 
-@pytest.mark.parametrize("forge_kind, build", [
-    ("gitlab", lambda s: wp.gitlab(s, "Push Hook", wp.gitlab_push(time.time()))),
-    ("gitea", lambda s: wp.gitea(s, "push", wp.gitea_push(time.time()))),
-    ("generic", lambda s: wp.generic(s, "push", {"branch": "main"}, time.time())),
-])
-def test_pushes_from_every_forge(session, world, forge_kind, build):
-    hook, secret = hook_for(session, world, forge_kind, push_enabled=True, push_command="ls")
-    row = processed(session, deliver(session, hook, *build(secret)))
+def test_a_generic_push_runs_the_command(session, world):
+    # The forges' documented pushes: test_documented_payloads.
+    hook, secret = hook_for(session, world, "generic", push_enabled=True, push_command="ls")
+    row = processed(session, deliver(session, hook, *wp.generic(
+        secret, "push", {"branch": "main"}, time.time())))
     (task,) = all_tasks(session)
     assert (row.status, task.command, task.kind) == ("done", "ls", "shell")
 
@@ -214,25 +197,20 @@ def test_no_credential_fails_the_delivery(session, world):
 
 
 def test_a_delivery_from_another_repository_gets_no_reply(session, world, forge):
-    hook, secret = hook_for(session, world, forge.spec.kind, **COMMENTS)
     kind = forge.spec.kind
-    data = {"github": lambda: wp.github_comment(time.time(), "/clawweb x", "octocat",
-                                                repo="evil/other"),
-            "gitlab": lambda: wp.gitlab_note(time.time(), "/clawweb x", "octocat",
-                                             repo="evil/other"),
-            "gitea": lambda: wp.gitea_comment(time.time(), "/clawweb x", "octocat",
-                                              repo="evil/other")}[kind]()
-    event = {"github": "issue_comment", "gitlab": "Note Hook", "gitea": "issue_comment"}[kind]
-    sign = {"github": wp.github, "gitlab": wp.gitlab, "gitea": wp.gitea}[kind]
-    row = processed(session, deliver(session, hook, *sign(secret, event, data)))
+    hook, secret = hook_for(session, world, kind, **comment_rules(kind))
+    # The project's remote is another repository than the one the payload names.
+    remote_store.save_settings(session=session, user=world[0], project_id=world[1].id,
+                               url=f"http://127.0.0.1:{forge.port}/team/app.git", forge=kind,
+                               forge_api_url=forge.api_url if kind == "github" else "")
+    row = comment(session, hook, secret, "/clawweb x")
     assert row.status == "done" and row.params["reply"] == "webhooks.reply_other_repo"
     assert forge.comments == []
 
 
 def test_the_reply_token_is_never_logged(session, world, forge):
-    hook, secret = hook_for(session, world, forge.spec.kind, **COMMENTS)
-    processed(session, deliver(session, hook, *wp.comment_delivery(
-        forge.spec.kind, secret, time.time(), "/clawweb hi", "octocat")))
+    hook, secret = hook_for(session, world, forge.spec.kind, **comment_rules(forge.spec.kind))
+    assert comment(session, hook, secret, "/clawweb hi").status == "done"
     rows = session.exec(select(WebhookDelivery)).all() + session.exec(select(AuditEvent)).all()
     text = " ".join(repr(r) for r in rows)
     assert TOKEN not in text and secret not in text and KEY not in text
