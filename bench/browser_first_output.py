@@ -79,6 +79,11 @@ def _ready_form(page, project_id: int, mode: str, text: str) -> None:
     page.get_by_test_id(f"mode-{mode}").click()
     page.get_by_test_id("task-command").fill(text)
     page.wait_for_function("() => !document.querySelector('[data-testid=task-run]').disabled")
+    # A person types for seconds before Run; in that idle time the page loads the
+    # task page's code (assets/route_prefetch.js). Clicking before it is done would
+    # time a page nobody clicks that fast on.
+    page.wait_for_function("() => window.clawwebPrefetch && window.clawwebPrefetch.done",
+                           timeout=20_000)
 
 
 def shell_once(page, project_id: int) -> tuple[float, float]:
