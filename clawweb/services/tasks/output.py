@@ -67,20 +67,6 @@ def last_seq(session: Session, task_id: int, redis=None) -> int:
     return max(stored, live)
 
 
-def append_events(*, session: Session, task_id: int, events: list[tuple[str, dict]],
-                  redis=None) -> list[streams.Event]:
-    """Store and publish events from outside a running worker (commits).
-
-    Only for moments when no worker writes this task's stream (submit, cancel
-    of a queued task, the reaper), so the next seq cannot be taken twice.
-    """
-    redis = redis or redis_conn.get_redis()
-    out = stage_events(session, task_id, events, after_seq=last_seq(session, task_id, redis))
-    session.commit()
-    publish_stored(task_id, out, redis)
-    return out
-
-
 def stage_events(session: Session, task_id: int, events: list[tuple[str, dict]], *,
                  after_seq: int) -> list[streams.Event]:
     """Add events numbered after ``after_seq`` to the session (the caller commits)."""

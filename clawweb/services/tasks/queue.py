@@ -102,40 +102,25 @@ def announce(task: Task, status: TaskStatus | str, *, redis=None) -> None:
 def stage_queued(session: Session, task: Task) -> list:
     """A new task's first event, ``queued``, in the transaction that creates the task:
     a task another process can see (and dispatch) always has it stored, so the worker
-    numbers its own events after it. Publish with ``announce_queued`` after the commit."""
-    data = {"status": TaskStatus.queued.value, "reason": "", "exit_code": None}
-    return task_output.stage_events(session, task.id, [("status", data)], after_seq=0)
+    numbers its own events after it. Publish with ``announce_staged`` after the commit."""
+    return stage_status(session, task, TaskStatus.queued, after_seq=0)
 
 
-def announce_queued(task: Task, staged: list, redis=None) -> None:
-    announce_staged(task, TaskStatus.queued, staged, redis=redis)
-
-
-def stage_status(session: Session, task: Task, status: TaskStatus, reason: str = "",
-                 redis=None) -> list:
-    """A ``status`` event in the transaction that makes the change (the reaper's): who
-    sees the new status sees its event. Publish with ``announce_staged`` after the commit."""
+def stage_status(session: Session, task: Task, status: TaskStatus, reason: str = "", *,
+                 after_seq: int | None = None, redis=None) -> list:
+    """A ``status`` event in the transaction that makes the change (submit, cancel of a
+    queued task, the reaper): who sees the new status sees its event. Only for moments
+    when no worker writes this task's stream, so the next seq cannot be taken twice.
+    Publish with ``announce_staged`` after the commit."""
+    if after_seq is None:
+        after_seq = task_output.last_seq(session, task.id, redis or redis_conn.get_redis())
     data = {"status": TaskStatus(status).value, "reason": reason, "exit_code": None}
-    return task_output.stage_events(
-        session, task.id, [("status", data)],
-        after_seq=task_output.last_seq(session, task.id, redis or redis_conn.get_redis()))
+    return task_output.stage_events(session, task.id, [("status", data)], after_seq=after_seq)
 
 
 def announce_staged(task: Task, status: TaskStatus, staged: list, redis=None) -> None:
+    """Put committed status events on the live stream and tell live task lists."""
     task_output.publish_stored(task.id, staged, redis)
-    announce(task, status, redis=redis)
-
-
-def announce_status(*, session: Session, task: Task, status: TaskStatus, reason: str = "",
-                    exit_code: int | None = None, redis=None) -> None:
-    """A ``status`` event on the task's stream plus a task-list change.
-
-    For changes made outside a running worker (submit, cancel of a queued task,
-    the reaper); a running worker emits through its own output pipe instead.
-    """
-    data = {"status": TaskStatus(status).value, "reason": reason, "exit_code": exit_code}
-    task_output.append_events(session=session, task_id=task.id,
-                              events=[("status", data)], redis=redis)
     announce(task, status, redis=redis)
 
 

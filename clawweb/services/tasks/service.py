@@ -127,7 +127,7 @@ def submit_task(*, session: Session, user: User, project_id: int, command: str,
     except InvalidInput:
         session.rollback()
         raise
-    task_queue.announce_queued(task, queued, redis=redis)
+    task_queue.announce_staged(task, TaskStatus.queued, queued, redis=redis)
     _dispatch_quietly(session, project_id)
     session.refresh(task)
     return task
@@ -209,10 +209,11 @@ def cancel_task(*, session: Session, user: User, task_id: int, ip: str = "") -> 
         audit.record(session=session, actor=user, action="task.cancel", object_type="task",
                      object_id=task.id, ip=ip, before={"status": "queued"},
                      after={"status": "cancelled"})
+        staged = task_queue.stage_status(session, task, TaskStatus.cancelled, reason)
         session.commit()
         # No worker ever sees a task cancelled in the queue: its files go here.
         attachment_blobs.remove(attachment_blobs.of_task(session, task.id))
-        _announce_cancel(session, task, reason)
+        _announce_cancel(session, task, staged)
         notify.task_ended(task.id)
         return get_task(session=session, user=user, task_id=task_id)
     session.rollback()
@@ -220,10 +221,9 @@ def cancel_task(*, session: Session, user: User, task_id: int, ip: str = "") -> 
     return get_task(session=session, user=user, task_id=task_id)
 
 
-def _announce_cancel(session: Session, task: Task, reason: str) -> None:
+def _announce_cancel(session: Session, task: Task, staged: list) -> None:
     try:
-        task_queue.announce_status(session=session, task=task, status=TaskStatus.cancelled,
-                                   reason=reason)
+        task_queue.announce_staged(task, TaskStatus.cancelled, staged)
     except redis_lib.RedisError:
         log.warning("task %s cancelled; announcement failed (Redis down)", task.id)
     _dispatch_quietly(session, task.project_id)

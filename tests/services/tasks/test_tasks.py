@@ -83,6 +83,38 @@ def test_a_new_task_is_never_visible_without_its_queued_event(session, engine, f
     assert seen and all(seqs == [1] for task_id, seqs in seen if task_id == task.id), seen
 
 
+def test_a_cancelled_queued_task_is_never_visible_without_its_cancelled_event(
+        session, engine, fake_redis, world):
+    """Whoever reads the task as cancelled must find its "cancelled" event stored: a
+    page that loads the status from the row and then waits for the event on the stream
+    otherwise waits forever (the same race as submit's queued event)."""
+    from sqlalchemy import event
+    from sqlmodel import Session as Fresh
+
+    users, project = world
+    project.max_concurrent_tasks = 1
+    session.add(project)
+    session.commit()
+    submit(session, users["alice"], project, "runs")
+    waiting = submit(session, users["alice"], project, "waits")
+    seen = []
+
+    def look(_session):
+        with Fresh(engine) as other:
+            row = other.get(Task, waiting.id)
+            kinds = [e.data.get("status") for e in other.exec(
+                select(TaskEvent).where(TaskEvent.task_id == waiting.id)).all()]
+            seen.append((row.status, kinds))
+
+    event.listen(session, "after_commit", look)
+    try:
+        tasks.cancel_task(session=session, user=users["alice"], task_id=waiting.id)
+    finally:
+        event.remove(session, "after_commit", look)
+    cancelled = [kinds for status, kinds in seen if status == TaskStatus.cancelled]
+    assert cancelled and all(kinds == ["queued", "cancelled"] for kinds in cancelled), seen
+
+
 def test_double_submit_is_one_task_and_one_job(session, fake_redis, world):
     users, project = world
     first = submit(session, users["alice"], project, "same")
