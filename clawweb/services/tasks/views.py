@@ -16,7 +16,7 @@ from clawweb.models import (TERMINAL_STATUSES, Project, ProjectRole, Task, TaskE
                             User, iso_utc)
 from clawweb.services import access
 from clawweb.services.errors import ServiceError
-from clawweb.services.tasks import service as task_service
+from clawweb.services.tasks import waiting
 
 COMMAND_PREVIEW_CHARS = 300
 
@@ -76,7 +76,7 @@ def task_detail(session: Session, task: Task, *, user: User | None = None) -> di
     """
     row = task_row(task, _project_names(session, {task.project_id}).get(task.project_id, ""))
     creator = session.get(User, task.created_by) if task.created_by else None
-    waiting = task_service.queue_info(session=session, task=task)
+    wait = waiting.queue_info(session=session, task=task)
     row.update({
         "command": task.command or "",
         "branch": task.branch,
@@ -93,9 +93,9 @@ def task_detail(session: Session, task: Task, *, user: User | None = None) -> di
         "deletions": task.deletions,
         "commit_sha": (task.commit_sha or "")[:12],
         "dropped_bytes": task.output_dropped_bytes,
-        "queue_position": waiting["position"] or 0,
-        "wait_reason": waiting["reason"],
-        "wait_params": waiting["params"],
+        "queue_position": wait["position"] or 0,
+        "wait_reason": wait["reason"],
+        "wait_params": wait["params"],
         "cancel_requested": task.cancel_requested_by is not None
         and task.status not in TERMINAL_STATUSES,
         "can_cancel": task.status not in TERMINAL_STATUSES,

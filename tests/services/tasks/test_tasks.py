@@ -11,7 +11,7 @@ from clawweb import streams
 from clawweb.models import (
     AuditEvent, Project, ProjectMember, ProjectRole, Task, TaskEvent, TaskStatus, User,
 )
-from clawweb.services.tasks import queue as task_queue, service as tasks
+from clawweb.services.tasks import queue as task_queue, service as tasks, waiting
 from clawweb.services.errors import InvalidInput, NotFound, PermissionDenied, Unavailable
 
 from tests.support.said import said
@@ -177,7 +177,7 @@ def test_limit_holds_and_next_goes_by_priority_then_age(session, fake_redis, wor
     high = submit(session, users["alice"], project, "e", priority="high")
     assert [a.dispatched_at is not None, b.dispatched_at is not None] == [True, True]
     assert all(t.dispatched_at is None for t in (low, normal, high))
-    info = tasks.queue_info(session=session, task=high)
+    info = waiting.queue_info(session=session, task=high)
     assert info["reason"] == "tasks.wait.project_limit" and info["params"] == {"limit": 2}
     assert info["position"] == 1
     order = []
