@@ -25,20 +25,42 @@ from clawweb.services.agents import credentials
 from clawweb.services.projects import service as projects
 from clawweb.services.tasks import service as tasks
 from tests.backup.support import API_KEY, PASSPHRASE, use_data_dir
+from tests.conftest import ON_POSTGRES
 from tests.integration.fleet import (
     ROOT, Fleet, fleet, finished, started_in_container, stdout, submit, task_now,  # noqa: F401
     wait_for, worker_env, world,  # noqa: F401
 )
 
 
-def manage(*args, data_dir, redis_url=None, passphrase=PASSPHRASE, timeout=180):
+def manage(*args, data_dir, redis_url=None, passphrase=PASSPHRASE, database_url=None,
+           timeout=180):
     env = worker_env(redis_url, data_dir)
+    if database_url:
+        env["CLAWWEB_DATABASE_URL"] = database_url
     env.pop("CLAWWEB_BACKUP_PASSPHRASE", None)
     if passphrase is not None:
         env["CLAWWEB_BACKUP_PASSPHRASE"] = passphrase
     return subprocess.run([sys.executable, "-m", "clawweb.manage", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=timeout,
                           stdin=subprocess.DEVNULL)
+
+
+@pytest.fixture
+def empty_database(request):
+    """A new empty database per restore target on PostgreSQL (restore refuses one with
+    tables, as on a real fresh machine); on SQLite the target's data dir holds it (None)."""
+    if not ON_POSTGRES:
+        yield lambda: None
+        return
+    server, made = request.getfixturevalue("postgres_server"), []
+
+    def make() -> str:
+        made.append(server.create_database())
+        return server.url(made[-1])
+
+    yield make
+    for name in made:
+        server.drop_database(name)
 
 
 def flip_byte_in(archive, prefix: str):
@@ -52,7 +74,7 @@ def flip_byte_in(archive, prefix: str):
 
 
 def test_backup_mid_task_restores_onto_a_fresh_data_dir(  # noqa: F811 (fixtures)
-        fleet, world, session, settings, redis_url, tmp_path, monkeypatch):
+        fleet, world, session, settings, redis_url, tmp_path, monkeypatch, empty_database):
     alice, project = world
     # The fixtures made the tables with create_all; scripts/up's database is migrated.
     from alembic import command
@@ -78,22 +100,27 @@ def test_backup_mid_task_restores_onto_a_fresh_data_dir(  # noqa: F811 (fixtures
     [archive] = list((tmp_path / "backups").iterdir())
     tasks.cancel_task(session=session, user=alice, task_id=running.id)
 
-    wrong = manage("restore", str(archive), data_dir=tmp_path / "wrong", passphrase="nope")
+    wrong = manage("restore", str(archive), data_dir=tmp_path / "wrong", passphrase="nope",
+                   database_url=empty_database())
     assert wrong.returncode != 0 and "passphrase" in wrong.stderr
     assert not (tmp_path / "wrong").exists() or not list((tmp_path / "wrong").iterdir())
 
     tampered = tmp_path / "tampered.tar"
     tampered.write_bytes(archive.read_bytes())
     flip_byte_in(tampered, "database/")
-    bad = manage("restore", str(tampered), data_dir=tmp_path / "bad")
+    bad = manage("restore", str(tampered), data_dir=tmp_path / "bad",
+                 database_url=empty_database())
     assert bad.returncode != 0 and "checksum" in bad.stderr
     assert not (tmp_path / "bad").exists() or not list((tmp_path / "bad").iterdir())
 
     fresh = tmp_path / "restored"
-    done = manage("restore", str(archive), data_dir=fresh)
+    restored_url = empty_database()
+    done = manage("restore", str(archive), data_dir=fresh, database_url=restored_url)
     assert done.returncode == 0, done.stderr
     assert str(running.id) in done.stdout  # named as in flight at backup time
 
+    if restored_url:
+        monkeypatch.setenv("CLAWWEB_DATABASE_URL", restored_url)
     use_data_dir(monkeypatch, fresh)
     from clawweb import db
     with Session(db.get_engine(), expire_on_commit=False) as s:
