@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 
 def test_doctor_is_quiet_for_safe_settings(settings, monkeypatch):
     from clawweb import manage
@@ -31,6 +33,7 @@ def test_doctor_names_each_weak_setting(settings, monkeypatch):
         assert fragment in text
 
 
+@pytest.mark.fresh_database  # it runs the migrations: an empty database on PostgreSQL
 def test_setup_code_printed_only_on_a_fresh_install(settings, capsys):
     from clawweb import manage
 
