@@ -182,6 +182,22 @@ def _actions(row: rx.Var) -> rx.Component:
         spacing="2", wrap="wrap"))
 
 
+def _policy_word(value: rx.Var, prefix: str, choices: tuple[str, ...]) -> rx.Var:
+    """A stored policy in the words its form offers (the raw value if unknown)."""
+    return rx.match(value, *[(c, tr(f"{prefix}_{c}")) for c in choices], value)
+
+
+def _card_policies(row: rx.Var) -> rx.Component:
+    return rx.text(
+        tr("ui_schedules.missed"), ": ",
+        _policy_word(row["missed_policy"], "ui_schedules.missed", ("once", "skip", "each")),
+        " · ", tr("ui_schedules.overlap"), ": ",
+        _policy_word(row["overlap_policy"], "ui_schedules.overlap", ("skip", "queue", "cancel")),
+        " · ", tr("ui_schedules.retries"), ": ", row["max_retries"],
+        " · ", tr("ui_schedules.runs_as"), " ", row["runs_as"],
+        size="1", color_scheme="gray", data_testid="sched-policies")
+
+
 def schedule_card(row: rx.Var) -> rx.Component:
     return rx.card(rx.vstack(
         rx.flex(rx.text(row["name"], weight="medium", style=WRAP), rx.badge(row["kind"]),
@@ -197,10 +213,7 @@ def schedule_card(row: rx.Var) -> rx.Component:
         rx.text(row["when"], size="2", color_scheme="gray"),
         rx.cond(row["next"] != "", rx.text(tr("ui_schedules.next"), " ", row["next"], size="1",
                                            data_testid="sched-next")),
-        rx.text(tr("ui_schedules.policies", missed=row["missed_policy"],
-                   overlap=row["overlap_policy"], retries=row["max_retries"]),
-                " · ", tr("ui_schedules.runs_as"), " ", row["runs_as"], size="1",
-                color_scheme="gray"),
+        _card_policies(row),
         _actions(row),
         _history(row),
         spacing="2", width="100%"), width="100%", data_testid="sched-card")

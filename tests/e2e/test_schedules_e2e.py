@@ -91,6 +91,9 @@ def test_phone_schedules_a_claude_prompt_with_its_model_then_pauses_it(owner, ne
         raise
     expect(card.get_by_test_id("sched-card-model")).to_contain_text(EXTRA_MODEL)
     expect(card.get_by_test_id("sched-next")).to_be_visible()
+    # The policies in the form's words, not their stored values ("once", "skip").
+    expect(card.get_by_test_id("sched-policies")).to_contain_text(
+        "Missed runs (downtime): Run once · Still running: Skip this run")
     saved = _schedule(project_id)
     assert (saved.kind, saved.model, saved.permission_mode, saved.cron, saved.timezone) == \
         ("claude", EXTRA_MODEL, "plan", "0 3 * * *", "Asia/Shanghai")

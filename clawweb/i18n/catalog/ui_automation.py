@@ -114,8 +114,6 @@ MESSAGES = {
     "ui_schedules.delete_body": ("Its history goes too; tasks it started stay.",
                                  "它的历史也会删除；已启动的任务会保留。"),
     "ui_schedules.next": ("Next:", "下次："),
-    "ui_schedules.policies": ("missed: {missed} · overlap: {overlap} · retries: {retries}",
-                              "错过：{missed} · 重叠：{overlap} · 重试：{retries}"),
     "ui_schedules.runs_as": ("runs as", "运行身份"),
     "ui_schedules.show_history": ("History", "历史"),
     "ui_schedules.history": ("Runs", "运行记录"),
