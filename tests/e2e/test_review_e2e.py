@@ -111,10 +111,9 @@ def _unfold(card):
 
 
 def _loaded(page, selector: str) -> None:
-    """The image at ``selector`` is shown (loaded, 1 px wide): found afresh at each check
-    and kept in the middle of the screen (markdown images load lazily, as a reader
-    scrolls). Its address must serve the PNG; a load the browser dropped on this busy
-    box is started again once, as a reader's reload would."""
+    """The image at ``selector`` is shown (loaded, 1 px wide) on the browser's first try:
+    found afresh at each check and kept in the middle of the screen (markdown images
+    load lazily, as a reader scrolls). Its address must serve the PNG too."""
     src = page.locator(selector).first.get_attribute("src")
     got = page.request.get(src)
     assert (got.status, got.headers.get("content-type")) == (200, "image/png"), got.status
@@ -122,11 +121,7 @@ def _loaded(page, selector: str) -> None:
         const img = document.querySelector(sel);
         if (!img) return false;
         if (img.complete && img.naturalWidth === 1) return true;
-        if (img.complete && img.naturalWidth === 0 && !img.dataset.retried) {
-            img.dataset.retried = '1';
-            const src = img.getAttribute('src');
-            img.setAttribute('src', src + (src.includes('?') ? '&' : '?') + 'retry=1');
-        }
+        if (img.complete && img.naturalWidth === 0) throw new Error('the image failed: ' + img.src);
         img.scrollIntoView({block: 'center'});
         return false;
     }""", arg=selector, polling=100)
@@ -284,9 +279,12 @@ def test_file_browser_shows_files_markdown_and_images_and_opens_a_task(team, new
     img = md.locator("img")
     _loaded(page, "[data-testid=file-markdown] img")
     assert "/api/projects/" in img.get_attribute("src")
+    # Under granian a served file once raced its own clean-up: 18 of 200 fetches got 404.
+    statuses = [page.request.get(img.get_attribute("src")).status for _ in range(200)]
+    assert statuses.count(200) == 200, sorted(set(statuses))
     page.locator("[data-testid=file-markdown] a", has_text="the notes").click()
-    page.get_by_test_id("file-markdown").wait_for()
-    assert "<script>alert(1)</script>" in page.get_by_test_id("file-markdown").inner_text()
+    # README's markdown stays on screen until notes/new.md has loaded: wait for its text.
+    expect(page.get_by_test_id("file-markdown")).to_contain_text("<script>alert(1)</script>")
     assert page.locator("[data-testid=file-markdown] script").count() == 0
     page.get_by_test_id("files-up").click()
     page.get_by_test_id("directory").wait_for()
