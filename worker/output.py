@@ -3,9 +3,12 @@
 One :class:`OutputPipe` per task run. stdout and stderr keep their own
 incremental UTF-8 decoders, so a character split across reads is never split
 across events (invalid bytes become U+FFFD; ANSI escapes pass through as text).
-Output is batched into events every ~50 ms or 64 KB, each with the next
-``seq``, published to the task's Redis stream at once and written to the
-database in batches (history outlives Redis). Past ``cap_bytes`` only a bounded
+Output is batched into events of up to 64 KB, at most one every ~50 ms, each
+with the next ``seq``, published to the task's Redis stream at once and written
+to the database in batches (history outlives Redis). The batching is a throttle
+with a leading edge: output after a quiet spell (the first line of a task, a
+prompt after a pause) is published as it is read, not ~50 ms later, and only
+what follows within the interval waits for the next batch. Past ``cap_bytes`` only a bounded
 tail is kept; at the end a ``truncated`` event says how much was dropped and
 the tail follows. Memory stays flat whatever the task prints.
 """
@@ -99,7 +102,7 @@ class OutputPipe:
         self._decoders = {"stdout": _decoder(), "stderr": _decoder()}
         self._pending: list[list] = []      # [stream, [text parts]]
         self._pending_bytes = 0
-        self._pending_since = 0.0
+        self._published_at = 0.0          # monotonic time of the last output event
         self._unstored: list[streams.Event] = []
         self._stored_at = time.monotonic()
         self._tail: collections.deque[tuple[str, bytes]] = collections.deque()
@@ -163,13 +166,13 @@ class OutputPipe:
             if self._pending_bytes + len(piece) > step:
                 self._flush_pending()
             text = self._decoders[stream].decode(piece)
-            if not self._pending:
-                self._pending_since = time.monotonic()
             if self._pending and self._pending[-1][0] == stream:
                 self._pending[-1][1].append(text)
             else:
                 self._pending.append([stream, [text]])
             self._pending_bytes += len(piece)
+        if time.monotonic() - self._published_at >= self.flush_seconds:
+            self._flush_pending()  # the leading edge: nothing was published lately
 
     def _add_tail(self, stream: str, data: bytes) -> None:
         # Only the last tail_limit bytes can ever be shown: keep no more.
@@ -200,6 +203,8 @@ class OutputPipe:
                   for s, parts in self._pending if any(parts)]
         self._pending.clear()
         self._pending_bytes = 0
+        if events:
+            self._published_at = time.monotonic()
         self._publish(events)
 
     def _publish(self, events: list[streams.Event]) -> None:
@@ -228,7 +233,7 @@ class OutputPipe:
         while not self._closed.wait(self.flush_seconds / 2):
             with self._lock:
                 now = time.monotonic()
-                if self._pending and now - self._pending_since >= self.flush_seconds:
+                if self._pending and now - self._published_at >= self.flush_seconds:
                     self._flush_pending()
                 if self._unstored and now - self._stored_at >= DB_FLUSH_SECONDS:
                     self._store_now()

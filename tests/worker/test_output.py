@@ -66,6 +66,22 @@ def test_small_chunks_are_batched_and_big_ones_split(engine, fake_redis, task_ro
     assert text_of(events, "stdout") == "x" * 5000 + "y" * 4500
 
 
+def test_output_after_a_quiet_spell_is_published_at_once_and_what_follows_is_batched(
+        engine, fake_redis, task_row):
+    # A task's first line is what its page waits for: it must not sit out the
+    # batching interval (60 s here, so a late publish would be plain to see).
+    pipe = OutputPipe(task_id=TID, redis=fake_redis, flush_seconds=60)
+    pipe.emit_output("stdout", b"hi\n")
+    assert text_of(redis_events(fake_redis), "stdout") == "hi\n"
+    for i in range(100):
+        pipe.emit_output("stdout", f"{i}\n".encode())
+    assert len(redis_events(fake_redis)) == 1  # the rest waits for the next batch
+    pipe.close()
+    events = redis_events(fake_redis)
+    assert len(events) == 2
+    assert text_of(events, "stdout") == "hi\n" + "".join(f"{i}\n" for i in range(100))
+
+
 def test_a_character_split_across_reads_is_never_split_across_events(engine, fake_redis,
                                                                        task_row):
     pipe = OutputPipe(task_id=TID, redis=fake_redis, flush_seconds=60, max_event_bytes=7)
@@ -117,14 +133,15 @@ def test_one_100mb_line_keeps_memory_flat(engine, fake_redis, task_row):
 def test_redis_outage_loses_nothing_durable(engine, fake_redis, task_row):
     server = fake_redis.connection_pool.connection_kwargs["server"]
     pipe = OutputPipe(task_id=TID, redis=fake_redis, flush_seconds=60, max_event_bytes=4)
-    pipe.emit_output("stdout", b"aaaa")
+    pipe.emit_output("stdout", b"aaaa")     # the first output: published at once
+    pipe.emit_output("stdout", b"bbbb")     # batched behind it
     server.connected = False
-    pipe.emit_output("stdout", b"bbbb")     # publishes the full "aaaa" event: lost
+    pipe.emit_output("stdout", b"cccc")     # publishes the full "bbbb" event: lost
     server.connected = True
-    pipe.emit_output("stdout", b"cccc")
+    pipe.emit_output("stdout", b"dddd")
     pipe.close()
-    assert text_of(stored(engine), "stdout") == "aaaabbbbcccc"
-    assert text_of(redis_events(fake_redis), "stdout") == "bbbbcccc"
+    assert text_of(stored(engine), "stdout") == "aaaabbbbccccdddd"
+    assert text_of(redis_events(fake_redis), "stdout") == "aaaaccccdddd"
 
 
 @pytest.fixture
