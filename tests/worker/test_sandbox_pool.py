@@ -18,7 +18,7 @@ from tests.worker.sandbox_support import (  # noqa: F401  (fixtures)
     IMAGE, assert_sigint_ends_the_group, collect, container_gone, extra_workdir, run, small, spec, workdir,
 )
 from worker.sandbox.base import SandboxError
-from worker.sandbox.pool import PooledDockerSandbox, PooledHandle, header
+from worker.sandbox.pool import REFILL_DELAY_SECONDS, PooledDockerSandbox, PooledHandle, header
 
 
 @pytest.fixture
@@ -63,6 +63,29 @@ def test_a_task_takes_a_prestarted_container_that_is_then_destroyed(pool, workdi
     assert not handle.slot.exists() and not _mounted(handle.slot)
     pool.warm(small())  # refilled in the background with a new container
     assert pool.ready_ids() and pool.ready_ids() != [warm_id]
+
+
+def test_the_refill_waits_until_the_task_that_took_a_container_has_started(
+        pool, workdir, monkeypatch):
+    # dockerd starting the next container would take the CPU from this task's
+    # first line (and, on a small host, from the browser drawing its page).
+    pool.warm(small())
+    made, real = [], pool._make
+
+    def spy(limits):
+        made.append(time.monotonic())
+        return real(limits)
+
+    monkeypatch.setattr(pool, "_make", spy)
+    taken = time.monotonic()
+    handle = pool.start(spec(workdir, "echo hi", limits=small()))
+    stdout, _ = collect(handle)
+    handle.wait()
+    handle.remove()
+    pool.warm(small())
+    assert stdout == b"hi\n"
+    assert len(made) == 1  # one refill, made by the background thread
+    assert made[0] - taken >= REFILL_DELAY_SECONDS * 0.9
 
 
 def test_nothing_of_one_task_reaches_the_next(pool, workdir, tmp_path):

@@ -29,6 +29,7 @@ import shutil
 import socket
 import subprocess
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +41,10 @@ from worker.sandbox.docker_handle import DockerHandle
 log = logging.getLogger(__name__)
 
 POOL_TASK_LABEL = "pool"
+# A refill makes dockerd create and start a container: ~100 ms of CPU, which on
+# a small host would be taken from the task that just took a warm container
+# (its first line, its page being drawn). It waits until that moment is past.
+REFILL_DELAY_SECONDS = 0.5
 # Reads "<n>\0" then n "NAME=value\0", "<m>\0" then m argv words "\0", byte by
 # byte (bash's read on a pipe never takes more than it needs, so an agent's
 # stdin protocol that follows reaches the command intact). 111: a broken header.
@@ -123,6 +128,7 @@ class PooledDockerSandbox(DockerSandbox):
         self._shape = shape
         self._cond = threading.Condition()
         self._closed = False
+        self._taken_at = 0.0
         self._thread = threading.Thread(target=self._refill, daemon=True,
                                         name="warm-pool")
         self._thread.start()
@@ -143,6 +149,7 @@ class PooledDockerSandbox(DockerSandbox):
             if self._shape != limits:
                 stale, self._ready, self._shape = self._ready, [], limits
             warm = self._ready.pop(0) if self._ready else None
+            self._taken_at = time.monotonic()
             self._cond.notify_all()  # refill what was taken (or the new shape)
         if stale:  # not on this task's path
             threading.Thread(target=lambda: [self._destroy(w) for w in stale],
@@ -213,6 +220,10 @@ class PooledDockerSandbox(DockerSandbox):
                 if self._closed:
                     return
                 shape = self._shape
+                calm = self._taken_at + REFILL_DELAY_SECONDS - time.monotonic()
+                if calm > 0:
+                    self._cond.wait_for(lambda: self._closed, calm)
+                    continue  # look again: closed, or the shape changed meanwhile
             try:
                 warm = self._make(shape)
             except Exception:
