@@ -57,10 +57,12 @@ T.frag = function(list){ var d = document.createElement('div'), f = document.cre
 T.q = [];
 T.apply = function(gen, op){ T.q.push([gen, op]); T.drain(); };
 // Ops can arrive before the page has mounted the terminal (a reload's first
-// replay): keep them, in order, until it is there.
+// replay, a new task's first line while its page is still being drawn): keep
+// them, in order, and look again at the next frame, not after a fixed wait.
+function later(fn){ if (window.requestAnimationFrame) requestAnimationFrame(fn); else setTimeout(fn, 16); }
 T.drain = function(){
   var out = el('task-term-out'), b = el('task-term');
-  if (!out || !b) { if (!T.waiting) { T.waiting = true; setTimeout(function(){ T.waiting = false; T.drain(); }, 50); } return; }
+  if (!out || !b) { if (!T.waiting) { T.waiting = true; later(function(){ T.waiting = false; T.drain(); }); } return; }
   while (T.q.length) { var item = T.q.shift(); T.one(item[0], item[1], out, b); }
   var empty = el('task-term-empty'); if (empty) empty.style.display = out.firstChild ? 'none' : '';
   if (T.follow) b.scrollTop = b.scrollHeight;

@@ -185,9 +185,9 @@ class TasksState(AppState):
             return None
         self.submit_error, self.needs_credential = "", False
         self.form_key = new_key()
-        return [rx.set_value("task-command", ""),
-                rx.toast.success(self.tr("ui_tasks.submitted", id=task_id)),
-                rx.redirect(routes.task(task_id))]
+        # The page the person waits for first; the toast and the cleared box after it.
+        return [rx.redirect(routes.task(task_id)), rx.set_value("task-command", ""),
+                rx.toast.success(self.tr("ui_tasks.submitted", id=task_id))]
 
     # -- live list ------------------------------------------------------------
     @rx.event(background=True)
