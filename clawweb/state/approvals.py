@@ -31,8 +31,8 @@ class ApprovalsState(AppState):
     def poll_pending(self, _tick=None):
         """Heartbeat tick: how many requests wait for this user."""
         rows = pending_rows(self.require_user())
-        self.pending_count = len(rows)
-        self.pending_task = rows[0]["task_id"] if rows else 0
+        self._set_changed({"pending_count": len(rows),  # a tick: redraw on change only
+                           "pending_task": rows[0]["task_id"] if rows else 0})
 
     def _decide_sync(self, approval_id: int, decision: str, message: str) -> None:
         """Runs in the handler pool: the decision is a database write."""

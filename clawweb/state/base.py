@@ -118,22 +118,30 @@ class AppState(rx.State):
             raise PermissionError("not signed in")
         return user
 
+    def _set_changed(self, values: dict) -> None:
+        """Set only the vars whose value changes.
+
+        Reflex sends every var that is set, equal or not, and the browser then
+        redraws whatever reads it. The signed-in user's vars are set again by
+        every event (each one checks its caller), and ``lang`` is read by nearly
+        every component: set blindly, each event redrew the whole page.
+        """
+        for name, value in values.items():
+            if getattr(self, name) != value:
+                setattr(self, name, value)
+
     def _remember_user(self, user: User) -> None:
-        self.signed_in = True
-        self.user_id = user.id or 0
-        self.username = user.username
-        self.display_name = user.display_name or user.username
-        self.is_admin = user.role.value == "admin"
-        self.must_change_password = user.must_change_password
+        values = {"signed_in": True, "user_id": user.id or 0, "username": user.username,
+                  "display_name": user.display_name or user.username,
+                  "is_admin": user.role.value == "admin",
+                  "must_change_password": user.must_change_password}
         if user.language in LANGUAGES and not self.lang_choice:
-            self.lang = user.language
+            values["lang"] = user.language
+        self._set_changed(values)
 
     def _forget_user(self) -> None:
-        self.signed_in = False
-        self.user_id = 0
-        self.username = ""
-        self.display_name = ""
-        self.is_admin = False
+        self._set_changed({"signed_in": False, "user_id": 0, "username": "",
+                           "display_name": "", "is_admin": False})
 
     @property
     def client_ip(self) -> str:
@@ -177,11 +185,12 @@ class AppState(rx.State):
     def init_language(self):
         """Pick the UI language: explicit choice, then profile, then browser."""
         if self.lang_choice in LANGUAGES:
-            self.lang = self.lang_choice
+            lang = self.lang_choice
         else:
-            self.lang = pick_language(self.router.headers.accept_language)
+            lang = pick_language(self.router.headers.accept_language)
+        self._set_changed({"lang": lang})
         self.current_user()  # a profile language wins over the browser's
-        self.auth_checked = True
+        self._set_changed({"auth_checked": True})
 
     @rx.event
     @public

@@ -45,4 +45,4 @@ class FleetState(AppState):
     @signed_in
     def poll_workers(self, _tick=None):
         """How many workers beat right now (a page's tick)."""
-        self.workers_alive = workers_alive()
+        self._set_changed({"workers_alive": workers_alive()})  # a tick: redraw on change only

@@ -133,11 +133,9 @@ class TaskLiveState(AppState):
         self._detail_fresh = True
 
     def _set(self, values: dict) -> None:
-        """Set what changed only: Reflex sends every var that is set, equal or not
-        (so a streaming reply sends its own item, not the items before it)."""
-        for name, value in values.items():
-            if getattr(self, name) != value:
-                setattr(self, name, value)
+        """Set what changed only (so a streaming reply sends its own item, not the
+        items before it)."""
+        self._set_changed(values)
         if "conv_cost" in values:
             self._summarize()
 
