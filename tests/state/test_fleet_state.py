@@ -6,27 +6,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlmodel import Session
 
 from clawweb import streams
-from clawweb.models import User
 
 from tests.support.reflex_state import new_state, run_handler
-
-PW = "violet-tractor-sings"
-
-
-@pytest.fixture
-def token(engine, fake_redis, fast_hashing):
-    from clawweb.services.accounts import auth_sessions, passwords
-
-    with Session(engine) as s:
-        s.add(User(username="ann", password_hash=passwords.hash_password(PW)))
-        s.commit()
-        _, tok = auth_sessions.sign_in(session=s, username="ann", password=PW, ip="",
-                                       user_agent="")
-        s.commit()
-    return tok
 
 
 def poll(state) -> int:
@@ -37,10 +20,10 @@ def poll(state) -> int:
     return state.workers_alive
 
 
-def test_the_banner_count_follows_the_heartbeats(token, fake_redis):
+def test_the_banner_count_follows_the_heartbeats(member_token, fake_redis):
     from clawweb.state.fleet import FleetState
 
-    _, state = new_state(FleetState, token)
+    _, state = new_state(FleetState, member_token)
     assert poll(state) == 0
     fake_redis.set(streams.worker_alive_key("w-1"), "host pid 1", ex=30)
     assert poll(state) == 1
@@ -57,7 +40,7 @@ def test_an_anonymous_tab_learns_nothing(engine, fake_redis):
     assert state.workers_alive == -1
 
 
-def test_redis_down_is_not_reported_as_no_worker(token, fake_redis, monkeypatch):
+def test_redis_down_is_not_reported_as_no_worker(member_token, fake_redis, monkeypatch):
     import redis as redis_lib
 
     from clawweb.state.fleet import FleetState
@@ -66,7 +49,7 @@ def test_redis_down_is_not_reported_as_no_worker(token, fake_redis, monkeypatch)
         raise redis_lib.ConnectionError("down")
 
     monkeypatch.setattr(fake_redis, "scan_iter", down)
-    _, state = new_state(FleetState, token)
+    _, state = new_state(FleetState, member_token)
     assert poll(state) == -1
 
 

@@ -10,27 +10,11 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 from sqlmodel import Session, select
 
 from clawweb.models import User
 
 from tests.support.reflex_state import new_state, run_handler
-
-PW = "amber-kettle-whistles"
-
-
-@pytest.fixture
-def token(engine, fake_redis, fast_hashing):
-    from clawweb.services.accounts import auth_sessions, passwords
-
-    with Session(engine) as s:
-        s.add(User(username="una", password_hash=passwords.hash_password(PW)))
-        s.commit()
-        _, tok = auth_sessions.sign_in(session=s, username="una", password=PW, ip="",
-                                       user_agent="")
-        s.commit()
-    return tok
 
 
 def _event(root, state, name: str) -> dict:
@@ -46,11 +30,11 @@ def _sent(delta: dict, cls) -> dict:
     return delta.get(cls.get_full_name(), {})
 
 
-def test_a_tick_from_a_signed_in_tab_resends_none_of_its_vars(token, fake_redis):
+def test_a_tick_from_a_signed_in_tab_resends_none_of_its_vars(member_token, fake_redis):
     from clawweb.state.base import AppState
     from clawweb.state.fleet import FleetState
 
-    root, state = new_state(FleetState, token)
+    root, state = new_state(FleetState, member_token)
     first = _event(root, state, "init_language")
     assert _sent(first, AppState).get("signed_in_rx_state_") is True
     again = _event(root, state, "init_language")
@@ -59,14 +43,14 @@ def test_a_tick_from_a_signed_in_tab_resends_none_of_its_vars(token, fake_redis)
     assert _sent(_event(root, state, "poll_workers"), FleetState) == {}
 
 
-def test_a_changed_name_is_still_sent(token, engine, fake_redis):
+def test_a_changed_name_is_still_sent(member_token, engine, fake_redis):
     from clawweb.state.base import AppState
     from clawweb.state.fleet import FleetState
 
-    root, state = new_state(FleetState, token)
+    root, state = new_state(FleetState, member_token)
     _event(root, state, "init_language")
     with Session(engine) as s:
-        user = s.exec(select(User).where(User.username == "una")).one()
+        user = s.exec(select(User).where(User.username == "ann")).one()
         user.display_name = "Una Renamed"
         s.add(user)
         s.commit()
