@@ -19,22 +19,9 @@ def tab_is_open(monkeypatch):
     monkeypatch.setattr(live_loops, "client_connected", lambda _state: True)
 
 
-MEMBER = ("ann", "violet-tractor-sings")
-
-
 @pytest.fixture
 def member_token(engine, fake_redis, fast_hashing):
     """The session token of a freshly signed-in user, ``ann`` (no projects)."""
-    from sqlmodel import Session
+    from tests.support.reflex_state import signed_in_token
 
-    from clawweb.models import User
-    from clawweb.services.accounts import auth_sessions, passwords
-
-    name, password = MEMBER
-    with Session(engine) as s:
-        s.add(User(username=name, password_hash=passwords.hash_password(password)))
-        s.commit()
-        _, tok = auth_sessions.sign_in(session=s, username=name, password=password, ip="",
-                                       user_agent="")
-        s.commit()
-    return tok
+    return signed_in_token(engine, "ann", "violet-tractor-sings")

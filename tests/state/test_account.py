@@ -6,10 +6,8 @@ import dataclasses
 import threading
 
 import pytest
-from sqlmodel import Session
 
 from clawweb import streams
-from clawweb.models import User
 
 from tests.support.reflex_state import new_state, run_handler
 
@@ -21,18 +19,9 @@ PROXY = "10.0.0.1"  # the reverse proxy everybody's requests come from
 @pytest.fixture
 def users(engine, fake_redis, fast_hashing):
     """Factory: a user with a signed-in session; returns its token."""
-    from clawweb.services.accounts import auth_sessions, passwords
+    from tests.support.reflex_state import signed_in_token
 
-    def make(name: str) -> str:
-        with Session(engine) as s:
-            s.add(User(username=name, password_hash=passwords.hash_password(PW)))
-            s.commit()
-            _, token = auth_sessions.sign_in(session=s, username=name, password=PW, ip="",
-                                             user_agent="")
-            s.commit()
-        return token
-
-    return make
+    return lambda name: signed_in_token(engine, name, PW)
 
 
 def behind_the_proxy(token: str):

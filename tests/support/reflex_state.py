@@ -40,6 +40,22 @@ def _registry():
 _REGISTRY = _registry()
 
 
+def signed_in_token(engine, username: str, password: str) -> str:
+    """A new user ``username`` with a signed-in session; returns the session token."""
+    from sqlmodel import Session
+
+    from clawweb.models import User
+    from clawweb.services.accounts import auth_sessions, passwords
+
+    with Session(engine) as s:
+        s.add(User(username=username, password_hash=passwords.hash_password(password)))
+        s.commit()
+        _, token = auth_sessions.sign_in(session=s, username=username, password=password,
+                                         ip="", user_agent="")
+        s.commit()
+    return token
+
+
 def new_state(cls, token: str = ""):
     """A fresh state tree; returns (root, the ``cls`` substate) signed in with ``token``.
 
