@@ -8,9 +8,9 @@ with the next ``seq``, published to the task's Redis stream at once and written
 to the database in batches (history outlives Redis). The batching is a throttle
 with a leading edge: output after a quiet spell (the first line of a task, a
 prompt after a pause) is published as it is read, not ~50 ms later, and only
-what follows within the interval waits for the next batch. Past ``cap_bytes`` only a bounded
-tail is kept; at the end a ``truncated`` event says how much was dropped and
-the tail follows. Memory stays flat whatever the task prints.
+what follows within the interval waits for the next batch. Past ``cap_bytes``
+only a bounded tail is kept; at the end a ``truncated`` event says how much was
+dropped and the tail follows. Memory stays flat whatever the task prints.
 """
 
 from __future__ import annotations
