@@ -69,7 +69,10 @@ T.drain = function(){
   P.keep();
 };
 T.one = function(gen, op, out, b){
-  if (op.reset) { T.gen = gen; T.cursor = 0; T.follow = true; out.textContent = ''; T.bind(); showJump(false); }
+  if (op.reset) { T.gen = gen; T.cursor = 0; T.follow = true; T.out = out; out.textContent = ''; T.bind(); showJump(false); }
+  // The page drew a new terminal after this generation's reset (ops that came
+  // while the page was changing went to the old one): replay into the new one.
+  if (gen === T.gen && out !== T.out) { T.gen = -1; T.q = []; T.resync(gen); return; }
   // A newer generation without its reset: the reset ran before this script had
   // loaded (call_script drops it then), so ask for a replay, once per generation.
   if (gen !== T.gen) { if (gen > T.gen && T.asked !== gen) T.resync(gen); return; }

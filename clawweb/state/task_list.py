@@ -18,16 +18,17 @@ import reflex as rx
 
 from clawweb import routes
 from clawweb.db import session_scope
-from clawweb.live import task_list_feed as feed
+from clawweb.live import feed as live_feed, task_list_feed as feed
 from clawweb.live.task_list_feed import PAGE_SIZE, STATUS_FILTERS
 from clawweb.models import Project
 from clawweb.services.agents import tasks as agent_tasks
 from clawweb.services.tasks import output as task_output, service as task_service
 from clawweb.services.errors import InvalidInput, ServiceError
-from clawweb.state import live_loops
+from clawweb.state import live_loops, offload
 from clawweb.state.access import signed_in, streaming
 from clawweb.state.base import AppState, new_key, route_id
 from clawweb.state.live_access import SIGNED_OUT, Caller
+from clawweb.state.task_live import TaskLiveState
 
 log = logging.getLogger(__name__)
 
@@ -168,25 +169,35 @@ class TasksState(AppState):
             priority=priority, timeout_seconds=minutes * 60 if minutes > 0 else 0,
             idempotency_key=key, ip=self.client_ip, attachment_ids=attached)
 
+    def _submit_and_view(self, project_id: int, form: dict) -> tuple[int, dict]:
+        """Runs in the handler pool: the new task's id and its page's header."""
+        user = self.require_user()
+        if not project_id:
+            raise InvalidInput("errors.not_found")
+        with session_scope() as s:
+            task_id = self._submit(s, user, project_id, form).id
+        return task_id, live_feed.load_detail(user, task_id)
+
     @rx.event
     @signed_in
-    def submit_task(self, form: dict):
+    async def submit_task(self, form: dict):
         """Start the task; the key rendered with the form makes a double click one task."""
-        user = self.require_user()
-        project_id = self.list_project
         try:
-            if not project_id:
-                raise InvalidInput("errors.not_found")
-            with session_scope() as s:
-                task_id = self._submit(s, user, project_id, form).id
+            task_id, detail = await offload.run(offload.HANDLERS, self._submit_and_view,
+                                                self.list_project, form)
         except ServiceError as exc:
             self.submit_error = self.tr(exc.key, **exc.params)
             self.needs_credential = exc.key == "agent_tasks.no_credential"
             return None
         self.submit_error, self.needs_credential = "", False
         self.form_key = new_key()
+        # The task page's header and loop start here, before the browser has left
+        # this page: its first line is on the way while the page is drawn.
+        live = await self.get_state(TaskLiveState)
+        live.open_submitted(task_id, detail)
         # The page the person waits for first; the toast and the cleared box after it.
-        return [rx.redirect(routes.task(task_id)), rx.set_value("task-command", ""),
+        return [TaskLiveState.start_live(task_id), rx.redirect(routes.task(task_id)),
+                rx.set_value("task-command", ""),
                 rx.toast.success(self.tr("ui_tasks.submitted", id=task_id))]
 
     # -- live list ------------------------------------------------------------

@@ -39,13 +39,16 @@ from clawweb.live import feed, task_facts, task_view
 from clawweb.live.feed import READ_LIMIT, LiveCursor
 from clawweb.live.term_window import TermWindow
 from clawweb.state import live_loops
-from clawweb.state.access import signed_in, streaming
+from clawweb.state.access import server_only, signed_in, streaming
 from clawweb.state.base import AppState
 from clawweb.state.live_access import SIGNED_OUT, Caller
 
 FLUSH_SECONDS = 0.05  # ≤ 20 browser updates per second
 CONV_FLUSH_SECONDS = 0.3  # conversation updates (mostly the growing newest item) ≤ ~3/s
 LOOP_STALE_SECONDS = 12.0
+# A task just submitted from this tab is followed from the submit on; its page
+# has this long to be drawn before the loop gives up on it.
+OPENING_SECONDS = 10.0
 RESET = {"reset": 1, "prev": 0, "cursor": 0}
 
 
@@ -87,6 +90,9 @@ class TaskLiveState(AppState):
     _want_earlier: bool = False
     _want_live: bool = False
     _want_conv_earlier: bool = False
+    _opening: str = ""  # the task page this tab is on its way to (submit, then redirect)
+    _opening_from: str = ""
+    _opening_until: float = 0.0
 
     # -- what the page shows ------------------------------------------------------
     def _reset_page(self) -> None:
@@ -100,6 +106,7 @@ class TaskLiveState(AppState):
         self.conv_model, self.conv_turns, self.conv_tokens, self.conv_cost = "", 0, "", ""
         self.conv_total_tokens, self.conv_total_cost, self._chain_usage = "", "", []
         self._task_id, self._detail, self._detail_fresh = 0, {}, False
+        self._opening, self._opening_from, self._opening_until = "", "", 0.0
         self._gen += 1  # any loop of the previous page stops at its next step
 
     def _show(self, task_id: int, detail: dict) -> None:
@@ -131,6 +138,28 @@ class TaskLiveState(AppState):
         """Show a header the page has just loaded; the next loop starts from it."""
         self._show(task_id, detail)
         self._detail_fresh = True
+
+    @server_only
+    def open_submitted(self, task_id: int, detail: dict) -> None:
+        """A task this tab has just submitted: its header now, its loop before its page.
+
+        The submit returns ``start_live`` with the redirect, so the first line is
+        already on its way while the browser draws the task page; that page's
+        load then keeps this loop (``_arrived``) instead of starting another.
+        """
+        here = (self.router.url.path or "").rstrip("/")
+        self._reset_page()
+        self._open(task_id, detail)
+        self._opening, self._opening_from = routes.task(task_id).rstrip("/"), here
+        self._opening_until, self._beat = time.time() + OPENING_SECONDS, time.time()
+
+    def _arrived(self, task_id: int) -> bool:
+        """The page of the task this tab submitted has loaded: its loop runs already."""
+        if not task_id or task_id != self._task_id \
+                or self._opening != routes.task(task_id).rstrip("/"):
+            return False
+        self._opening = self._opening_from = ""
+        return time.time() - self._beat < LOOP_STALE_SECONDS
 
     def _set(self, values: dict) -> None:
         """Set what changed only (so a streaming reply sends its own item, not the
@@ -266,7 +295,11 @@ class TaskLiveState(AppState):
 
     def _on_page(self, path: str) -> bool:
         current = (self.router.url.path or "").rstrip("/")
-        return not current or current == path  # no path: not from a browser (tests)
+        if not current or current == path:  # no path: not from a browser (tests)
+            return True
+        # Submitted from here and on the way to its page: still where it was.
+        return self._opening == path and current == self._opening_from \
+            and time.time() < self._opening_until
 
     def _apply(self, gen: int, window: TermWindow, cursor: LiveCursor):
         """Inside the lock: small vars; returns the browser op (if any) to send after."""

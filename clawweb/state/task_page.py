@@ -37,6 +37,9 @@ class TaskPageState(TaskLiveState):
     async def load_task(self):
         """/tasks/<id>: check access, show the header at once, then follow the output."""
         task_id = route_id(self, "task_id")
+        if self._arrived(task_id):  # submitted from this tab a moment ago
+            self._set_keys()
+            return None
         self._reset_page()
         if not task_id:
             self.task_error = self.tr("errors.not_found")
@@ -47,9 +50,12 @@ class TaskPageState(TaskLiveState):
             self.task_error = self.tr(exc.key, **exc.params)
             return None
         self._open(task_id, detail)
+        self._set_keys()
+        return TaskLiveState.start_live(task_id)
+
+    def _set_keys(self) -> None:
         self.rerun_key = self.rerun_key or new_key()
         self.followup_key = self.followup_key or new_key()
-        return TaskLiveState.start_live(task_id)
 
     @rx.event
     @signed_in

@@ -38,9 +38,9 @@ def test_uploaded_files_go_with_the_task_and_show_on_its_page(world, engine):
     assert [(f["name"], f["label"]) for f in att_state.files] == [("note.txt", "5 bytes")]
     _, tasks_state = _state(TasksState, token, f"/projects/{project_id}")
     tasks_state.list_project = project_id
-    TasksState.event_handlers["submit_task"].fn(tasks_state, {
+    asyncio.run(TasksState.event_handlers["submit_task"].fn(tasks_state, {
         "command": "cat attachments/note.txt", "idempotency_key": uuid.uuid4().hex,
-        "attachment_ids": att_state.attachment_ids})
+        "attachment_ids": att_state.attachment_ids}))
     assert tasks_state.submit_error == ""
     with Session(engine) as s:
         task = s.exec(select(Task)).one()

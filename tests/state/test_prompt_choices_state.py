@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import uuid
 
 import reflex  # noqa: F401 - a missing Reflex must fail these tests, never skip them
@@ -43,7 +45,9 @@ def test_submit_sends_the_choice_and_a_disallowed_one_is_refused(world, engine):
     _ready(engine, project_id, user_id)
     _, state = _state(TasksState, token, f"/projects/{project_id}")
     state.list_project, state.submit_mode = project_id, "claude"
-    submit = TasksState.event_handlers["submit_task"].fn
+    def submit(state, form):
+        return asyncio.run(TasksState.event_handlers["submit_task"].fn(state, form))
+
     # A client that adds bypass to the form: the service refuses it.
     submit(state, {"command": "Do it", "idempotency_key": uuid.uuid4().hex,
                    "permission_mode": "bypassPermissions", "model": "m1"})
