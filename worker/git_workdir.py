@@ -20,8 +20,8 @@ from pathlib import Path
 
 # One spelling of the hardened invocation for bare repositories and working
 # copies alike: the runner's helpers, not a copy of them.
-from clawweb.services.git import (DEFAULT_AUTHOR, GitError, bare, branch_exists, branches,
-                                  check_branch_name, default_branch, git_out, resolve, run_git)
+from clawweb.services.git import (DEFAULT_AUTHOR, GitError, bare, check_branch_name,
+                                  default_branch, git_out, heads, run_git)
 
 # The whole .git/config of a working copy after neutralize(): nothing that names
 # a program, a path or a remote survives. The identity lets the task's own
@@ -123,9 +123,10 @@ def prepare_workdir(repo: Path, workdir: Path, *, base_branch: str,
     workdir = Path(workdir)
     if workdir.exists() and any(workdir.iterdir()):
         raise GitError("git.dest_exists")
-    base_sha = resolve(repo, f"refs/heads/{base_branch}")
-    has_task = branch_exists(repo, task_branch)
-    if base_sha is None and not has_task and branches(repo):
+    # One git call for all three questions (this is on the path to a task's first line).
+    found = heads(repo)
+    base_sha, has_task = found.get(base_branch) or None, bool(found.get(task_branch))
+    if base_sha is None and not has_task and found:
         raise GitError("git.branch_missing", branch=base_branch)
     try:
         run_git(["clone", "--no-local", "--no-checkout", "--template=", "--quiet",

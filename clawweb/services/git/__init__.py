@@ -13,7 +13,7 @@ module that defines it, so a test patches a name where it is looked up (e.g.
 """
 
 from clawweb.services.git.refs import (branch_exists, branches, check_branch_name,
-                                       default_branch, recent_commits, resolve)
+                                       default_branch, heads, recent_commits, resolve)
 from clawweb.services.git.repos import clone_into, init_empty
 from clawweb.services.git.runner import DEFAULT_AUTHOR, GitError, bare, git_out, run_git
 from clawweb.services.git.urls import check_url, classify_clone_error, pin_public_host
@@ -21,5 +21,5 @@ from clawweb.services.git.urls import check_url, classify_clone_error, pin_publi
 __all__ = [
     "DEFAULT_AUTHOR", "GitError", "bare", "branch_exists", "branches", "check_branch_name",
     "check_url", "classify_clone_error", "clone_into", "default_branch", "git_out",
-    "init_empty", "pin_public_host", "recent_commits", "resolve", "run_git",
+    "heads", "init_empty", "pin_public_host", "recent_commits", "resolve", "run_git",
 ]

@@ -28,6 +28,21 @@ def branches(repo: Path) -> list[str]:
     return sorted(line.removeprefix("refs/heads/") for line in out.splitlines() if line)
 
 
+def heads(repo: Path) -> dict[str, str]:
+    """Every branch of ``repo`` and the commit it names, in one git call.
+
+    A branch naming something other than a commit maps to "" (it exists, but
+    ``resolve`` and ``branch_exists`` would not take it).
+    """
+    out = git_out(bare(repo) + ["for-each-ref", "--format=%(objecttype) %(objectname) %(refname)",
+                                 "refs/heads/"])
+    found = {}
+    for line in out.splitlines():
+        kind, sha, ref = line.split(" ", 2)
+        found[ref.removeprefix("refs/heads/")] = sha if kind == "commit" else ""
+    return found
+
+
 def branch_exists(repo: Path, branch: str) -> bool:
     """Whether ``refs/heads/<branch>`` exists in ``repo``."""
     check_branch_name(branch)

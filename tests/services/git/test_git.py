@@ -83,6 +83,15 @@ def test_recent_commits_of_unknown_ref_is_empty(repo):
     assert git.recent_commits(repo, "--output=/tmp/x") == []
 
 
+def test_heads_names_each_branch_with_its_commit_as_resolve_does(repo, tmp_path):
+    main = git.resolve(repo, "refs/heads/main")
+    git.run_git(git.bare(repo) + ["branch", "side", "main"])
+    assert git.heads(repo) == {"main": main, "side": main}
+    empty = tmp_path / "empty.git"
+    git.run_git(["init", "--bare", "--quiet", str(empty)])
+    assert git.heads(empty) == {}
+
+
 def test_clone_from_local_path_and_file_url(repo, wc, tmp_path):
     git_workdir.publish_branch(wc, repo, TASK)
     for n, url in enumerate([str(repo), f"file://{repo}"]):
