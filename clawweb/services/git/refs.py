@@ -24,8 +24,7 @@ def default_branch(repo: Path) -> str:
 
 def branches(repo: Path) -> list[str]:
     """All branch names of a repository, sorted."""
-    out = git_out(bare(repo) + ["for-each-ref", "--format=%(refname)", "refs/heads/"])
-    return sorted(line.removeprefix("refs/heads/") for line in out.splitlines() if line)
+    return sorted(heads(repo))
 
 
 def heads(repo: Path) -> dict[str, str]:
