@@ -1,116 +1,36 @@
-"""A warm pool: task containers started before their task, each used once.
+"""A warm pool: slot containers (``slots.py``) started before their task, each used once.
 
 Most of a cold start is dockerd creating and starting the container. The pool
-does that ahead of time: ``size`` containers with exactly the hardening of
-``DockerSandbox`` (same host config, ``--network none``, same limits), running
-only a small waiter that reads the task's environment and argv from stdin and
-then ``exec``s it. The working copy does not exist yet when the container
-starts, so ``/workspace`` is bound from an empty *slot* directory on the host
-that is its own shared mount, with ``rslave`` propagation into the container.
-When a task takes the container, the worker bind-mounts the task's working copy
-onto the slot; the mount propagates into the container's ``/workspace`` (one
-way: the container cannot mount anything, and ``rslave`` would not carry it
-back), the waiter ``cd``s into it and runs the command.
-
-What stays true: a container runs one task and is destroyed (``remove``); a
-slot is used once and removed with it; nothing from the waiter survives the
-``exec``; the working copy remains the only writable host mount. Specs with
-extra mounts (agents' bridge socket and session folder) start cold, and so does
-any spec whose limits differ from the pool's (the pool then refills with the
-new limits: it keeps one shape, the one last asked for).
+does that ahead of time: ``size`` slot containers kept ready, refilled on a
+thread after a task takes one. Specs with extra mounts (agents' bridge socket
+and session folder) start cold, and so does any spec whose limits differ from
+the pool's (the pool then refills with the new limits: it keeps one shape, the
+one last asked for).
 """
 
 from __future__ import annotations
 
 import atexit
 import logging
-import secrets
-import shutil
-import socket
-import subprocess
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from worker.sandbox.base import Limits, SandboxError, SandboxSpec
-from worker.sandbox.docker import INIT_ENV, LABEL_TASK, RUNNER_UID, WORKSPACE, DockerSandbox
-from worker.sandbox.docker_calls import force_remove, infrastructure
 from worker.sandbox.docker_handle import DockerHandle
+from worker.sandbox.slots import (  # noqa: F401  (header, PooledHandle: re-exported)
+    POOL_TASK_LABEL, PooledHandle, SlotSandbox, _Warm, header,
+)
 
 log = logging.getLogger(__name__)
 
-POOL_TASK_LABEL = "pool"
 # A refill makes dockerd create and start a container: ~100 ms of CPU, which on
 # a small host would be taken from the task that just took a warm container
 # (its first line, its page being drawn). It waits until that moment is past.
 REFILL_DELAY_SECONDS = 0.5
-# Reads "<n>\0" then n "NAME=value\0", "<m>\0" then m argv words "\0", byte by
-# byte (bash's read on a pipe never takes more than it needs, so an agent's
-# stdin protocol that follows reaches the command intact). 111: a broken header.
-WAITER = r"""
-IFS= read -r -d '' n || exit 111
-for ((i = 0; i < n; i++)); do IFS= read -r -d '' e || exit 111; export -- "$e"; done
-IFS= read -r -d '' m || exit 111
-args=()
-for ((i = 0; i < m; i++)); do IFS= read -r -d '' a || exit 111; args+=("$a"); done
-cd /workspace || exit 111
-unset n m i e a
-exec "${args[@]}"
-"""
 
 
-def header(env: dict[str, str], argv: list[str]) -> bytes:
-    """What the waiter reads: the task's environment and argv, NUL-separated."""
-    if not argv:
-        raise SandboxError("a task needs a command")
-    fields = [str(len(env)), *(f"{k}={v}" for k, v in env.items()), str(len(argv)), *argv]
-    if any("\0" in f for f in fields):
-        raise SandboxError("NUL in a task's environment or argv")
-    return b"".join(f.encode() + b"\0" for f in fields)
-
-
-def _mount(*args: str) -> None:
-    proc = subprocess.run(["mount", *args], capture_output=True, text=True, timeout=30)
-    if proc.returncode:
-        raise SandboxError(f"mount {' '.join(args)}: {proc.stderr.strip()[:300]}")
-
-
-def _umount_all(path: Path) -> None:
-    """Unmount every mount stacked on ``path`` (the working copy, then the slot)."""
-    for _ in range(8):
-        proc = subprocess.run(["umount", str(path)], capture_output=True, text=True,
-                              timeout=30)
-        if proc.returncode:
-            return  # nothing (more) mounted there
-    raise SandboxError(f"cannot unmount pool slot {path}")
-
-
-@dataclass
-class _Warm:
-    cid: str
-    name: str
-    sock: socket.socket
-    slot: Path
-    limits: Limits
-
-
-class PooledHandle(DockerHandle):
-    """A pool container running one task; ``remove`` also removes its slot."""
-
-    def __init__(self, warm: _Warm, api):
-        super().__init__(api, warm.cid, warm.name, warm.sock)
-        self.slot = warm.slot
-
-    def remove(self) -> None:
-        super().remove()
-        # The container is gone, so nothing holds the slot: take the working
-        # copy off it (host code reads it next) and drop the slot for good.
-        _umount_all(self.slot)
-        shutil.rmtree(self.slot, ignore_errors=True)
-
-
-class PooledDockerSandbox(DockerSandbox):
+class PooledDockerSandbox(SlotSandbox):
     """``DockerSandbox`` that hands out pre-started containers.
 
     Args:
@@ -121,9 +41,8 @@ class PooledDockerSandbox(DockerSandbox):
     """
 
     def __init__(self, *, size: int, slots_dir: Path, shape: Limits | None = None, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(slots_dir=slots_dir, **kwargs)
         self.size = size
-        self.slots_dir = slots_dir / self.worker_name
         self._ready: list[_Warm] = []
         self._shape = shape
         self._cond = threading.Condition()
@@ -155,62 +74,6 @@ class PooledDockerSandbox(DockerSandbox):
             threading.Thread(target=lambda: [self._destroy(w) for w in stale],
                              daemon=True).start()
         return warm
-
-    def _hand_over(self, warm: _Warm, spec: SandboxSpec) -> PooledHandle:
-        workdir = Path(spec.workdir).absolute()
-        # mount(8) follows symlinks: only ever the very directory asked for.
-        if workdir.is_symlink() or workdir.resolve() != workdir or not workdir.is_dir():
-            raise SandboxError(f"working copy {workdir} is not a plain directory")
-        _mount("--bind", str(workdir), str(warm.slot))
-        handle = PooledHandle(warm, self.api)
-        try:
-            warm.sock.sendall(header(spec.env, spec.argv))
-        except OSError as exc:
-            raise SandboxError(f"the warm container is gone: {exc}") from exc
-        if not spec.stdin:
-            handle.close_stdin()  # the command reads EOF, as without stdin
-        return handle
-
-    def _make(self, limits: Limits) -> _Warm:
-        slot = self.slots_dir / secrets.token_hex(8)
-        slot.mkdir(parents=True)
-        name = f"clawweb-pool-{slot.name}"
-        cid = sock = None
-        try:
-            # Its own peer group: mounts on it reach only the container's copy.
-            _mount("--bind", str(slot), str(slot))
-            _mount("--make-private", str(slot))
-            _mount("--make-shared", str(slot))
-            spec = SandboxSpec(task_id=0, argv=[], workdir=slot, limits=limits)
-            host_config = self._host_config(spec)
-            host_config["Mounts"][0]["BindOptions"] = {"Propagation": "rslave"}
-            labels = {**self._labels(spec), LABEL_TASK: POOL_TASK_LABEL}
-            with infrastructure("cannot create a warm container"):
-                cid = self.api.create_container(
-                    self.image, ["bash", "-c", WAITER], name=name, user=RUNNER_UID,
-                    working_dir=WORKSPACE, environment=dict(INIT_ENV), labels=labels,
-                    hostname="sandbox", stdin_open=True, tty=False, network_disabled=True,
-                    use_config_proxy=False, host_config=host_config)["Id"]
-                sock = self._attach(cid, True)
-                self.api.start(cid)
-            return _Warm(cid, name, sock, slot, limits)
-        except BaseException:
-            if sock is not None:
-                sock.close()
-            self._destroy(_Warm(cid or "", name, None, slot, limits))
-            raise
-
-    def _destroy(self, warm: _Warm) -> None:
-        try:
-            if warm.sock is not None:
-                warm.sock.close()
-            if warm.cid:
-                with infrastructure("cannot remove a warm container"):
-                    force_remove(self.api, warm.cid)
-            _umount_all(warm.slot)
-            shutil.rmtree(warm.slot, ignore_errors=True)
-        except SandboxError:
-            log.exception("could not remove warm container %s", warm.name)
 
     def _refill(self) -> None:
         while True:
@@ -265,14 +128,7 @@ class PooledDockerSandbox(DockerSandbox):
     def remove_orphans(self, alive_worker_names) -> list[str]:
         if self.worker_name not in alive_worker_names:
             self.close()  # this worker's own exit clean-up: stop refilling first
-        removed = super().remove_orphans(alive_worker_names)
-        # Slots of dead workers (their containers went just above).
-        for worker_dir in self.slots_dir.parent.glob("*"):
-            if worker_dir.is_dir() and worker_dir.name not in alive_worker_names:
-                for slot in worker_dir.iterdir():
-                    _umount_all(slot)
-                shutil.rmtree(worker_dir, ignore_errors=True)
-        return removed
+        return super().remove_orphans(alive_worker_names)
 
 
 _shared: dict[str, PooledDockerSandbox] = {}
