@@ -27,8 +27,10 @@ from worker.agents import ADAPTERS, AgentContext, AgentResult
 from worker.control import StopFlag, TaskLock
 from worker.ending import Ending, decide_ending, record_ending
 from worker.output import OutputPipe
-from worker.sandbox import DockerSandbox, FakeSandbox, Limits, Sandbox
+from worker.sandbox import FakeSandbox, Limits, Sandbox
+from worker.sandbox.early import EarlyStart
 from worker.sandbox.pool import shared_pool
+from worker.sandbox.slots import SlotSandbox
 from worker.sandbox_guard import GuardedSandbox
 
 log = logging.getLogger(__name__)
@@ -47,7 +49,8 @@ def make_sandbox(name: str) -> Sandbox:
         return FakeSandbox()
     if settings.warm_pool > 0:
         return shared_pool(name, settings.warm_pool, settings.data_dir.resolve() / "pool")
-    return DockerSandbox(worker_name=name)
+    # Slot containers, so that a task's own can start before its working copy exists.
+    return SlotSandbox(worker_name=name, slots_dir=settings.data_dir.resolve() / "pool")
 
 
 def run_task(task_id: int) -> str:
@@ -124,11 +127,20 @@ def _interrupted(session: Session, task: Task) -> Ending:
 def _execute(session: Session, task: Task, project: Project, pipe: OutputPipe,
              stop: StopFlag, name: str) -> Ending:
     prepared: workspace.Prepared | None = None
-    sandbox = GuardedSandbox(make_sandbox(name))
+    early = EarlyStart(make_sandbox(name))
+    sandbox = GuardedSandbox(early)
     result: AgentResult | None = None
     error = ""
     try:
         try:
+            agent = ADAPTERS[task.kind]()
+            limits = Limits(memory_mb=project.memory_mb, cpus=project.cpus,
+                            pids=project.pids_limit)
+            labels = {"clawweb.attempt": str(task.attempt)}
+            if agent.mount_targets is not None:
+                # dockerd starts the container while git makes the working copy.
+                early.prepare(task_id=task.id, limits=limits, targets=agent.mount_targets,
+                              labels=labels)
             parent = session.get(Task, task.parent_id) if task.parent_id else None
             _sync_first(session, task, pipe)
             prepared = workspace.prepare(task, project, parent)
@@ -136,12 +148,11 @@ def _execute(session: Session, task: Task, project: Project, pipe: OutputPipe,
             attached = attachments.place(session, task, prepared.workdir)
             ctx = AgentContext(
                 task=task, project=project, sandbox=sandbox, workdir=prepared.workdir,
-                limits=Limits(memory_mb=project.memory_mb, cpus=project.cpus,
-                              pids=project.pids_limit),
-                worker_name=name, emit=pipe.emit, emit_output=pipe.emit_output,
-                should_stop=stop, mark_started=lambda: _mark_started(session, task, stop),
-                labels={"clawweb.attempt": str(task.attempt)}, attachments=attached)
-            result = ADAPTERS[task.kind]().run(ctx)
+                limits=limits, worker_name=name, emit=pipe.emit,
+                emit_output=pipe.emit_output, should_stop=stop,
+                mark_started=lambda: _mark_started(session, task, stop),
+                labels=labels, attachments=attached)
+            result = agent.run(ctx)
         except Exception as exc:
             log.exception("task %s failed in the worker", task.id)
             error = _describe(exc)
@@ -153,6 +164,7 @@ def _execute(session: Session, task: Task, project: Project, pipe: OutputPipe,
             error = reason if decisive else (error or reason)
         return decide_ending(session, task, stop, result, error, values)
     finally:
+        early.discard()  # a container made for a run that never asked for it
         # Also on a cold shutdown: the disk is unmounted and deleted, never left behind.
         if prepared is not None:
             _release(task, prepared)

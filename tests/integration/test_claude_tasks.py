@@ -231,7 +231,9 @@ def test_the_credential_never_leaves_the_worker(session, fleet, world, api, tmp_
     task = ask(session, alice, project, "Probe")
     wait_for(lambda: fleet.containers(task.id), 90, "the container")
     env = _container_env(fleet, task.id)
-    assert "ANTHROPIC_API_KEY=sk-ant-placeholder" in env   # the inspection saw the env
+    # The inspection read this container's env (the task's own env reaches its
+    # command through the waiter's stdin, worker/sandbox/slots.py, not through it).
+    assert "TINI_KILL_PROCESS_GROUP=1" in env
     ok(finished(session, task.id))
     assert api.main_requests[0].headers.get("x-api-key") == SECRET  # it was used
     logs = "".join(p.read_text(errors="replace") for p in tmp_path.glob("*.log"))

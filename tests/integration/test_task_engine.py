@@ -165,6 +165,18 @@ def text(evs, stream) -> str:
                    if e.type == "output" and e.data["stream"] == stream)
 
 
+def test_a_tasks_container_starts_while_its_working_copy_is_made(session, fleet, world):
+    # worker/sandbox/early.py: the container ran before its working copy existed,
+    # so /workspace is the copy bound late on top of the empty slot it started with.
+    alice, project = world
+    fleet.start(1)
+    cmd = "grep ' /workspace ' /proc/self/mountinfo | wc -l; ls -A /workspace"
+    task = finished(session, submit(session, alice, project, cmd).id)
+    assert task.status == TaskStatus.succeeded, task.failure_reason
+    assert text(all_events(session, task.id), "stdout") == "2\n.git\n"
+    assert fleet.containers() == []
+
+
 def test_interleaved_output_arrives_exactly_once_in_order(session, fleet, world):
     alice, project = world
     fleet.start(1)

@@ -59,6 +59,10 @@ class AgentResult:
 
 class Agent(abc.ABC):
     name: str = ""
+    # The container paths of its spec's extra mounts, known before the working
+    # copy exists: the job has the container made meanwhile (sandbox/early.py).
+    # None: not known, the container starts when the agent asks for it.
+    mount_targets: tuple[str, ...] | None = None
 
     @abc.abstractmethod
     def run(self, ctx: AgentContext) -> AgentResult:

@@ -38,7 +38,7 @@ from worker import workspace
 from worker.agents import claude_session, claude_usage
 from worker.agents.base import Agent, AgentContext, AgentResult
 from worker.agents.claude_hooks import Mode
-from worker.agents.claude_run import Emitter, Run
+from worker.agents.claude_run import CONFIG_DIR, EGRESS_DIR, Emitter, Run
 from worker.egress import EgressProxy, ModelCredential
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,7 @@ def session_dir(task_id: int) -> Path:
 
 class ClaudeAgent(Agent):
     name = "claude"
+    mount_targets = (EGRESS_DIR, CONFIG_DIR)  # Run.start's extra mounts
 
     def run(self, ctx: AgentContext) -> AgentResult:
         with session_scope() as session:

@@ -26,6 +26,7 @@ ATTENDED_TRIGGERS = frozenset({"ui", "api"})
 
 class ShellAgent(Agent):
     name = "shell"
+    mount_targets = ()
 
     def run(self, ctx: AgentContext) -> AgentResult:
         if ctx.should_stop():

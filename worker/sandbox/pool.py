@@ -62,6 +62,10 @@ class PooledDockerSandbox(SlotSandbox):
             self._destroy(warm)
             raise
 
+    def wants_early(self, limits: Limits, targets: tuple[str, ...]) -> bool:
+        # A plain spec takes a warm container; one with mounts starts early instead.
+        return bool(targets)
+
     def _take(self, limits: Limits) -> _Warm | None:
         with self._cond:
             stale = []

@@ -25,7 +25,7 @@ import secrets
 import shutil
 import socket
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from worker.sandbox.base import Limits, SandboxError, SandboxSpec
@@ -82,8 +82,14 @@ class _Warm:
     cid: str
     name: str
     sock: socket.socket
-    slot: Path
+    slot: Path                  # bound at /workspace
     limits: Limits
+    # Further mount targets (an agent's bridge socket and session folder), each
+    # bound from a slot of its own: {container path: slot}.
+    extra: dict[str, Path] = field(default_factory=dict)
+
+    def slots(self) -> list[Path]:
+        return [self.slot, *self.extra.values()]
 
 
 class PooledHandle(DockerHandle):
@@ -92,13 +98,35 @@ class PooledHandle(DockerHandle):
     def __init__(self, warm: _Warm, api):
         super().__init__(api, warm.cid, warm.name, warm.sock)
         self.slot = warm.slot
+        self._slots = warm.slots()
 
     def remove(self) -> None:
         super().remove()
-        # The container is gone, so nothing holds the slot: take the working
-        # copy off it (host code reads it next) and drop the slot for good.
-        _umount_all(self.slot)
-        shutil.rmtree(self.slot, ignore_errors=True)
+        # The container is gone, so nothing holds the slots: take the working
+        # copy off them (host code reads it next) and drop them for good.
+        _drop_slots(self._slots)
+
+
+def _plain_dir(path: Path, what: str) -> Path:
+    """``path`` if it is the very directory it names (mount(8) follows symlinks)."""
+    path = Path(path).absolute()
+    if path.is_symlink() or path.resolve() != path or not path.is_dir():
+        raise SandboxError(f"{what} {path} is not a plain directory")
+    return path
+
+
+def _new_slot(path: Path) -> None:
+    path.mkdir(parents=True)
+    # Its own peer group: mounts on it reach only the container's copy.
+    _mount("--bind", str(path), str(path))
+    _mount("--make-private", str(path))
+    _mount("--make-shared", str(path))
+
+
+def _drop_slots(slots: list[Path]) -> None:
+    for slot in slots:
+        _umount_all(slot)
+        shutil.rmtree(slot, ignore_errors=True)
 
 
 class SlotSandbox(DockerSandbox):
@@ -114,12 +142,24 @@ class SlotSandbox(DockerSandbox):
         super().__init__(**kwargs)
         self.slots_dir = slots_dir / self.worker_name
 
+    def wants_early(self, limits: Limits, targets: tuple[str, ...]) -> bool:
+        """Whether a task of this shape should have its container made early."""
+        return True
+
+    @staticmethod
+    def fits(warm: _Warm, spec: SandboxSpec) -> bool:
+        """Whether ``warm`` was made for ``spec``'s limits and mount targets."""
+        return warm.limits == spec.limits and set(warm.extra) == set(spec.extra_mounts.values())
+
     def _hand_over(self, warm: _Warm, spec: SandboxSpec) -> PooledHandle:
-        workdir = Path(spec.workdir).absolute()
-        # mount(8) follows symlinks: only ever the very directory asked for.
-        if workdir.is_symlink() or workdir.resolve() != workdir or not workdir.is_dir():
-            raise SandboxError(f"working copy {workdir} is not a plain directory")
-        _mount("--bind", str(workdir), str(warm.slot))
+        if not self.fits(warm, spec):
+            raise SandboxError("a slot container of another shape")
+        # Every source checked before the first bind: nothing half-bound.
+        binds = [(_plain_dir(spec.workdir, "working copy"), warm.slot)]
+        binds += [(_plain_dir(Path(source), "mount source"), warm.extra[target])
+                  for source, target in spec.extra_mounts.items()]
+        for source, slot in binds:
+            _mount("--bind", str(source), str(slot))
         handle = PooledHandle(warm, self.api)
         try:
             warm.sock.sendall(header(spec.env, spec.argv))
@@ -129,20 +169,27 @@ class SlotSandbox(DockerSandbox):
             handle.close_stdin()  # the command reads EOF, as without stdin
         return handle
 
-    def _make(self, limits: Limits) -> _Warm:
+    def _make(self, limits: Limits, targets: tuple[str, ...] = (), *, task_id: int = 0,
+              labels: dict[str, str] | None = None) -> _Warm:
+        """A started slot container: for the pool (``task_id`` 0) or for one task."""
         slot = self.slots_dir / secrets.token_hex(8)
-        slot.mkdir(parents=True)
-        name = f"clawweb-pool-{slot.name}"
+        extra = {target: slot.with_name(f"{slot.name}-{i}")
+                 for i, target in enumerate(targets, 1)}
+        name = f"clawweb-task-{task_id}-{slot.name}" if task_id else f"clawweb-pool-{slot.name}"
+        warm = _Warm("", name, None, slot, limits, extra)
         cid = sock = None
         try:
-            # Its own peer group: mounts on it reach only the container's copy.
-            _mount("--bind", str(slot), str(slot))
-            _mount("--make-private", str(slot))
-            _mount("--make-shared", str(slot))
-            spec = SandboxSpec(task_id=0, argv=[], workdir=slot, limits=limits)
+            for path in warm.slots():
+                _new_slot(path)
+            spec = SandboxSpec(task_id=task_id, argv=[], workdir=slot, limits=limits,
+                               labels=dict(labels or {}),
+                               extra_mounts={str(p): t for t, p in extra.items()})
             host_config = self._host_config(spec)
-            host_config["Mounts"][0]["BindOptions"] = {"Propagation": "rslave"}
-            labels = {**self._labels(spec), LABEL_TASK: POOL_TASK_LABEL}
+            for mount in host_config["Mounts"]:
+                mount["BindOptions"] = {"Propagation": "rslave"}
+            labels = self._labels(spec)
+            if not task_id:
+                labels[LABEL_TASK] = POOL_TASK_LABEL
             with infrastructure("cannot create a warm container"):
                 cid = self.api.create_container(
                     self.image, ["bash", "-c", WAITER], name=name, user=RUNNER_UID,
@@ -151,11 +198,13 @@ class SlotSandbox(DockerSandbox):
                     use_config_proxy=False, host_config=host_config)["Id"]
                 sock = self._attach(cid, True)
                 self.api.start(cid)
-            return _Warm(cid, name, sock, slot, limits)
+            warm.cid, warm.sock = cid, sock
+            return warm
         except BaseException:
             if sock is not None:
                 sock.close()
-            self._destroy(_Warm(cid or "", name, None, slot, limits))
+            warm.cid = cid or ""
+            self._destroy(warm)
             raise
 
     def _destroy(self, warm: _Warm) -> None:
@@ -165,8 +214,7 @@ class SlotSandbox(DockerSandbox):
             if warm.cid:
                 with infrastructure("cannot remove a warm container"):
                     force_remove(self.api, warm.cid)
-            _umount_all(warm.slot)
-            shutil.rmtree(warm.slot, ignore_errors=True)
+            _drop_slots(warm.slots())
         except SandboxError:
             log.exception("could not remove warm container %s", warm.name)
 
