@@ -64,6 +64,7 @@ class Conversation:
         self.cursor = 0  # the last folded seq
         self.dropped = 0  # items dropped from the front (older ones exist)
         self.version = 0  # bumped on every change, so the loop knows when to flush
+        self.appended = 0  # items added so far (a change that is not only growth)
         self._tools: dict[str, dict[str, Any]] = {}
         self._streams: dict[Any, dict[str, Any]] = {}
         self._whys: dict[str, str] = {}  # why a call ran unasked, before its card arrived
@@ -90,6 +91,7 @@ class Conversation:
     # -- helpers ---------------------------------------------------------------
     def _append(self, item: dict[str, Any]) -> dict[str, Any]:
         self.items.append(item)
+        self.appended += 1
         while len(self.items) > self.limit:
             old = self.items.pop(0)
             self.dropped += 1

@@ -36,6 +36,11 @@ log = logging.getLogger(__name__)
 READ_LIMIT = 500
 RECHECK_SECONDS = 4.0  # a queued task's header (its place in the queue moves)
 RUNNING_RECHECK_SECONDS = 15.0  # a running task's: its changes come as events
+# Caught up, a read waits this long for the next event (then the loop re-checks).
+LIVE_BLOCK_MS = 500
+# The newest item growing (streaming text) goes to the browser at most ~3 times a
+# second; a new item, and a card, at once.
+CONV_FLUSH_SECONDS = 0.3
 STORED_FALLBACK_SECONDS = 5.0  # the database again, for events Redis never got
 FINISHED_IDLE_SECONDS = 0.25
 AGENT_EVENTS = ("agent.approval", "agent.approval_answer")
@@ -55,6 +60,7 @@ class LiveCursor:
     flushed: float = 0.0              # when the browser last got an update (monotonic)
     conv_version: int = -1            # the conversation version the browser has (-1: none)
     conv_sent_at: float = 0.0         # when the item list was last sent (monotonic)
+    conv_appended: int = 0            # ``Conversation.appended`` when it was last sent
     extra: dict | None = None         # approvals and thread fetched since the last flush
     stored_read: float = 0.0          # when events were last read from the database
 
@@ -106,6 +112,26 @@ def earlier(task_id: int, before_seq: int) -> tuple[list, bool]:
     with session_scope() as s:
         events = task_views.events_before(s, task_id, before_seq, max_events=READ_LIMIT)
     return events, len(events) >= READ_LIMIT
+
+
+def block_ms(cursor: LiveCursor, caught_up: bool) -> int:
+    """How long the next read may wait: 0 while replaying, else until the next event,
+    but no later than when a held-back conversation update is due (its trailing edge:
+    the last words of a burst must not wait for an event that may never come)."""
+    if not caught_up:
+        return 0
+    conv = cursor.conv
+    if conv is None or conv.version == cursor.conv_version:
+        return LIVE_BLOCK_MS
+    due = cursor.conv_sent_at + CONV_FLUSH_SECONDS - time.monotonic()
+    return max(1, min(LIVE_BLOCK_MS, int(due * 1000) + 1))
+
+
+def conv_held(cursor: LiveCursor, now: float) -> bool:
+    """Whether the conversation's change waits for the pacing: only growth, sent lately."""
+    conv = cursor.conv
+    return conv is not None and conv.appended == cursor.conv_appended \
+        and cursor.conv_version >= 0 and now - cursor.conv_sent_at < CONV_FLUSH_SECONDS
 
 
 async def read(task_id: int, after: int, block_ms: int, cursor: LiveCursor) -> list[Event]:

@@ -44,7 +44,6 @@ from clawweb.state.base import AppState
 from clawweb.state.live_access import SIGNED_OUT, Caller
 
 FLUSH_SECONDS = 0.05  # ≤ 20 browser updates per second
-CONV_FLUSH_SECONDS = 0.3  # conversation updates (mostly the growing newest item) ≤ ~3/s
 LOOP_STALE_SECONDS = 12.0
 # A task just submitted from this tab is followed from the submit on; its page
 # has this long to be drawn before the loop gives up on it.
@@ -214,7 +213,8 @@ class TaskLiveState(AppState):
         path = routes.task(task_id).rstrip("/")
         caught_up, presence = False, live_loops.Presence()
         while True:
-            events = await feed.read(task_id, window.cursor, 500 if caught_up else 0, cursor)
+            events = await feed.read(task_id, window.cursor, feed.block_ms(cursor, caught_up),
+                                     cursor)
             for ev in events:
                 window.add(ev)
             if cursor.conv is not None:
@@ -326,10 +326,10 @@ class TaskLiveState(AppState):
                 self._set(task_view.conv_stats(conv.stats, cursor.detail, self._chain_usage))
         if conv is None or conv.version == cursor.conv_version:
             return
-        if now - cursor.conv_sent_at < CONV_FLUSH_SECONDS and cursor.conv_version >= 0 \
-                and extra is None:
-            return  # streaming text: at most ~3 list updates a second (cards: at once)
+        if extra is None and feed.conv_held(cursor, now):
+            return  # streaming text: the next read wakes when it is due (feed.block_ms)
         cursor.conv_version, cursor.conv_sent_at = conv.version, now
+        cursor.conv_appended = conv.appended
         self._set(task_view.conv_view(conv, cursor.detail, self._chain_usage))
 
     # -- browser requests -------------------------------------------------------

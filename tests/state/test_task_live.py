@@ -216,3 +216,64 @@ def test_a_streaming_reply_sends_only_its_own_item():
     assert state.conv_tail[0]["text"] == "some words " * 11
     assert len(state.conv_items) == 30
     assert max(sizes) < 1500 < whole, (sizes, whole)
+
+
+def test_a_new_item_goes_at_once_and_only_growth_waits_for_the_pacing():
+    """The reply's first words right after another update are sent in that flush;
+    its growth is held back, and the loop's next read wakes when it is due."""
+    import time
+
+    from clawweb.live import feed
+    from clawweb.live.feed import LiveCursor
+    from clawweb.state.task_live import TaskLiveState
+
+    _root, state = new_state(TaskLiveState)
+    cursor = LiveCursor.start({"kind": "claude", "status": "running"}, "en")
+    cursor.conv.add(streams.Event(seq=1, type="agent.init", data={"model": "m"}))
+    state._apply_conv(cursor)
+    cursor.conv_sent_at = time.monotonic()  # just sent: within the pacing
+    cursor.conv.add(streams.Event(seq=2, type="agent.text_delta",
+                                  data={"index": 0, "text": "Hello"}))
+    state._apply_conv(cursor)
+    assert [i["text"] for i in state.conv_tail] == ["Hello"]  # a new item: at once
+    assert feed.block_ms(cursor, True) == feed.LIVE_BLOCK_MS  # nothing held back
+    cursor.conv.add(streams.Event(seq=3, type="agent.text_delta",
+                                  data={"index": 0, "text": " world"}))
+    state._apply_conv(cursor)
+    assert [i["text"] for i in state.conv_tail] == ["Hello"]  # growth: paced
+    assert 1 <= feed.block_ms(cursor, True) <= feed.CONV_FLUSH_SECONDS * 1000 + 1
+    assert feed.block_ms(cursor, False) == 0  # replaying reads the database, no wait
+
+
+@pytest.mark.asyncio
+async def test_the_last_words_of_a_burst_arrive_without_another_event(world, engine,
+                                                                     monkeypatch):
+    """Nothing follows the growth (the model is thinking): it still reaches the page,
+    paced, not after the read's long wait for an event that does not come."""
+    from clawweb import redis_conn
+    from clawweb.live import feed
+    from clawweb.state import task_live
+
+    token, task_id = world
+    monkeypatch.setattr(task_live, "_script", lambda gen, op: ("op", gen, op))
+    monkeypatch.setattr(feed, "LIVE_BLOCK_MS", 20_000)  # the wait an idle task would see
+    with Session(engine) as s:
+        task = s.get(Task, task_id)
+        task.kind = "claude"
+        s.add(task)
+        s.commit()
+    r = redis_conn.get_redis()
+    state = _state(token, f"/tasks/{task_id}")
+
+    async def speak():
+        await asyncio.sleep(0.3)  # the loop is caught up and waiting
+        _publish(r, task_id, [streams.Event(seq=1, type="agent.text_delta",
+                                            data={"index": 0, "text": "Hello"})])
+        await asyncio.sleep(0.05)
+        _publish(r, task_id, [streams.Event(seq=2, type="agent.text_delta",
+                                            data={"index": 0, "text": " world"})])
+
+    bg = asyncio.create_task(speak())
+    await _run(state, task_id, lambda st, y: [i.get("text") for i in st.conv_tail]
+               == ["Hello world"], timeout=5)
+    await bg
