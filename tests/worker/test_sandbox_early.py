@@ -144,3 +144,32 @@ def test_a_symlinked_mount_source_is_refused_before_anything_is_bound(inner, tmp
                          extra_mounts={str(link): CONFIG}))
     assert not _mounted(workdir) and not _mounted(target)
     assert _ours(inner) == [] and _slots(inner) == []
+
+
+def test_with_a_warm_pool_the_job_takes_a_ready_container_at_its_start(tmp_path):
+    from worker.sandbox.pool import PooledDockerSandbox
+
+    need_docker(IMAGE)
+    pool = PooledDockerSandbox(size=1, slots_dir=tmp_path / "slots", image=IMAGE,
+                               worker_name=f"test-{secrets.token_hex(4)}",
+                               instance=f"test-{secrets.token_hex(6)}")
+    try:
+        pool.warm(small(), targets=(CONFIG,))
+        [ready] = pool.ready_ids()
+        early = EarlyStart(pool)
+        early.prepare(task_id=12, limits=small(), targets=(CONFIG,), labels={})
+        early._thread.join(30)
+        assert ready not in pool.ready_ids()  # taken before the working copy exists
+        workdir = make_workdir(tmp_path)
+        config = tmp_path / "config"
+        config.mkdir()
+        handle = early.start(spec(workdir, "true", task_id=12, limits=small(),
+                                  extra_mounts={str(config): CONFIG}))
+        try:
+            collect(handle)
+        finally:
+            handle.remove()
+        assert handle.id == ready
+    finally:
+        pool.close()
+        pool.remove_orphans(set())

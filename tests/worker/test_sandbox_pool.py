@@ -72,9 +72,9 @@ def test_the_refill_waits_until_the_task_that_took_a_container_has_started(
     pool.warm(small())
     made, real = [], pool._make
 
-    def spy(limits):
+    def spy(*args, **kwargs):
         made.append(time.monotonic())
-        return real(limits)
+        return real(*args, **kwargs)
 
     monkeypatch.setattr(pool, "_make", spy)
     taken = time.monotonic()
@@ -142,14 +142,48 @@ def test_other_limits_or_extra_mounts_never_get_a_container_of_another_shape(poo
         handle.remove()
     assert handle.id != warm_id and memory == 300 * 1024 * 1024
     assert container_gone(pool, warm_id)  # the old shape's container was dropped
+    [plain] = pool.ready_ids() or [None]  # the plain shape's refill (bigger), if back yet
     bridge = tmp_path / "bridge"
     bridge.mkdir()
-    handle = pool.start(spec(workdir, "true", limits=bigger,
+    (bridge / "here").write_text("")
+    handle = pool.start(spec(workdir, "ls /run/clawweb", limits=bigger,
                              extra_mounts={str(bridge): "/run/clawweb"}))
     try:
-        assert not isinstance(handle, PooledHandle)  # cold, with its mounts
+        stdout, _ = collect(handle)
     finally:
         handle.remove()
+    # Made for its own mounts, never a plain container with a mount missing.
+    assert handle.id not in (warm_id, plain) and stdout == b"here\n"
+
+
+def test_an_agents_shape_is_kept_warm_beside_the_plain_one(pool, workdir, tmp_path):
+    targets = ("/home/runner/.claude", "/run/clawweb/egress")
+    pool.warm(small())
+    pool.warm(small(), targets=targets)  # a Claude task's bridge socket and session folder
+    ready = pool.ready_ids()
+    assert len(ready) == 2  # one of each shape
+    egress, config = tmp_path / "egress", tmp_path / "config"
+    for d in (egress, config):
+        d.mkdir()
+        d.chmod(0o777)
+    (egress / "sock").write_text("bridge\n")
+    handle = pool.start(spec(workdir, "cat /run/clawweb/egress/sock; echo s > ~/.claude/s",
+                             limits=small(), extra_mounts={str(egress): targets[1],
+                                                           str(config): targets[0]}))
+    try:
+        stdout, _ = collect(handle)
+        assert handle.wait().exit_code == 0
+    finally:
+        handle.remove()
+    assert isinstance(handle, PooledHandle) and handle.id in ready
+    assert stdout == b"bridge\n" and (config / "s").read_text() == "s\n"
+    assert container_gone(pool, handle.id)
+    plain = pool.start(spec(workdir, "test -e /run/clawweb/egress || echo PLAIN", limits=small()))
+    try:
+        stdout, _ = collect(plain)
+    finally:
+        plain.remove()
+    assert plain.id in ready and stdout == b"PLAIN\n"  # the other shape, with no such mount
 
 
 def test_orphaned_slots_of_a_dead_worker_are_unmounted(pool, workdir):

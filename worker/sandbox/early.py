@@ -6,7 +6,9 @@ container (100-250 ms). The job knows the task's limits and mount targets before
 the working copy exists, so :meth:`EarlyStart.prepare` has a slot container
 (``slots.py``: the same hardening, a waiter, ``/workspace`` bound late) made for
 this task on a thread at once, and :meth:`EarlyStart.start` hands it the working
-copy when the agent asks for its sandbox.
+copy when the agent asks for its sandbox. With a warm pool (``pool.py``) the
+claim takes a ready container of the task's shape at that moment, and makes one
+only when none is ready.
 
 The container is the task's own from the start (labelled with its id and
 attempt, named ``clawweb-task-<id>-...``), is used once and removed with its
@@ -39,12 +41,12 @@ class EarlyStart(Sandbox):
                 labels: dict[str, str]) -> None:
         """Start making the container for a spec of ``limits`` and ``targets``."""
         inner = self.inner
-        if not isinstance(inner, SlotSandbox) or not inner.wants_early(limits, targets):
+        if not isinstance(inner, SlotSandbox):
             return
 
         def make() -> None:
             try:
-                self._warm = inner._make(limits, targets, task_id=task_id, labels=labels)
+                self._warm = inner.claim(limits, targets, task_id=task_id, labels=labels)
             except Exception:  # noqa: BLE001 - start() falls back to a cold start
                 log.warning("task %s: no early container, starting cold", task_id,
                             exc_info=True)

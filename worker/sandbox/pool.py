@@ -1,11 +1,12 @@
 """A warm pool: slot containers (``slots.py``) started before their task, each used once.
 
 Most of a cold start is dockerd creating and starting the container. The pool
-does that ahead of time: ``size`` slot containers kept ready, refilled on a
-thread after a task takes one. Specs with extra mounts (agents' bridge socket
-and session folder) start cold, and so does any spec whose limits differ from
-the pool's (the pool then refills with the new limits: it keeps one shape, the
-one last asked for).
+does that ahead of time: ``size`` slot containers kept ready per *shape*,
+refilled on a thread after a task takes one. A shape is the set of mount
+targets besides ``/workspace`` (none for shell tasks; the bridge socket and
+session folder for Claude tasks, each bound late onto a slot of its own) and,
+for each such set, the limits last asked for: a spec with other limits gets a
+container made for it, and the pool refills that set with the new limits.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 from worker.sandbox.base import Limits, SandboxError, SandboxSpec
 from worker.sandbox.docker_handle import DockerHandle
 from worker.sandbox.slots import (  # noqa: F401  (header, PooledHandle: re-exported)
-    POOL_TASK_LABEL, PooledHandle, SlotSandbox, _Warm, header,
+    POOL_TASK_LABEL, PooledHandle, SlotSandbox, _Warm, header, targets_of,
 )
 
 log = logging.getLogger(__name__)
@@ -29,22 +30,24 @@ log = logging.getLogger(__name__)
 # (its first line, its page being drawn). It waits until that moment is past.
 REFILL_DELAY_SECONDS = 0.5
 
+Targets = tuple[str, ...]
+
 
 class PooledDockerSandbox(SlotSandbox):
     """``DockerSandbox`` that hands out pre-started containers.
 
     Args:
-        size: how many warm containers to keep (the refill runs on a thread).
+        size: how many warm containers to keep per shape (the refill runs on a thread).
         slots_dir: host directory for the slots (under the data dir in production).
-        shape: limits to fill for before any task asked (None: wait for one).
+        shape: limits to fill plain specs for before any task asked (None: wait for one).
         **kwargs: as for ``DockerSandbox``.
     """
 
     def __init__(self, *, size: int, slots_dir: Path, shape: Limits | None = None, **kwargs):
         super().__init__(slots_dir=slots_dir, **kwargs)
         self.size = size
-        self._ready: list[_Warm] = []
-        self._shape = shape
+        self._ready: dict[Targets, list[_Warm]] = {}
+        self._limits: dict[Targets, Limits] = {} if shape is None else {(): shape}
         self._cond = threading.Condition()
         self._closed = False
         self._taken_at = 0.0
@@ -53,25 +56,27 @@ class PooledDockerSandbox(SlotSandbox):
         self._thread.start()
 
     def start(self, spec: SandboxSpec) -> DockerHandle:
-        if spec.extra_mounts:
-            return super().start(spec)
-        warm = self._take(spec.limits) or self._make(spec.limits)
+        warm = self.claim(spec.limits, targets_of(spec))
         try:
             return self._hand_over(warm, spec)
         except BaseException:
             self._destroy(warm)
             raise
 
-    def wants_early(self, limits: Limits, targets: tuple[str, ...]) -> bool:
-        # A plain spec takes a warm container; one with mounts starts early instead.
-        return bool(targets)
+    def claim(self, limits: Limits, targets: Targets, *, task_id: int = 0,
+              labels: dict[str, str] | None = None) -> _Warm:
+        """A warm container of this shape, or one made now (``task_id``'s own)."""
+        return self._take(limits, targets) or self._make(limits, targets, task_id=task_id,
+                                                         labels=labels)
 
-    def _take(self, limits: Limits) -> _Warm | None:
+    def _take(self, limits: Limits, targets: Targets) -> _Warm | None:
+        key = tuple(sorted(targets))
         with self._cond:
             stale = []
-            if self._shape != limits:
-                stale, self._ready, self._shape = self._ready, [], limits
-            warm = self._ready.pop(0) if self._ready else None
+            if self._limits.get(key) != limits:
+                stale, self._limits[key] = self._ready.pop(key, []), limits
+            ready = self._ready.setdefault(key, [])
+            warm = ready.pop(0) if ready else None
             self._taken_at = time.monotonic()
             self._cond.notify_all()  # refill what was taken (or the new shape)
         if stale:  # not on this task's path
@@ -79,51 +84,59 @@ class PooledDockerSandbox(SlotSandbox):
                              daemon=True).start()
         return warm
 
+    def _short(self) -> Targets | None:
+        """A shape with fewer than ``size`` ready (caller holds the condition)."""
+        return next((key for key in self._limits
+                     if len(self._ready.get(key, [])) < self.size), None)
+
     def _refill(self) -> None:
         while True:
             with self._cond:
-                self._cond.wait_for(lambda: self._closed or (
-                    self._shape is not None and len(self._ready) < self.size))
+                self._cond.wait_for(lambda: self._closed or self._short() is not None)
                 if self._closed:
                     return
-                shape = self._shape
+                key = self._short()
+                limits = self._limits[key]
                 calm = self._taken_at + REFILL_DELAY_SECONDS - time.monotonic()
                 if calm > 0:
                     self._cond.wait_for(lambda: self._closed, calm)
                     continue  # look again: closed, or the shape changed meanwhile
             try:
-                warm = self._make(shape)
+                warm = self._make(limits, key)
             except Exception:
                 log.exception("warm pool: cannot start a container")
                 with self._cond:
                     self._cond.wait(5)  # dockerd trouble: do not spin
                 continue
             with self._cond:
-                keep = not self._closed and self._shape == shape
+                keep = not self._closed and self._limits.get(key) == limits
                 if keep:
-                    self._ready.append(warm)
+                    self._ready.setdefault(key, []).append(warm)
                     self._cond.notify_all()  # warm() waits for a full pool
             if not keep:
                 self._destroy(warm)
 
-    def warm(self, limits: Limits, timeout: float = 60) -> None:
-        """Ask for ``limits`` and wait until the pool is full (tests, start-up)."""
+    def warm(self, limits: Limits, timeout: float = 60, targets: Targets = ()) -> None:
+        """Ask for a shape and wait until its containers are ready (tests, start-up)."""
+        key = tuple(sorted(targets))
         with self._cond:
-            if self._shape != limits:
-                self._shape = limits
+            if self._limits.get(key) != limits:
+                self._limits[key] = limits
                 self._cond.notify_all()
-            if not self._cond.wait_for(lambda: len(self._ready) >= self.size, timeout):
+            if not self._cond.wait_for(lambda: len(self._ready.get(key, [])) >= self.size,
+                                       timeout):
                 raise SandboxError("the warm pool did not fill in time")
 
     def ready_ids(self) -> list[str]:
         with self._cond:
-            return [w.cid for w in self._ready]
+            return [w.cid for ready in self._ready.values() for w in ready]
 
     def close(self) -> None:
         """Stop refilling and remove every warm container and slot."""
         with self._cond:
             self._closed = True
-            ready, self._ready = self._ready, []
+            ready = [w for shape in self._ready.values() for w in shape]
+            self._ready = {}
             self._cond.notify_all()
         self._thread.join(30)
         for warm in ready:

@@ -107,6 +107,11 @@ class PooledHandle(DockerHandle):
         _drop_slots(self._slots)
 
 
+def targets_of(spec: SandboxSpec) -> tuple[str, ...]:
+    """The container paths of ``spec``'s extra mounts, in a fixed order."""
+    return tuple(sorted(spec.extra_mounts.values()))
+
+
 def _plain_dir(path: Path, what: str) -> Path:
     """``path`` if it is the very directory it names (mount(8) follows symlinks)."""
     path = Path(path).absolute()
@@ -142,9 +147,10 @@ class SlotSandbox(DockerSandbox):
         super().__init__(**kwargs)
         self.slots_dir = slots_dir / self.worker_name
 
-    def wants_early(self, limits: Limits, targets: tuple[str, ...]) -> bool:
-        """Whether a task of this shape should have its container made early."""
-        return True
+    def claim(self, limits: Limits, targets: tuple[str, ...], *, task_id: int = 0,
+              labels: dict[str, str] | None = None) -> _Warm:
+        """A started slot container for a spec of ``limits`` and mount ``targets``."""
+        return self._make(limits, targets, task_id=task_id, labels=labels)
 
     @staticmethod
     def fits(warm: _Warm, spec: SandboxSpec) -> bool:
