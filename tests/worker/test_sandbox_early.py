@@ -173,3 +173,22 @@ def test_with_a_warm_pool_the_job_takes_a_ready_container_at_its_start(tmp_path)
     finally:
         pool.close()
         pool.remove_orphans(set())
+
+
+def test_a_slot_that_stays_mounted_is_never_deleted_through(inner, tmp_path, monkeypatch):
+    from worker.sandbox import slots
+
+    early = EarlyStart(inner)
+    early.prepare(task_id=13, limits=small(), targets=(), labels={})
+    workdir = make_workdir(tmp_path)
+    (workdir / "work.txt").write_text("not saved yet\n")
+    handle = early.start(spec(workdir, "true", task_id=13, limits=small()))
+    collect(handle)
+    real = slots._umount_all
+    monkeypatch.setattr(slots, "_umount_all", lambda path: None)  # an unmount that failed
+    with pytest.raises(SandboxError, match="still mounted"):
+        handle.remove()
+    assert (workdir / "work.txt").read_text() == "not saved yet\n"  # the copy is intact
+    monkeypatch.setattr(slots, "_umount_all", real)
+    handle.remove()
+    assert _slots(inner) == [] and not _mounted(workdir)

@@ -32,6 +32,7 @@ from worker.sandbox.base import Limits, SandboxError, SandboxSpec
 from worker.sandbox.docker import INIT_ENV, LABEL_TASK, RUNNER_UID, WORKSPACE, DockerSandbox
 from worker.sandbox.docker_calls import force_remove, infrastructure
 from worker.sandbox.docker_handle import DockerHandle
+from worker.taskfs import mounts_under
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +132,10 @@ def _new_slot(path: Path) -> None:
 def _drop_slots(slots: list[Path]) -> None:
     for slot in slots:
         _umount_all(slot)
+        # Never delete through a mount: a working copy still bound here would go
+        # with the slot before the host saved the work.
+        if mounts_under(slot):
+            raise SandboxError(f"pool slot {slot} is still mounted")
         shutil.rmtree(slot, ignore_errors=True)
 
 
