@@ -192,3 +192,27 @@ def test_a_slot_that_stays_mounted_is_never_deleted_through(inner, tmp_path, mon
     monkeypatch.setattr(slots, "_umount_all", real)
     handle.remove()
     assert _slots(inner) == [] and not _mounted(workdir)
+
+
+def test_a_dead_workers_slot_that_stays_mounted_is_left_in_place(inner, tmp_path, monkeypatch):
+    import subprocess
+
+    from worker.sandbox import slots
+
+    dead_slot = inner.slots_dir.parent / "a-dead-worker" / "slot-1"
+    dead_slot.mkdir(parents=True)
+    workdir = make_workdir(tmp_path)
+    (workdir / "work.txt").write_text("not saved yet\n")
+    subprocess.run(["mount", "--bind", str(workdir), str(dead_slot)], check=True)
+    try:
+        real = slots._umount_all
+        monkeypatch.setattr(slots, "_umount_all", lambda path: None)  # an unmount that failed
+        inner.remove_orphans({inner.worker_name})
+        assert (workdir / "work.txt").read_text() == "not saved yet\n"  # nothing deleted through
+        monkeypatch.setattr(slots, "_umount_all", real)
+        inner.remove_orphans({inner.worker_name})
+        assert not dead_slot.parent.exists() and not _mounted(dead_slot)
+        assert (workdir / "work.txt").read_text() == "not saved yet\n"
+    finally:
+        if _mounted(dead_slot):
+            subprocess.run(["umount", str(dead_slot)], check=False)

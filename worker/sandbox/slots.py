@@ -236,5 +236,9 @@ class SlotSandbox(DockerSandbox):
             if worker_dir.is_dir() and worker_dir.name not in alive_worker_names:
                 for slot in worker_dir.iterdir():
                     _umount_all(slot)
+                # As in _drop_slots: never delete through a mount that would not go.
+                if mounts_under(worker_dir):
+                    log.warning("slots of %s are still mounted; left in place", worker_dir)
+                    continue
                 shutil.rmtree(worker_dir, ignore_errors=True)
         return removed
